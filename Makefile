@@ -1,0 +1,44 @@
+# telsync — the two commands: `make demo` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RELEASE := build/release
+ASAN := build/asan
+BENCH ?=
+
+.PHONY: all deps build build-asan test unit integration demo bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTELSYNC_TESTS=OFF >/dev/null
+	@ninja -C $(RELEASE) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTELSYNC_SANITIZE=ON -DTELSYNC_BENCH=OFF >/dev/null
+	@ninja -C $(ASAN) -j $(JOBS)
+
+# Unit tests (ASan + UBSan build) and the integration tests that drive the real binary.
+test: build-asan
+	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
+
+unit: build-asan
+	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+
+integration: build-asan
+	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
+
+demo: build
+	@TELSYNC_BIN=$(CURDIR)/$(RELEASE)/telsync bash scripts/demo.sh
+
+bench: build
+	@RELEASE_DIR=$(CURDIR)/$(RELEASE) bash bench/run.sh $(BENCH)
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build

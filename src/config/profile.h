@@ -1,0 +1,150 @@
+// Config values: tenants, profiles and everything a profile says about a sync.
+//
+// Loaded from YAML by config/loader.h, which validates every key and reports errors with
+// file, line, field path and reason. Each field below lists its YAML key and default;
+// docs/configuration.md documents the same keys.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace telsync {
+
+// A secret value resolved from `${env:NAME}`, `${file:/path}` or a literal. Never logged:
+// Masked() is what reports and errors show.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value, std::string origin = "literal")
+      : value_(std::move(value)), origin_(std::move(origin)) {}
+  const std::string& Reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  // "********" (or "" when unset), plus where it came from: "env:GRAPH_SECRET".
+  std::string Masked() const;
+
+ private:
+  std::string value_;
+  std::string origin_;
+};
+
+enum class SyncMode { kPaused, kFull, kNewOnly, kReview };
+enum class DisabledAction { kUnsearchable, kSkip, kDelete };
+enum class PhoneMode { kStrict, kLenient };
+enum class PhoneRender { kE164, kDigits };  // "+4681234567" or "4681234567" (seed 001)
+
+struct SourceConfig {
+  std::string type;  // source.type: file | graph | ldap | scim (required)
+
+  // file: source.path (required), source.format: json | csv | ldif (default: by extension)
+  std::string path;
+  std::string format;
+
+  // graph (F1; also accepted as the provider JSON of seed 001, source.provider_settings)
+  std::string tenant_id;
+  std::string client_id;
+  Secret client_secret;
+  std::vector<std::string> groups;   // source.groups / user_filter.memberOf; empty = tenant
+  bool include_guests = false;       // source.include_guests
+  std::string odata_filter;          // source.filter
+  std::string authority = "https://login.microsoftonline.com";  // source.authority
+  std::string graph_url = "https://graph.microsoft.com";         // source.graph_url
+
+  // ldap (F2)
+  std::vector<std::string> urls;      // source.url: one or a list
+  std::string bind_dn;                // source.bind_dn
+  Secret bind_password;               // source.bind_password
+  std::string user_search_dn;         // source.user_search_dn
+  std::string department_search_dn;   // source.department_search_dn
+  std::string ldap_filter;            // source.filter
+  bool start_tls = false;             // source.start_tls
+  std::string ca_file;                // source.ca_file
+  bool tls_verify = true;             // source.tls_verify (R6: on by default)
+};
+
+struct ValidationConfig {
+  // validation.required: PBX field names that must be non-empty. Default: email,
+  // first_name, last_name and "phone" (a landline or a mobile).
+  std::vector<std::string> required = {"email", "first_name", "last_name", "phone"};
+  PhoneMode phone_mode = PhoneMode::kStrict;  // validation.phone_mode: strict | lenient
+  std::string default_region = "SE";          // validation.default_region (lenient mode)
+  int extension_length = 0;                   // validation.extension_length; 0 = any length
+};
+
+struct PolicyConfig {
+  SyncMode mode = SyncMode::kFull;  // policy.mode: paused | full | new_only | review
+  bool create = true;               // policy.create
+  bool update = true;               // policy.update
+  bool del = true;                  // policy.delete
+  DisabledAction disabled = DisabledAction::kUnsearchable;  // policy.disabled
+  std::string exclusion_group = "Non AD sync";              // policy.exclusion_group
+  int grace_days = 7;                // policy.grace_days; 0 = delete at once
+  bool protect_mobile = true;        // policy.protect_mobile
+  int64_t max_deletes = 500;         // policy.max_deletes; -1 = no limit (Entra Connect: 500)
+  double max_delete_percent = 10.0;  // policy.max_delete_percent; <0 = no limit
+};
+
+struct TemplateConfig {
+  std::string name;
+  std::vector<std::string> groups;
+  std::string caller_id;
+  std::map<std::string, std::string> settings;
+};
+
+// rules: [{field: department, equals: Support, template: support}] or `matches: <regex>`.
+struct RuleConfig {
+  std::string field;
+  std::string equals;   // case-insensitive equality, or
+  std::string matches;  // an ECMAScript regex that must match the whole value
+  std::string template_name;
+};
+
+struct RangeConfig {
+  int64_t first = 0;  // inclusive
+  int64_t last = 0;   // inclusive; first == last == 0: no range
+  bool empty() const { return first == 0 && last == 0; }
+};
+
+struct DepartmentConfig {
+  bool enabled = false;      // departments.enabled
+  RangeConfig ring_groups;   // departments.ring_group_range: "7000-7999"
+};
+
+struct Profile {
+  std::string tenant;
+  std::string name;
+  SourceConfig source;
+  // mapping: PBX field name (fixed or custom) -> expression text (F6). Defaults per
+  // source type fill fields the profile does not map.
+  std::map<std::string, std::string> mapping;
+  ValidationConfig validation;
+  PolicyConfig policy;
+  std::vector<TemplateConfig> templates;
+  std::vector<RuleConfig> rules;
+  std::string default_template;     // template for created users when no rule matches
+  std::string default_caller_id;    // F13
+  RangeConfig extensions;           // extensions.range: allocate when not mapped (F14)
+  DepartmentConfig departments;     // F15
+  PhoneRender phone_render = PhoneRender::kE164;  // render.phone: e164 | digits
+  std::vector<std::string> schedules;  // cron expressions (F18)
+  std::string timezone = "UTC";
+};
+
+struct Tenant {
+  std::string name;
+  std::vector<Profile> profiles;
+};
+
+struct Config {
+  std::string store = "telsync.db";  // store: a SQLite path (default) or postgres://...
+  std::vector<Tenant> tenants;
+  std::string origin;  // the file or directory it was loaded from
+
+  // The profile named "tenant/profile", or the only profile when name is empty and there
+  // is exactly one; nullptr otherwise.
+  const Profile* FindProfile(const std::string& name) const;
+};
+
+}  // namespace telsync

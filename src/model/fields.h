@@ -1,0 +1,63 @@
+// FieldSet: the fixed telephony fields of a PBX user, stored compactly.
+//
+// A million users are a normal day (SPEC P1), and the planner holds the desired and the
+// stored directory at once, so the fields of one user live in one string with offsets:
+// one heap allocation per user instead of one per field. Values are UTF-8; an empty
+// value means "not set".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace telsync {
+
+// The fixed fields, in report order. Names (FieldName) are the config and report keys.
+enum class Field : uint8_t {
+  kUsername,
+  kFirstName,
+  kLastName,
+  kDisplayName,
+  kEmail,
+  kExtension,
+  kLandline,  // E.164 once validated
+  kMobile,    // E.164 once validated
+  kDepartment,
+  kJobTitle,
+  kCity,
+  kCountry,
+  kCallerId,
+  kTemplate,
+  kCount,
+};
+
+inline constexpr size_t kFieldCount = static_cast<size_t>(Field::kCount);
+
+// "username", "first_name", ... as used in YAML mapping keys, reports and the preview JSON.
+std::string_view FieldName(Field f);
+// The inverse of FieldName; nullopt for an unknown name (a custom field).
+std::optional<Field> FieldFromName(std::string_view name);
+
+class FieldSet {
+ public:
+  FieldSet() { ends_.fill(0); }
+
+  std::string_view Get(Field f) const {
+    const size_t i = static_cast<size_t>(f);
+    const uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(data_).substr(begin, ends_[i] - begin);
+  }
+  // Replaces one value. O(total size): fields are set a handful of times per user.
+  void Set(Field f, std::string_view value);
+
+  bool operator==(const FieldSet& o) const { return data_ == o.data_ && ends_ == o.ends_; }
+  size_t ByteSize() const { return data_.size(); }
+
+ private:
+  std::string data_;
+  std::array<uint32_t, kFieldCount> ends_;
+};
+
+}  // namespace telsync

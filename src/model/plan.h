@@ -1,0 +1,87 @@
+// Plan: every change a sync would make, as a value (STYLE.md rule 8).
+//
+// A preview is a plan that is not applied. Reports, the deletion threshold and the
+// executor all read the same Plan. Items are ordered: the order of the source read for
+// desired users, then deletions, in store order.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/pbx.h"
+
+namespace telsync {
+
+enum class Action : uint8_t {
+  kCreate,         // a new PBX user
+  kUpdate,         // fields change in place (also: adoption of an unlinked user)
+  kDelete,         // removed from the PBX
+  kPendingDelete,  // gone from the source: marked, deleted after grace_days
+  kRestore,        // was pending delete and came back
+  kUnsearchable,   // disabled in the directory: kept, hidden from search (F10)
+  kUnchanged,      // in both, nothing to do ("existing users" of the AD report)
+  kSkip,           // left alone on purpose: excluded, paused, switched off (reason says why)
+  kConflict,       // duplicate e-mail / username / extension / number (reason says with whom)
+  kError,          // invalid source data (reason names the field)
+  kBlocked,        // a delete prevented by policy, e.g. protect_mobile (F12)
+  kCount,
+};
+
+inline constexpr size_t kActionCount = static_cast<size_t>(Action::kCount);
+
+// "create", "update", "delete", "pending_delete", "restore", "unsearchable", "unchanged",
+// "skip", "conflict", "error", "blocked".
+std::string_view ActionName(Action a);
+std::optional<Action> ActionFromName(std::string_view name);
+// The summary key of the preview JSON: like ActionName but plural where DESIGN §4 says
+// so ("skipped", "conflicts", "errors").
+std::string_view SummaryKey(Action a);
+
+struct FieldChange {
+  std::string field;  // FieldName(), "searchable", "groups", "custom.<name>", "source_key"
+  std::string old_value;
+  std::string new_value;
+};
+
+struct PlanItem {
+  Action action = Action::kUnchanged;
+  // Source immutable id for source users; "user:<id>" for stored users with no source.
+  std::string key;
+  std::string username;
+  std::vector<FieldChange> changes;
+  std::string reason;  // why: for skip, conflict, error, blocked, delete, held...
+  int64_t user_id = 0;  // the stored user's row id; 0 for a create
+  // The full state after this item, for create / update / restore / unsearchable /
+  // pending_delete; the executor writes it as is.
+  PbxUser target;
+};
+
+struct DepartmentChange {
+  Action action = Action::kUnchanged;  // kCreate, kUpdate, kDelete, kUnchanged
+  Department target;                   // the state after the change (the old one for kDelete)
+  std::vector<FieldChange> changes;    // "ring_group", "members"
+};
+
+struct Plan {
+  std::string tenant;
+  std::string profile;
+  std::string source;     // "file:examples/directory.json", "graph:contoso", ...
+  bool complete = false;  // the source read every object; false forbids deletions (R1)
+  // A held plan is not applied until approved (F12): the reason says which threshold.
+  bool held = false;
+  std::string hold_reason;
+  std::vector<PlanItem> items;
+  std::vector<DepartmentChange> departments;
+
+  // Counts per action, computed from items: always equal to the items (DESIGN §4).
+  std::array<size_t, kActionCount> Summary() const;
+  // True when applying would change nothing (no create/update/delete/... item and no
+  // department change). A converged directory plans an empty plan (P3).
+  bool IsNoop() const;
+};
+
+}  // namespace telsync

@@ -1,0 +1,37 @@
+#include "model/source_object.h"
+
+#include <strings.h>
+
+namespace telsync {
+namespace {
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+const std::vector<std::string>* SourceObject::Find(std::string_view name) const {
+  for (const auto& [key, values] : attributes) {
+    if (EqualsNoCase(key, name)) return &values;
+  }
+  return nullptr;
+}
+
+std::string_view SourceObject::First(std::string_view name) const {
+  const auto* values = Find(name);
+  if (values == nullptr || values->empty()) return {};
+  return values->front();
+}
+
+void SourceObject::Add(std::string_view name, std::string value) {
+  for (auto& [key, values] : attributes) {
+    if (EqualsNoCase(key, name)) {
+      values.push_back(std::move(value));
+      return;
+    }
+  }
+  attributes.emplace_back(std::string(name), std::vector<std::string>{std::move(value)});
+}
+
+}  // namespace telsync

@@ -1,0 +1,64 @@
+// Source: where users come from (graph, ldap, file; scim is a mirror fed by the server).
+//
+// A source streams SourceObjects to a sink one at a time (SPEC P2: memory grows with
+// users, not with page count) and ends with a ReadResult whose `complete` is true only
+// when every object was read (R1): a source that stops early, for any reason, says
+// complete = false and why. A source knows nothing about telephony.
+//
+// Not thread-safe: one Read at a time per instance. Read and TestConnection never throw.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/profile.h"
+#include "model/source_object.h"
+#include "util/result.h"
+
+namespace telsync {
+
+struct ReadRequest {
+  std::vector<std::string> attributes;  // the mapped attributes only (lower-case); empty = all
+  std::string cursor;                   // from the last ReadResult; empty = full read
+};
+
+struct ReadResult {
+  bool complete = false;
+  std::string cursor;  // delta link, USN watermark; empty when the source has none
+  size_t objects = 0;  // objects handed to the sink
+  size_t bad_records = 0;  // records that could not be parsed (each reported to on_problem)
+  std::string error;  // why the read is incomplete; empty when complete
+};
+
+struct ConnectionReport {
+  bool ok = false;
+  std::string message;  // plain words: "connected; 312 users readable" or what is wrong
+  std::vector<std::string> attributes;  // attribute names the source offers
+  std::vector<std::string> sample;      // a few users, "displayName <mail>"
+};
+
+using ObjectSink = std::function<void(SourceObject&&)>;
+// A record the source could not parse: where (file:line, page) and why. The read goes on.
+using ProblemSink = std::function<void(const std::string& where, const std::string& reason)>;
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // "file:examples/directory.json", "graph:<tenant id>", "ldap://dc1:636"
+  virtual std::string Describe() const = 0;
+
+  virtual ConnectionReport TestConnection() = 0;
+
+  virtual ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
+                          const ProblemSink& on_problem) = 0;
+};
+
+// The source a profile's config names. `base_dir` resolves relative file paths (the
+// config file's directory). Errors: Invalid for an unknown or unsupported type.
+Result<std::unique_ptr<Source>> MakeSource(const SourceConfig& config, const std::string& base_dir);
+
+}  // namespace telsync

@@ -1,0 +1,110 @@
+// Result<T>: a value or an Error, shaped like C++23's std::expected.
+//
+// Errors are values at module boundaries (STYLE.md rule 3): no exception crosses a
+// module boundary. An Error carries a code (what happens next: retry, skip, stop),
+// an admin-readable message, and a context (file:line, field path, object key).
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace telsync {
+
+enum class ErrorCode {
+  kInvalid,      // bad input: a config value, a user attribute, a request body
+  kNotFound,     // the thing asked for does not exist
+  kConflict,     // a uniqueness rule would be broken
+  kAuth,         // credentials rejected
+  kThrottled,    // the peer asked us to slow down (transient)
+  kUnavailable,  // the peer or a resource cannot be reached (transient)
+  kInternal,     // a bug or an unexpected failure of a dependency
+};
+
+const char* ErrorCodeName(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;  // in an admin's words; never contains a secret
+  std::string context;  // where: "profiles.yaml:12 tenants[0].profiles[1].policy.mode"
+
+  static Error Invalid(std::string msg, std::string ctx = {}) {
+    return {ErrorCode::kInvalid, std::move(msg), std::move(ctx)};
+  }
+  static Error NotFound(std::string msg, std::string ctx = {}) {
+    return {ErrorCode::kNotFound, std::move(msg), std::move(ctx)};
+  }
+  static Error Conflict(std::string msg, std::string ctx = {}) {
+    return {ErrorCode::kConflict, std::move(msg), std::move(ctx)};
+  }
+  static Error Unavailable(std::string msg, std::string ctx = {}) {
+    return {ErrorCode::kUnavailable, std::move(msg), std::move(ctx)};
+  }
+  static Error Internal(std::string msg, std::string ctx = {}) {
+    return {ErrorCode::kInternal, std::move(msg), std::move(ctx)};
+  }
+
+  // "context: message", or the message alone when there is no context.
+  std::string ToString() const { return context.empty() ? message : context + ": " + message; }
+};
+
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Result<void>: success or an Error.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+using Status = Result<void>;
+
+inline Status Ok() { return Status(); }
+
+}  // namespace telsync
