@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1; shift
 dirs=(src/model src/util src/phone)
-while [ $# -gt 0 ] && [ "$1" != "--" ]; do dirs+=("$1"); shift; done
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  case " ${dirs[*]} " in *" $1 "*) ;; *) dirs+=("$1") ;; esac
+  shift
+done
 [ "${1:-}" = "--" ] && shift
 out=build/dev-$name
 mkdir -p "$out/obj"
