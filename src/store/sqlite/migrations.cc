@@ -1,0 +1,145 @@
+#include "store/sqlite/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace telsync {
+namespace {
+
+// Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
+// append a new one.
+constexpr std::array<const char*, 1> kSteps = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  tenant        TEXT    NOT NULL,
+  profile       TEXT    NOT NULL DEFAULT '',   -- '' = not adopted by any profile
+  source_key    TEXT    NOT NULL DEFAULT '',   -- '' = not linked to a source object
+  username      TEXT    NOT NULL DEFAULT '',
+  first_name    TEXT    NOT NULL DEFAULT '',
+  last_name     TEXT    NOT NULL DEFAULT '',
+  display_name  TEXT    NOT NULL DEFAULT '',
+  email         TEXT    NOT NULL DEFAULT '',
+  extension     TEXT    NOT NULL DEFAULT '',
+  landline      TEXT    NOT NULL DEFAULT '',
+  mobile        TEXT    NOT NULL DEFAULT '',
+  department    TEXT    NOT NULL DEFAULT '',
+  job_title     TEXT    NOT NULL DEFAULT '',
+  city          TEXT    NOT NULL DEFAULT '',
+  country       TEXT    NOT NULL DEFAULT '',
+  caller_id     TEXT    NOT NULL DEFAULT '',
+  template      TEXT    NOT NULL DEFAULT '',
+  searchable    INTEGER NOT NULL DEFAULT 1,
+  state         TEXT    NOT NULL DEFAULT 'active',  -- 'active' | 'pending_delete'
+  pending_since INTEGER NOT NULL DEFAULT 0,
+  groups        TEXT    NOT NULL DEFAULT '[]',      -- JSON array of strings
+  custom        TEXT    NOT NULL DEFAULT '{}',      -- JSON object name -> value
+  subscription  TEXT    NOT NULL DEFAULT '',        -- operator-owned, never synced (F16)
+  created_at    INTEGER NOT NULL DEFAULT 0,
+  updated_at    INTEGER NOT NULL DEFAULT 0
+);
+-- The link to the source object is unique per profile (F7); creates upsert on it (R2).
+CREATE UNIQUE INDEX users_source ON users (tenant, profile, source_key) WHERE source_key <> '';
+-- FindUser and adoption match username / e-mail case-insensitively.
+CREATE INDEX users_username ON users (tenant, lower(username));
+CREATE INDEX users_email ON users (tenant, lower(email));
+
+CREATE TABLE departments (
+  id          INTEGER PRIMARY KEY,
+  tenant      TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  ring_group  TEXT NOT NULL DEFAULT '',
+  members     TEXT NOT NULL DEFAULT '[]',  -- JSON array of usernames, sorted
+  UNIQUE (tenant, profile, name)
+);
+
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  tenant        TEXT    NOT NULL,
+  profile       TEXT    NOT NULL,
+  kind          TEXT    NOT NULL,  -- 'preview' | 'sync'
+  triggered_by  TEXT    NOT NULL DEFAULT '',
+  status        TEXT    NOT NULL,
+  started_at    INTEGER NOT NULL DEFAULT 0,
+  finished_at   INTEGER NOT NULL DEFAULT 0,
+  complete      INTEGER NOT NULL DEFAULT 0,
+  source        TEXT    NOT NULL DEFAULT '',
+  message       TEXT    NOT NULL DEFAULT '',
+  summary       TEXT    NOT NULL DEFAULT '{}',  -- JSON object: summary key -> count
+  approved_run  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_tenant_profile ON runs (tenant, profile, id);
+
+-- Items keep what a report shows, not the full target user: a run of a million users
+-- would otherwise store the directory again.
+CREATE TABLE run_items (
+  run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL,  -- plan order
+  action    TEXT    NOT NULL,
+  key       TEXT    NOT NULL DEFAULT '',
+  username  TEXT    NOT NULL DEFAULT '',
+  changes   TEXT    NOT NULL DEFAULT '[]',  -- JSON array of [field, old, new]
+  reason    TEXT    NOT NULL DEFAULT '',
+  user_id   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE run_departments (
+  run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  action      TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  profile     TEXT    NOT NULL DEFAULT '',
+  ring_group  TEXT    NOT NULL DEFAULT '',
+  members     TEXT    NOT NULL DEFAULT '[]',
+  changes     TEXT    NOT NULL DEFAULT '[]',
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE cursors (
+  tenant   TEXT NOT NULL,
+  profile  TEXT NOT NULL,
+  cursor   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant, profile)
+) WITHOUT ROWID;
+)sql",
+};
+
+}  // namespace
+
+int LatestSqliteSchemaVersion() { return static_cast<int>(kSteps.size()); }
+
+Result<int> MigrateSqliteStore(sqlite_detail::Db& db) {
+  const int latest = LatestSqliteSchemaVersion();
+  for (;;) {
+    // Each step reads the version inside its own write transaction: a concurrent
+    // opener that migrated first is seen, and the step is not run twice.
+    Result<sqlite_detail::Transaction> tx = sqlite_detail::Transaction::Begin(db);
+    if (!tx.ok()) return tx.error();
+    Result<int64_t> current = db.QueryInt("PRAGMA user_version");
+    if (!current.ok()) return current.error();
+    const int64_t version = *current;
+    if (version > latest) {
+      return Error::Invalid("store schema version " + std::to_string(version) +
+                            " is newer than this telsync supports (" + std::to_string(latest) +
+                            "): upgrade telsync");
+    }
+    if (version == latest) {
+      if (Status s = tx->Commit(); !s.ok()) return s.error();
+      return latest;
+    }
+    if (Status s = db.Exec(kSteps[static_cast<size_t>(version)]); !s.ok()) {
+      Error error = s.error();
+      error.message =
+          "store migration to version " + std::to_string(version + 1) + " failed: " + error.message;
+      return error;
+    }
+    const std::string set_version = "PRAGMA user_version=" + std::to_string(version + 1);
+    if (Status s = db.Exec(set_version.c_str()); !s.ok()) return s.error();
+    if (Status s = tx->Commit(); !s.ok()) return s.error();
+  }
+}
+
+}  // namespace telsync

@@ -1,0 +1,814 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/fields.h"
+#include "store/sqlite/detail/sqlite_db.h"
+#include "store/sqlite/migrations.h"
+
+namespace telsync {
+namespace {
+
+using json = nlohmann::json;
+using sqlite_detail::Db;
+using sqlite_detail::Statement;
+using sqlite_detail::Transaction;
+
+int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// JSON columns. Dumping replaces invalid UTF-8 instead of throwing: no exception may
+// leave the store, and validation upstream already rejects such values.
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string GroupsJson(const std::vector<std::string>& groups) {
+  if (groups.empty()) return "[]";
+  return Dump(json(groups));
+}
+
+std::string CustomJson(const std::vector<std::pair<std::string, std::string>>& custom) {
+  if (custom.empty()) return "{}";
+  json object = json::object();
+  for (const auto& [name, value] : custom) object[name] = value;
+  return Dump(object);
+}
+
+std::string ChangesJson(const std::vector<FieldChange>& changes) {
+  if (changes.empty()) return "[]";
+  json array = json::array();
+  for (const auto& c : changes) array.push_back({c.field, c.old_value, c.new_value});
+  return Dump(array);
+}
+
+// The empty cases are checked first: most rows have no groups, custom fields or
+// changes, and a million rows must not pay for a parser each.
+bool IsEmptyJson(std::string_view text) { return text.empty() || text == "[]" || text == "{}"; }
+
+Result<std::vector<std::string>> ParseStringArray(std::string_view text, std::string_view what) {
+  std::vector<std::string> out;
+  if (IsEmptyJson(text)) return out;
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return Error::Internal("store: corrupt " + std::string(what) + " column");
+  out.reserve(parsed.size());
+  for (const auto& v : parsed) {
+    if (!v.is_string()) return Error::Internal("store: corrupt " + std::string(what) + " column");
+    out.push_back(v.get_ref<const std::string&>());
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseCustom(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (IsEmptyJson(text)) return out;
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return Error::Internal("store: corrupt custom column");
+  out.reserve(parsed.size());
+  for (const auto& [name, value] : parsed.items()) {  // std::map order: sorted by name
+    if (!value.is_string()) return Error::Internal("store: corrupt custom column");
+    out.emplace_back(name, value.get_ref<const std::string&>());
+  }
+  return out;
+}
+
+Result<std::vector<FieldChange>> ParseChanges(std::string_view text) {
+  std::vector<FieldChange> out;
+  if (IsEmptyJson(text)) return out;
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return Error::Internal("store: corrupt changes column");
+  for (const auto& c : parsed) {
+    if (!c.is_array() || c.size() != 3 || !c[0].is_string() || !c[1].is_string() ||
+        !c[2].is_string()) {
+      return Error::Internal("store: corrupt changes column");
+    }
+    out.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::string>()});
+  }
+  return out;
+}
+
+std::string SummaryJson(const std::array<size_t, kActionCount>& summary) {
+  json object = json::object();
+  for (size_t i = 0; i < kActionCount; ++i) {
+    object[std::string(ActionName(static_cast<Action>(i)))] = summary[i];
+  }
+  return Dump(object);
+}
+
+std::array<size_t, kActionCount> ParseSummary(std::string_view text) {
+  std::array<size_t, kActionCount> summary{};
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return summary;
+  for (const auto& [name, value] : parsed.items()) {
+    const std::optional<Action> action = ActionFromName(name);
+    if (action && value.is_number_unsigned()) {
+      summary[static_cast<size_t>(*action)] = value.get<size_t>();
+    }
+  }
+  return summary;
+}
+
+const char* StateName(UserState s) {
+  return s == UserState::kPendingDelete ? "pending_delete" : "active";
+}
+
+// Column lists built from FieldName so the schema and the Field enum cannot drift apart
+// silently (a renamed field fails at prepare time, in every test).
+std::string FieldColumns() {
+  std::string out;
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    out += ", ";
+    out += FieldName(static_cast<Field>(i));
+  }
+  return out;
+}
+
+// Result columns: 0 id, 1 profile, 2 source_key, 3.. the fields, then searchable, state,
+// pending_since, groups, custom, subscription.
+std::string SelectUsersSql(std::string_view tail) {
+  return "SELECT id, profile, source_key" + FieldColumns() +
+         ", searchable, state, pending_since, groups, custom, subscription FROM users " +
+         std::string(tail);
+}
+constexpr int kFirstFieldColumn = 3;
+constexpr int kSearchableColumn = kFirstFieldColumn + static_cast<int>(kFieldCount);
+
+Result<PbxUser> ReadUser(const Statement& row) {
+  PbxUser user;
+  user.id = row.ColumnInt(0);
+  user.profile = row.ColumnText(1);
+  user.source_key = row.ColumnText(2);
+  // Set in enum order: each Set appends at the end of the FieldSet's buffer.
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    std::string_view value = row.ColumnText(kFirstFieldColumn + static_cast<int>(i));
+    if (!value.empty()) user.fields.Set(static_cast<Field>(i), value);
+  }
+  user.searchable = row.ColumnInt(kSearchableColumn) != 0;
+  user.state = row.ColumnText(kSearchableColumn + 1) == "pending_delete" ? UserState::kPendingDelete
+                                                                         : UserState::kActive;
+  user.pending_since = row.ColumnInt(kSearchableColumn + 2);
+  Result<std::vector<std::string>> groups =
+      ParseStringArray(row.ColumnText(kSearchableColumn + 3), "groups");
+  if (!groups.ok()) return groups.error();
+  user.groups = std::move(*groups);
+  Result<std::vector<std::pair<std::string, std::string>>> custom =
+      ParseCustom(row.ColumnText(kSearchableColumn + 4));
+  if (!custom.ok()) return custom.error();
+  user.custom = std::move(*custom);
+  user.subscription = row.ColumnText(kSearchableColumn + 5);
+  return user;
+}
+
+// Parameters shared by the user INSERT and UPDATE: ?1 tenant, ?2 profile, ?3 source_key,
+// ?4.. fields, then searchable, state, pending_since, groups, custom, created_at,
+// updated_at; the UPDATE adds the row id. Subscription is in neither (F16).
+constexpr int kFirstFieldParam = 4;
+constexpr int kSearchableParam = kFirstFieldParam + static_cast<int>(kFieldCount);
+constexpr int kCreatedAtParam = kSearchableParam + 5;
+constexpr int kUpdatedAtParam = kCreatedAtParam + 1;
+constexpr int kIdParam = kUpdatedAtParam + 1;
+
+std::string InsertUserSql() {
+  std::string sql = "INSERT INTO users (tenant, profile, source_key" + FieldColumns() +
+                    ", searchable, state, pending_since, groups, custom, created_at, updated_at)"
+                    " VALUES (";
+  for (int i = 1; i <= kUpdatedAtParam; ++i) sql += (i == 1 ? "?" : ", ?") + std::to_string(i);
+  // A create applied twice (a rerun after a crash) updates the row it made the first
+  // time instead of duplicating it (R2).
+  sql += ") ON CONFLICT (tenant, profile, source_key) WHERE source_key <> '' DO UPDATE SET ";
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const std::string name(FieldName(static_cast<Field>(i)));
+    sql += name + " = excluded." + name + ", ";
+  }
+  sql +=
+      "searchable = excluded.searchable, state = excluded.state, "
+      "pending_since = excluded.pending_since, groups = excluded.groups, "
+      "custom = excluded.custom, updated_at = excluded.updated_at";
+  return sql;
+}
+
+std::string UpdateUserSql() {
+  std::string sql = "UPDATE users SET profile = ?2, source_key = ?3";
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    sql += ", " + std::string(FieldName(static_cast<Field>(i))) + " = ?" +
+           std::to_string(kFirstFieldParam + static_cast<int>(i));
+  }
+  sql +=
+      ", searchable = ?" + std::to_string(kSearchableParam) + ", state = ?" +
+      std::to_string(kSearchableParam + 1) + ", pending_since = ?" +
+      std::to_string(kSearchableParam + 2) + ", groups = ?" + std::to_string(kSearchableParam + 3) +
+      ", custom = ?" + std::to_string(kSearchableParam + 4) + ", updated_at = ?" +
+      std::to_string(kUpdatedAtParam) + " WHERE tenant = ?1 AND id = ?" + std::to_string(kIdParam);
+  return sql;
+}
+
+// Binds `user` statically: `user`, `groups` and `custom` must outlive the step.
+void BindUser(Statement& stmt, const std::string& tenant, const PbxUser& user,
+              const std::string& groups, const std::string& custom, int64_t now) {
+  stmt.BindText(1, tenant);
+  stmt.BindText(2, user.profile);
+  stmt.BindText(3, user.source_key);
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    stmt.BindText(kFirstFieldParam + static_cast<int>(i), user.fields.Get(static_cast<Field>(i)));
+  }
+  stmt.BindInt(kSearchableParam, user.searchable ? 1 : 0);
+  stmt.BindText(kSearchableParam + 1, StateName(user.state));
+  stmt.BindInt(kSearchableParam + 2, user.pending_since);
+  stmt.BindText(kSearchableParam + 3, groups);
+  stmt.BindText(kSearchableParam + 4, custom);
+  stmt.BindInt(kCreatedAtParam, now);
+  stmt.BindInt(kUpdatedAtParam, now);
+}
+
+constexpr std::string_view kRunColumns =
+    "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
+    "source, message, summary, approved_run";
+
+Result<Run> ReadRun(const Statement& row) {
+  Run run;
+  run.id = row.ColumnInt(0);
+  run.tenant = row.ColumnText(1);
+  run.profile = row.ColumnText(2);
+  const std::optional<RunKind> kind = RunKindFromName(row.ColumnText(3));
+  const std::optional<RunStatus> status = RunStatusFromName(row.ColumnText(5));
+  if (!kind || !status) {
+    return Error::Internal("store: run " + std::to_string(run.id) +
+                           " has an unknown kind or status");
+  }
+  run.kind = *kind;
+  run.trigger = row.ColumnText(4);
+  run.status = *status;
+  run.started_at = row.ColumnInt(6);
+  run.finished_at = row.ColumnInt(7);
+  run.complete = row.ColumnInt(8) != 0;
+  run.source = row.ColumnText(9);
+  run.message = row.ColumnText(10);
+  run.summary = ParseSummary(row.ColumnText(11));
+  run.approved_run = row.ColumnInt(12);
+  return run;
+}
+
+bool WritesUser(Action a) {
+  switch (a) {
+    case Action::kCreate:
+    case Action::kUpdate:
+    case Action::kDelete:
+    case Action::kPendingDelete:
+    case Action::kRestore:
+    case Action::kUnsearchable:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string UserContext(const PlanItem& item) {
+  return "user " + (item.username.empty() ? item.key : item.username);
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Db db, int version, SqliteStoreOptions options)
+      : db_(std::move(db)), version_(version), options_(options) {
+    if (options_.batch_size == 0) options_.batch_size = 1;
+  }
+
+  Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
+                                     const std::string& profile) override;
+  Result<ApplyReport> Apply(const Plan& plan) override;
+  Result<int64_t> CreateRun(const Run& run) override;
+  Status UpdateRun(const Run& run) override;
+  Status SaveRunItems(int64_t run_id, const Plan& plan) override;
+  Result<Run> GetRun(const std::string& tenant, int64_t run_id) override;
+  Result<std::vector<Run>> ListRuns(const std::string& tenant, const std::string& profile,
+                                    size_t limit) override;
+  Result<std::vector<PlanItem>> GetRunItems(const std::string& tenant, int64_t run_id,
+                                            std::optional<Action> action) override;
+  Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
+                                                          int64_t run_id) override;
+  Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
+                                                const std::string& profile) override;
+  Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
+                                          const std::string& name) override;
+  Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
+                                         size_t offset) override;
+  Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
+  Result<std::vector<Department>> ListDepartments(const std::string& tenant) override;
+  Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override;
+  Status SetCursor(const std::string& tenant, const std::string& profile,
+                   const std::string& cursor) override;
+  int SchemaVersion() override { return version_; }
+
+ private:
+  // kNotFound unless run `run_id` belongs to `tenant`: runs never cross tenants.
+  Status CheckRunTenant(const std::string& tenant, int64_t run_id);
+  Result<std::vector<PbxUser>> ReadUsers(Statement& stmt, size_t reserve);
+  Result<std::vector<Department>> ReadDepartments(Statement& stmt);
+
+  Db db_;
+  int version_;
+  SqliteStoreOptions options_;
+};
+
+Result<std::vector<PbxUser>> SqliteStore::ReadUsers(Statement& stmt, size_t reserve) {
+  std::vector<PbxUser> users;
+  users.reserve(reserve);
+  for (;;) {
+    const int rc = stmt.Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt.LastError(rc, "read users");
+    Result<PbxUser> user = ReadUser(stmt);
+    if (!user.ok()) {
+      Error error = user.error();
+      error.context = "user id " + std::to_string(stmt.ColumnInt(0));
+      return error;
+    }
+    users.push_back(std::move(*user));
+  }
+  return users;
+}
+
+Result<std::vector<Department>> SqliteStore::ReadDepartments(Statement& stmt) {
+  std::vector<Department> out;
+  for (;;) {
+    const int rc = stmt.Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt.LastError(rc, "read departments");
+    Department d;
+    d.id = stmt.ColumnInt(0);
+    d.profile = stmt.ColumnText(1);
+    d.name = stmt.ColumnText(2);
+    d.ring_group = stmt.ColumnText(3);
+    Result<std::vector<std::string>> members = ParseStringArray(stmt.ColumnText(4), "members");
+    if (!members.ok()) return members.error();
+    d.members = std::move(*members);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<StoreSnapshot> SqliteStore::LoadSnapshot(const std::string& tenant,
+                                                const std::string& profile) {
+  StoreSnapshot snapshot;
+  // One read transaction: users and departments come from the same state even when
+  // another process writes meanwhile.
+  Result<Transaction> tx = Transaction::BeginRead(db_);
+  if (!tx.ok()) return tx.error();
+  {
+    Result<int64_t> count = [&]() -> Result<int64_t> {
+      Result<Statement> stmt = db_.Prepare("SELECT count(*) FROM users WHERE tenant = ?1");
+      if (!stmt.ok()) return stmt.error();
+      stmt->BindText(1, tenant);
+      const int rc = stmt->Step();
+      if (rc != SQLITE_ROW) return stmt->LastError(rc, "count users");
+      return stmt->ColumnInt(0);
+    }();
+    if (!count.ok()) return count.error();
+    // A single table scan in row order: "+tenant" keeps SQLite from walking the
+    // username index, which would visit the rows in random order.
+    Result<Statement> stmt = db_.Prepare(SelectUsersSql("WHERE +tenant = ?1 ORDER BY id"));
+    if (!stmt.ok()) return stmt.error();
+    stmt->BindText(1, tenant);
+    Result<std::vector<PbxUser>> users = ReadUsers(*stmt, static_cast<size_t>(*count));
+    if (!users.ok()) return users.error();
+    snapshot.users = std::move(*users);
+  }
+  Result<Statement> stmt = db_.Prepare(
+      "SELECT id, profile, name, ring_group, members FROM departments "
+      "WHERE tenant = ?1 AND profile = ?2 ORDER BY name");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  Result<std::vector<Department>> departments = ReadDepartments(*stmt);
+  if (!departments.ok()) return departments.error();
+  snapshot.departments = std::move(*departments);
+  if (Status s = tx->Commit(); !s.ok()) return s.error();
+  return snapshot;
+}
+
+Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
+  ApplyReport report;
+  if (plan.IsNoop()) return report;  // P3: nothing prepared, no transaction, no write
+
+  Result<Statement> insert = db_.Prepare(InsertUserSql(), true);
+  if (!insert.ok()) return insert.error();
+  Result<Statement> update = db_.Prepare(UpdateUserSql(), true);
+  if (!update.ok()) return update.error();
+  Result<Statement> remove = db_.Prepare("DELETE FROM users WHERE tenant = ?1 AND id = ?2", true);
+  if (!remove.ok()) return remove.error();
+  Result<Statement> upsert_department = db_.Prepare(
+      "INSERT INTO departments (tenant, profile, name, ring_group, members) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (tenant, profile, name) DO UPDATE SET "
+      "ring_group = excluded.ring_group, members = excluded.members",
+      true);
+  if (!upsert_department.ok()) return upsert_department.error();
+  Result<Statement> remove_department =
+      db_.Prepare("DELETE FROM departments WHERE tenant = ?1 AND profile = ?2 AND name = ?3", true);
+  if (!remove_department.ok()) return remove_department.error();
+
+  const int64_t now = NowSeconds();
+  std::optional<Transaction> tx;
+  size_t in_batch = 0;
+  // Opens the batch's transaction before its first write, commits after its last.
+  auto before_write = [&]() -> Status {
+    if (tx) return Ok();
+    Result<Transaction> begun = Transaction::Begin(db_);
+    if (!begun.ok()) return begun.error();
+    tx.emplace(std::move(*begun));
+    return Ok();
+  };
+  auto after_write = [&]() -> Status {
+    ++report.statements;
+    if (++in_batch < options_.batch_size) return Ok();
+    in_batch = 0;
+    Status s = tx->Commit();
+    tx.reset();
+    return s;
+  };
+  auto with_context = [](Error error, std::string context) {
+    error.context = std::move(context);
+    return error;
+  };
+
+  for (const PlanItem& item : plan.items) {
+    if (!WritesUser(item.action)) continue;
+    if (Status s = before_write(); !s.ok()) return s.error();
+    Status written;
+    if (item.action == Action::kDelete) {
+      remove->BindText(1, plan.tenant);
+      remove->BindInt(2, item.user_id);
+      written = remove->Run("delete user");
+    } else {
+      const std::string groups = GroupsJson(item.target.groups);
+      const std::string custom = CustomJson(item.target.custom);
+      Statement& stmt = item.action == Action::kCreate ? *insert : *update;
+      BindUser(stmt, plan.tenant, item.target, groups, custom, now);
+      if (item.action != Action::kCreate) stmt.BindInt(kIdParam, item.user_id);
+      written = stmt.Run(item.action == Action::kCreate ? "create user" : "update user");
+    }
+    if (!written.ok()) return with_context(written.error(), UserContext(item));
+    report.users_written += static_cast<size_t>(db_.Changes());
+    if (Status s = after_write(); !s.ok()) return s.error();
+  }
+
+  for (const DepartmentChange& change : plan.departments) {
+    const bool upsert = change.action == Action::kCreate || change.action == Action::kUpdate;
+    if (!upsert && change.action != Action::kDelete) continue;
+    if (Status s = before_write(); !s.ok()) return s.error();
+    const Department& d = change.target;
+    const std::string& profile = d.profile.empty() ? plan.profile : d.profile;
+    Status written;
+    if (upsert) {
+      const std::string members = GroupsJson(d.members);
+      upsert_department->BindText(1, plan.tenant);
+      upsert_department->BindText(2, profile);
+      upsert_department->BindText(3, d.name);
+      upsert_department->BindText(4, d.ring_group);
+      upsert_department->BindText(5, members);
+      written = upsert_department->Run("write department");
+    } else {
+      remove_department->BindText(1, plan.tenant);
+      remove_department->BindText(2, profile);
+      remove_department->BindText(3, d.name);
+      written = remove_department->Run("delete department");
+    }
+    if (!written.ok()) return with_context(written.error(), "department " + d.name);
+    report.departments_written += static_cast<size_t>(db_.Changes());
+    if (Status s = after_write(); !s.ok()) return s.error();
+  }
+
+  if (tx) {
+    Status s = tx->Commit();
+    tx.reset();
+    if (!s.ok()) return s.error();
+  }
+  return report;
+}
+
+Result<int64_t> SqliteStore::CreateRun(const Run& run) {
+  Result<Statement> stmt = db_.Prepare(
+      "INSERT INTO runs (tenant, profile, kind, triggered_by, status, started_at, finished_at, "
+      "complete, source, message, summary, approved_run) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!stmt.ok()) return stmt.error();
+  const std::string summary = SummaryJson(run.summary);
+  stmt->BindText(1, run.tenant);
+  stmt->BindText(2, run.profile);
+  stmt->BindText(3, RunKindName(run.kind));
+  stmt->BindText(4, run.trigger);
+  stmt->BindText(5, RunStatusName(run.status));
+  stmt->BindInt(6, run.started_at);
+  stmt->BindInt(7, run.finished_at);
+  stmt->BindInt(8, run.complete ? 1 : 0);
+  stmt->BindText(9, run.source);
+  stmt->BindText(10, run.message);
+  stmt->BindText(11, summary);
+  stmt->BindInt(12, run.approved_run);
+  if (Status s = stmt->Run("create run"); !s.ok()) return s.error();
+  return db_.LastInsertRowid();
+}
+
+Status SqliteStore::UpdateRun(const Run& run) {
+  Result<Statement> stmt = db_.Prepare(
+      "UPDATE runs SET status = ?3, started_at = ?4, finished_at = ?5, complete = ?6, "
+      "source = ?7, message = ?8, summary = ?9, approved_run = ?10 "
+      "WHERE tenant = ?1 AND id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  const std::string summary = SummaryJson(run.summary);
+  stmt->BindText(1, run.tenant);
+  stmt->BindInt(2, run.id);
+  stmt->BindText(3, RunStatusName(run.status));
+  stmt->BindInt(4, run.started_at);
+  stmt->BindInt(5, run.finished_at);
+  stmt->BindInt(6, run.complete ? 1 : 0);
+  stmt->BindText(7, run.source);
+  stmt->BindText(8, run.message);
+  stmt->BindText(9, summary);
+  stmt->BindInt(10, run.approved_run);
+  if (Status s = stmt->Run("update run"); !s.ok()) return s;
+  if (db_.Changes() == 0) return Error::NotFound("run " + std::to_string(run.id) + " not found");
+  return Ok();
+}
+
+Status SqliteStore::CheckRunTenant(const std::string& tenant, int64_t run_id) {
+  Result<Statement> stmt = db_.Prepare("SELECT 1 FROM runs WHERE tenant = ?1 AND id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, run_id);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_ROW) return Ok();
+  if (rc == SQLITE_DONE) return Error::NotFound("run " + std::to_string(run_id) + " not found");
+  return stmt->LastError(rc, "find run");
+}
+
+Status SqliteStore::SaveRunItems(int64_t run_id, const Plan& plan) {
+  if (Status s = CheckRunTenant(plan.tenant, run_id); !s.ok()) return s;
+  Result<Statement> insert_item = db_.Prepare(
+      "INSERT INTO run_items (run_id, seq, action, key, username, changes, reason, user_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      true);
+  if (!insert_item.ok()) return insert_item.error();
+  Result<Statement> insert_department = db_.Prepare(
+      "INSERT INTO run_departments (run_id, seq, action, name, profile, ring_group, members, "
+      "changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      true);
+  if (!insert_department.ok()) return insert_department.error();
+
+  Result<Transaction> tx = Transaction::Begin(db_);
+  if (!tx.ok()) return tx.error();
+  // Saving again replaces the items, so a retried save does not fail or duplicate.
+  for (const char* sql : {"DELETE FROM run_items WHERE run_id = ?1",
+                          "DELETE FROM run_departments WHERE run_id = ?1"}) {
+    Result<Statement> clear = db_.Prepare(sql);
+    if (!clear.ok()) return clear.error();
+    clear->BindInt(1, run_id);
+    if (Status s = clear->Run("clear run items"); !s.ok()) return s;
+  }
+  int64_t seq = 0;
+  for (const PlanItem& item : plan.items) {
+    const std::string changes = ChangesJson(item.changes);
+    Statement& stmt = *insert_item;
+    stmt.BindInt(1, run_id);
+    stmt.BindInt(2, seq++);
+    stmt.BindText(3, ActionName(item.action));
+    stmt.BindText(4, item.key);
+    stmt.BindText(5, item.username);
+    stmt.BindText(6, changes);
+    stmt.BindText(7, item.reason);
+    stmt.BindInt(8, item.user_id);
+    if (Status s = stmt.Run("save run item"); !s.ok()) return s;
+  }
+  seq = 0;
+  for (const DepartmentChange& change : plan.departments) {
+    const std::string changes = ChangesJson(change.changes);
+    const std::string members = GroupsJson(change.target.members);
+    Statement& stmt = *insert_department;
+    stmt.BindInt(1, run_id);
+    stmt.BindInt(2, seq++);
+    stmt.BindText(3, ActionName(change.action));
+    stmt.BindText(4, change.target.name);
+    stmt.BindText(5, change.target.profile);
+    stmt.BindText(6, change.target.ring_group);
+    stmt.BindText(7, members);
+    stmt.BindText(8, changes);
+    if (Status s = stmt.Run("save run department"); !s.ok()) return s;
+  }
+  return tx->Commit();
+}
+
+Result<Run> SqliteStore::GetRun(const std::string& tenant, int64_t run_id) {
+  Result<Statement> stmt = db_.Prepare("SELECT " + std::string(kRunColumns) +
+                                       " FROM runs WHERE tenant = ?1 AND id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, run_id);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return Error::NotFound("run " + std::to_string(run_id) + " not found");
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "get run");
+  return ReadRun(*stmt);
+}
+
+Result<std::vector<Run>> SqliteStore::ListRuns(const std::string& tenant,
+                                               const std::string& profile, size_t limit) {
+  const std::string sql = "SELECT " + std::string(kRunColumns) + " FROM runs WHERE tenant = ?1" +
+                          (profile.empty() ? "" : " AND profile = ?2") +
+                          " ORDER BY id DESC LIMIT ?3";
+  Result<Statement> stmt = db_.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  if (!profile.empty()) stmt->BindText(2, profile);
+  // LIMIT -1 is SQLite's "no limit"; a limit of 0 asks for every run.
+  stmt->BindInt(3, limit == 0 ? -1 : static_cast<int64_t>(limit));
+  std::vector<Run> runs;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list runs");
+    Result<Run> run = ReadRun(*stmt);
+    if (!run.ok()) return run.error();
+    runs.push_back(std::move(*run));
+  }
+  return runs;
+}
+
+Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant, int64_t run_id,
+                                                       std::optional<Action> action) {
+  if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
+  const std::string sql = std::string(
+                              "SELECT action, key, username, changes, reason, user_id "
+                              "FROM run_items WHERE run_id = ?1") +
+                          (action ? " AND action = ?2" : "") + " ORDER BY seq";
+  Result<Statement> stmt = db_.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, run_id);
+  if (action) stmt->BindText(2, ActionName(*action));
+  std::vector<PlanItem> items;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read run items");
+    PlanItem item;
+    const std::optional<Action> parsed = ActionFromName(stmt->ColumnText(0));
+    if (!parsed) return Error::Internal("store: run item with an unknown action");
+    item.action = *parsed;
+    item.key = stmt->ColumnText(1);
+    item.username = stmt->ColumnText(2);
+    Result<std::vector<FieldChange>> changes = ParseChanges(stmt->ColumnText(3));
+    if (!changes.ok()) return changes.error();
+    item.changes = std::move(*changes);
+    item.reason = stmt->ColumnText(4);
+    item.user_id = stmt->ColumnInt(5);
+    // The target is not stored (see the schema); keep what identifies the user.
+    item.target.id = item.user_id;
+    item.target.fields.Set(Field::kUsername, item.username);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+Result<std::vector<DepartmentChange>> SqliteStore::GetRunDepartments(const std::string& tenant,
+                                                                     int64_t run_id) {
+  if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
+  Result<Statement> stmt = db_.Prepare(
+      "SELECT action, name, profile, ring_group, members, changes FROM run_departments "
+      "WHERE run_id = ?1 ORDER BY seq");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, run_id);
+  std::vector<DepartmentChange> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read run departments");
+    DepartmentChange change;
+    const std::optional<Action> parsed = ActionFromName(stmt->ColumnText(0));
+    if (!parsed) return Error::Internal("store: run department with an unknown action");
+    change.action = *parsed;
+    change.target.name = stmt->ColumnText(1);
+    change.target.profile = stmt->ColumnText(2);
+    change.target.ring_group = stmt->ColumnText(3);
+    Result<std::vector<std::string>> members = ParseStringArray(stmt->ColumnText(4), "members");
+    if (!members.ok()) return members.error();
+    change.target.members = std::move(*members);
+    Result<std::vector<FieldChange>> changes = ParseChanges(stmt->ColumnText(5));
+    if (!changes.ok()) return changes.error();
+    change.changes = std::move(*changes);
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+Result<std::optional<Run>> SqliteStore::LastSuccessfulSync(const std::string& tenant,
+                                                           const std::string& profile) {
+  Result<Statement> stmt =
+      db_.Prepare("SELECT " + std::string(kRunColumns) +
+                  " FROM runs WHERE tenant = ?1 AND profile = ?2 AND kind = 'sync' "
+                  "AND status IN ('success', 'partial') ORDER BY id DESC LIMIT 1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return std::optional<Run>();
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "last successful sync");
+  Result<Run> run = ReadRun(*stmt);
+  if (!run.ok()) return run.error();
+  return std::optional<Run>(std::move(*run));
+}
+
+Result<std::optional<PbxUser>> SqliteStore::FindUser(const std::string& tenant,
+                                                     const std::string& name) {
+  // An empty name would match every user without an e-mail.
+  if (name.empty()) return std::optional<PbxUser>();
+  // A username match wins over an e-mail match (someone's username may be another
+  // user's e-mail address).
+  Result<Statement> stmt = db_.Prepare(SelectUsersSql(
+      "WHERE tenant = ?1 AND (lower(username) = lower(?2) OR lower(email) = lower(?2)) "
+      "ORDER BY lower(username) = lower(?2) DESC, id LIMIT 1"));
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, name);
+  Result<std::vector<PbxUser>> users = ReadUsers(*stmt, 1);
+  if (!users.ok()) return users.error();
+  if (users->empty()) return std::optional<PbxUser>();
+  return std::optional<PbxUser>(std::move(users->front()));
+}
+
+Result<std::vector<PbxUser>> SqliteStore::ListUsers(const std::string& tenant, size_t limit,
+                                                    size_t offset) {
+  Result<Statement> stmt = db_.Prepare(
+      SelectUsersSql("WHERE tenant = ?1 ORDER BY lower(username), id LIMIT ?2 OFFSET ?3"));
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, limit == 0 ? -1 : static_cast<int64_t>(limit));
+  stmt->BindInt(3, static_cast<int64_t>(offset));
+  return ReadUsers(*stmt, limit == 0 ? 0 : std::min<size_t>(limit, 10000));
+}
+
+Status SqliteStore::UnlinkUser(const std::string& tenant, int64_t user_id) {
+  Result<Statement> stmt = db_.Prepare(
+      "UPDATE users SET source_key = '', profile = '', updated_at = ?3 "
+      "WHERE tenant = ?1 AND id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, user_id);
+  stmt->BindInt(3, NowSeconds());
+  if (Status s = stmt->Run("unlink user"); !s.ok()) return s;
+  if (db_.Changes() == 0) {
+    return Error::NotFound("user " + std::to_string(user_id) + " not found");
+  }
+  return Ok();
+}
+
+Result<std::vector<Department>> SqliteStore::ListDepartments(const std::string& tenant) {
+  Result<Statement> stmt = db_.Prepare(
+      "SELECT id, profile, name, ring_group, members FROM departments WHERE tenant = ?1 "
+      "ORDER BY profile, name");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  return ReadDepartments(*stmt);
+}
+
+Result<std::string> SqliteStore::GetCursor(const std::string& tenant, const std::string& profile) {
+  Result<Statement> stmt =
+      db_.Prepare("SELECT cursor FROM cursors WHERE tenant = ?1 AND profile = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return std::string();
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "get cursor");
+  return std::string(stmt->ColumnText(0));
+}
+
+Status SqliteStore::SetCursor(const std::string& tenant, const std::string& profile,
+                              const std::string& cursor) {
+  Result<Statement> stmt = db_.Prepare(
+      "INSERT INTO cursors (tenant, profile, cursor) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (tenant, profile) DO UPDATE SET cursor = excluded.cursor");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  stmt->BindText(3, cursor);
+  return stmt->Run("set cursor");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteStoreOptions& options) {
+  Result<Db> db = Db::Open(path);
+  if (!db.ok()) return db.error();
+  Result<int> version = MigrateSqliteStore(*db);
+  if (!version.ok()) {
+    Error error = version.error();
+    if (error.context.empty()) error.context = path;
+    return error;
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db), *version, options));
+}
+
+}  // namespace telsync
