@@ -1,0 +1,115 @@
+// telsync preview | sync: the AD report, and applying it (F17, F18).
+//
+// Both run the same engine; a preview simply does not apply the plan.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "apply/engine.h"
+#include "cli/context.h"
+#include "report/report.h"
+#include "sources/source.h"
+
+namespace telsync::cli {
+namespace {
+
+struct RunArgs {
+  std::string format = "table";
+  std::string output;
+  bool all = false;
+  std::string user;
+  int64_t approve = 0;
+};
+
+void WritePlan(const Plan& plan, int64_t run_id, const RunArgs& args, std::ostream& out,
+               bool summary_only) {
+  if (args.format == "json") {
+    WriteJson(out, plan, run_id);
+  } else if (args.format == "csv") {
+    WriteCsv(out, plan);
+  } else {
+    TableOptions options;
+    options.all = args.all;
+    options.color = args.output.empty() && isatty(STDOUT_FILENO);
+    if (summary_only) options.max_per_section = 10;
+    WriteTable(out, plan, options);
+  }
+}
+
+void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
+  const Profile& profile = ctx.SelectProfile();
+  auto source = MakeSource(profile.source, ctx.BaseDir());
+  if (!source.ok()) throw Exit{kExitUsage, source.error().ToString()};
+  Store& store = ctx.OpenStore();
+
+  EngineOptions options;
+  options.kind = kind;
+  options.trigger = args.approve != 0  ? "approve:" + std::to_string(args.approve)
+                    : !args.user.empty() ? "user:" + args.user
+                                         : "cli";
+  if (!args.user.empty()) options.only_user = args.user;
+  options.approve_run = args.approve;
+  options.now = ctx.Now();
+  options.on_progress = ctx.ProgressPrinter();
+  auto outcome = ExecuteRun(profile, **source, store, options);
+  if (!outcome.ok()) {
+    throw Exit{outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
+               outcome.error().ToString()};
+  }
+  const Run& run = outcome->run;
+
+  if (args.output.empty()) {
+    WritePlan(outcome->plan, run.id, args, std::cout, kind == RunKind::kSync);
+  } else {
+    std::ofstream file(args.output, std::ios::binary);
+    if (!file) throw Exit{kExitFailed, "cannot write " + args.output};
+    WritePlan(outcome->plan, run.id, args, file, false);
+  }
+
+  for (size_t i = 0; i < outcome->source_problems.size() && i < 20; ++i) {
+    std::cerr << "source: " << outcome->source_problems[i] << "\n";
+  }
+  std::ostream& note = args.format == "table" && args.output.empty() ? std::cout : std::cerr;
+  note << "\n" << (kind == RunKind::kSync ? "Sync" : "Preview") << " run " << run.id << ": "
+       << RunStatusName(run.status);
+  if (!run.message.empty()) note << " — " << run.message;
+  note << "\n";
+  if (run.status == RunStatus::kHeld) {
+    note << "Nothing was applied. Review it with `telsync runs show " << run.id
+         << "` and apply it with `telsync sync --approve " << run.id << "`.\n";
+  } else if (kind == RunKind::kSync && profile.policy.mode != SyncMode::kPaused &&
+             run.status != RunStatus::kFailed) {
+    note << "Applied: " << outcome->applied.users_written << " user rows, "
+         << outcome->applied.departments_written << " departments written.\n";
+  }
+  if (outcome->exit_code != kExitOk) throw Exit{outcome->exit_code, ""};
+}
+
+void AddRunOptions(CLI::App* cmd, RunArgs& args) {
+  cmd->add_option("-f,--format", args.format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("-o,--output", args.output, "write the report to a file");
+  cmd->add_flag("--all", args.all, "list unchanged users too (table)");
+  cmd->add_option("--user", args.user, "only this user (username, e-mail or source id)");
+}
+
+}  // namespace
+
+void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx) {
+  static RunArgs preview_args;
+  auto* preview = app.add_subcommand(
+      "preview", "show what a sync would change (the AD report); changes nothing");
+  AddRunOptions(preview, preview_args);
+  preview->callback([&ctx]() { Execute(ctx, preview_args, RunKind::kPreview); });
+
+  static RunArgs sync_args;
+  auto* sync = app.add_subcommand("sync", "apply the directory to the PBX (the same plan as preview)");
+  AddRunOptions(sync, sync_args);
+  sync->add_option("--approve", sync_args.approve,
+                   "apply a run held by a deletion threshold or review mode");
+  sync->callback([&ctx]() { Execute(ctx, sync_args, RunKind::kSync); });
+}
+
+}  // namespace telsync::cli

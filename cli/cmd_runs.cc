@@ -1,0 +1,120 @@
+// telsync runs list | show ID: run history with items (F19).
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/context.h"
+#include "report/report.h"
+
+namespace telsync::cli {
+namespace {
+
+std::string Time(int64_t t) {
+  if (t == 0) return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void AddRunsCommand(CLI::App& app, Context& ctx) {
+  auto* runs = app.add_subcommand("runs", "run history");
+  runs->require_subcommand(1);
+
+  static size_t limit = 20;
+  auto* list = runs->add_subcommand("list", "newest runs first, and the last successful sync");
+  list->add_option("--limit", limit, "at most this many (default 20)");
+  list->callback([&ctx]() {
+    std::string tenant = ctx.SelectTenant();
+    std::string profile;
+    if (auto slash = ctx.profile_name.find('/'); slash != std::string::npos) {
+      profile = ctx.profile_name.substr(slash + 1);
+    }
+    auto listed = ctx.OpenStore().ListRuns(tenant, profile, limit);
+    if (!listed.ok()) throw Exit{kExitFailed, listed.error().ToString()};
+    std::cout << std::left << std::setw(6) << "RUN" << std::setw(14) << "PROFILE" << std::setw(9)
+              << "KIND" << std::setw(10) << "STATUS" << std::setw(22) << "STARTED"
+              << "CREATE UPDATE DELETE PENDING ERRORS  MESSAGE\n";
+    for (const auto& r : *listed) {
+      auto n = [&](Action a) { return r.summary[static_cast<size_t>(a)]; };
+      std::cout << std::left << std::setw(6) << r.id << std::setw(14) << r.profile << std::setw(9)
+                << RunKindName(r.kind) << std::setw(10) << RunStatusName(r.status) << std::setw(22)
+                << Time(r.started_at) << std::right << std::setw(6) << n(Action::kCreate)
+                << std::setw(7) << n(Action::kUpdate) << std::setw(7) << n(Action::kDelete)
+                << std::setw(8) << n(Action::kPendingDelete) << std::setw(7)
+                << n(Action::kError) + n(Action::kConflict) << "  " << r.message << "\n";
+    }
+    if (!profile.empty() || ctx.LoadConfig().tenants.size() == 1) {
+      for (const auto& t : ctx.LoadConfig().tenants) {
+        if (t.name != tenant) continue;
+        for (const auto& p : t.profiles) {
+          if (!profile.empty() && p.name != profile) continue;
+          auto last = ctx.OpenStore().LastSuccessfulSync(tenant, p.name);
+          if (last.ok()) {
+            std::cout << "last successful sync of " << tenant << "/" << p.name << ": "
+                      << (last->has_value() ? Time((*last)->finished_at) + " (run " +
+                                                  std::to_string((*last)->id) + ")"
+                                            : std::string("never"))
+                      << "\n";
+          }
+        }
+      }
+    }
+  });
+
+  static int64_t run_id = 0;
+  static std::string format = "table";
+  static std::string action;
+  static std::string output;
+  static bool all = false;
+  auto* show = runs->add_subcommand("show", "one run with its items");
+  show->add_option("id", run_id, "run id")->required();
+  show->add_option("-f,--format", format, "table | json | csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  show->add_option("--action", action, "only items of this action (create, update, ...)");
+  show->add_option("-o,--output", output, "write to a file");
+  show->add_flag("--all", all, "list unchanged users too (table)");
+  show->callback([&ctx]() {
+    const std::string tenant = ctx.SelectTenant();
+    Store& store = ctx.OpenStore();
+    auto run = store.GetRun(tenant, run_id);
+    if (!run.ok()) throw Exit{kExitUsage, run.error().ToString()};
+    std::optional<Action> filter;
+    if (!action.empty()) {
+      filter = ActionFromName(action);
+      if (!filter) throw Exit{kExitUsage, "unknown action " + action};
+    }
+    auto items = store.GetRunItems(tenant, run_id, filter);
+    if (!items.ok()) throw Exit{kExitFailed, items.error().ToString()};
+    auto departments = store.GetRunDepartments(tenant, run_id);
+    if (!departments.ok()) throw Exit{kExitFailed, departments.error().ToString()};
+    const Plan plan = PlanFromRun(*run, std::move(items).value(), std::move(departments).value());
+    std::ofstream file;
+    if (!output.empty()) {
+      file.open(output, std::ios::binary);
+      if (!file) throw Exit{kExitFailed, "cannot write " + output};
+    }
+    std::ostream& out = output.empty() ? std::cout : file;
+    if (format == "json") {
+      WriteJson(out, plan, run->id);
+    } else if (format == "csv") {
+      WriteCsv(out, plan);
+    } else {
+      out << "Run " << run->id << " (" << RunKindName(run->kind) << ", " << run->trigger
+          << "): " << RunStatusName(run->status) << ", started " << Time(run->started_at)
+          << ", finished " << Time(run->finished_at) << "\n";
+      if (!run->message.empty()) out << run->message << "\n";
+      TableOptions options;
+      options.all = all;
+      options.max_per_section = 0;
+      WriteTable(out, plan, options);
+    }
+  });
+}
+
+}  // namespace telsync::cli

@@ -1,0 +1,100 @@
+// telsync users list | show NAME | unlink NAME: the PBX directory (F18 de-sync, F23).
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.h"
+
+namespace telsync::cli {
+namespace {
+
+nlohmann::ordered_json UserJson(const PbxUser& u) {
+  nlohmann::ordered_json j;
+  j["id"] = u.id;
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const auto f = static_cast<Field>(i);
+    j[std::string(FieldName(f))] = std::string(u.fields.Get(f));
+  }
+  j["searchable"] = u.searchable;
+  j["state"] = u.state == UserState::kActive ? "active" : "pending_delete";
+  j["pending_since"] = u.pending_since;
+  j["profile"] = u.profile;
+  j["source_key"] = u.source_key;
+  j["groups"] = u.groups;
+  nlohmann::ordered_json custom = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : u.custom) custom[k] = v;
+  j["custom"] = std::move(custom);
+  j["subscription"] = u.subscription;
+  return j;
+}
+
+PbxUser FindOrExit(Context& ctx, const std::string& tenant, const std::string& name) {
+  auto found = ctx.OpenStore().FindUser(tenant, name);
+  if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
+  if (!found->has_value()) throw Exit{kExitUsage, "no user " + name + " in tenant " + tenant};
+  return **found;
+}
+
+}  // namespace
+
+void AddUsersCommand(CLI::App& app, Context& ctx) {
+  auto* users = app.add_subcommand("users", "the PBX directory's users");
+  users->require_subcommand(1);
+
+  static size_t limit = 100;
+  static size_t offset = 0;
+  static std::string format = "table";
+  auto* list = users->add_subcommand("list", "list users");
+  list->add_option("--limit", limit, "at most this many (default 100)");
+  list->add_option("--offset", offset, "skip this many");
+  list->add_option("-f,--format", format, "table | json")->check(CLI::IsMember({"table", "json"}));
+  list->callback([&ctx]() {
+    const std::string tenant = ctx.SelectTenant();
+    auto listed = ctx.OpenStore().ListUsers(tenant, limit, offset);
+    if (!listed.ok()) throw Exit{kExitFailed, listed.error().ToString()};
+    if (format == "json") {
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const auto& u : *listed) arr.push_back(UserJson(u));
+      std::cout << arr.dump(2) << "\n";
+      return;
+    }
+    std::cout << std::left << std::setw(22) << "USERNAME" << std::setw(28) << "NAME"
+              << std::setw(7) << "EXT" << std::setw(15) << "LANDLINE" << std::setw(15)
+              << "MOBILE" << std::setw(16) << "DEPARTMENT" << "STATE\n";
+    for (const auto& u : *listed) {
+      std::string state = u.state == UserState::kPendingDelete ? "pending delete"
+                          : !u.searchable                     ? "not searchable"
+                          : u.source_key.empty()              ? "manual"
+                                                              : "synced";
+      std::cout << std::setw(22) << u.fields.Get(Field::kUsername) << std::setw(28)
+                << u.fields.Get(Field::kDisplayName) << std::setw(7)
+                << u.fields.Get(Field::kExtension) << std::setw(15)
+                << u.fields.Get(Field::kLandline) << std::setw(15) << u.fields.Get(Field::kMobile)
+                << std::setw(16) << u.fields.Get(Field::kDepartment) << state << "\n";
+    }
+  });
+
+  static std::string show_name;
+  auto* show = users->add_subcommand("show", "one user, every field (JSON)");
+  show->add_option("name", show_name, "username or e-mail")->required();
+  show->callback([&ctx]() {
+    const PbxUser u = FindOrExit(ctx, ctx.SelectTenant(), show_name);
+    std::cout << UserJson(u).dump(2) << "\n";
+  });
+
+  static std::string unlink_name;
+  auto* unlink = users->add_subcommand(
+      "unlink", "de-sync a user: no sync changes or deletes it until it is adopted again");
+  unlink->add_option("name", unlink_name, "username or e-mail")->required();
+  unlink->callback([&ctx]() {
+    const std::string tenant = ctx.SelectTenant();
+    const PbxUser u = FindOrExit(ctx, tenant, unlink_name);
+    if (auto s = ctx.OpenStore().UnlinkUser(tenant, u.id); !s.ok()) {
+      throw Exit{kExitFailed, s.error().ToString()};
+    }
+    std::cout << "unlinked " << u.fields.Get(Field::kUsername) << " (was "
+              << (u.source_key.empty() ? "not linked" : "linked to " + u.source_key) << ")\n";
+  });
+}
+
+}  // namespace telsync::cli

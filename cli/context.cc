@@ -1,0 +1,105 @@
+#include "cli/context.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "config/loader.h"
+#include "mapping/user_mapping.h"
+
+namespace telsync::cli {
+
+namespace fs = std::filesystem;
+
+std::string Context::BaseDir() const {
+  fs::path p(config_path);
+  if (fs::is_directory(p)) return fs::absolute(p).string();
+  return fs::absolute(p).parent_path().string();
+}
+
+const Config& Context::LoadConfig() {
+  if (!config.tenants.empty()) return config;
+  if (config_path.empty()) {
+    const char* env = std::getenv("TELSYNC_CONFIG");
+    config_path = env != nullptr && *env != '\0' ? env : "telsync.yaml";
+  }
+  if (!fs::exists(config_path)) {
+    throw Exit{kExitUsage, "config " + config_path +
+                               " not found (use -c FILE or set TELSYNC_CONFIG)"};
+  }
+  auto loaded = telsync::LoadConfig(config_path);
+  if (!loaded.ok()) {
+    throw Exit{kExitUsage, loaded.error().ToString() + "\n(run `telsync check-config` for every problem)"};
+  }
+  config = std::move(loaded).value();
+  if (config.store != ":memory:" && config.store.find("://") == std::string::npos &&
+      !fs::path(config.store).is_absolute()) {
+    config.store = (fs::path(BaseDir()) / config.store).string();
+  }
+  return config;
+}
+
+const Profile& Context::SelectProfile() {
+  const Config& c = LoadConfig();
+  const Profile* p = c.FindProfile(profile_name);
+  if (p == nullptr) {
+    std::string names;
+    for (const auto& t : c.tenants) {
+      for (const auto& pr : t.profiles) names += " " + t.name + "/" + pr.name;
+    }
+    throw Exit{kExitUsage, profile_name.empty()
+                               ? "several profiles are configured; pick one with -p:" + names
+                               : "no profile " + profile_name + "; configured:" + names};
+  }
+  return *p;
+}
+
+std::string Context::SelectTenant() {
+  const Config& c = LoadConfig();
+  if (!profile_name.empty()) {
+    const std::string tenant = profile_name.substr(0, profile_name.find('/'));
+    for (const auto& t : c.tenants) {
+      if (t.name == tenant) return tenant;
+    }
+    throw Exit{kExitUsage, "no tenant " + tenant};
+  }
+  if (c.tenants.size() == 1) return c.tenants[0].name;
+  throw Exit{kExitUsage, "several tenants are configured; pick one with -p TENANT"};
+}
+
+Store& Context::OpenStore() {
+  if (store) return *store;
+  const Config& c = LoadConfig();
+  auto opened = telsync::OpenStore(c.store);
+  if (!opened.ok()) throw Exit{kExitFailed, "store " + c.store + ": " + opened.error().message};
+  store = std::move(opened).value();
+  return *store;
+}
+
+int64_t Context::Now() const {
+  const char* env = std::getenv("TELSYNC_NOW");
+  if (env != nullptr && *env != '\0') return std::strtoll(env, nullptr, 10);
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::function<void(const Progress&)> Context::ProgressPrinter() const {
+  if (quiet || !isatty(STDERR_FILENO)) return {};
+  return [](const Progress& p) {
+    if (p.phase == "read") {
+      std::cerr << "\r  reading source: " << p.done << " users" << std::flush;
+    } else if (p.phase == "plan") {
+      std::cerr << "\r  planning...                          " << std::flush;
+    } else if (p.phase == "apply") {
+      std::cerr << "\r  applying " << p.total << " items...       " << std::flush;
+    } else if (p.phase == "record") {
+      std::cerr << "\r                                        \r" << std::flush;
+    }
+  };
+}
+
+}  // namespace telsync::cli

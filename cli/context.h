@@ -1,0 +1,53 @@
+// Shared state of the CLI commands: global options, config, store, output helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "apply/engine.h"
+#include "config/profile.h"
+#include "store/store.h"
+
+namespace telsync::cli {
+
+// Thrown by commands to end with an exit code after printing `message` to stderr; main
+// catches it. The only exception in the CLI, and it never leaves main.
+struct Exit {
+  int code;
+  std::string message;
+};
+
+struct Context {
+  std::string config_path;  // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
+  std::string profile_name;  // -p/--profile "tenant/profile"
+  bool quiet = false;
+
+  // Loaded lazily by the commands that need them.
+  Config config;
+  std::unique_ptr<Store> store;
+
+  // Loads the config (exit 2 with every problem on failure).
+  const Config& LoadConfig();
+  // The profile named by --profile, or the only one (exit 2 otherwise).
+  const Profile& SelectProfile();
+  // The tenant of --profile (or of the only profile): for commands that are per tenant.
+  std::string SelectTenant();
+  Store& OpenStore();
+  // The config file's directory: the base of relative paths.
+  std::string BaseDir() const;
+  // Unix seconds; $TELSYNC_NOW overrides the clock (tests, demos of grace periods).
+  int64_t Now() const;
+  // A progress printer for stderr when it is a terminal, else nothing.
+  std::function<void(const Progress&)> ProgressPrinter() const;
+};
+
+void AddCheckConfigCommand(CLI::App& app, Context& ctx);
+void AddTestConnectionCommand(CLI::App& app, Context& ctx);
+void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx);
+void AddUsersCommand(CLI::App& app, Context& ctx);
+void AddRunsCommand(CLI::App& app, Context& ctx);
+
+}  // namespace telsync::cli

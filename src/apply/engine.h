@@ -1,0 +1,67 @@
+// The engine: one run of a profile, from the source read to the run record (DESIGN §1).
+//
+//   Source ──► map + validate (all cores) ──► MakePlan ──► Store::Apply ──► Run + items
+//
+// A preview and a sync share every step up to the plan; a sync then hands the same plan
+// to the store. Exit codes follow DESIGN §4 (ExitCode below). The engine never deletes on
+// an incomplete read: the planner refuses, and a source read with unparseable records
+// counts as incomplete (a bad record might be a user the store holds).
+//
+// Not thread-safe: one run per Store at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/profile.h"
+#include "model/plan.h"
+#include "model/run.h"
+#include "sources/source.h"
+#include "store/store.h"
+#include "util/result.h"
+
+namespace telsync {
+
+// DESIGN §4: what scripts rely on.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,
+  kExitUsage = 2,
+  kExitHeld = 3,
+  kExitUserErrors = 4,
+};
+
+struct Progress {
+  std::string phase;  // "read", "plan", "apply", "record"
+  size_t done = 0;
+  size_t total = 0;  // 0 when unknown
+};
+
+struct EngineOptions {
+  RunKind kind = RunKind::kPreview;
+  std::string trigger = "cli";
+  std::optional<std::string> only_user;  // `sync --user NAME`
+  int64_t approve_run = 0;               // `sync --approve RUN`
+  int64_t now = 0;                       // unix seconds; the engine never reads a clock
+  unsigned threads = 0;                  // map + validate workers; 0 = hardware threads
+  std::function<void(const Progress&)> on_progress;
+};
+
+struct RunOutcome {
+  Run run;
+  Plan plan;
+  std::vector<std::string> source_problems;  // "file:12: reason", at most 1000 kept
+  ApplyReport applied;
+  int exit_code = kExitOk;
+};
+
+// Runs a preview or a sync. Errors (Result error) only for what stops the run before it
+// is recorded: a mapping that does not compile (Invalid -> exit 2) or a store failure.
+// Everything else, including a failed source read, is a recorded run with its exit code.
+Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
+                              const EngineOptions& options);
+
+}  // namespace telsync

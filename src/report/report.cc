@@ -1,0 +1,225 @@
+#include "report/report.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace telsync {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json ItemJson(const PlanItem& item) {
+  ordered_json j;
+  j["action"] = ActionName(item.action);
+  j["key"] = item.key;
+  j["username"] = item.username;
+  ordered_json changes = ordered_json::array();
+  for (const auto& c : item.changes) {
+    changes.push_back({{"field", c.field}, {"old", c.old_value}, {"new", c.new_value}});
+  }
+  j["changes"] = std::move(changes);
+  j["reason"] = item.reason;
+  return j;
+}
+
+std::string Dump(const ordered_json& j) {
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+std::string CsvCell(std::string_view v) {
+  std::string s(v);
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
+    // A leading '+' is also every E.164 number; quoting with ' keeps spreadsheets from
+    // evaluating the cell (CSV injection) while the value stays readable.
+    s.insert(s.begin(), '\'');
+  }
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  q += '"';
+  return q;
+}
+
+// Terminal-safe text: control characters from directory data are shown as '?', so a
+// crafted display name cannot move the cursor or recolour the terminal.
+std::string Safe(std::string_view v) {
+  std::string s(v);
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return s;
+}
+
+struct Section {
+  const char* title;
+  std::vector<Action> actions;
+};
+
+}  // namespace
+
+void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
+  ordered_json head;
+  if (run_id != 0) head["run"] = run_id;
+  head["tenant"] = plan.tenant;
+  head["profile"] = plan.profile;
+  head["source"] = plan.source;
+  head["complete"] = plan.complete;
+  head["held"] = plan.held;
+  head["hold_reason"] = plan.hold_reason;
+  ordered_json summary;
+  const auto counts = plan.Summary();
+  for (size_t i = 0; i < kActionCount; ++i) {
+    summary[std::string(SummaryKey(static_cast<Action>(i)))] = counts[i];
+  }
+  head["summary"] = std::move(summary);
+  ordered_json departments = ordered_json::array();
+  for (const auto& d : plan.departments) {
+    ordered_json dj;
+    dj["action"] = ActionName(d.action);
+    dj["name"] = d.target.name;
+    dj["ring_group"] = d.target.ring_group;
+    dj["members"] = d.target.members.size();
+    ordered_json changes = ordered_json::array();
+    for (const auto& c : d.changes) {
+      changes.push_back({{"field", c.field}, {"old", c.old_value}, {"new", c.new_value}});
+    }
+    dj["changes"] = std::move(changes);
+    departments.push_back(std::move(dj));
+  }
+  head["departments"] = std::move(departments);
+  // Stream the items: the head is written without its closing brace, then each item.
+  std::string h = Dump(head);
+  h.pop_back();
+  out << h << ",\"items\":[";
+  bool first = true;
+  for (const auto& item : plan.items) {
+    if (!first) out << ',';
+    first = false;
+    out << '\n' << Dump(ItemJson(item));
+  }
+  out << "\n]}\n";
+}
+
+void WriteCsv(std::ostream& out, const Plan& plan) {
+  out << "action,key,username,field,old,new,reason\r\n";
+  for (const auto& item : plan.items) {
+    const std::string prefix = std::string(ActionName(item.action)) + "," + CsvCell(item.key) +
+                               "," + CsvCell(item.username) + ",";
+    if (item.changes.empty()) {
+      out << prefix << ",,," << CsvCell(item.reason) << "\r\n";
+      continue;
+    }
+    for (const auto& c : item.changes) {
+      out << prefix << CsvCell(c.field) << "," << CsvCell(c.old_value) << ","
+          << CsvCell(c.new_value) << "," << CsvCell(item.reason) << "\r\n";
+    }
+  }
+}
+
+void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options) {
+  const auto counts = plan.Summary();
+  auto bold = [&](const std::string& s) {
+    return options.color ? "\033[1m" + s + "\033[0m" : s;
+  };
+  out << bold("Profile " + plan.tenant + "/" + plan.profile) << "  source " << Safe(plan.source)
+      << (plan.complete ? "" : "  (read INCOMPLETE: no deletions)") << "\n";
+  if (plan.held) out << bold("HELD: " + plan.hold_reason) << "\n";
+  out << "\n";
+  static const std::pair<Action, const char*> kSummary[] = {
+      {Action::kCreate, "missing users (to create)"},
+      {Action::kUpdate, "updated users"},
+      {Action::kDelete, "users to delete"},
+      {Action::kPendingDelete, "users gone (pending delete)"},
+      {Action::kRestore, "users restored"},
+      {Action::kUnsearchable, "disabled (not searchable)"},
+      {Action::kUnchanged, "existing users (unchanged)"},
+      {Action::kSkip, "skipped"},
+      {Action::kConflict, "conflicts"},
+      {Action::kError, "errors"},
+      {Action::kBlocked, "deletions blocked"},
+  };
+  for (const auto& [action, label] : kSummary) {
+    out << "  " << std::setw(9) << counts[static_cast<size_t>(action)] << "  " << label << "\n";
+  }
+  std::vector<Section> sections = {
+      {"Missing users (to create)", {Action::kCreate}},
+      {"Users to delete", {Action::kDelete, Action::kPendingDelete, Action::kBlocked}},
+      {"Updated users", {Action::kUpdate, Action::kRestore, Action::kUnsearchable}},
+      {"Conflicts and errors", {Action::kConflict, Action::kError}},
+      {"Skipped", {Action::kSkip}},
+  };
+  if (options.all) sections.push_back({"Existing users", {Action::kUnchanged}});
+  for (const auto& section : sections) {
+    size_t total = 0;
+    for (Action a : section.actions) total += counts[static_cast<size_t>(a)];
+    if (total == 0) continue;
+    out << "\n" << bold(std::string(section.title) + " (" + std::to_string(total) + ")") << "\n";
+    size_t shown = 0;
+    for (const auto& item : plan.items) {
+      if (std::find(section.actions.begin(), section.actions.end(), item.action) ==
+          section.actions.end()) {
+        continue;
+      }
+      if (options.max_per_section != 0 && shown == options.max_per_section) {
+        out << "  ... and " << (total - shown) << " more (use --format json or csv for all)\n";
+        break;
+      }
+      ++shown;
+      const std::string who = item.username.empty() ? item.key : item.username;
+      out << "  " << std::left << std::setw(15) << ActionName(item.action) << std::right << " "
+          << Safe(who);
+      if (item.action == Action::kCreate) {
+        const auto& f = item.target.fields;
+        out << "  " << Safe(f.Get(Field::kDisplayName)) << " <" << Safe(f.Get(Field::kEmail))
+            << ">";
+        if (!f.Get(Field::kExtension).empty()) out << " ext " << Safe(f.Get(Field::kExtension));
+      }
+      if (!item.reason.empty()) out << "  — " << Safe(item.reason);
+      out << "\n";
+      for (const auto& c : item.changes) {
+        out << "      " << Safe(c.field) << ": " << (c.old_value.empty() ? "(empty)" : Safe(c.old_value))
+            << " -> " << (c.new_value.empty() ? "(empty)" : Safe(c.new_value)) << "\n";
+      }
+    }
+  }
+  size_t dept_changes = 0;
+  for (const auto& d : plan.departments) dept_changes += d.action != Action::kUnchanged;
+  if (!plan.departments.empty()) {
+    out << "\n" << bold("Departments (" + std::to_string(plan.departments.size()) + ", " +
+                        std::to_string(dept_changes) + " changing)")
+        << "\n";
+    for (const auto& d : plan.departments) {
+      if (d.action == Action::kUnchanged && !options.all) continue;
+      out << "  " << std::left << std::setw(15) << ActionName(d.action) << std::right << " "
+          << Safe(d.target.name) << "  ring group "
+          << (d.target.ring_group.empty() ? "(none)" : d.target.ring_group) << ", "
+          << d.target.members.size() << " members\n";
+      for (const auto& c : d.changes) {
+        out << "      " << c.field << ": " << Safe(c.old_value) << " -> " << Safe(c.new_value)
+            << "\n";
+      }
+    }
+  }
+}
+
+Plan PlanFromRun(const Run& run, std::vector<PlanItem> items,
+                 std::vector<DepartmentChange> departments) {
+  Plan plan;
+  plan.tenant = run.tenant;
+  plan.profile = run.profile;
+  plan.source = run.source;
+  plan.complete = run.complete;
+  plan.held = run.status == RunStatus::kHeld;
+  if (plan.held) plan.hold_reason = run.message;
+  plan.items = std::move(items);
+  plan.departments = std::move(departments);
+  return plan;
+}
+
+}  // namespace telsync

@@ -1,0 +1,238 @@
+"""The CLI end to end: preview, sync, exit codes, history, users (issue 3, F17-F23)."""
+import json
+import sqlite3
+
+from conftest import config, graph_user
+
+
+def test_preview_json_contract_counts_equal_items(ws):
+    config(ws)
+    ws.users_json([graph_user(i) for i in range(1, 6)] +
+                  [graph_user(6, mobilePhone="+46 70")])  # invalid mobile
+    r = ws.run("preview", "--format", "json")
+    assert r.code == 4, r  # per-user errors
+    doc = r.json()
+    for key in ("profile", "source", "complete", "summary", "items"):
+        assert key in doc
+    assert doc["profile"] == "main" and doc["complete"] is True
+    counted = {}
+    for item in doc["items"]:
+        assert set(item) >= {"action", "key", "username", "changes", "reason"}
+        counted[item["action"]] = counted.get(item["action"], 0) + 1
+    assert doc["summary"]["create"] == 5 == counted["create"]
+    assert doc["summary"]["errors"] == 1 == counted["error"]
+    assert sum(doc["summary"].values()) == len(doc["items"])
+    err = [i for i in doc["items"] if i["action"] == "error"][0]
+    assert "mobile" in err["reason"] and "+46 70" in err["reason"]
+    # A preview changes nothing.
+    assert ws.run("users", "list", "--format", "json").json() == []
+
+
+def test_sync_then_resync_writes_nothing(ws):
+    config(ws)
+    ws.users_json([graph_user(i) for i in range(1, 21)])
+    r = ws.run("sync")
+    assert r.code == 0, r
+    assert "Applied: 20 user rows" in r.out
+    db = sqlite3.connect(ws.path / "telsync.db")
+    before = db.execute("select count(*), max(updated_at) from users").fetchone()
+    assert before[0] == 20
+    r = ws.run("sync", "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["summary"]["unchanged"] == 20
+    assert doc["summary"]["create"] == doc["summary"]["update"] == 0
+    assert "Applied: 0 user rows" in r.err
+    assert db.execute("select count(*), max(updated_at) from users").fetchone() == before
+
+
+def test_update_in_place_keeps_row_and_shows_old_and_new(ws):
+    config(ws)
+    ws.users_json([graph_user(1)])
+    assert ws.run("sync").code == 0
+    shown = ws.run("users", "show", "user1").json()
+    ws.users_json([graph_user(1, jobTitle="Head of Sales", mobilePhone="+46701234567")])
+    r = ws.run("sync", "--format", "json")
+    assert r.code == 0, r
+    item = [i for i in r.json()["items"] if i["action"] == "update"][0]
+    changes = {c["field"]: (c["old"], c["new"]) for c in item["changes"]}
+    assert changes["job_title"] == ("Seller", "Head of Sales")
+    assert changes["mobile"] == ("", "+46701234567")
+    after = ws.run("users", "show", "user1").json()
+    assert after["id"] == shown["id"]  # updated in place, not deleted and recreated
+    assert after["job_title"] == "Head of Sales"
+
+
+def test_email_case_change_adopts_never_duplicates(ws):
+    """A connector that matched e-mails case-sensitively deleted users (SPEC lessons)."""
+    config(ws)
+    ws.users_json([graph_user(1)])
+    assert ws.run("sync").code == 0
+    assert ws.run("users", "unlink", "user1").code == 0
+    ws.users_json([graph_user(1, id="11111111-2222-4333-8444-555555555555",
+                              mail="USER1@Contoso.Example")])
+    r = ws.run("sync", "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["summary"]["create"] == 0 and doc["summary"]["delete"] == 0
+    assert doc["summary"]["update"] == 1
+    users = ws.run("users", "list", "--format", "json").json()
+    assert len(users) == 1
+    assert users[0]["source_key"] == "11111111-2222-4333-8444-555555555555"
+
+
+def test_grace_pending_delete_restore_and_delete(ws):
+    config(ws, grace=7, protect="false")
+    ws.users_json([graph_user(i) for i in range(1, 4)])
+    assert ws.run("sync").code == 0
+    ws.users_json([graph_user(i) for i in range(1, 3)])
+    r = ws.run("sync", "--format", "json")
+    assert r.code == 0, r
+    assert r.json()["summary"]["pending_delete"] == 1
+    assert ws.run("users", "show", "user3").json()["state"] == "pending_delete"
+    # It comes back within the grace period: restored, same row.
+    ws.users_json([graph_user(i) for i in range(1, 4)])
+    r = ws.run("sync", "--format", "json")
+    assert r.json()["summary"]["restore"] == 1, r
+    assert ws.run("users", "show", "user3").json()["state"] == "active"
+    # Gone again, and the grace period passes: deleted.
+    ws.users_json([graph_user(i) for i in range(1, 3)])
+    assert ws.run("sync").code == 0
+    ws.now += 8 * 86400
+    r = ws.run("sync", "--format", "json")
+    assert r.json()["summary"]["delete"] == 1, r
+    assert ws.run("users", "show", "user3").code == 2
+
+
+def test_protect_mobile_blocks_deletion(ws):
+    config(ws, grace=0, protect="true")
+    ws.users_json([graph_user(1, mobilePhone="+46 70 123 45 67"), graph_user(2)])
+    assert ws.run("sync").code == 0
+    ws.users_json([])
+    ws.users_json([graph_user(2)])
+    r = ws.run("sync", "--format", "json")
+    doc = r.json()
+    assert doc["summary"]["blocked"] == 1, r
+    blocked = [i for i in doc["items"] if i["action"] == "blocked"][0]
+    assert "+46701234567" in blocked["reason"]
+    assert ws.run("users", "show", "user1").code == 0
+
+
+def test_threshold_holds_run_until_approved(ws):
+    config(ws, grace=0, max_deletes=2, protect="false")
+    ws.users_json([graph_user(i) for i in range(1, 11)])
+    assert ws.run("sync").code == 0
+    ws.users_json([graph_user(i) for i in range(1, 6)])
+    r = ws.run("sync", "--format", "json")
+    assert r.code == 3, r
+    doc = r.json()
+    assert doc["held"] is True and "max_deletes" in doc["hold_reason"]
+    run_id = doc["run"]
+    assert len(ws.run("users", "list", "--format", "json").json()) == 10  # nothing applied
+    r = ws.run("sync", "--approve", str(run_id))
+    assert r.code == 0, r
+    assert len(ws.run("users", "list", "--format", "json").json()) == 5
+    runs = ws.run("runs", "list")
+    assert "approved" in runs.out, runs
+
+
+def test_incomplete_read_deletes_nothing(ws):
+    config(ws, grace=0, protect="false")
+    ws.users_json([graph_user(i) for i in range(1, 6)])
+    assert ws.run("sync").code == 0
+    # A truncated export: the closing brackets are missing.
+    text = json.dumps({"value": [graph_user(1), graph_user(2)]})
+    (ws.path / "directory.json").write_text(text[:-30])
+    r = ws.run("sync", "--format", "json")
+    assert r.code in (1, 4), r
+    doc = r.json()
+    assert doc["complete"] is False
+    assert doc["summary"]["delete"] == 0 and doc["summary"]["pending_delete"] == 0
+    assert len(ws.run("users", "list", "--format", "json").json()) == 5
+
+
+def test_empty_answer_with_stored_users_deletes_nothing(ws):
+    config(ws, grace=0, protect="false")
+    ws.users_json([graph_user(i) for i in range(1, 4)])
+    assert ws.run("sync").code == 0
+    ws.users_json([])
+    r = ws.run("sync", "--format", "json")
+    assert r.json()["summary"]["delete"] == 0, r
+    assert len(ws.run("users", "list", "--format", "json").json()) == 3
+
+
+def test_sync_one_user(ws):
+    config(ws)
+    ws.users_json([graph_user(i) for i in range(1, 4)])
+    r = ws.run("sync", "--user", "user2", "--format", "json")
+    assert r.code == 0, r
+    users = ws.run("users", "list", "--format", "json").json()
+    assert [u["username"] for u in users] == ["user2"]
+
+
+def test_disabled_user_kept_not_searchable(ws):
+    config(ws)
+    ws.users_json([graph_user(1), graph_user(2)])
+    assert ws.run("sync").code == 0
+    ws.users_json([graph_user(1), graph_user(2, accountEnabled=False)])
+    r = ws.run("sync", "--format", "json")
+    assert r.json()["summary"]["unsearchable"] == 1, r
+    u = ws.run("users", "show", "user2").json()
+    assert u["searchable"] is False
+
+
+def test_runs_history_and_items(ws):
+    config(ws)
+    ws.users_json([graph_user(1), graph_user(2, mobilePhone="+46 70")])
+    assert ws.run("sync").code == 4
+    runs = ws.run("runs", "list")
+    assert runs.code == 0 and "partial" in runs.out
+    assert "last successful sync of acme/main" in runs.out
+    shown = ws.run("runs", "show", "1", "--format", "json").json()
+    assert shown["summary"]["create"] == 1 and shown["summary"]["errors"] == 1
+    errors = ws.run("runs", "show", "1", "--action", "error", "--format", "csv")
+    assert errors.code == 0
+    lines = errors.out.strip().splitlines()
+    assert lines[0] == "action,key,username,field,old,new,reason"
+    assert len(lines) == 2 and lines[1].startswith("error,")
+    assert ws.run("runs", "show", "99").code == 2
+
+
+def test_exit_code_two_for_usage_and_config_errors(ws):
+    assert ws.run("preview", config="missing.yaml").code == 2
+    ws.write("telsync.yaml", "tenants:\n  - name: acme\n    profiles:\n      - name: main\n"
+             "        source: {type: file}\n        policy: {mode: fulll}\n")
+    r = ws.run("check-config")
+    assert r.code == 2, r
+    assert "telsync.yaml:" in r.out
+    assert "policy.mode" in r.out and "fulll" in r.out
+    assert "source.path" in r.out or "path" in r.out
+    assert ws.run("frobnicate").code == 2
+
+
+def test_check_config_never_echoes_secrets(ws):
+    ws.write("telsync.yaml", """\
+        tenants:
+          - name: acme
+            profiles:
+              - name: main
+                source:
+                  type: graph
+                  tenant_id: not-a-guid
+                  client_id: 6731de76-14a6-49ae-97bc-6eba6914391e
+                  client_secret: "s3cr3t-Value-that-must-not-leak~1234567890abcdef"
+        """)
+    r = ws.run("check-config")
+    assert "s3cr3t-Value" not in r.out + r.err
+    r = ws.run("preview")
+    assert "s3cr3t-Value" not in r.out + r.err
+
+
+def test_help_everywhere():
+    import subprocess, os
+    b = os.environ["TELSYNC_BIN"]
+    for args in ([], ["preview"], ["sync"], ["users"], ["users", "list"], ["runs"],
+                 ["runs", "show"], ["check-config"], ["test-connection"]):
+        p = subprocess.run([b, *args, "--help"], capture_output=True, text=True)
+        assert p.returncode == 0, (args, p.stderr)
+        assert "Usage" in p.stdout or "usage" in p.stdout.lower()
