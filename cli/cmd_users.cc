@@ -95,6 +95,44 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
     std::cout << "unlinked " << u.fields.Get(Field::kUsername) << " (was "
               << (u.source_key.empty() ? "not linked" : "linked to " + u.source_key) << ")\n";
   });
+
+  // The exclusion group of F11 ("Non AD sync" unless the profile names another): a user
+  // in it is never changed or deleted by a sync of that profile.
+  static std::string group_name;
+  auto set_exclusion = [&ctx](bool exclude) {
+    const std::string tenant = ctx.SelectTenant();
+    std::string group = "Non AD sync";
+    for (const auto& t : ctx.LoadConfig().tenants) {
+      if (t.name != tenant) continue;
+      for (const auto& p : t.profiles) {
+        const bool picked = ctx.profile_name.find('/') == std::string::npos ||
+                            ctx.profile_name == t.name + "/" + p.name;
+        if (picked) {
+          group = p.policy.exclusion_group;
+          break;
+        }
+      }
+    }
+    PbxUser u = FindOrExit(ctx, tenant, group_name);
+    std::vector<std::string> groups;
+    for (auto& g : u.groups) {
+      if (g != group) groups.push_back(g);
+    }
+    if (exclude) groups.push_back(group);
+    if (auto s = ctx.OpenStore().SetUserGroups(tenant, u.id, groups); !s.ok()) {
+      throw Exit{kExitFailed, s.error().ToString()};
+    }
+    std::cout << u.fields.Get(Field::kUsername) << (exclude ? " is now in" : " is no longer in")
+              << " group \"" << group << "\""
+              << (exclude ? ": syncs leave it alone\n" : ": syncs manage it again\n");
+  };
+  auto* exclude = users->add_subcommand(
+      "exclude", "put a user in the exclusion group (\"Non AD sync\"): syncs leave it alone");
+  exclude->add_option("name", group_name, "username or e-mail")->required();
+  exclude->callback([set_exclusion]() { set_exclusion(true); });
+  auto* include = users->add_subcommand("include", "take a user out of the exclusion group");
+  include->add_option("name", group_name, "username or e-mail")->required();
+  include->callback([set_exclusion]() { set_exclusion(false); });
 }
 
 }  // namespace telsync::cli

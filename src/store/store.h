@@ -69,6 +69,10 @@ class Store {
   // De-sync: clears source_key and profile, so no sync changes the user until it is
   // adopted again. kNotFound when there is no such user.
   virtual Status UnlinkUser(const std::string& tenant, int64_t user_id) = 0;
+  // Replaces a user's PBX groups (the admin's own groups, such as the exclusion group
+  // "Non AD sync", F11). kNotFound when there is no such user.
+  virtual Status SetUserGroups(const std::string& tenant, int64_t user_id,
+                               const std::vector<std::string>& groups) = 0;
   virtual Result<std::vector<Department>> ListDepartments(const std::string& tenant) = 0;
 
   // Sync state (delta links, USN watermarks) per profile. "" when none.

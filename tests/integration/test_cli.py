@@ -236,3 +236,23 @@ def test_help_everywhere():
         p = subprocess.run([b, *args, "--help"], capture_output=True, text=True)
         assert p.returncode == 0, (args, p.stderr)
         assert "Usage" in p.stdout or "usage" in p.stdout.lower()
+
+
+def test_excluded_user_is_never_changed_or_deleted(ws):
+    config(ws, grace=0, protect="false")
+    ws.users_json([graph_user(1), graph_user(2), graph_user(3)])
+    assert ws.run("sync").code == 0
+    r = ws.run("users", "exclude", "user2")
+    assert r.code == 0 and "Non AD sync" in r.out, r
+    ws.users_json([graph_user(1), graph_user(2, jobTitle="Changed"), graph_user(4)])
+    r = ws.run("sync", "--format", "json")
+    doc = r.json()
+    skipped = {i["username"]: i["reason"] for i in doc["items"] if i["action"] == "skip"}
+    assert "Non AD sync" in skipped.get("user2", ""), doc["items"]
+    assert ws.run("users", "show", "user2").json()["job_title"] == "Seller"
+    # user3 left and is deleted; user2 is excluded, so when it leaves it stays.
+    ws.users_json([graph_user(1), graph_user(4)])
+    r = ws.run("sync", "--format", "json")
+    assert ws.run("users", "show", "user2").code == 0, r
+    assert ws.run("users", "show", "user3").code == 2
+    assert ws.run("users", "include", "user2").code == 0

@@ -298,6 +298,8 @@ class SqliteStore final : public Store {
   Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
                                          size_t offset) override;
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
+  Status SetUserGroups(const std::string& tenant, int64_t user_id,
+                       const std::vector<std::string>& groups) override;
   Result<std::vector<Department>> ListDepartments(const std::string& tenant) override;
   Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override;
   Status SetCursor(const std::string& tenant, const std::string& profile,
@@ -757,6 +759,23 @@ Status SqliteStore::UnlinkUser(const std::string& tenant, int64_t user_id) {
   stmt->BindInt(2, user_id);
   stmt->BindInt(3, NowSeconds());
   if (Status s = stmt->Run("unlink user"); !s.ok()) return s;
+  if (db_.Changes() == 0) {
+    return Error::NotFound("user " + std::to_string(user_id) + " not found");
+  }
+  return Ok();
+}
+
+Status SqliteStore::SetUserGroups(const std::string& tenant, int64_t user_id,
+                                  const std::vector<std::string>& groups) {
+  Result<Statement> stmt = db_.Prepare(
+      "UPDATE users SET groups = ?3, updated_at = ?4 WHERE tenant = ?1 AND id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  const std::string text = GroupsJson(groups);
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, user_id);
+  stmt->BindText(3, text);
+  stmt->BindInt(4, NowSeconds());
+  if (Status s = stmt->Run("set user groups"); !s.ok()) return s;
   if (db_.Changes() == 0) {
     return Error::NotFound("user " + std::to_string(user_id) + " not found");
   }

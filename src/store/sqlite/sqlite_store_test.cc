@@ -662,6 +662,19 @@ TEST(SqliteStoreTest, UnlinkClearsSourceKeyAndProfile) {
   EXPECT_EQ(store->UnlinkUser("acme", 12345).error().code, ErrorCode::kNotFound);
 }
 
+TEST(SqliteStoreTest, SetUserGroupsReplacesGroupsWithinTheTenantOnly) {
+  auto store = Open(":memory:");
+  ASSERT_TRUE(store->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  const int64_t id = Users(*store)[0].id;
+  ASSERT_TRUE(store->SetUserGroups("acme", id, {"Non AD sync", "Sales"}).ok());
+  EXPECT_EQ(Users(*store)[0].groups, (std::vector<std::string>{"Non AD sync", "Sales"}));
+  // Another tenant cannot reach the row.
+  EXPECT_EQ(store->SetUserGroups("other", id, {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(Users(*store)[0].groups.size(), 2u);
+  ASSERT_TRUE(store->SetUserGroups("acme", id, {}).ok());
+  EXPECT_TRUE(Users(*store)[0].groups.empty());
+}
+
 TEST(SqliteStoreTest, CursorsUpsertPerProfile) {
   auto store = Open(":memory:");
   EXPECT_EQ(*store->GetCursor("acme", "hr"), "");
