@@ -1,0 +1,1329 @@
+#include "config/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+// GCC 12 reports false maybe-uninitialized warnings inside <regex> at -O1 with sanitizers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <regex>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace telsync {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTopKeys = {"store", "tenants"};
+const std::vector<std::string> kTenantKeys = {"name", "profiles"};
+const std::vector<std::string> kProfileKeys = {
+    "name",        "source", "mapping",          "validation",        "policy",
+    "templates",   "rules",  "default_template", "default_caller_id", "extensions",
+    "departments", "render", "schedules",        "timezone"};
+const std::vector<std::string> kFileKeys = {"type", "path", "format"};
+const std::vector<std::string> kGraphKeys = {
+    "type",           "tenant_id", "client_id", "client_secret", "groups",
+    "include_guests", "filter",    "authority", "graph_url",     "provider_settings"};
+const std::vector<std::string> kLdapKeys = {
+    "type",   "url",       "bind_dn", "bind_password", "user_search_dn", "department_search_dn",
+    "filter", "start_tls", "ca_file", "tls_verify"};
+const std::vector<std::string> kScimKeys = {"type"};
+const std::vector<std::string> kValidationKeys = {"required", "phone_mode", "default_region",
+                                                  "extension_length"};
+const std::vector<std::string> kPolicyKeys = {"mode",        "create",
+                                              "update",      "delete",
+                                              "disabled",    "exclusion_group",
+                                              "grace_days",  "protect_mobile",
+                                              "max_deletes", "max_delete_percent"};
+const std::vector<std::string> kTemplateKeys = {"name", "groups", "caller_id", "settings"};
+const std::vector<std::string> kRuleKeys = {"field", "equals", "matches", "template"};
+const std::vector<std::string> kExtensionKeys = {"range"};
+const std::vector<std::string> kDepartmentKeys = {"enabled", "ring_group_range"};
+const std::vector<std::string> kRenderKeys = {"phone"};
+const std::vector<std::string> kProviderKeys = {"tenant_id", "client_id", "client_secret",
+                                                "user_filter"};
+const std::vector<std::string> kUserFilterKeys = {"memberOf"};
+const std::vector<std::string> kFixedFieldNames = {
+    "username", "first_name", "last_name", "display_name", "email",   "extension", "landline",
+    "mobile",   "department", "job_title", "city",         "country", "caller_id", "template"};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+bool IsGuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !IsHex(s[i])) return false;
+  }
+  return true;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || IsDigit(c); }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// contoso.onmicrosoft.com: labels of letters, digits and '-', at least two, the last alphabetic.
+bool IsDomainName(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  const auto labels = Split(s, '.');
+  if (labels.size() < 2) return false;
+  for (const auto& label : labels) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!IsAlpha(c) && !IsDigit(c) && c != '-') return false;
+    }
+  }
+  const std::string& top = labels.back();
+  return top.size() >= 2 && std::all_of(top.begin(), top.end(), IsAlpha);
+}
+
+// Tenant and profile names: [a-z0-9][a-z0-9_-]*
+bool IsName(const std::string& s) {
+  if (s.empty() || !IsLowerAlnum(s[0])) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return IsLowerAlnum(c) || c == '_' || c == '-'; });
+}
+
+// Mapping keys: [a-z][a-z0-9_]*
+bool IsMappingKey(const std::string& s) {
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return IsLowerAlnum(c) || c == '_'; });
+}
+
+// A caller id: \+?[0-9]{3,15}
+bool IsPhoneDigits(const std::string& s) {
+  const size_t start = !s.empty() && s[0] == '+' ? 1 : 0;
+  const size_t digits = s.size() - start;
+  return digits >= 3 && digits <= 15 && std::all_of(s.begin() + start, s.end(), IsDigit);
+}
+
+// An IANA zone name such as Europe/Stockholm, America/Argentina/Buenos_Aires, UTC, Etc/GMT+1.
+bool IsZoneName(const std::string& s) {
+  if (s.empty() || !IsAlpha(s[0])) return false;
+  for (const auto& part : Split(s, '/')) {
+    if (part.empty()) return false;
+    for (char c : part) {
+      if (!IsAlpha(c) && !IsDigit(c) && c != '_' && c != '+' && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+std::string Trim(const std::string& s) {
+  const size_t begin = s.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return buffer.str();
+}
+
+// A string value after `${env:NAME}` / `${file:path}` resolution, and where it came from.
+struct Resolved {
+  std::string value;
+  std::string origin;  // "literal", "env:NAME", "file:/path"
+};
+
+// Reads one YAML file into `config`, collecting problems. One instance per file.
+class FileReader {
+ public:
+  FileReader(std::string file, std::string base_dir, const MappingChecker& checker)
+      : file_(std::move(file)), base_dir_(std::move(base_dir)), checker_(checker) {}
+
+  std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
+
+  // Reads the file's top level; tenants are appended to `tenants`, store set when present.
+  void Read(const YAML::Node& root, std::optional<std::string>& store,
+            std::vector<std::pair<Tenant, YAML::Node>>& tenants) {
+    if (!root.IsDefined() || root.IsNull()) {
+      Problem(root, "", "the file is empty");
+      return;
+    }
+    if (!IsMap(root, "")) return;
+    CheckKeys(root, "", kTopKeys);
+    if (auto s = String(root["store"], "store")) {
+      if (s->empty()) {
+        Problem(root["store"], "store", "must not be empty");
+      } else if (s->find("://") == std::string::npos && !fs::path(*s).is_absolute()) {
+        store = (fs::path(base_dir_) / *s).lexically_normal().string();
+      } else {
+        store = *s;
+      }
+    }
+    const YAML::Node list = root["tenants"];
+    if (!list.IsDefined() || list.IsNull()) return;
+    if (!IsSequence(list, "tenants")) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "tenants[" + std::to_string(i) + "]";
+      Tenant tenant;
+      if (!ReadTenant(list[i], path, tenant)) continue;
+      if (!names.insert(tenant.name).second) {
+        Problem(list[i]["name"], path + ".name",
+                "duplicate tenant name '" + tenant.name + "'; list its profiles under one entry");
+        continue;
+      }
+      tenants.emplace_back(std::move(tenant), list[i]);
+    }
+  }
+
+  void Problem(const YAML::Node& node, const std::string& path, std::string reason) {
+    ConfigProblem p;
+    p.file = file_;
+    if (node.IsDefined()) {
+      const YAML::Mark mark = node.Mark();
+      if (!mark.is_null()) {
+        p.line = mark.line + 1;
+        p.column = mark.column + 1;
+      }
+    }
+    p.field_path = path;
+    p.reason = std::move(reason);
+    problems_.push_back(std::move(p));
+  }
+
+ private:
+  bool ReadTenant(const YAML::Node& node, const std::string& path, Tenant& tenant) {
+    if (!IsMap(node, path)) return false;
+    CheckKeys(node, path, kTenantKeys);
+    if (!RequireName(node, path, tenant.name)) return false;
+    const YAML::Node list = node["profiles"];
+    if (!list.IsDefined() || list.IsNull()) {
+      Problem(node, path + ".profiles", "required key 'profiles' is missing");
+      return true;
+    }
+    if (!IsSequence(list, path + ".profiles")) return true;
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string ppath = path + ".profiles[" + std::to_string(i) + "]";
+      Profile profile;
+      profile.tenant = tenant.name;
+      if (!ReadProfile(list[i], ppath, profile)) continue;
+      if (!names.insert(profile.name).second) {
+        Problem(list[i]["name"], ppath + ".name",
+                "duplicate profile name '" + profile.name + "' in tenant '" + tenant.name + "'");
+        continue;
+      }
+      tenant.profiles.push_back(std::move(profile));
+    }
+    return true;
+  }
+
+  bool RequireName(const YAML::Node& node, const std::string& path, std::string& name) {
+    const YAML::Node n = node["name"];
+    if (!n.IsDefined()) {
+      Problem(node, path + ".name", "required key 'name' is missing");
+      return false;
+    }
+    auto s = String(n, path + ".name");
+    if (!s) return false;
+    if (!IsName(*s)) {
+      Problem(n, path + ".name",
+              "must start with a lower-case letter or digit and contain only a-z, 0-9, '_' "
+              "and '-' (got " +
+                  Quote(*s) + ")");
+      return false;
+    }
+    name = *s;
+    return true;
+  }
+
+  bool ReadProfile(const YAML::Node& node, const std::string& path, Profile& profile) {
+    if (!IsMap(node, path)) return false;
+    CheckKeys(node, path, kProfileKeys);
+    if (!RequireName(node, path, profile.name)) return false;
+
+    const YAML::Node source = node["source"];
+    if (!source.IsDefined() || source.IsNull()) {
+      Problem(node, path + ".source", "required key 'source' is missing");
+    } else {
+      ReadSource(source, path + ".source", profile.source);
+    }
+    ReadMapping(node["mapping"], path + ".mapping", profile);
+    ReadValidation(node["validation"], path + ".validation", profile);
+    ReadPolicy(node["policy"], path + ".policy", profile.policy);
+    ReadTemplates(node["templates"], path + ".templates", profile.templates);
+    ReadRules(node["rules"], path + ".rules", profile);
+
+    std::set<std::string> template_names;
+    for (const auto& t : profile.templates) template_names.insert(t.name);
+    if (auto s = String(node["default_template"], path + ".default_template")) {
+      profile.default_template = *s;
+      if (!template_names.count(*s)) {
+        Problem(node["default_template"], path + ".default_template",
+                "no template named " + Quote(*s) + " in templates" +
+                    Suggest(*s, {template_names.begin(), template_names.end()}));
+      }
+    }
+    if (auto s = String(node["default_caller_id"], path + ".default_caller_id")) {
+      if (CheckCallerId(node["default_caller_id"], path + ".default_caller_id", *s)) {
+        profile.default_caller_id = *s;
+      }
+    }
+    const YAML::Node ext = node["extensions"];
+    if (ext.IsDefined() && !ext.IsNull() && IsMap(ext, path + ".extensions")) {
+      CheckKeys(ext, path + ".extensions", kExtensionKeys);
+      if (auto r = Range(ext["range"], path + ".extensions.range")) profile.extensions = *r;
+    }
+    const YAML::Node dep = node["departments"];
+    if (dep.IsDefined() && !dep.IsNull() && IsMap(dep, path + ".departments")) {
+      CheckKeys(dep, path + ".departments", kDepartmentKeys);
+      if (auto b = Bool(dep["enabled"], path + ".departments.enabled")) {
+        profile.departments.enabled = *b;
+      }
+      if (auto r = Range(dep["ring_group_range"], path + ".departments.ring_group_range")) {
+        profile.departments.ring_groups = *r;
+      }
+    }
+    if (!profile.extensions.empty() && !profile.departments.ring_groups.empty() &&
+        profile.extensions.first <= profile.departments.ring_groups.last &&
+        profile.departments.ring_groups.first <= profile.extensions.last) {
+      Problem(dep["ring_group_range"], path + ".departments.ring_group_range",
+              "overlaps extensions.range: ring groups and users would share numbers");
+    }
+    const YAML::Node render = node["render"];
+    if (render.IsDefined() && !render.IsNull() && IsMap(render, path + ".render")) {
+      CheckKeys(render, path + ".render", kRenderKeys);
+      if (auto e = Enum(render["phone"], path + ".render.phone", {"e164", "digits"})) {
+        profile.phone_render = *e == 0 ? PhoneRender::kE164 : PhoneRender::kDigits;
+      }
+    }
+    const YAML::Node schedules = node["schedules"];
+    if (schedules.IsDefined() && !schedules.IsNull() &&
+        IsSequence(schedules, path + ".schedules")) {
+      for (size_t i = 0; i < schedules.size(); ++i) {
+        const std::string spath = path + ".schedules[" + std::to_string(i) + "]";
+        auto s = String(schedules[i], spath);
+        if (!s) continue;
+        std::istringstream words(*s);
+        std::string word;
+        int count = 0;
+        while (words >> word) ++count;
+        if (count != 5) {
+          Problem(schedules[i], spath,
+                  "must be a cron expression of 5 fields (minute hour day month weekday), "
+                  "e.g. \"0 2 * * *\" (got " +
+                      std::to_string(count) + " fields in " + Quote(*s) + ")");
+          continue;
+        }
+        profile.schedules.push_back(*s);
+      }
+    }
+    if (auto s = String(node["timezone"], path + ".timezone")) {
+      if (!IsZoneName(*s)) {
+        Problem(
+            node["timezone"], path + ".timezone",
+            "must be an IANA time zone such as Europe/Stockholm or UTC (got " + Quote(*s) + ")");
+      } else {
+        profile.timezone = *s;
+      }
+    }
+    return true;
+  }
+
+  void ReadSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
+    if (!IsMap(node, path)) return;
+    const YAML::Node type = node["type"];
+    std::optional<size_t> kind;
+    if (!type.IsDefined()) {
+      Problem(node, path + ".type", "required key 'type' is missing (file, graph, ldap or scim)");
+    } else {
+      kind = Enum(type, path + ".type", {"file", "graph", "ldap", "scim"});
+    }
+    if (!kind) {
+      // Without a type only the spelling of keys can be checked.
+      std::vector<std::string> all = kFileKeys;
+      for (const auto* keys : {&kGraphKeys, &kLdapKeys})
+        all.insert(all.end(), keys->begin(), keys->end());
+      CheckKeys(node, path, all);
+      return;
+    }
+    static const std::vector<std::string> kTypes = {"file", "graph", "ldap", "scim"};
+    source.type = kTypes[*kind];
+    const std::vector<const std::vector<std::string>*> per_type = {&kFileKeys, &kGraphKeys,
+                                                                   &kLdapKeys, &kScimKeys};
+    // A key of another source type gets a clearer reason than "unknown key".
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const auto& own = *per_type[*kind];
+      if (std::find(own.begin(), own.end(), key) != own.end()) continue;
+      bool other = false;
+      for (size_t t = 0; t < per_type.size(); ++t) {
+        const auto& keys = *per_type[t];
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) other = true;
+      }
+      if (other) {
+        Problem(it->first, path + "." + key,
+                "key '" + key + "' does not apply to source type '" + source.type + "'");
+      } else {
+        Problem(it->first, path + "." + key, "unknown key '" + key + "'" + Suggest(key, own));
+      }
+    }
+    CheckDuplicateKeys(node, path);
+    switch (*kind) {
+      case 0:
+        ReadFileSource(node, path, source);
+        break;
+      case 1:
+        ReadGraphSource(node, path, source);
+        break;
+      case 2:
+        ReadLdapSource(node, path, source);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void ReadFileSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
+    if (!node["path"].IsDefined()) {
+      Problem(node, path + ".path", "required key 'path' is missing for a file source");
+    } else if (auto s = String(node["path"], path + ".path")) {
+      if (s->empty()) Problem(node["path"], path + ".path", "must not be empty");
+      source.path = *s;
+    }
+    if (node["format"].IsDefined()) {
+      if (auto e = Enum(node["format"], path + ".format", {"json", "csv", "ldif"})) {
+        static const char* kFormats[] = {"json", "csv", "ldif"};
+        source.format = kFormats[*e];
+      }
+    } else if (!source.path.empty()) {
+      const std::string ext = Lower(fs::path(source.path).extension().string());
+      if (ext != ".json" && ext != ".csv" && ext != ".ldif") {
+        Problem(node["path"], path + ".path",
+                "cannot tell the format from the extension " + Quote(ext) +
+                    "; set source.format to json, csv or ldif");
+      }
+    }
+  }
+
+  // Where a Graph credential came from, for pointing problems at the right line.
+  struct Located {
+    std::string value;
+    YAML::Node node;
+    std::string path;
+    bool set = false;
+    bool bad = false;  // already reported: not a string
+  };
+
+  void ReadGraphSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
+    Located tenant_id, client_id, secret;
+    auto take = [&](const char* key, Located& out) {
+      if (!node[key].IsDefined()) return;
+      out.node = node[key];
+      out.path = path + "." + key;
+      out.set = true;
+      if (auto s = String(node[key], out.path)) {
+        out.value = *s;
+      } else {
+        out.bad = true;
+      }
+    };
+    take("tenant_id", tenant_id);
+    take("client_id", client_id);
+    if (node["client_secret"].IsDefined()) {
+      secret.node = node["client_secret"];
+      secret.path = path + ".client_secret";
+      if (auto s = SecretValue(node["client_secret"], secret.path)) {
+        source.client_secret = *s;
+        secret.set = true;
+      } else {
+        secret.set = true;  // already reported
+        secret.value = "-";
+      }
+    }
+    bool groups_from_settings = false;
+    const YAML::Node settings = node["provider_settings"];
+    if (settings.IsDefined()) {
+      const std::string spath = path + ".provider_settings";
+      if (tenant_id.set || client_id.set || secret.set) {
+        Problem(settings, spath,
+                "set either provider_settings or tenant_id / client_id / client_secret, not "
+                "both");
+      }
+      if (auto text = String(settings, spath)) {
+        ReadProviderSettings(settings, spath, *text, source, tenant_id, client_id, secret,
+                             groups_from_settings);
+      }
+    }
+    if (!tenant_id.set) {
+      Problem(node, path + ".tenant_id", "required key 'tenant_id' is missing for a graph source");
+    } else if (tenant_id.bad) {
+    } else if (!IsGuid(tenant_id.value) && !IsDomainName(tenant_id.value)) {
+      Problem(tenant_id.node, tenant_id.path,
+              "must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 (Entra ID: Overview, "
+              "Tenant ID) or a domain name like contoso.onmicrosoft.com (got " +
+                  Quote(tenant_id.value) + ")");
+    } else {
+      source.tenant_id = tenant_id.value;
+    }
+    if (!client_id.set) {
+      Problem(node, path + ".client_id", "required key 'client_id' is missing for a graph source");
+    } else if (client_id.bad) {
+    } else if (!IsGuid(client_id.value)) {
+      Problem(client_id.node, client_id.path,
+              "must be a GUID like 00000000-0000-0000-0000-000000000000 (the app registration's "
+              "Application (client) ID) (got " +
+                  Quote(client_id.value) + ")");
+    } else {
+      source.client_id = client_id.value;
+    }
+    if (!secret.set) {
+      Problem(node, path + ".client_secret",
+              "required key 'client_secret' is missing for a graph source");
+    } else if (secret.value.empty() && source.client_secret.empty()) {
+      Problem(secret.node, secret.path, "must not be empty");
+    }
+    if (node["groups"].IsDefined()) {
+      if (groups_from_settings) {
+        Problem(node["groups"], path + ".groups",
+                "groups are already set by provider_settings.user_filter.memberOf");
+      }
+      if (auto list = StringList(node["groups"], path + ".groups")) {
+        for (auto& g : *list) {
+          if (!g.empty()) source.groups.push_back(g);  // [""] means the whole tenant
+        }
+      }
+    }
+    if (auto b = Bool(node["include_guests"], path + ".include_guests")) source.include_guests = *b;
+    if (auto s = String(node["filter"], path + ".filter")) source.odata_filter = *s;
+    for (auto [key, field] :
+         {std::pair{"authority", &source.authority}, std::pair{"graph_url", &source.graph_url}}) {
+      if (auto s = String(node[key], path + "." + key)) {
+        if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) {
+          Problem(node[key], path + "." + key, "must be an https:// URL (got " + Quote(*s) + ")");
+        } else {
+          while (!s->empty() && s->back() == '/') s->pop_back();
+          *field = *s;
+        }
+      }
+    }
+  }
+
+  // Seed 001's provider JSON:
+  // {"tenant_id":…,"client_id":…,"client_secret":…,"user_filter":{"memberOf":["g1","g2"]}}.
+  // Problems never quote the JSON text: it holds the client secret.
+  void ReadProviderSettings(const YAML::Node& node, const std::string& path,
+                            const std::string& text, SourceConfig& source, Located& tenant_id,
+                            Located& client_id, Located& secret, bool& groups_set) {
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      Problem(node, path,
+              "is not valid JSON (error at character " + std::to_string(e.byte) +
+                  "); expected {\"tenant_id\":…,\"client_id\":…,\"client_secret\":…,"
+                  "\"user_filter\":{\"memberOf\":[…]}}");
+      return;
+    }
+    if (!json.is_object()) {
+      Problem(node, path, "must be a JSON object with tenant_id, client_id and client_secret");
+      return;
+    }
+    for (auto it = json.begin(); it != json.end(); ++it) {
+      if (std::find(kProviderKeys.begin(), kProviderKeys.end(), it.key()) == kProviderKeys.end()) {
+        Problem(node, path + "." + it.key(),
+                "unknown key '" + it.key() + "'" + Suggest(it.key(), kProviderKeys));
+      }
+    }
+    auto take = [&](const char* key, Located& out) {
+      if (!json.contains(key)) return;
+      out.node = node;
+      out.path = path + "." + key;
+      out.set = true;
+      if (!json[key].is_string()) {
+        Problem(node, out.path, "must be a JSON string");
+        out.bad = true;
+        return;
+      }
+      out.value = json[key].get<std::string>();
+    };
+    take("tenant_id", tenant_id);
+    take("client_id", client_id);
+    if (json.contains("client_secret")) {
+      secret.node = node;
+      secret.path = path + ".client_secret";
+      secret.set = true;
+      if (!json["client_secret"].is_string()) {
+        Problem(node, secret.path, "must be a JSON string");
+        secret.value = "-";
+      } else if (auto s = Resolve(json["client_secret"].get<std::string>(), node, secret.path)) {
+        source.client_secret = Secret(s->value, s->origin);
+        secret.value = s->value.empty() ? "" : "-";
+      } else {
+        secret.value = "-";
+      }
+    }
+    if (json.contains("user_filter")) {
+      const auto& filter = json["user_filter"];
+      const std::string fpath = path + ".user_filter";
+      if (!filter.is_object()) {
+        Problem(node, fpath, "must be a JSON object like {\"memberOf\":[\"group1\"]}");
+        return;
+      }
+      for (auto it = filter.begin(); it != filter.end(); ++it) {
+        if (it.key() != "memberOf") {
+          Problem(node, fpath + "." + it.key(),
+                  "unknown key '" + it.key() + "'" + Suggest(it.key(), kUserFilterKeys));
+        }
+      }
+      if (filter.contains("memberOf")) {
+        const auto& groups = filter["memberOf"];
+        groups_set = true;
+        if (!groups.is_array()) {
+          Problem(node, fpath + ".memberOf", "must be a JSON array of group names");
+          return;
+        }
+        for (const auto& g : groups) {
+          if (!g.is_string()) {
+            Problem(node, fpath + ".memberOf", "must be a JSON array of group names (strings)");
+            continue;
+          }
+          // [""] and [] both mean the whole tenant (seed 001, example 2).
+          if (!g.get<std::string>().empty()) source.groups.push_back(g.get<std::string>());
+        }
+      }
+    }
+  }
+
+  void ReadLdapSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
+    if (!node["url"].IsDefined()) {
+      Problem(node, path + ".url", "required key 'url' is missing for an ldap source");
+    } else if (auto urls = StringList(node["url"], path + ".url")) {
+      if (urls->empty()) Problem(node["url"], path + ".url", "must list at least one server");
+      for (const auto& u : *urls) {
+        if (u.rfind("ldap://", 0) != 0 && u.rfind("ldaps://", 0) != 0) {
+          Problem(node["url"], path + ".url",
+                  "must be an ldap:// or ldaps:// URL such as ldaps://dc1.example.com:636 (got " +
+                      Quote(u) + ")");
+        } else {
+          source.urls.push_back(u);
+        }
+      }
+    }
+    if (auto s = String(node["bind_dn"], path + ".bind_dn")) source.bind_dn = *s;
+    if (node["bind_password"].IsDefined()) {
+      if (auto s = SecretValue(node["bind_password"], path + ".bind_password")) {
+        source.bind_password = *s;
+      }
+    } else if (!source.bind_dn.empty()) {
+      Problem(node, path + ".bind_password", "required when bind_dn is set");
+    }
+    if (!node["user_search_dn"].IsDefined()) {
+      Problem(node, path + ".user_search_dn",
+              "required key 'user_search_dn' is missing for an ldap source");
+    } else if (auto s = String(node["user_search_dn"], path + ".user_search_dn")) {
+      if (s->find('=') == std::string::npos) {
+        Problem(node["user_search_dn"], path + ".user_search_dn",
+                "must be a DN such as OU=Staff,DC=example,DC=com (got " + Quote(*s) + ")");
+      }
+      source.user_search_dn = *s;
+    }
+    if (auto s = String(node["department_search_dn"], path + ".department_search_dn")) {
+      source.department_search_dn = *s;
+    }
+    if (auto s = String(node["filter"], path + ".filter")) {
+      if (!s->empty() && (s->front() != '(' || s->back() != ')')) {
+        Problem(
+            node["filter"], path + ".filter",
+            "must be an LDAP filter in parentheses, e.g. (department=*) (got " + Quote(*s) + ")");
+      }
+      source.ldap_filter = *s;
+    }
+    if (auto b = Bool(node["start_tls"], path + ".start_tls")) source.start_tls = *b;
+    if (auto b = Bool(node["tls_verify"], path + ".tls_verify")) source.tls_verify = *b;
+    if (auto s = String(node["ca_file"], path + ".ca_file")) {
+      source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
+    }
+  }
+
+  void ReadMapping(const YAML::Node& node, const std::string& path, Profile& profile) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!IsMap(node, path)) return;
+    CheckDuplicateKeys(node, path);
+    bool ok = true;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string kpath = path + "." + key;
+      if (!IsMappingKey(key)) {
+        Problem(it->first, kpath,
+                "a mapping key must be a field name of lower-case letters, digits and '_' (got " +
+                    Quote(key) + ")");
+        ok = false;
+        continue;
+      }
+      auto value = String(it->second, kpath);
+      if (!value) {
+        ok = false;
+        continue;
+      }
+      profile.mapping[key] = *value;
+    }
+    if (!ok || !checker_ || profile.source.type.empty()) return;
+    std::string error = checker_(profile.mapping, profile.source.type);
+    if (error.empty()) return;
+    // "mapping.mobile: column 9: ..." -> point at the mobile key's line.
+    YAML::Node at = node;
+    std::string at_path = path;
+    if (error.rfind("mapping.", 0) == 0) {
+      const size_t colon = error.find(':');
+      const std::string key = error.substr(8, colon == std::string::npos ? 0 : colon - 8);
+      if (!key.empty() && node[key].IsDefined()) {
+        at = node[key];
+        at_path = path + "." + key;
+        error = error.substr(colon + 1);
+        while (!error.empty() && error.front() == ' ') error.erase(0, 1);
+      }
+    }
+    Problem(at, at_path, error);
+  }
+
+  void ReadValidation(const YAML::Node& node, const std::string& path, Profile& profile) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!IsMap(node, path)) return;
+    CheckKeys(node, path, kValidationKeys);
+    ValidationConfig& v = profile.validation;
+    if (node["required"].IsDefined()) {
+      if (auto list = StringList(node["required"], path + ".required")) {
+        std::vector<std::string> known = kFixedFieldNames;
+        known.push_back("phone");
+        for (const auto& [key, expr] : profile.mapping) known.push_back(key);
+        v.required.clear();
+        for (const auto& name : *list) {
+          if (std::find(known.begin(), known.end(), name) == known.end()) {
+            Problem(node["required"], path + ".required",
+                    "unknown field '" + name + "'" + Suggest(name, known) +
+                        "; use a field name, 'phone' (a landline or a mobile) or a custom "
+                        "field of mapping");
+            continue;
+          }
+          v.required.push_back(name);
+        }
+      }
+    }
+    if (auto e = Enum(node["phone_mode"], path + ".phone_mode", {"strict", "lenient"})) {
+      v.phone_mode = *e == 0 ? PhoneMode::kStrict : PhoneMode::kLenient;
+    }
+    if (auto s = String(node["default_region"], path + ".default_region")) {
+      if (s->size() != 2 || !std::isupper(static_cast<unsigned char>((*s)[0])) ||
+          !std::isupper(static_cast<unsigned char>((*s)[1]))) {
+        Problem(node["default_region"], path + ".default_region",
+                "must be a two-letter country code in capitals such as SE (got " + Quote(*s) + ")");
+      } else {
+        v.default_region = *s;
+      }
+    }
+    if (auto n = Int(node["extension_length"], path + ".extension_length", 0, 15)) {
+      v.extension_length = static_cast<int>(*n);
+    }
+  }
+
+  void ReadPolicy(const YAML::Node& node, const std::string& path, PolicyConfig& policy) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!IsMap(node, path)) return;
+    CheckKeys(node, path, kPolicyKeys);
+    if (auto e = Enum(node["mode"], path + ".mode", {"paused", "full", "new_only", "review"})) {
+      static const SyncMode kModes[] = {SyncMode::kPaused, SyncMode::kFull, SyncMode::kNewOnly,
+                                        SyncMode::kReview};
+      policy.mode = kModes[*e];
+    }
+    if (auto b = Bool(node["create"], path + ".create")) policy.create = *b;
+    if (auto b = Bool(node["update"], path + ".update")) policy.update = *b;
+    if (auto b = Bool(node["delete"], path + ".delete")) policy.del = *b;
+    if (auto e = Enum(node["disabled"], path + ".disabled", {"unsearchable", "skip", "delete"})) {
+      static const DisabledAction kActions[] = {DisabledAction::kUnsearchable,
+                                                DisabledAction::kSkip, DisabledAction::kDelete};
+      policy.disabled = kActions[*e];
+    }
+    if (auto s = String(node["exclusion_group"], path + ".exclusion_group")) {
+      policy.exclusion_group = *s;
+    }
+    if (auto n = Int(node["grace_days"], path + ".grace_days", 0, 3650)) {
+      policy.grace_days = static_cast<int>(*n);
+    }
+    if (auto b = Bool(node["protect_mobile"], path + ".protect_mobile")) policy.protect_mobile = *b;
+    if (auto n = Int(node["max_deletes"], path + ".max_deletes", -1, 100000000)) {
+      policy.max_deletes = *n;
+    }
+    const YAML::Node pct = node["max_delete_percent"];
+    if (auto d = Number(pct, path + ".max_delete_percent")) {
+      if (*d == -1.0 || (*d >= 0.0 && *d <= 100.0)) {
+        policy.max_delete_percent = *d;
+      } else {
+        Problem(pct, path + ".max_delete_percent",
+                "must be between 0 and 100, or -1 for no limit (got " + pct.Scalar() + ")");
+      }
+    }
+  }
+
+  void ReadTemplates(const YAML::Node& node, const std::string& path,
+                     std::vector<TemplateConfig>& templates) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!IsSequence(node, path)) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string tpath = path + "[" + std::to_string(i) + "]";
+      const YAML::Node t = node[i];
+      if (!IsMap(t, tpath)) continue;
+      CheckKeys(t, tpath, kTemplateKeys);
+      TemplateConfig tmpl;
+      if (!t["name"].IsDefined()) {
+        Problem(t, tpath + ".name", "required key 'name' is missing");
+        continue;
+      }
+      auto name = String(t["name"], tpath + ".name");
+      if (!name) continue;
+      if (name->empty()) {
+        Problem(t["name"], tpath + ".name", "must not be empty");
+        continue;
+      }
+      if (!names.insert(*name).second) {
+        Problem(t["name"], tpath + ".name", "duplicate template name " + Quote(*name));
+        continue;
+      }
+      tmpl.name = *name;
+      if (t["groups"].IsDefined()) {
+        if (auto list = StringList(t["groups"], tpath + ".groups")) tmpl.groups = *list;
+      }
+      if (auto s = String(t["caller_id"], tpath + ".caller_id")) {
+        if (CheckCallerId(t["caller_id"], tpath + ".caller_id", *s)) tmpl.caller_id = *s;
+      }
+      const YAML::Node settings = t["settings"];
+      if (settings.IsDefined() && !settings.IsNull() && IsMap(settings, tpath + ".settings")) {
+        CheckDuplicateKeys(settings, tpath + ".settings");
+        for (auto it = settings.begin(); it != settings.end(); ++it) {
+          const std::string key = it->first.Scalar();
+          if (auto v = String(it->second, tpath + ".settings." + key)) tmpl.settings[key] = *v;
+        }
+      }
+      templates.push_back(std::move(tmpl));
+    }
+  }
+
+  void ReadRules(const YAML::Node& node, const std::string& path, Profile& profile) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!IsSequence(node, path)) return;
+    std::vector<std::string> template_names;
+    for (const auto& t : profile.templates) template_names.push_back(t.name);
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string rpath = path + "[" + std::to_string(i) + "]";
+      const YAML::Node r = node[i];
+      if (!IsMap(r, rpath)) continue;
+      CheckKeys(r, rpath, kRuleKeys);
+      RuleConfig rule;
+      bool ok = true;
+      if (!r["field"].IsDefined()) {
+        Problem(r, rpath + ".field", "required key 'field' is missing");
+        ok = false;
+      } else if (auto s = String(r["field"], rpath + ".field")) {
+        rule.field = *s;
+      } else {
+        ok = false;
+      }
+      const bool has_equals = r["equals"].IsDefined();
+      const bool has_matches = r["matches"].IsDefined();
+      if (has_equals == has_matches) {
+        Problem(r, rpath, "a rule needs exactly one of 'equals' and 'matches'");
+        ok = false;
+      } else if (has_equals) {
+        if (auto s = String(r["equals"], rpath + ".equals")) {
+          rule.equals = *s;
+        } else {
+          ok = false;
+        }
+      } else if (auto s = String(r["matches"], rpath + ".matches")) {
+        try {
+          std::regex re(*s, std::regex::ECMAScript);
+          rule.matches = *s;
+        } catch (const std::regex_error&) {
+          Problem(r["matches"], rpath + ".matches",
+                  "is not a valid regular expression (got " + Quote(*s) + ")");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+      if (!r["template"].IsDefined()) {
+        Problem(r, rpath + ".template", "required key 'template' is missing");
+        ok = false;
+      } else if (auto s = String(r["template"], rpath + ".template")) {
+        if (std::find(template_names.begin(), template_names.end(), *s) == template_names.end()) {
+          Problem(r["template"], rpath + ".template",
+                  "no template named " + Quote(*s) + " in templates" + Suggest(*s, template_names));
+          ok = false;
+        }
+        rule.template_name = *s;
+      } else {
+        ok = false;
+      }
+      if (ok) profile.rules.push_back(std::move(rule));
+    }
+  }
+
+  bool CheckCallerId(const YAML::Node& node, const std::string& path, const std::string& s) {
+    if (IsPhoneDigits(s)) return true;
+    Problem(node, path,
+            "must be a phone number of digits, optionally with a leading '+', such as "
+            "+46812345600 (got " +
+                Quote(s) + ")");
+    return false;
+  }
+
+  std::optional<RangeConfig> Range(const YAML::Node& node, const std::string& path) {
+    auto s = String(node, path);
+    if (!s) return std::nullopt;
+    const size_t dash = s->find('-');
+    const std::string first = Trim(s->substr(0, dash));
+    const std::string last = dash == std::string::npos ? "" : Trim(s->substr(dash + 1));
+    auto all_digits = [](const std::string& d) {
+      return !d.empty() && d.size() <= 15 && std::all_of(d.begin(), d.end(), IsDigit);
+    };
+    if (!all_digits(first) || !all_digits(last)) {
+      Problem(node, path,
+              "must be two numbers of digits joined by '-', such as \"2000-2999\" (got " +
+                  Quote(*s) + ")");
+      return std::nullopt;
+    }
+    if (first.size() != last.size()) {
+      Problem(node, path, "both ends must have the same number of digits (got " + Quote(*s) + ")");
+      return std::nullopt;
+    }
+    RangeConfig range;
+    range.first = std::stoll(first);
+    range.last = std::stoll(last);
+    if (range.first > range.last) {
+      Problem(node, path, "the first number must be <= the last (got " + Quote(*s) + ")");
+      return std::nullopt;
+    }
+    return range;
+  }
+
+  // ---- typed values -------------------------------------------------------------------
+
+  bool IsMap(const YAML::Node& node, const std::string& path) {
+    if (node.IsMap()) return true;
+    Problem(node, path, "must be a mapping of key: value pairs");
+    return false;
+  }
+
+  bool IsSequence(const YAML::Node& node, const std::string& path) {
+    if (node.IsSequence()) return true;
+    Problem(node, path, "must be a list");
+    return false;
+  }
+
+  void CheckDuplicateKeys(const YAML::Node& node, const std::string& path) {
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (!seen.insert(key).second) {
+        Problem(it->first, path.empty() ? key : path + "." + key, "duplicate key '" + key + "'");
+      }
+    }
+  }
+
+  void CheckKeys(const YAML::Node& node, const std::string& path,
+                 const std::vector<std::string>& known) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        Problem(it->first, path, "a key must be a plain word");
+        continue;
+      }
+      const std::string key = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        Problem(it->first, path.empty() ? key : path + "." + key,
+                "unknown key '" + key + "'" + Suggest(key, known));
+      }
+    }
+    CheckDuplicateKeys(node, path);
+  }
+
+  static std::string Suggest(const std::string& word, const std::vector<std::string>& known) {
+    const std::string best = ClosestMatch(word, known);
+    return best.empty() ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  // ${env:NAME} / ${file:path} / a literal. nullopt (with a problem) when unresolvable.
+  std::optional<Resolved> Resolve(const std::string& text, const YAML::Node& node,
+                                  const std::string& path) {
+    if (text.size() < 3 || text.rfind("${", 0) != 0 || text.back() != '}') {
+      return Resolved{text, "literal"};
+    }
+    const std::string ref = text.substr(2, text.size() - 3);
+    if (ref.rfind("env:", 0) == 0) {
+      const std::string name = ref.substr(4);
+      const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+      if (value == nullptr) {
+        Problem(node, path, "environment variable " + name + " is not set");
+        return std::nullopt;
+      }
+      return Resolved{value, "env:" + name};
+    }
+    if (ref.rfind("file:", 0) == 0) {
+      std::string file = ref.substr(5);
+      if (!file.empty() && !fs::path(file).is_absolute()) {
+        file = (fs::path(base_dir_) / file).lexically_normal().string();
+      }
+      std::optional<std::string> content;
+      if (!file.empty() && !fs::is_directory(file)) content = ReadWholeFile(file);
+      if (!content) {
+        Problem(node, path, "cannot read secret file " + file);
+        return std::nullopt;
+      }
+      std::string value = std::move(*content);
+      if (!value.empty() && value.back() == '\n') value.pop_back();
+      if (!value.empty() && value.back() == '\r') value.pop_back();
+      return Resolved{value, "file:" + file};
+    }
+    Problem(node, path, "unknown reference; use ${env:NAME} or ${file:path}");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> String(const YAML::Node& node, const std::string& path) {
+    if (!node.IsDefined()) return std::nullopt;
+    if (!node.IsScalar()) {
+      Problem(node, path, node.IsNull() ? "must not be empty" : "must be a single value");
+      return std::nullopt;
+    }
+    auto r = Resolve(node.Scalar(), node, path);
+    if (!r) return std::nullopt;
+    return r->value;
+  }
+
+  std::optional<Secret> SecretValue(const YAML::Node& node, const std::string& path) {
+    if (!node.IsDefined()) return std::nullopt;
+    if (!node.IsScalar()) {
+      Problem(node, path, "must be a single value (a literal, ${env:NAME} or ${file:path})");
+      return std::nullopt;
+    }
+    auto r = Resolve(node.Scalar(), node, path);
+    if (!r) return std::nullopt;
+    if (r->value.empty()) {
+      Problem(node, path, "must not be empty");
+      return std::nullopt;
+    }
+    return Secret(r->value, r->origin);
+  }
+
+  std::optional<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                     const std::string& path) {
+    if (!node.IsDefined() || node.IsNull()) return std::vector<std::string>{};
+    if (node.IsScalar()) {
+      auto s = String(node, path);
+      if (!s) return std::nullopt;
+      return std::vector<std::string>{*s};
+    }
+    if (!node.IsSequence()) {
+      Problem(node, path, "must be a list of values");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto s = String(node[i], path + "[" + std::to_string(i) + "]");
+      if (s) {
+        out.push_back(*s);
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  std::optional<bool> Bool(const YAML::Node& node, const std::string& path) {
+    auto s = String(node, path);
+    if (!s) return std::nullopt;
+    const std::string v = Lower(*s);
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    Problem(node, path, "must be true or false (got " + Quote(*s) + ")");
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> Int(const YAML::Node& node, const std::string& path, int64_t min,
+                             int64_t max) {
+    auto s = String(node, path);
+    if (!s) return std::nullopt;
+    int64_t value = 0;
+    const char* begin = s->data();
+    const char* end = begin + s->size();
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr != end || s->empty()) {
+      Problem(node, path, "must be a whole number (got " + Quote(*s) + ")");
+      return std::nullopt;
+    }
+    if (value < min || value > max) {
+      Problem(node, path,
+              "must be between " + std::to_string(min) + " and " + std::to_string(max) + " (got " +
+                  *s + ")");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<double> Number(const YAML::Node& node, const std::string& path) {
+    auto s = String(node, path);
+    if (!s) return std::nullopt;
+    char* end = nullptr;
+    const double value = std::strtod(s->c_str(), &end);
+    if (s->empty() || end != s->c_str() + s->size() || !std::isfinite(value)) {
+      Problem(node, path, "must be a number (got " + Quote(*s) + ")");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<size_t> Enum(const YAML::Node& node, const std::string& path,
+                             const std::vector<std::string>& names) {
+    auto s = String(node, path);
+    if (!s) return std::nullopt;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == *s) return i;
+    }
+    std::string list;
+    for (size_t i = 0; i < names.size(); ++i) {
+      list += (i == 0 ? "" : ", ") + names[i];
+    }
+    Problem(node, path, "must be one of " + list + " (got " + Quote(*s) + ")");
+    return std::nullopt;
+  }
+
+  std::string file_;
+  std::string base_dir_;
+  const MappingChecker& checker_;
+  std::vector<ConfigProblem> problems_;
+};
+
+struct Loaded {
+  Config config;
+  std::vector<ConfigProblem> problems;
+};
+
+Loaded Load(const std::string& path, const MappingChecker& checker) {
+  Loaded out;
+  out.config.origin = path;
+  std::error_code ec;
+  std::vector<std::string> files;
+  std::string base_dir;
+  if (fs::is_directory(path, ec)) {
+    base_dir = path;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const std::string ext = Lower(entry.path().extension().string());
+      if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) {
+        files.push_back(entry.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+      out.problems.push_back({path, 0, 0, "", "no *.yaml or *.yml files in this directory"});
+      return out;
+    }
+  } else if (fs::exists(path, ec)) {
+    files.push_back(path);
+    base_dir = fs::path(path).parent_path().string();
+    if (base_dir.empty()) base_dir = ".";
+  } else {
+    out.problems.push_back({path, 0, 0, "", "no such file or directory"});
+    return out;
+  }
+
+  std::optional<std::string> store;
+  std::string store_file;
+  std::vector<std::pair<Tenant, YAML::Node>> tenants;
+  std::vector<std::string> tenant_files;
+  for (const auto& file : files) {
+    FileReader reader(file, base_dir, checker);
+    try {
+      const YAML::Node root = YAML::LoadFile(file);
+      std::optional<std::string> file_store;
+      reader.Read(root, file_store, tenants);
+      tenant_files.resize(tenants.size(), file);
+      if (file_store) {
+        if (store && *store != *file_store) {
+          reader.Problem(
+              root["store"], "store",
+              "differs from the store set in " + store_file + "; set it in one file only");
+        } else {
+          store = file_store;
+          store_file = file;
+        }
+      }
+    } catch (const YAML::ParserException& e) {
+      ConfigProblem p;
+      p.file = file;
+      if (!e.mark.is_null()) {
+        p.line = e.mark.line + 1;
+        p.column = e.mark.column + 1;
+      }
+      p.reason = "YAML syntax error: " + e.msg;
+      out.problems.push_back(std::move(p));
+    } catch (const YAML::BadFile&) {
+      out.problems.push_back({file, 0, 0, "", "cannot read the file"});
+    } catch (const YAML::Exception& e) {
+      out.problems.push_back({file, 0, 0, "", std::string("cannot read the file: ") + e.msg});
+    }
+    for (auto& p : reader.TakeProblems()) out.problems.push_back(std::move(p));
+  }
+  out.config.store =
+      store ? *store : (fs::path(base_dir) / "telsync.db").lexically_normal().string();
+
+  // Tenants with the same name (e.g. one file per profile) merge; profile names stay unique.
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    auto& [tenant, node] = tenants[i];
+    Tenant* existing = nullptr;
+    for (auto& t : out.config.tenants) {
+      if (t.name == tenant.name) existing = &t;
+    }
+    if (existing == nullptr) {
+      out.config.tenants.push_back(std::move(tenant));
+      continue;
+    }
+    for (auto& profile : tenant.profiles) {
+      bool duplicate = false;
+      for (const auto& p : existing->profiles) duplicate = duplicate || p.name == profile.name;
+      if (duplicate) {
+        ConfigProblem p{
+            tenant_files[i], 0, 0, "",
+            "profile '" + tenant.name + "/" + profile.name + "' is defined more than once"};
+        const YAML::Mark mark = node.Mark();
+        if (!mark.is_null()) {
+          p.line = mark.line + 1;
+          p.column = mark.column + 1;
+        }
+        out.problems.push_back(std::move(p));
+        continue;
+      }
+      existing->profiles.push_back(std::move(profile));
+    }
+  }
+  if (out.problems.empty() && out.config.tenants.empty()) {
+    out.problems.push_back({files.front(), 0, 0, "tenants", "no tenants are configured"});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ConfigProblem::ToString() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  out += ": ";
+  if (!field_path.empty()) out += field_path + ": ";
+  return out + reason;
+}
+
+// Levenshtein with transpositions (optimal string alignment): "emial" is one edit from
+// "email", as a typist would count it. Case-insensitive.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  auto same = [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = same(a[i - 1], b[j - 1]) ? 0 : 1;
+      row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost});
+      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1])) {
+        row[j] = std::min(row[j], before[j - 2] + 1);
+      }
+    }
+    before.swap(previous);
+    previous.swap(row);
+  }
+  return previous[b.size()];
+}
+
+std::string ClosestMatch(const std::string& word, const std::vector<std::string>& candidates) {
+  // Up to a third of the word may differ: "grace_day" -> "grace_days", not "x" -> "mode".
+  const size_t limit = std::max<size_t>(1, word.size() / 3);
+  std::string best;
+  size_t best_distance = limit + 1;
+  for (const auto& c : candidates) {
+    const size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best = c;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
+std::vector<ConfigProblem> CheckConfig(const std::string& path, const MappingChecker& checker) {
+  return Load(path, checker).problems;
+}
+
+Result<Config> LoadConfig(const std::string& path, const MappingChecker& checker) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return Error::NotFound("no such config file or directory", path);
+  }
+  Loaded loaded = Load(path, checker);
+  if (loaded.problems.empty()) return std::move(loaded.config);
+  std::string message;
+  for (const auto& p : loaded.problems) {
+    if (!message.empty()) message += "\n";
+    message += p.ToString();
+  }
+  const ConfigProblem& first = loaded.problems.front();
+  std::string context = first.file;
+  if (first.line > 0) context += ":" + std::to_string(first.line);
+  if (!first.field_path.empty()) context += " " + first.field_path;
+  return Error::Invalid(message, context);
+}
+
+}  // namespace telsync
