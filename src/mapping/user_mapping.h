@@ -1,4 +1,37 @@
 // UserMapping: a profile's mapping compiled once, applied to every source user (F6).
+//
+// A profile's `mapping` (PBX field name -> expression, see expression.h) is laid over the
+// defaults of its source type; an expression text of "" (or blank) unmaps a default
+// field. An unknown source type has no defaults. The defaults (Defaults() returns them):
+//   graph: username     lower(coalesce({mailNickname}, replace({userPrincipalName}, "@.*$", "")))
+//          first_name {givenName}  last_name {surname}  display_name {displayName}
+//          email lower(coalesce({mail}, {userPrincipalName}))  landline first({businessPhones})
+//          mobile {mobilePhone}  department {department}  job_title {jobTitle}
+//          city {city}  country {country}
+//   ldap:  username lower(coalesce({sAMAccountName}, {uid}))  first_name {givenName}
+//          last_name {sn}  display_name coalesce({displayName}, {cn})  email lower({mail})
+//          landline {telephoneNumber}  mobile {mobile}  extension {ipPhone}
+//          department {department}  job_title {title}  city {l}  country coalesce({co}, {c})
+//   file:  both shapes (Graph JSON, AD/LDAP CSV or LDIF): each field coalesces the LDAP
+//          and the Graph names, e.g. username lower(coalesce({sAMAccountName}, {uid},
+//          {mailNickname}, replace({userPrincipalName}, "@.*$", ""))), last_name
+//          coalesce({surname}, {sn}), landline coalesce(first({businessPhones}),
+//          {telephoneNumber}), mobile coalesce({mobilePhone}, {mobile}), extension
+//          coalesce({extension}, {ipPhone}), country coalesce({country}, {co}, {c}).
+//   scim:  the SCIM server flattens a User (RFC 7643) into these attribute names:
+//          userName, displayName, title, name.givenName, name.familyName, name.formatted,
+//          emails.<type> and emails (all addresses, primary first), phoneNumbers.<type>
+//          (work, mobile, ...), addresses.<type>.<sub-attribute> (addresses.work.locality),
+//          and extension attributes as "<schema urn>.<attribute>".
+//          username lower(replace({userName}, "@.*$", ""))  first_name {name.givenName}
+//          last_name {name.familyName}  display_name coalesce({displayName}, {name.formatted})
+//          email lower(coalesce({emails.work}, {emails}))  landline {phoneNumbers.work}
+//          mobile {phoneNumbers.mobile}  job_title {title}
+//          department {urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department}
+//          city {addresses.work.locality}  country {addresses.work.country}
+// Apply sets each field to its expression's first value (an empty one leaves the field
+// unset); {memberOf} reads the object's groups when it has no memberOf attribute.
+// Immutable after Compile; Apply is const and thread-safe.
 #pragma once
 
 #include <map>

@@ -1,0 +1,156 @@
+#include "mapping/user_mapping.h"
+
+#include <algorithm>
+
+namespace telsync {
+namespace {
+
+bool IsBlank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  });
+}
+
+// Custom fields become report columns, JSON keys and template variables: keep them to
+// one simple spelling.
+bool IsValidCustomName(std::string_view name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+}  // namespace
+
+std::map<std::string, std::string> UserMapping::Defaults(const std::string& source_type) {
+  if (source_type == "graph") {
+    return {
+        {"username",
+         R"(lower(coalesce({mailNickname}, replace({userPrincipalName}, "@.*$", ""))))"},
+        {"first_name", "{givenName}"},
+        {"last_name", "{surname}"},
+        {"display_name", "{displayName}"},
+        {"email", "lower(coalesce({mail}, {userPrincipalName}))"},
+        {"landline", "first({businessPhones})"},
+        {"mobile", "{mobilePhone}"},
+        {"department", "{department}"},
+        {"job_title", "{jobTitle}"},
+        {"city", "{city}"},
+        {"country", "{country}"},
+    };
+  }
+  if (source_type == "ldap") {
+    return {
+        {"username", "lower(coalesce({sAMAccountName}, {uid}))"},
+        {"first_name", "{givenName}"},
+        {"last_name", "{sn}"},
+        {"display_name", "coalesce({displayName}, {cn})"},
+        {"email", "lower({mail})"},
+        {"landline", "{telephoneNumber}"},
+        {"mobile", "{mobile}"},
+        {"extension", "{ipPhone}"},
+        {"department", "{department}"},
+        {"job_title", "{title}"},
+        {"city", "{l}"},
+        {"country", "coalesce({co}, {c})"},
+    };
+  }
+  if (source_type == "file") {
+    return {
+        {"username", R"(lower(coalesce({sAMAccountName}, {uid}, {mailNickname}, )"
+                     R"(replace({userPrincipalName}, "@.*$", ""))))"},
+        {"first_name", "{givenName}"},
+        {"last_name", "coalesce({surname}, {sn})"},
+        {"display_name", "coalesce({displayName}, {cn})"},
+        {"email", "lower(coalesce({mail}, {userPrincipalName}))"},
+        {"landline", "coalesce(first({businessPhones}), {telephoneNumber})"},
+        {"mobile", "coalesce({mobilePhone}, {mobile})"},
+        {"extension", "coalesce({extension}, {ipPhone})"},
+        {"department", "{department}"},
+        {"job_title", "coalesce({jobTitle}, {title})"},
+        {"city", "coalesce({city}, {l})"},
+        {"country", "coalesce({country}, {co}, {c})"},
+    };
+  }
+  if (source_type == "scim") {
+    return {
+        {"username", R"(lower(replace({userName}, "@.*$", "")))"},
+        {"first_name", "{name.givenName}"},
+        {"last_name", "{name.familyName}"},
+        {"display_name", "coalesce({displayName}, {name.formatted})"},
+        {"email", "lower(coalesce({emails.work}, {emails}))"},
+        {"landline", "{phoneNumbers.work}"},
+        {"mobile", "{phoneNumbers.mobile}"},
+        {"department", "{urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department}"},
+        {"job_title", "{title}"},
+        {"city", "{addresses.work.locality}"},
+        {"country", "{addresses.work.country}"},
+    };
+  }
+  return {};
+}
+
+Result<UserMapping> UserMapping::Compile(const std::map<std::string, std::string>& mapping,
+                                         const std::string& source_type) {
+  std::map<std::string, std::string> merged = Defaults(source_type);
+  for (const auto& [key, text] : mapping) {
+    if (!FieldFromName(key).has_value() && !IsValidCustomName(key)) {
+      return Error::Invalid("mapping." + key +
+                            ": not a valid field name (custom fields match [a-z][a-z0-9_]*)");
+    }
+    if (IsBlank(text)) {
+      merged.erase(key);  // "" unmaps a default
+    } else {
+      merged[key] = text;
+    }
+  }
+  UserMapping result;
+  for (const auto& [key, text] : merged) {
+    auto expression = Expression::Parse(text);
+    if (!expression.ok()) {
+      return Error::Invalid("mapping." + key + ": " + expression.error().message);
+    }
+    if (const auto field = FieldFromName(key)) {
+      result.fixed_.emplace_back(*field, std::move(expression).value());
+    } else {
+      result.custom_.emplace_back(key, std::move(expression).value());  // sorted: a map
+    }
+  }
+  // Report order, so that Apply sets fields in a stable order.
+  std::sort(result.fixed_.begin(), result.fixed_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return result;
+}
+
+MappedUser UserMapping::Apply(const SourceObject& object) const {
+  MappedUser user;
+  user.source_key = object.id;
+  user.enabled = object.enabled;
+  user.deleted = object.deleted;
+  user.source_groups = object.groups;
+  user.upn = std::string(object.First("userPrincipalName"));
+  for (const auto& [field, expression] : fixed_) {
+    const std::string value = expression.EvaluateScalar(object);
+    if (!value.empty()) user.fields.Set(field, value);
+  }
+  for (const auto& [name, expression] : custom_) {
+    std::string value = expression.EvaluateScalar(object);
+    if (!value.empty()) user.custom.emplace_back(name, std::move(value));
+  }
+  return user;
+}
+
+std::vector<std::string> UserMapping::Attributes() const {
+  std::vector<std::string> names = {"userprincipalname", "id"};
+  for (const auto& [field, expression] : fixed_) {
+    names.insert(names.end(), expression.Attributes().begin(), expression.Attributes().end());
+  }
+  for (const auto& [name, expression] : custom_) {
+    names.insert(names.end(), expression.Attributes().begin(), expression.Attributes().end());
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace telsync
