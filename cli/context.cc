@@ -35,10 +35,6 @@ const Config& Context::LoadConfig() {
     throw Exit{kExitUsage, loaded.error().ToString() + "\n(run `telsync check-config` for every problem)"};
   }
   config = std::move(loaded).value();
-  if (config.store != ":memory:" && config.store.find("://") == std::string::npos &&
-      !fs::path(config.store).is_absolute()) {
-    config.store = (fs::path(BaseDir()) / config.store).string();
-  }
   return config;
 }
 

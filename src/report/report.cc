@@ -56,6 +56,37 @@ std::string Safe(std::string_view v) {
   return s;
 }
 
+std::vector<std::string_view> SplitList(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    const size_t comma = s.find(',');
+    out.push_back(s.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// A member list change as "+added -removed": the whole lists would drown the change.
+std::string MemberDiff(std::string_view old_list, std::string_view new_list) {
+  auto old_members = SplitList(old_list);
+  auto new_members = SplitList(new_list);
+  std::sort(old_members.begin(), old_members.end());
+  std::sort(new_members.begin(), new_members.end());
+  std::string out;
+  for (auto m : new_members) {
+    if (!std::binary_search(old_members.begin(), old_members.end(), m)) {
+      out += (out.empty() ? "+" : " +") + std::string(m);
+    }
+  }
+  for (auto m : old_members) {
+    if (!std::binary_search(new_members.begin(), new_members.end(), m)) {
+      out += (out.empty() ? "-" : " -") + std::string(m);
+    }
+  }
+  return out;
+}
+
 struct Section {
   const char* title;
   std::vector<Action> actions;
@@ -201,8 +232,12 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
           << (d.target.ring_group.empty() ? "(none)" : d.target.ring_group) << ", "
           << d.target.members.size() << " members\n";
       for (const auto& c : d.changes) {
-        out << "      " << c.field << ": " << Safe(c.old_value) << " -> " << Safe(c.new_value)
-            << "\n";
+        if (c.field == "members") {
+          out << "      members: " << Safe(MemberDiff(c.old_value, c.new_value)) << "\n";
+        } else {
+          out << "      " << c.field << ": " << Safe(c.old_value) << " -> " << Safe(c.new_value)
+              << "\n";
+        }
       }
     }
   }
