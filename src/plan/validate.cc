@@ -1,0 +1,127 @@
+#include "plan/validate.h"
+
+#include <algorithm>
+
+#include "plan/detail/text.h"
+
+namespace telsync {
+namespace {
+
+using plan_detail::AsciiLower;
+using plan_detail::TrimView;
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+bool IsControlOrSpace(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f || c == ' ';
+}
+
+// One '@', a non-empty local part, a domain with a dot that is neither its first nor its
+// last character, and no blanks or control characters anywhere.
+bool LooksLikeEmail(std::string_view s) {
+  if (std::any_of(s.begin(), s.end(), IsControlOrSpace)) return false;
+  const size_t at = s.find('@');
+  if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  const std::string_view domain = s.substr(at + 1);
+  const size_t dot = domain.find('.');
+  return dot != std::string_view::npos && dot != 0 && domain.back() != '.';
+}
+
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+Validator::Validator(const Profile& profile)
+    : config_(profile.validation),
+      phone_(profile.validation.phone_mode, profile.validation.default_region) {}
+
+Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
+  FieldSet& f = mapped.fields;
+  // Directory values often carry stray blanks; they are never meaningful in these fields.
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const auto field = static_cast<Field>(i);
+    const std::string_view v = f.Get(field);
+    const std::string_view t = TrimView(v);
+    if (t.size() != v.size()) f.Set(field, std::string(t));
+  }
+  if (plan_detail::HasUpper(f.Get(Field::kEmail))) {
+    f.Set(Field::kEmail, AsciiLower(f.Get(Field::kEmail)));
+  }
+
+  for (const std::string& name : config_.required) {
+    if (name == "phone") {
+      if (f.Get(Field::kLandline).empty() && f.Get(Field::kMobile).empty()) {
+        return Error::Invalid("a landline or a mobile is required");
+      }
+      continue;
+    }
+    bool present = false;
+    if (const auto field = FieldFromName(name)) {
+      present = !f.Get(*field).empty();
+    } else {
+      for (const auto& [key, value] : mapped.custom) {
+        if (key == name) present = !TrimView(value).empty();
+      }
+    }
+    if (!present) return Error::Invalid(name + " is required");
+  }
+
+  const std::string_view email = f.Get(Field::kEmail);
+  if (!email.empty() && !LooksLikeEmail(email)) {
+    return Error::Invalid("email " + Quote(email) + " is not an e-mail address");
+  }
+
+  for (const Field field : {Field::kLandline, Field::kMobile}) {
+    const std::string_view raw = f.Get(field);
+    if (raw.empty()) continue;
+    Result<std::string> e164 = phone_.Normalize(raw);
+    if (!e164.ok()) {
+      return Error::Invalid(std::string(FieldName(field)) + " " + e164.error().message);
+    }
+    f.Set(field, *e164);
+  }
+
+  const std::string_view extension = f.Get(Field::kExtension);
+  if (!extension.empty()) {
+    if (!AllDigits(extension)) {
+      return Error::Invalid("extension " + Quote(extension) + " must be digits");
+    }
+    if (config_.extension_length > 0 &&
+        extension.size() != static_cast<size_t>(config_.extension_length)) {
+      return Error::Invalid("extension " + Quote(extension) + " must have " +
+                            std::to_string(config_.extension_length) + " digits");
+    }
+  }
+
+  const std::string_view username = f.Get(Field::kUsername);
+  if (std::any_of(username.begin(), username.end(), IsControlOrSpace)) {
+    return Error::Invalid("username " + Quote(username) +
+                          " must not contain spaces or control characters");
+  }
+
+  if (f.Get(Field::kDisplayName).empty()) {
+    const std::string_view first = f.Get(Field::kFirstName);
+    const std::string_view last = f.Get(Field::kLastName);
+    std::string display(first);
+    if (!first.empty() && !last.empty()) display += ' ';
+    display += last;
+    f.Set(Field::kDisplayName, display);
+  }
+
+  DesiredUser desired;
+  desired.user.fields = std::move(f);
+  desired.user.source_key = std::move(mapped.source_key);
+  desired.user.custom = std::move(mapped.custom);
+  desired.user.searchable = mapped.enabled;
+  desired.enabled = mapped.enabled;
+  desired.upn = std::move(mapped.upn);
+  desired.source_groups = std::move(mapped.source_groups);
+  return desired;
+}
+
+}  // namespace telsync
