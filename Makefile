@@ -22,11 +22,11 @@ build-asan: deps
 
 # Unit tests (ASan + UBSan build) and the integration tests that drive the real binary.
 test: build-asan
-	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+	@$(ASAN)/telsync_tests --gtest_brief=1
 	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
 
 unit: build-asan
-	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+	@$(ASAN)/telsync_tests --gtest_brief=1
 
 integration: build-asan
 	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh

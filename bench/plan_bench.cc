@@ -22,7 +22,7 @@ using telsync::DesiredUser;
 using telsync::Field;
 using telsync::PbxUser;
 
-PbxUser ToPbx(const telsync::bench::GenUser& g) {
+PbxUser ToPbx(const telsync::bench::GenUser& g, size_t i) {
   PbxUser u;
   u.source_key = g.id;
   u.fields.Set(Field::kUsername, g.mail_nickname);
@@ -32,7 +32,8 @@ PbxUser ToPbx(const telsync::bench::GenUser& g) {
   std::string mail = g.mail;
   for (char& c : mail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   u.fields.Set(Field::kEmail, mail);
-  u.fields.Set(Field::kExtension, g.extension);
+  // A provider-sized directory needs extensions longer than the generator's four digits.
+  u.fields.Set(Field::kExtension, std::to_string(1000000 + i));
   u.fields.Set(Field::kLandline, g.business_e164);
   u.fields.Set(Field::kMobile, g.mobile_e164);
   u.fields.Set(Field::kDepartment, g.department);
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
   const telsync::bench::DirectoryGenerator g1(v1);
   for (size_t i = 0; i < g1.End(); ++i) {
     if (!g1.Present(i)) continue;
-    PbxUser u = ToPbx(g1.User(i));
+    PbxUser u = ToPbx(g1.User(i), i);
     u.id = static_cast<int64_t>(i + 1);
     u.profile = profile.name;
     stored.users.push_back(std::move(u));
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
     if (!g2.Present(i)) continue;
     const auto g = g2.User(i);
     DesiredUser d;
-    d.user = ToPbx(g);
+    d.user = ToPbx(g, i);
     d.user.profile = profile.name;
     d.enabled = g.enabled;
     d.upn = g.upn;
@@ -126,10 +127,16 @@ int main(int argc, char** argv) {
   row["baseline"] = "unordered_map join on id + record compare, no policy";
   row["baseline_wall_s"] = baseline_s;
   row["ratio"] = baseline_s > 0 ? wall_s / baseline_s : 0;
-  row["note"] = "resync: " + std::to_string(counts[0]) + " create, " +
-                std::to_string(counts[1]) + " update, " + std::to_string(counts[3]) +
-                " pending delete, " + std::to_string(counts[6]) + " unchanged; baseline saw " +
-                std::to_string(differing) + " differing, " + std::to_string(missing) + " new";
+  std::string note = "resync of version 2 over version 1:";
+  for (size_t a = 0; a < telsync::kActionCount; ++a) {
+    if (counts[a] != 0) {
+      note += " " + std::to_string(counts[a]) + " " +
+              std::string(telsync::ActionName(static_cast<telsync::Action>(a)));
+    }
+  }
+  note += "; baseline saw " + std::to_string(differing) + " differing, " +
+          std::to_string(missing) + " new";
+  row["note"] = note;
   std::cout << row.dump() << std::endl;
   return 0;
 }

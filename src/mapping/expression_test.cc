@@ -135,7 +135,8 @@ INSTANTIATE_TEST_SUITE_P(
         // Nesting.
         EvalCase{R"(lower(coalesce({mailNickname}, replace({mail}, "@.*$", ""))))",
                  {"asa.orjansson"}},
-        EvalCase{R"(upper(left({givenName}, 1)) "." lower({sn}))", {"Å.örjansson"}}));
+        EvalCase{R"(upper(left({givenName}, 1)) "." lower({sn}))", {"Å.örjansson"}}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(ExpressionTest, MemberOfAttributeWinsOverGroups) {
   SourceObject o;
@@ -238,7 +239,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"(", "column 1: unexpected '('"},
         ErrorCase{std::string(70, 'x') + "", "column 1: unexpected word '" + std::string(70, 'x') +
                                                  "' (write attributes as {" + std::string(70, 'x') +
-                                                 "} and text in quotes)"}));
+                                                 "} and text in quotes)"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(ExpressionTest, RejectsDeepNesting) {
   std::string text;

@@ -287,7 +287,8 @@ INSTANTIATE_TEST_SUITE_P(
                    "mapping.9lives: not a valid field name (custom fields match [a-z][a-z0-9_]*)"},
         BadMapping{{{"cost-center", ""}},
                    "mapping.cost-center: not a valid field name (custom fields match "
-                   "[a-z][a-z0-9_]*)"}));
+                   "[a-z][a-z0-9_]*)"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
 
 }  // namespace
 }  // namespace telsync

@@ -60,9 +60,10 @@ bool IsChange(Action a) {
 // items planned so far, in order: a stored user's index, or stored.size() + desired
 // index for a user this plan creates. `first_desired` is the first desired user (source
 // order) that asks for the value: later ones are duplicates in the source.
-// Consequence, by design: a value moving from a user later in source order (or from a
-// user deleted in this plan) to an earlier one is a conflict in this run and applied in
-// the next, so no state between two applied items ever holds a duplicate.
+// Consequence, by design: a value moving from a user later in source order to an earlier
+// one is a conflict in this run and applied in the next, so no state between two applied
+// items ever holds a duplicate. Values of users deleted in this plan are released before
+// the desired users are planned (the store applies deletions first).
 struct Claim {
   int32_t owner = kNone;  // 32 bits: the index is the planner's hottest memory (P1)
   int32_t first_desired = kNone;
@@ -110,9 +111,13 @@ class PlanBuilder {
     plan_.complete = complete_;
     plan_.items.reserve(input_.desired.size() + input_.rejected.size() + 16);
     item_stored_.reserve(plan_.items.capacity());
+    // Deletions are decided first, so that the values a deleted user frees can be taken by
+    // a desired user in the same plan (the store applies deletions first): one run
+    // converges. Their items still come last in the plan, as the report reads them.
+    std::vector<std::pair<PlanItem, int64_t>> deletions = PlanDeletions(Presence());
     for (size_t i = 0; i < input_.desired.size(); ++i) PlanDesired(i);
     for (const RejectedUser& r : input_.rejected) PlanRejected(r);
-    PlanDeletions();
+    for (auto& [item, index] : deletions) Push(std::move(item), index);
     if (profile_.departments.enabled && !options_.only_user) PlanDepartments();
     if (options_.only_user) KeepOnlyUser(*options_.only_user);
     Hold();
@@ -562,11 +567,31 @@ class PlanBuilder {
 
   // ---- deletions (F12) ------------------------------------------------------------------
 
-  void PlanDeletions() {
+  // Which linked stored users the source returned, as PlanDesired and PlanRejected will
+  // mark them: the first desired user of a source id decides (kSeenDisabled for a
+  // disabled user under policy.disabled: delete); a rejected user counts as seen (R1).
+  std::vector<uint8_t> Presence() {
+    std::vector<uint8_t> presence(stored_.users.size(), kUnseen);
+    for (const DesiredUser& d : input_.desired) {
+      const size_t* linked = linked_.Find(d.user.source_key);
+      if (linked == nullptr || presence[*linked] != kUnseen) continue;
+      const bool disabled_delete =
+          !d.enabled && profile_.policy.disabled == DisabledAction::kDelete;
+      presence[*linked] = disabled_delete ? kSeenDisabled : kSeen;
+    }
+    for (const RejectedUser& r : input_.rejected) {
+      const size_t* linked = linked_.Find(r.key);
+      if (linked != nullptr && presence[*linked] == kUnseen) presence[*linked] = kSeen;
+    }
+    return presence;
+  }
+
+  std::vector<std::pair<PlanItem, int64_t>> PlanDeletions(const std::vector<uint8_t>& seen) {
     const PolicyConfig& p = profile_.policy;
+    std::vector<std::pair<PlanItem, int64_t>> out;
     for (size_t s = 0; s < stored_.users.size(); ++s) {
       const PbxUser& u = stored_.users[s];
-      if (!IsLinked(u) || seen_[s] == kSeen) continue;
+      if (!IsLinked(u) || seen[s] == kSeen) continue;
       if (const size_t* linked = linked_.Find(u.source_key); linked == nullptr || *linked != s) {
         continue;  // a duplicate link in the store; the first holder speaks for it
       }
@@ -576,7 +601,7 @@ class PlanBuilder {
       item.user_id = u.id;
       item.target = u;
       const std::string why =
-          seen_[s] == kSeenDisabled ? "disabled in the directory" : "gone from the source";
+          seen[s] == kSeenDisabled ? "disabled in the directory" : "gone from the source";
       if (!complete_) {
         item.action = Action::kSkip;
         item.reason = incomplete_reason_;
@@ -604,8 +629,18 @@ class PlanBuilder {
             p.grace_days > 0 ? why + " for " + std::to_string(p.grace_days) + " days" : why;
       }
       ApplySwitches(item);
-      Push(std::move(item), static_cast<int64_t>(s));
+      if (item.action == Action::kDelete) {
+        // The user's values are free for the desired users planned after this.
+        for (size_t k = 0; k < kUniqueFields.size(); ++k) {
+          const std::string_view v = u.fields.Get(kUniqueFields[k]);
+          if (v.empty()) continue;
+          Claim* c = claims_[k].Find(Key(k, v));
+          if (c != nullptr && c->owner == static_cast<int32_t>(s)) c->owner = kNone;
+        }
+      }
+      out.emplace_back(std::move(item), static_cast<int64_t>(s));
     }
+    return out;
   }
 
   // ---- departments (F15) ----------------------------------------------------------------

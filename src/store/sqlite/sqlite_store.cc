@@ -437,8 +437,18 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     return error;
   };
 
+  // Deletions first: a value (e-mail, extension, number) that a deleted user frees may be
+  // taken by another user in the same plan, and no committed batch should hold both.
+  std::vector<const PlanItem*> order;
+  order.reserve(plan.items.size());
   for (const PlanItem& item : plan.items) {
-    if (!WritesUser(item.action)) continue;
+    if (item.action == Action::kDelete) order.push_back(&item);
+  }
+  for (const PlanItem& item : plan.items) {
+    if (WritesUser(item.action) && item.action != Action::kDelete) order.push_back(&item);
+  }
+  for (const PlanItem* item_ptr : order) {
+    const PlanItem& item = *item_ptr;
     if (Status s = before_write(); !s.ok()) return s.error();
     Status written;
     if (item.action == Action::kDelete) {
