@@ -24,6 +24,24 @@ std::optional<Action> ActionFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<FieldChange> EffectiveChanges(const PlanItem& item) {
+  if (item.action != Action::kCreate || !item.changes.empty()) return item.changes;
+  std::vector<FieldChange> out;
+  const PbxUser& t = item.target;
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const std::string_view v = t.fields.Get(static_cast<Field>(i));
+    if (!v.empty()) out.push_back({std::string(FieldName(static_cast<Field>(i))), "", std::string(v)});
+  }
+  if (!t.searchable) out.push_back({"searchable", "", "false"});
+  if (!t.groups.empty()) {
+    std::string groups;
+    for (const auto& g : t.groups) groups += (groups.empty() ? "" : ",") + g;
+    out.push_back({"groups", "", groups});
+  }
+  for (const auto& [name, value] : t.custom) out.push_back({"custom." + name, "", value});
+  return out;
+}
+
 std::array<size_t, kActionCount> Plan::Summary() const {
   std::array<size_t, kActionCount> counts{};
   for (const auto& item : items) ++counts[static_cast<size_t>(item.action)];

@@ -60,6 +60,12 @@ struct PlanItem {
   PbxUser target;
 };
 
+// The field changes to show for an item. A create's item carries its full state in
+// `target` and no changes (a first sync of a million users would otherwise hold every
+// value twice); this derives them: every non-empty field as "" -> value, plus
+// searchable, groups and custom fields. Other items: item.changes as they are.
+std::vector<FieldChange> EffectiveChanges(const PlanItem& item);
+
 struct DepartmentChange {
   Action action = Action::kUnchanged;  // kCreate, kUpdate, kDelete, kUnchanged
   Department target;                   // the state after the change (the old one for kDelete)

@@ -17,7 +17,7 @@ ordered_json ItemJson(const PlanItem& item) {
   j["key"] = item.key;
   j["username"] = item.username;
   ordered_json changes = ordered_json::array();
-  for (const auto& c : item.changes) {
+  for (const auto& c : EffectiveChanges(item)) {
     changes.push_back({{"field", c.field}, {"old", c.old_value}, {"new", c.new_value}});
   }
   j["changes"] = std::move(changes);
@@ -142,11 +142,12 @@ void WriteCsv(std::ostream& out, const Plan& plan) {
   for (const auto& item : plan.items) {
     const std::string prefix = std::string(ActionName(item.action)) + "," + CsvCell(item.key) +
                                "," + CsvCell(item.username) + ",";
-    if (item.changes.empty()) {
+    const std::vector<FieldChange> changes = EffectiveChanges(item);
+    if (changes.empty()) {
       out << prefix << ",,," << CsvCell(item.reason) << "\r\n";
       continue;
     }
-    for (const auto& c : item.changes) {
+    for (const auto& c : changes) {
       out << prefix << CsvCell(c.field) << "," << CsvCell(c.old_value) << ","
           << CsvCell(c.new_value) << "," << CsvCell(item.reason) << "\r\n";
     }

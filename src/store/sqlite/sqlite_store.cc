@@ -583,7 +583,7 @@ Status SqliteStore::SaveRunItems(int64_t run_id, const Plan& plan) {
   }
   int64_t seq = 0;
   for (const PlanItem& item : plan.items) {
-    const std::string changes = ChangesJson(item.changes);
+    const std::string changes = ChangesJson(EffectiveChanges(item));
     Statement& stmt = *insert_item;
     stmt.BindInt(1, run_id);
     stmt.BindInt(2, seq++);
