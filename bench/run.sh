@@ -15,7 +15,7 @@ rows="$tmp/rows.jsonl"
 measure() {  # measure OUT -- cmd...: wall seconds and peak RSS (MB) of a command
   local out=$1; shift; shift
   /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out.stdout" 2>"$out.stderr" || echo $? >"$out.code"
-  read -r wall rss <"$out.time"
+  read -r wall rss < <(tail -n 1 "$out.time")
   echo "$wall $((rss / 1024))"
 }
 

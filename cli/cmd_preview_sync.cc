@@ -52,6 +52,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   if (!args.user.empty()) options.only_user = args.user;
   options.approve_run = args.approve;
   options.now = ctx.Now();
+  options.clock = [&ctx]() { return ctx.Now(); };
   options.on_progress = ctx.ProgressPrinter();
   auto outcome = ExecuteRun(profile, **source, store, options);
   if (!outcome.ok()) {

@@ -185,7 +185,9 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   plan_options.approved = options.approve_run != 0;
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
   Plan& plan = out.plan;
-  snapshot = StoreSnapshot{};  // the plan carries what apply needs
+  // The plan carries what apply needs: free the inputs before writing (P2).
+  snapshot = StoreSnapshot{};
+  input = PlanInput{};
 
   run.complete = plan.complete;
   run.summary = plan.Summary();
@@ -201,7 +203,7 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
     if (!verdict.ok()) {
       run.status = RunStatus::kFailed;
       run.message = verdict.error().message;
-      run.finished_at = options.now;
+      run.finished_at = options.clock ? options.clock() : options.now;
       if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
       out.exit_code = kExitUsage;
       return out;
@@ -229,7 +231,7 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
         run.message = "applying the plan failed: " + applied.error().message;
-        run.finished_at = options.now;
+        run.finished_at = options.clock ? options.clock() : options.now;
         (void)store.SaveRunItems(run.id, plan);
         (void)store.UpdateRun(run);
         out.exit_code = kExitFailed;
@@ -249,7 +251,7 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
 
   if (options.on_progress) options.on_progress({"record", 0, 0});
   if (auto s = store.SaveRunItems(run.id, plan); !s.ok()) return s.error();
-  run.finished_at = options.now;
+  run.finished_at = options.clock ? options.clock() : options.now;
   if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync && !plan.held &&

@@ -46,6 +46,7 @@ struct EngineOptions {
   std::optional<std::string> only_user;  // `sync --user NAME`
   int64_t approve_run = 0;               // `sync --approve RUN`
   int64_t now = 0;                       // unix seconds; the engine never reads a clock
+  std::function<int64_t()> clock;        // for finished_at; unset: finished_at = now
   unsigned threads = 0;                  // map + validate workers; 0 = hardware threads
   std::function<void(const Progress&)> on_progress;
 };

@@ -48,19 +48,23 @@ std::array<size_t, kActionCount> Plan::Summary() const {
   return counts;
 }
 
+bool IsWrite(Action a) {
+  switch (a) {
+    case Action::kCreate:
+    case Action::kUpdate:
+    case Action::kDelete:
+    case Action::kPendingDelete:
+    case Action::kRestore:
+    case Action::kUnsearchable:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool Plan::IsNoop() const {
   for (const auto& item : items) {
-    switch (item.action) {
-      case Action::kCreate:
-      case Action::kUpdate:
-      case Action::kDelete:
-      case Action::kPendingDelete:
-      case Action::kRestore:
-      case Action::kUnsearchable:
-        return false;
-      default:
-        break;
-    }
+    if (IsWrite(item.action)) return false;
   }
   for (const auto& d : departments) {
     if (d.action != Action::kUnchanged) return false;

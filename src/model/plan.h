@@ -33,6 +33,10 @@ enum class Action : uint8_t {
 
 inline constexpr size_t kActionCount = static_cast<size_t>(Action::kCount);
 
+// True for the actions that change the PBX directory when applied: create, update,
+// delete, pending_delete, restore, unsearchable.
+bool IsWrite(Action a);
+
 // "create", "update", "delete", "pending_delete", "restore", "unsearchable", "unchanged",
 // "skip", "conflict", "error", "blocked".
 std::string_view ActionName(Action a);

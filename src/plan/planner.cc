@@ -42,20 +42,6 @@ std::optional<size_t> UniqueIndex(Field f) {
   return std::nullopt;
 }
 
-bool IsChange(Action a) {
-  switch (a) {
-    case Action::kCreate:
-    case Action::kUpdate:
-    case Action::kDelete:
-    case Action::kPendingDelete:
-    case Action::kRestore:
-    case Action::kUnsearchable:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Who holds a unique value. `owner` is the holder in the state reached by applying the
 // items planned so far, in order: a stored user's index, or stored.size() + desired
 // index for a user this plan creates. `first_desired` is the first desired user (source
@@ -247,7 +233,7 @@ class PlanBuilder {
 
   void ApplySwitches(PlanItem& item) const {
     const Action a = item.action;
-    if (!IsChange(a)) return;
+    if (!IsWrite(a)) return;
     const PolicyConfig& p = profile_.policy;
     const char* reason = nullptr;
     if (p.mode == SyncMode::kNewOnly && a != Action::kCreate) {
@@ -484,7 +470,7 @@ class PlanBuilder {
       return Push(std::move(item), m);
     }
     ApplySwitches(item);
-    if (IsChange(item.action)) {
+    if (IsWrite(item.action)) {
       // The holders change as the executor applies this item, in plan order.
       for (size_t u = 0; u < kUniqueFields.size(); ++u) {
         if (old_values[u] == new_values[u]) continue;
@@ -652,7 +638,7 @@ class PlanBuilder {
     // changes it says what it becomes.
     std::vector<uint8_t> changed(stored_.users.size(), 0);
     for (size_t k = 0; k < plan_.items.size(); ++k) {
-      if (IsChange(plan_.items[k].action) && item_stored_[k] != kNone) changed[item_stored_[k]] = 1;
+      if (IsWrite(plan_.items[k].action) && item_stored_[k] != kNone) changed[item_stored_[k]] = 1;
     }
     for (size_t k = 0; k < plan_.items.size(); ++k) {
       const PlanItem& item = plan_.items[k];
@@ -661,7 +647,7 @@ class PlanBuilder {
       if (item.action == Action::kCreate || item.action == Action::kUpdate ||
           item.action == Action::kUnsearchable || item.action == Action::kRestore) {
         user = &item.target;
-      } else if (!IsChange(item.action) && index != kNone && !changed[index]) {
+      } else if (!IsWrite(item.action) && index != kNone && !changed[index]) {
         // Left as stored (unchanged, skipped, in conflict, invalid, blocked): it stays.
         user = &stored_.users[index];
       }

@@ -38,7 +38,9 @@ bool AllDigits(std::string_view s) {
 
 Validator::Validator(const Profile& profile)
     : config_(profile.validation),
-      phone_(profile.validation.phone_mode, profile.validation.default_region) {}
+      phone_(profile.validation.phone_mode, profile.validation.default_region),
+      keep_source_groups_(std::any_of(profile.rules.begin(), profile.rules.end(),
+                                      [](const RuleConfig& r) { return r.field == "group"; })) {}
 
 Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
   FieldSet& f = mapped.fields;
@@ -119,8 +121,11 @@ Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
   desired.user.custom = std::move(mapped.custom);
   desired.user.searchable = mapped.enabled;
   desired.enabled = mapped.enabled;
-  desired.upn = std::move(mapped.upn);
-  desired.source_groups = std::move(mapped.source_groups);
+  // The e-mail is a match key already; a UPN equal to it adds nothing but memory.
+  if (!plan_detail::EqualsIgnoreCase(mapped.upn, desired.user.fields.Get(Field::kEmail))) {
+    desired.upn = std::move(mapped.upn);
+  }
+  if (keep_source_groups_) desired.source_groups = std::move(mapped.source_groups);
   return desired;
 }
 

@@ -24,7 +24,7 @@ namespace telsync {
 struct DesiredUser {
   PbxUser user;  // fields normalised; source_key set; id 0
   bool enabled = true;
-  std::string upn;                          // match key (F7)
+  std::string upn;  // match key (F7); empty when it equals the e-mail (the usual case)
   std::vector<std::string> source_groups;  // for rules and scope
 };
 
@@ -46,6 +46,9 @@ class Validator {
  private:
   ValidationConfig config_;
   PhoneNormalizer phone_;
+  // Source groups are kept only when a rule reads them (field "group"): at a million
+  // users they are the largest part of a desired user that nothing else needs.
+  bool keep_source_groups_ = false;
 };
 
 }  // namespace telsync

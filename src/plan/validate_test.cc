@@ -21,6 +21,7 @@ MappedUser Anna() {
 
 TEST(ValidatorTest, NormalisesAValidUser) {
   Profile profile;
+  profile.rules.push_back({"group", "Sales", "", "sales"});
   MappedUser m = Anna();
   m.fields.Set(Field::kEmail, "  Anna@Example.SE ");
   m.fields.Set(Field::kMobile, "+46 70-123 45 67");
@@ -39,6 +40,16 @@ TEST(ValidatorTest, NormalisesAValidUser) {
   EXPECT_EQ(r->source_groups, std::vector<std::string>{"Sales"});
   ASSERT_EQ(u.custom.size(), 1u);
   EXPECT_EQ(u.custom[0].second, "42");
+}
+
+TEST(ValidatorTest, DropsWhatNoRuleOrMatchNeeds) {
+  Profile profile;  // no rule reads groups
+  MappedUser m = Anna();
+  m.upn = "ANNA@example.se";  // the e-mail in other case: no extra match key
+  const Result<DesiredUser> r = Validator(profile).Validate(m);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->source_groups.empty());
+  EXPECT_EQ(r->upn, "");
 }
 
 TEST(ValidatorTest, KeepsAMappedDisplayName) {

@@ -253,20 +253,6 @@ Result<Run> ReadRun(const Statement& row) {
   return run;
 }
 
-bool WritesUser(Action a) {
-  switch (a) {
-    case Action::kCreate:
-    case Action::kUpdate:
-    case Action::kDelete:
-    case Action::kPendingDelete:
-    case Action::kRestore:
-    case Action::kUnsearchable:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string UserContext(const PlanItem& item) {
   return "user " + (item.username.empty() ? item.key : item.username);
 }
@@ -445,7 +431,7 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     if (item.action == Action::kDelete) order.push_back(&item);
   }
   for (const PlanItem& item : plan.items) {
-    if (WritesUser(item.action) && item.action != Action::kDelete) order.push_back(&item);
+    if (IsWrite(item.action) && item.action != Action::kDelete) order.push_back(&item);
   }
   for (const PlanItem* item_ptr : order) {
     const PlanItem& item = *item_ptr;
