@@ -5,7 +5,7 @@ RELEASE := build/release
 ASAN := build/asan
 BENCH ?=
 
-.PHONY: all deps build build-asan test unit integration demo bench format clean
+.PHONY: fuzz-deps all deps build build-asan test unit integration fuzz fuzz-smoke demo bench format format-check clean
 
 all: build
 
@@ -20,8 +20,9 @@ build-asan: deps
 	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTELSYNC_SANITIZE=ON -DTELSYNC_BENCH=OFF >/dev/null
 	@ninja -C $(ASAN) -j $(JOBS)
 
-# Unit tests (ASan + UBSan build) and the integration tests that drive the real binary.
-test: build-asan
+# Unit tests (ASan + UBSan build), a deterministic fuzz pass over every parser of outside
+# input (R7), and the integration tests that drive the real binary.
+test: build-asan fuzz-smoke
 	@$(ASAN)/telsync_tests --gtest_brief=1
 	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
 
@@ -31,6 +32,16 @@ unit: build-asan
 integration: build-asan
 	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
 
+# libFuzzer needs clang and its runtime; only the fuzz targets install them.
+fuzz-deps:
+	@TELSYNC_DEPS_EXTRA="clang libclang-rt-14-dev" bash scripts/install-deps.sh
+
+fuzz-smoke: fuzz-deps
+	@FUZZ_RUNS=$${FUZZ_RUNS:-30000} bash scripts/fuzz.sh
+
+fuzz: fuzz-deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh
+
 demo: build
 	@TELSYNC_BIN=$(CURDIR)/$(RELEASE)/telsync bash scripts/demo.sh
 
@@ -39,6 +50,9 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check:
+	@clang-format --dry-run -Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
 	rm -rf build

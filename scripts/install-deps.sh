@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-pytest time
 )
+# Extra packages a target asks for (the fuzz targets: clang and libFuzzer's runtime).
+read -r -a extra <<<"${TELSYNC_DEPS_EXTRA:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
