@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
               std::string(telsync::ActionName(static_cast<telsync::Action>(a)));
     }
   }
-  note += "; baseline saw " + std::to_string(differing) + " differing, " +
-          std::to_string(missing) + " new";
+  note += "; baseline saw " + std::to_string(differing) + " differing, " + std::to_string(missing) +
+          " new";
   row["note"] = note;
   std::cout << row.dump() << std::endl;
   return 0;

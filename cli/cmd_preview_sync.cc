@@ -46,7 +46,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
 
   EngineOptions options;
   options.kind = kind;
-  options.trigger = args.approve != 0  ? "approve:" + std::to_string(args.approve)
+  options.trigger = args.approve != 0    ? "approve:" + std::to_string(args.approve)
                     : !args.user.empty() ? "user:" + args.user
                                          : "cli";
   if (!args.user.empty()) options.only_user = args.user;
@@ -73,7 +73,8 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
     std::cerr << "source: " << outcome->source_problems[i] << "\n";
   }
   std::ostream& note = args.format == "table" && args.output.empty() ? std::cout : std::cerr;
-  note << "\n" << (kind == RunKind::kSync ? "Sync" : "Preview") << " run " << run.id << ": "
+  note << "\n"
+       << (kind == RunKind::kSync ? "Sync" : "Preview") << " run " << run.id << ": "
        << RunStatusName(run.status);
   if (!run.message.empty()) note << " — " << run.message;
   note << "\n";
@@ -106,7 +107,8 @@ void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx) {
   preview->callback([&ctx]() { Execute(ctx, preview_args, RunKind::kPreview); });
 
   static RunArgs sync_args;
-  auto* sync = app.add_subcommand("sync", "apply the directory to the PBX (the same plan as preview)");
+  auto* sync =
+      app.add_subcommand("sync", "apply the directory to the PBX (the same plan as preview)");
   AddRunOptions(sync, sync_args);
   sync->add_option("--approve", sync_args.approve,
                    "apply a run held by a deletion threshold or review mode");

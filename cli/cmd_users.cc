@@ -58,14 +58,15 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
       std::cout << arr.dump(2) << "\n";
       return;
     }
-    std::cout << std::left << std::setw(22) << "USERNAME" << std::setw(28) << "NAME"
-              << std::setw(7) << "EXT" << std::setw(15) << "LANDLINE" << std::setw(15)
-              << "MOBILE" << std::setw(16) << "DEPARTMENT" << "STATE\n";
+    std::cout << std::left << std::setw(22) << "USERNAME" << std::setw(28) << "NAME" << std::setw(7)
+              << "EXT" << std::setw(15) << "LANDLINE" << std::setw(15) << "MOBILE" << std::setw(16)
+              << "DEPARTMENT"
+              << "STATE\n";
     for (const auto& u : *listed) {
       std::string state = u.state == UserState::kPendingDelete ? "pending delete"
-                          : !u.searchable                     ? "not searchable"
-                          : u.source_key.empty()              ? "manual"
-                                                              : "synced";
+                          : !u.searchable                      ? "not searchable"
+                          : u.source_key.empty()               ? "manual"
+                                                               : "synced";
       std::cout << std::setw(22) << u.fields.Get(Field::kUsername) << std::setw(28)
                 << u.fields.Get(Field::kDisplayName) << std::setw(7)
                 << u.fields.Get(Field::kExtension) << std::setw(15)

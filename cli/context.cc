@@ -27,12 +27,13 @@ const Config& Context::LoadConfig() {
     config_path = env != nullptr && *env != '\0' ? env : "telsync.yaml";
   }
   if (!fs::exists(config_path)) {
-    throw Exit{kExitUsage, "config " + config_path +
-                               " not found (use -c FILE or set TELSYNC_CONFIG)"};
+    throw Exit{kExitUsage,
+               "config " + config_path + " not found (use -c FILE or set TELSYNC_CONFIG)"};
   }
   auto loaded = telsync::LoadConfig(config_path);
   if (!loaded.ok()) {
-    throw Exit{kExitUsage, loaded.error().ToString() + "\n(run `telsync check-config` for every problem)"};
+    throw Exit{kExitUsage,
+               loaded.error().ToString() + "\n(run `telsync check-config` for every problem)"};
   }
   config = std::move(loaded).value();
   return config;

@@ -21,7 +21,7 @@ struct Exit {
 };
 
 struct Context {
-  std::string config_path;  // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
+  std::string config_path;   // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
   std::string profile_name;  // -p/--profile "tenant/profile"
   bool quiet = false;
 

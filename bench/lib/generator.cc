@@ -18,7 +18,8 @@ uint64_t SplitMix(uint64_t x) {
 // A small deterministic stream of random numbers for one (seed, user, salt).
 class Rng {
  public:
-  Rng(uint64_t seed, uint64_t i, uint64_t salt) : s_(SplitMix(seed * 0x100000001b3ULL ^ SplitMix(i) ^ salt)) {}
+  Rng(uint64_t seed, uint64_t i, uint64_t salt)
+      : s_(SplitMix(seed * 0x100000001b3ULL ^ SplitMix(i) ^ salt)) {}
   uint64_t Next() { return s_ = SplitMix(s_); }
   size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
   double Unit() { return static_cast<double>(Next() >> 11) / static_cast<double>(1ULL << 53); }
@@ -41,63 +42,123 @@ struct Country {
 // Names and numbering plans from the countries telsync's customers are in. Every pattern
 // was checked with libphonenumber: all expansions are valid numbers.
 const Country kCountries[] = {
-    {"SE", {"Stockholm", "Göteborg", "Malmö"},
-     {"Anna", "Erik", "Åsa", "Lars", "Karin", "Örjan", "Maria", "Johan", "Elsa", "Björn", "Ingrid", "Sven"},
-     {"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Lindström", "Åberg"},
-     "+46 8 5# ### ###", "+46 70 ### ## ##", "08-5# ### ###"},
-    {"DK", {"København", "Aarhus", "Odense"},
-     {"Mette", "Søren", "Freja", "Mads", "Ida", "Rasmus", "Line", "Jens", "Sofie", "Niels", "Astrid", "Morten"},
-     {"Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen", "Jørgensen", "Madsen", "Kristensen"},
-     "+45 3# ## ## ##", "+45 2# ## ## ##", "3# ## ## ##"},
-    {"NO", {"Oslo", "Bergen", "Trondheim"},
-     {"Ole", "Kari", "Håkon", "Ingrid", "Øystein", "Silje", "Bjørn", "Marit", "Arne", "Tone", "Eirik", "Hilde"},
-     {"Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Berg", "Haugen", "Hagen", "Bakken", "Lie", "Dahl", "Ødegård"},
-     "+47 22 ## ## ##", "+47 9# ## ## ##", "22 ## ## ##"},
-    {"FI", {"Helsinki", "Espoo", "Tampere"},
-     {"Juha", "Aino", "Mikko", "Liisa", "Jukka", "Päivi", "Timo", "Sanna", "Antti", "Tiina", "Ville", "Elina"},
-     {"Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"},
-     "+358 9 6## ####", "+358 40 ### ####", "09 6## ####"},
-    {"DE", {"Berlin", "München", "Hamburg"},
-     {"Jürgen", "Ursula", "Klaus", "Sabine", "Stefan", "Monika", "Thomas", "Petra", "Uwe", "Birgit", "Jörg", "Susanne"},
-     {"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Weiß"},
-     "+49 30 #### ####", "+49 151 #### ####", "030 #### ####"},
-    {"GB", {"London", "Manchester", "Leeds"},
-     {"Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Emily", "Jack", "Sophie", "Charlie", "Grace"},
-     {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "O'Brien", "Evans", "Thomas", "Roberts"},
-     "+44 20 7### ####", "+44 7400 ######", "020 7### ####"},
-    {"US", {"Seattle", "Redmond", "Boston"},
-     {"James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "William", "Linda", "David", "Elizabeth", "Miguel", "Keisha"},
-     {"Smith", "Johnson", "Williams", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Washington", "Nguyen"},
-     "+1 206 3## ####", "+1 425 7## ####", "206-3##-####"},
-    {"FR", {"Paris", "Lyon", "Marseille"},
-     {"Jean", "Marie", "Pierre", "Françoise", "Michel", "Hélène", "André", "Céline", "Jérôme", "Chloé", "François", "Zoé"},
-     {"Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Lefèvre", "Girard"},
-     "+33 1 ## ## ## ##", "+33 6 1# ## ## ##", "01 ## ## ## ##"},
-    {"ES", {"Madrid", "Barcelona", "Valencia"},
-     {"José", "María", "Antonio", "Carmen", "Manuel", "Lucía", "Javier", "Ana", "Sergio", "Núria", "Pablo", "Elena"},
-     {"García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz"},
-     "+34 91 ### ## ##", "+34 6## ### ###", "91 ### ## ##"},
-    {"PL", {"Warszawa", "Kraków", "Łódź"},
-     {"Piotr", "Anna", "Krzysztof", "Małgorzata", "Tomasz", "Agnieszka", "Paweł", "Katarzyna", "Łukasz", "Joanna", "Michał", "Zofia"},
-     {"Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski"},
-     "+48 22 ### ## ##", "+48 601 ### ###", "22 ### ## ##"},
-    {"NL", {"Amsterdam", "Rotterdam", "Utrecht"},
-     {"Daan", "Emma", "Sem", "Julia", "Lucas", "Mila", "Finn", "Tess", "Levi", "Sophie", "Bram", "Anouk"},
-     {"de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit", "Meijer", "de Boer", "Mulder"},
-     "+31 20 ### ####", "+31 6 1#######", "020 ### ####"},
-    {"IN", {"Mumbai", "Bengaluru", "Pune"},
-     {"Aarav", "Priya", "Vihaan", "Ananya", "Arjun", "Diya", "Rohan", "Isha", "Rahul", "Kavya", "Aditya", "Neha"},
-     {"Sharma", "Patel", "Singh", "Kumar", "Gupta", "Reddy", "Iyer", "Nair", "Mehta", "Joshi", "Rao", "Desai"},
-     "+91 22 2### ####", "+91 98### #####", "022 2### ####"},
+    {"SE",
+     {"Stockholm", "Göteborg", "Malmö"},
+     {"Anna", "Erik", "Åsa", "Lars", "Karin", "Örjan", "Maria", "Johan", "Elsa", "Björn", "Ingrid",
+      "Sven"},
+     {"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+      "Svensson", "Gustafsson", "Lindström", "Åberg"},
+     "+46 8 5# ### ###",
+     "+46 70 ### ## ##",
+     "08-5# ### ###"},
+    {"DK",
+     {"København", "Aarhus", "Odense"},
+     {"Mette", "Søren", "Freja", "Mads", "Ida", "Rasmus", "Line", "Jens", "Sofie", "Niels",
+      "Astrid", "Morten"},
+     {"Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+      "Rasmussen", "Jørgensen", "Madsen", "Kristensen"},
+     "+45 3# ## ## ##",
+     "+45 2# ## ## ##",
+     "3# ## ## ##"},
+    {"NO",
+     {"Oslo", "Bergen", "Trondheim"},
+     {"Ole", "Kari", "Håkon", "Ingrid", "Øystein", "Silje", "Bjørn", "Marit", "Arne", "Tone",
+      "Eirik", "Hilde"},
+     {"Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Berg", "Haugen", "Hagen", "Bakken",
+      "Lie", "Dahl", "Ødegård"},
+     "+47 22 ## ## ##",
+     "+47 9# ## ## ##",
+     "22 ## ## ##"},
+    {"FI",
+     {"Helsinki", "Espoo", "Tampere"},
+     {"Juha", "Aino", "Mikko", "Liisa", "Jukka", "Päivi", "Timo", "Sanna", "Antti", "Tiina",
+      "Ville", "Elina"},
+     {"Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen",
+      "Koskinen", "Järvinen", "Lehtonen", "Saarinen"},
+     "+358 9 6## ####",
+     "+358 40 ### ####",
+     "09 6## ####"},
+    {"DE",
+     {"Berlin", "München", "Hamburg"},
+     {"Jürgen", "Ursula", "Klaus", "Sabine", "Stefan", "Monika", "Thomas", "Petra", "Uwe", "Birgit",
+      "Jörg", "Susanne"},
+     {"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+      "Hoffmann", "Koch", "Weiß"},
+     "+49 30 #### ####",
+     "+49 151 #### ####",
+     "030 #### ####"},
+    {"GB",
+     {"London", "Manchester", "Leeds"},
+     {"Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Emily", "Jack", "Sophie",
+      "Charlie", "Grace"},
+     {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "O'Brien",
+      "Evans", "Thomas", "Roberts"},
+     "+44 20 7### ####",
+     "+44 7400 ######",
+     "020 7### ####"},
+    {"US",
+     {"Seattle", "Redmond", "Boston"},
+     {"James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "William", "Linda", "David",
+      "Elizabeth", "Miguel", "Keisha"},
+     {"Smith", "Johnson", "Williams", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+      "Hernandez", "Lopez", "Washington", "Nguyen"},
+     "+1 206 3## ####",
+     "+1 425 7## ####",
+     "206-3##-####"},
+    {"FR",
+     {"Paris", "Lyon", "Marseille"},
+     {"Jean", "Marie", "Pierre", "Françoise", "Michel", "Hélène", "André", "Céline", "Jérôme",
+      "Chloé", "François", "Zoé"},
+     {"Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+      "Moreau", "Lefèvre", "Girard"},
+     "+33 1 ## ## ## ##",
+     "+33 6 1# ## ## ##",
+     "01 ## ## ## ##"},
+    {"ES",
+     {"Madrid", "Barcelona", "Valencia"},
+     {"José", "María", "Antonio", "Carmen", "Manuel", "Lucía", "Javier", "Ana", "Sergio", "Núria",
+      "Pablo", "Elena"},
+     {"García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez",
+      "Gómez", "Martín", "Jiménez", "Ruiz"},
+     "+34 91 ### ## ##",
+     "+34 6## ### ###",
+     "91 ### ## ##"},
+    {"PL",
+     {"Warszawa", "Kraków", "Łódź"},
+     {"Piotr", "Anna", "Krzysztof", "Małgorzata", "Tomasz", "Agnieszka", "Paweł", "Katarzyna",
+      "Łukasz", "Joanna", "Michał", "Zofia"},
+     {"Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski",
+      "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski"},
+     "+48 22 ### ## ##",
+     "+48 601 ### ###",
+     "22 ### ## ##"},
+    {"NL",
+     {"Amsterdam", "Rotterdam", "Utrecht"},
+     {"Daan", "Emma", "Sem", "Julia", "Lucas", "Mila", "Finn", "Tess", "Levi", "Sophie", "Bram",
+      "Anouk"},
+     {"de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser",
+      "Smit", "Meijer", "de Boer", "Mulder"},
+     "+31 20 ### ####",
+     "+31 6 1#######",
+     "020 ### ####"},
+    {"IN",
+     {"Mumbai", "Bengaluru", "Pune"},
+     {"Aarav", "Priya", "Vihaan", "Ananya", "Arjun", "Diya", "Rohan", "Isha", "Rahul", "Kavya",
+      "Aditya", "Neha"},
+     {"Sharma", "Patel", "Singh", "Kumar", "Gupta", "Reddy", "Iyer", "Nair", "Mehta", "Joshi",
+      "Rao", "Desai"},
+     "+91 22 2### ####",
+     "+91 98### #####",
+     "022 2### ####"},
 };
 
 constexpr std::array<std::string_view, 16> kDepartments = {
-    "Sales", "Support", "Finance", "Engineering", "Marketing", "HR", "Legal", "Operations",
-    "Logistics", "Customer Success", "IT", "Procurement", "Research", "Facilities", "Training",
-    "Management"};
+    "Sales",    "Support",    "Finance",   "Engineering",      "Marketing", "HR",
+    "Legal",    "Operations", "Logistics", "Customer Success", "IT",        "Procurement",
+    "Research", "Facilities", "Training",  "Management"};
 constexpr std::array<std::string_view, 10> kTitles = {
-    "Account Manager", "Support Engineer", "Controller", "Software Engineer", "Marketing Lead",
-    "HR Partner", "Counsel", "Coordinator", "Team Lead", "Specialist"};
+    "Account Manager", "Support Engineer", "Controller",  "Software Engineer", "Marketing Lead",
+    "HR Partner",      "Counsel",          "Coordinator", "Team Lead",         "Specialist"};
 
 std::string Expand(const char* pattern, Rng& rng) {
   std::string s(pattern);
@@ -118,11 +179,11 @@ std::string Canonical(std::string_view formatted) {
 // ASCII folding for mail addresses: å -> a, ø -> o, ü -> u, ... (what IT departments do).
 std::string MailPart(std::string_view name) {
   static const std::pair<std::string_view, std::string_view> kFold[] = {
-      {"å", "a"}, {"ä", "a"}, {"á", "a"}, {"à", "a"}, {"ö", "o"}, {"ø", "o"}, {"ó", "o"},
-      {"ü", "u"}, {"ú", "u"}, {"é", "e"}, {"è", "e"}, {"ç", "c"}, {"ñ", "n"}, {"í", "i"},
+      {"å", "a"},  {"ä", "a"}, {"á", "a"}, {"à", "a"}, {"ö", "o"}, {"ø", "o"}, {"ó", "o"},
+      {"ü", "u"},  {"ú", "u"}, {"é", "e"}, {"è", "e"}, {"ç", "c"}, {"ñ", "n"}, {"í", "i"},
       {"ß", "ss"}, {"ł", "l"}, {"ś", "s"}, {"ź", "z"}, {"ż", "z"}, {"ą", "a"}, {"ę", "e"},
-      {"ń", "n"}, {"ć", "c"}, {"Å", "a"}, {"Ä", "a"}, {"Ö", "o"}, {"Ø", "o"}, {"Ü", "u"},
-      {"É", "e"}, {"Ł", "l"}, {"Ś", "s"}, {"Ż", "z"}, {"Ä", "a"}};
+      {"ń", "n"},  {"ć", "c"}, {"Å", "a"}, {"Ä", "a"}, {"Ö", "o"}, {"Ø", "o"}, {"Ü", "u"},
+      {"É", "e"},  {"Ł", "l"}, {"Ś", "s"}, {"Ż", "z"}, {"Ä", "a"}};
   std::string out;
   size_t i = 0;
   while (i < name.size()) {
@@ -210,8 +271,9 @@ std::string GuidBytesBase64(const std::string& guid) {
   for (char c : guid) {
     if (c != '-') hex += c;
   }
-  for (int k = 0; k < 16; ++k) b[k] = static_cast<unsigned char>(std::stoi(hex.substr(k * 2, 2), nullptr, 16));
-  unsigned char le[16] = {b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6],
+  for (int k = 0; k < 16; ++k)
+    b[k] = static_cast<unsigned char>(std::stoi(hex.substr(k * 2, 2), nullptr, 16));
+  unsigned char le[16] = {b[3], b[2], b[1],  b[0],  b[5],  b[4],  b[7],  b[6],
                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]};
   return Base64(le, 16);
 }
@@ -249,7 +311,8 @@ GenUser DirectoryGenerator::User(size_t i) const {
   u.mail_nickname = MailPart(u.given_name) + "." + MailPart(u.surname) + std::to_string(i);
   u.upn = u.mail_nickname + "@contoso.example";
   // Mixed case, as people type it: matching must be case-insensitive (SPEC lessons).
-  u.mail = MailPart(u.given_name) + "." + MailPart(u.surname) + std::to_string(i) + "@contoso.example";
+  u.mail =
+      MailPart(u.given_name) + "." + MailPart(u.surname) + std::to_string(i) + "@contoso.example";
   if (rng.Chance(0.5)) u.mail[0] = static_cast<char>(u.mail[0] - 'a' + 'A');
   u.city = c.city[rng.Below(3)];
   u.country = c.code;
@@ -396,10 +459,10 @@ void WriteCsv(const DirectoryGenerator& gen, std::ostream& out) {
     for (const auto& g : u.groups) groups += (groups.empty() ? "" : "|") + g;
     out << u.id << ',' << CsvField(u.mail_nickname) << ',' << CsvField(u.given_name) << ','
         << CsvField(u.surname) << ',' << CsvField(u.display_name) << ',' << CsvField(u.mail) << ','
-        << CsvField(u.upn) << ',' << CsvField(u.business_phone) << ','
-        << CsvField(u.mobile_phone) << ',' << u.extension << ',' << CsvField(u.department) << ','
-        << CsvField(u.job_title) << ',' << CsvField(u.city) << ',' << u.country << ','
-        << (u.enabled ? "true" : "false") << ',' << CsvField(groups) << '\n';
+        << CsvField(u.upn) << ',' << CsvField(u.business_phone) << ',' << CsvField(u.mobile_phone)
+        << ',' << u.extension << ',' << CsvField(u.department) << ',' << CsvField(u.job_title)
+        << ',' << CsvField(u.city) << ',' << u.country << ',' << (u.enabled ? "true" : "false")
+        << ',' << CsvField(groups) << '\n';
   }
 }
 

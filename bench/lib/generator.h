@@ -8,9 +8,9 @@
 #pragma once
 
 #include <cstdint>
-#include <utility>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace telsync::bench {
@@ -18,28 +18,28 @@ namespace telsync::bench {
 struct GenOptions {
   size_t users = 1000;
   uint64_t seed = 1;
-  int version = 1;                  // 2+: some users change, some leave, some join
-  double invalid_phone_rate = 0.02;  // numbers libphonenumber must reject
+  int version = 1;                     // 2+: some users change, some leave, some join
+  double invalid_phone_rate = 0.02;    // numbers libphonenumber must reject
   double national_format_rate = 0.03;  // numbers without a country code (strict rejects)
   double duplicate_email_rate = 0.002;
   double disabled_rate = 0.03;
   double missing_name_rate = 0.005;
   double guest_rate = 0.0;
-  double change_rate = 0.05;        // per version step: users whose title / phone changes
-  double leave_rate = 0.01;         // per version step: users that leave
-  std::string drop_department;      // users of this department are not in the directory
+  double change_rate = 0.05;    // per version step: users whose title / phone changes
+  double leave_rate = 0.01;     // per version step: users that leave
+  std::string drop_department;  // users of this department are not in the directory
 };
 
 struct GenUser {
   std::string id;  // a GUID, stable for a user across versions
   std::string given_name, surname, display_name;
   std::string upn, mail, mail_nickname;
-  std::string business_phone;   // as a directory holds it (formatted, maybe invalid)
+  std::string business_phone;  // as a directory holds it (formatted, maybe invalid)
   std::string mobile_phone;
-  std::string business_e164;    // the E.164 form when the number is valid in strict mode, else ""
+  std::string business_e164;  // the E.164 form when the number is valid in strict mode, else ""
   std::string mobile_e164;
   std::string department, job_title, city, country, office;
-  std::string extension;        // 4 digits or ""
+  std::string extension;  // 4 digits or ""
   bool enabled = true;
   bool guest = false;
   std::vector<std::string> groups;  // display names

@@ -38,8 +38,8 @@ TEST(GeneratorTest, PhoneClaimsAgreeWithLibphonenumberStrictMode) {
   size_t invalid = 0;
   for (size_t i = 0; i < o.users; ++i) {
     const GenUser u = gen.User(i);
-    for (auto [raw, e164] : {std::pair{u.business_phone, u.business_e164},
-                             std::pair{u.mobile_phone, u.mobile_e164}}) {
+    for (auto [raw, e164] :
+         {std::pair{u.business_phone, u.business_e164}, std::pair{u.mobile_phone, u.mobile_e164}}) {
       if (raw.empty()) continue;
       auto r = strict.Normalize(raw);
       if (e164.empty()) {

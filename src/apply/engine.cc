@@ -109,12 +109,12 @@ Result<std::string> CheckApproval(Store& store, const Profile& profile, int64_t 
   auto held = store.GetRun(profile.tenant, run_id);
   if (!held.ok()) return held.error();
   if (held->profile != profile.name) {
-    return Error::Invalid("run " + std::to_string(run_id) + " belongs to profile " +
-                          held->profile + ", not " + profile.name);
+    return Error::Invalid("run " + std::to_string(run_id) + " belongs to profile " + held->profile +
+                          ", not " + profile.name);
   }
   if (held->status != RunStatus::kHeld) {
-    return Error::Invalid("run " + std::to_string(run_id) + " is " +
-                          RunStatusName(held->status) + ", not held: nothing to approve");
+    return Error::Invalid("run " + std::to_string(run_id) + " is " + RunStatusName(held->status) +
+                          ", not held: nothing to approve");
   }
   std::unordered_set<std::string> approved;
   for (Action a : {Action::kDelete, Action::kPendingDelete}) {
@@ -194,8 +194,8 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   if (!read.complete) {
     run.message = "source read incomplete: " + read.error + "; nothing was deleted";
   } else if (read.bad_records != 0) {
-    run.message = std::to_string(read.bad_records) +
-                  " source records could not be read; nothing was deleted";
+    run.message =
+        std::to_string(read.bad_records) + " source records could not be read; nothing was deleted";
   }
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync) {

@@ -46,22 +46,22 @@ struct SourceConfig {
   std::string tenant_id;
   std::string client_id;
   Secret client_secret;
-  std::vector<std::string> groups;   // source.groups / user_filter.memberOf; empty = tenant
-  bool include_guests = false;       // source.include_guests
-  std::string odata_filter;          // source.filter
+  std::vector<std::string> groups;  // source.groups / user_filter.memberOf; empty = tenant
+  bool include_guests = false;      // source.include_guests
+  std::string odata_filter;         // source.filter
   std::string authority = "https://login.microsoftonline.com";  // source.authority
-  std::string graph_url = "https://graph.microsoft.com";         // source.graph_url
+  std::string graph_url = "https://graph.microsoft.com";        // source.graph_url
 
   // ldap (F2)
-  std::vector<std::string> urls;      // source.url: one or a list
-  std::string bind_dn;                // source.bind_dn
-  Secret bind_password;               // source.bind_password
-  std::string user_search_dn;         // source.user_search_dn
-  std::string department_search_dn;   // source.department_search_dn
-  std::string ldap_filter;            // source.filter
-  bool start_tls = false;             // source.start_tls
-  std::string ca_file;                // source.ca_file
-  bool tls_verify = true;             // source.tls_verify (R6: on by default)
+  std::vector<std::string> urls;     // source.url: one or a list
+  std::string bind_dn;               // source.bind_dn
+  Secret bind_password;              // source.bind_password
+  std::string user_search_dn;        // source.user_search_dn
+  std::string department_search_dn;  // source.department_search_dn
+  std::string ldap_filter;           // source.filter
+  bool start_tls = false;            // source.start_tls
+  std::string ca_file;               // source.ca_file
+  bool tls_verify = true;            // source.tls_verify (R6: on by default)
 };
 
 struct ValidationConfig {
@@ -80,8 +80,8 @@ struct PolicyConfig {
   bool del = true;                  // policy.delete
   DisabledAction disabled = DisabledAction::kUnsearchable;  // policy.disabled
   std::string exclusion_group = "Non AD sync";              // policy.exclusion_group
-  int grace_days = 7;                // policy.grace_days; 0 = delete at once
-  bool protect_mobile = true;        // policy.protect_mobile
+  int grace_days = 7;                                       // policy.grace_days; 0 = delete at once
+  bool protect_mobile = true;                               // policy.protect_mobile
   int64_t max_deletes = 500;         // policy.max_deletes; -1 = no limit (Entra Connect: 500)
   double max_delete_percent = 10.0;  // policy.max_delete_percent; <0 = no limit
 };
@@ -108,8 +108,8 @@ struct RangeConfig {
 };
 
 struct DepartmentConfig {
-  bool enabled = false;      // departments.enabled
-  RangeConfig ring_groups;   // departments.ring_group_range: "7000-7999"
+  bool enabled = false;     // departments.enabled
+  RangeConfig ring_groups;  // departments.ring_group_range: "7000-7999"
 };
 
 struct Profile {
@@ -123,12 +123,12 @@ struct Profile {
   PolicyConfig policy;
   std::vector<TemplateConfig> templates;
   std::vector<RuleConfig> rules;
-  std::string default_template;     // template for created users when no rule matches
-  std::string default_caller_id;    // F13
-  RangeConfig extensions;           // extensions.range: allocate when not mapped (F14)
-  DepartmentConfig departments;     // F15
+  std::string default_template;   // template for created users when no rule matches
+  std::string default_caller_id;  // F13
+  RangeConfig extensions;         // extensions.range: allocate when not mapped (F14)
+  DepartmentConfig departments;   // F15
   PhoneRender phone_render = PhoneRender::kE164;  // render.phone: e164 | digits
-  std::vector<std::string> schedules;  // cron expressions (F18)
+  std::vector<std::string> schedules;             // cron expressions (F18)
   std::string timezone = "UTC";
 };
 

@@ -4,8 +4,8 @@ namespace telsync {
 namespace {
 
 constexpr std::array<std::string_view, kFieldCount> kNames = {
-    "username", "first_name", "last_name", "display_name", "email",     "extension", "landline",
-    "mobile",   "department", "job_title", "city",         "country",   "caller_id", "template",
+    "username", "first_name", "last_name", "display_name", "email",   "extension", "landline",
+    "mobile",   "department", "job_title", "city",         "country", "caller_id", "template",
 };
 
 }  // namespace

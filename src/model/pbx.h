@@ -39,9 +39,9 @@ struct PbxUser {
 
 struct Department {
   int64_t id = 0;
-  std::string name;         // the department's name as the directory spells it
-  std::string profile;      // the profile that imported it
-  std::string ring_group;   // ring-group number, from the profile's range (F15)
+  std::string name;                  // the department's name as the directory spells it
+  std::string profile;               // the profile that imported it
+  std::string ring_group;            // ring-group number, from the profile's range (F15)
   std::vector<std::string> members;  // usernames, sorted
 };
 

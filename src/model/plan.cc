@@ -4,11 +4,11 @@ namespace telsync {
 namespace {
 
 constexpr std::array<std::string_view, kActionCount> kNames = {
-    "create", "update",    "delete", "pending_delete", "restore", "unsearchable",
-    "unchanged", "skip", "conflict", "error",          "blocked",
+    "create",    "update", "delete",   "pending_delete", "restore", "unsearchable",
+    "unchanged", "skip",   "conflict", "error",          "blocked",
 };
 constexpr std::array<std::string_view, kActionCount> kSummaryKeys = {
-    "create", "update",  "delete",    "pending_delete", "restore", "unsearchable",
+    "create",    "update",  "delete",    "pending_delete", "restore", "unsearchable",
     "unchanged", "skipped", "conflicts", "errors",         "blocked",
 };
 
@@ -30,7 +30,8 @@ std::vector<FieldChange> EffectiveChanges(const PlanItem& item) {
   const PbxUser& t = item.target;
   for (size_t i = 0; i < kFieldCount; ++i) {
     const std::string_view v = t.fields.Get(static_cast<Field>(i));
-    if (!v.empty()) out.push_back({std::string(FieldName(static_cast<Field>(i))), "", std::string(v)});
+    if (!v.empty())
+      out.push_back({std::string(FieldName(static_cast<Field>(i))), "", std::string(v)});
   }
   if (!t.searchable) out.push_back({"searchable", "", "false"});
   if (!t.groups.empty()) {

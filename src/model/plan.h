@@ -57,7 +57,7 @@ struct PlanItem {
   std::string key;
   std::string username;
   std::vector<FieldChange> changes;
-  std::string reason;  // why: for skip, conflict, error, blocked, delete, held...
+  std::string reason;   // why: for skip, conflict, error, blocked, delete, held...
   int64_t user_id = 0;  // the stored user's row id; 0 for a create
   // The full state after this item, for create / update / restore / unsearchable /
   // pending_delete; the executor writes it as is.

@@ -16,11 +16,11 @@ enum class RunKind : uint8_t { kPreview, kSync };
 
 enum class RunStatus : uint8_t {
   kRunning,
-  kSuccess,       // applied (or previewed) with no per-user problem
-  kPartial,       // applied, but some users had errors or conflicts (exit 4)
-  kHeld,          // not applied: a deletion threshold was crossed (exit 3)
-  kApproved,      // a held run that was approved; the applying run names it
-  kFailed,        // not applied: the run itself failed (exit 1)
+  kSuccess,   // applied (or previewed) with no per-user problem
+  kPartial,   // applied, but some users had errors or conflicts (exit 4)
+  kHeld,      // not applied: a deletion threshold was crossed (exit 3)
+  kApproved,  // a held run that was approved; the applying run names it
+  kFailed,    // not applied: the run itself failed (exit 1)
 };
 
 const char* RunKindName(RunKind k);
@@ -39,7 +39,7 @@ struct Run {
   int64_t finished_at = 0;  // 0 while running
   bool complete = false;    // the source read was complete
   std::string source;
-  std::string message;      // failure or hold reason
+  std::string message;  // failure or hold reason
   std::array<size_t, kActionCount> summary{};
   int64_t approved_run = 0;  // for a run that applied a held run: that run's id
 };

@@ -23,7 +23,8 @@ std::string Quote(std::string_view raw) { return "\"" + std::string(raw) + "\"";
 // contain other characters or letters." Spaces, dashes, dots and parentheses are the
 // usual grouping and are tolerated; letters (vanity numbers, "ext") are not.
 bool HasLetters(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace
@@ -40,7 +41,8 @@ Result<std::string> PhoneNormalizer::Normalize(std::string_view raw_in) const {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const bool international = raw.front() == '+';
   if (mode_ == PhoneMode::kStrict && !international) {
-    return Error::Invalid(Quote(raw) + " has no country code (strict mode demands +<country code>)");
+    return Error::Invalid(Quote(raw) +
+                          " has no country code (strict mode demands +<country code>)");
   }
   PhoneNumber number;
   const std::string region = international ? "ZZ" : default_region_;

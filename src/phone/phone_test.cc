@@ -8,8 +8,8 @@ namespace {
 struct Case {
   PhoneMode mode;
   const char* raw;
-  const char* e164;          // expected E.164, or nullptr when rejected
-  const char* reason_part;   // a part of the reason when rejected
+  const char* e164;         // expected E.164, or nullptr when rejected
+  const char* reason_part;  // a part of the reason when rejected
 };
 
 TEST(PhoneNormalizerTest, TableOfRawValues) {

@@ -156,9 +156,7 @@ void WriteCsv(std::ostream& out, const Plan& plan) {
 
 void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options) {
   const auto counts = plan.Summary();
-  auto bold = [&](const std::string& s) {
-    return options.color ? "\033[1m" + s + "\033[0m" : s;
-  };
+  auto bold = [&](const std::string& s) { return options.color ? "\033[1m" + s + "\033[0m" : s; };
   out << bold("Profile " + plan.tenant + "/" + plan.profile) << "  source " << Safe(plan.source)
       << (plan.complete ? "" : "  (read INCOMPLETE: no deletions)") << "\n";
   if (plan.held) out << bold("HELD: " + plan.hold_reason) << "\n";
@@ -215,16 +213,18 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
       if (!item.reason.empty()) out << "  — " << Safe(item.reason);
       out << "\n";
       for (const auto& c : item.changes) {
-        out << "      " << Safe(c.field) << ": " << (c.old_value.empty() ? "(empty)" : Safe(c.old_value))
-            << " -> " << (c.new_value.empty() ? "(empty)" : Safe(c.new_value)) << "\n";
+        out << "      " << Safe(c.field) << ": "
+            << (c.old_value.empty() ? "(empty)" : Safe(c.old_value)) << " -> "
+            << (c.new_value.empty() ? "(empty)" : Safe(c.new_value)) << "\n";
       }
     }
   }
   size_t dept_changes = 0;
   for (const auto& d : plan.departments) dept_changes += d.action != Action::kUnchanged;
   if (!plan.departments.empty()) {
-    out << "\n" << bold("Departments (" + std::to_string(plan.departments.size()) + ", " +
-                        std::to_string(dept_changes) + " changing)")
+    out << "\n"
+        << bold("Departments (" + std::to_string(plan.departments.size()) + ", " +
+                std::to_string(dept_changes) + " changing)")
         << "\n";
     for (const auto& d : plan.departments) {
       if (d.action == Action::kUnchanged && !options.all) continue;

@@ -26,7 +26,7 @@ void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id = 0);
 void WriteCsv(std::ostream& out, const Plan& plan);
 
 struct TableOptions {
-  bool all = false;           // also list unchanged users ("existing users")
+  bool all = false;             // also list unchanged users ("existing users")
   size_t max_per_section = 50;  // 0 = no limit
   bool color = false;
 };

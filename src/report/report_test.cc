@@ -75,7 +75,8 @@ TEST(ReportTest, CsvQuotesAndDefusesFormulas) {
   WriteCsv(out, SamplePlan());
   const std::string csv = out.str();
   EXPECT_EQ(csv.substr(0, csv.find("\r\n")), "action,key,username,field,old,new,reason");
-  EXPECT_NE(csv.find("update,k2,bo,job_title,Seller,\"'=HYPERLINK(\"\"x\"\")\","), std::string::npos)
+  EXPECT_NE(csv.find("update,k2,bo,job_title,Seller,\"'=HYPERLINK(\"\"x\"\")\","),
+            std::string::npos)
       << csv;
   EXPECT_NE(csv.find("update,k2,bo,mobile,,'+46701234567,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("error,k3,"), std::string::npos);

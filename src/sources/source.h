@@ -27,10 +27,10 @@ struct ReadRequest {
 
 struct ReadResult {
   bool complete = false;
-  std::string cursor;  // delta link, USN watermark; empty when the source has none
-  size_t objects = 0;  // objects handed to the sink
+  std::string cursor;      // delta link, USN watermark; empty when the source has none
+  size_t objects = 0;      // objects handed to the sink
   size_t bad_records = 0;  // records that could not be parsed (each reported to on_problem)
-  std::string error;  // why the read is incomplete; empty when complete
+  std::string error;       // why the read is incomplete; empty when complete
 };
 
 struct ConnectionReport {

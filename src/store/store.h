@@ -21,9 +21,9 @@
 namespace telsync {
 
 struct ApplyReport {
-  size_t users_written = 0;    // rows inserted, updated or deleted
+  size_t users_written = 0;  // rows inserted, updated or deleted
   size_t departments_written = 0;
-  size_t statements = 0;       // for P3/P4 checks: a no-op plan executes none
+  size_t statements = 0;  // for P3/P4 checks: a no-op plan executes none
 };
 
 class Store {

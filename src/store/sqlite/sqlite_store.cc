@@ -763,8 +763,8 @@ Status SqliteStore::UnlinkUser(const std::string& tenant, int64_t user_id) {
 
 Status SqliteStore::SetUserGroups(const std::string& tenant, int64_t user_id,
                                   const std::vector<std::string>& groups) {
-  Result<Statement> stmt = db_.Prepare(
-      "UPDATE users SET groups = ?3, updated_at = ?4 WHERE tenant = ?1 AND id = ?2");
+  Result<Statement> stmt =
+      db_.Prepare("UPDATE users SET groups = ?3, updated_at = ?4 WHERE tenant = ?1 AND id = ?2");
   if (!stmt.ok()) return stmt.error();
   const std::string text = GroupsJson(groups);
   stmt->BindText(1, tenant);
