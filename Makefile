@@ -37,7 +37,7 @@ fuzz-deps:
 	@TELSYNC_DEPS_EXTRA="clang libclang-rt-14-dev" bash scripts/install-deps.sh
 
 fuzz-smoke: fuzz-deps
-	@FUZZ_RUNS=$${FUZZ_RUNS:-30000} bash scripts/fuzz.sh
+	@FUZZ_RUNS=$${FUZZ_RUNS:-200000} bash scripts/fuzz.sh
 
 fuzz: fuzz-deps
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh
