@@ -95,12 +95,14 @@ class PlanBuilder {
                            " are stored: treated as incomplete";
     }
     plan_.complete = complete_;
-    plan_.items.reserve(input_.desired.size() + input_.rejected.size() + 16);
-    item_stored_.reserve(plan_.items.capacity());
     // Deletions are decided first, so that the values a deleted user frees can be taken by
     // a desired user in the same plan (the store applies deletions first): one run
     // converges. Their items still come last in the plan, as the report reads them.
     std::vector<std::pair<PlanItem, int64_t>> deletions = PlanDeletions(Presence());
+    // One allocation for every item: growing a vector of a million items would move them
+    // all and touch twice the memory (P1).
+    plan_.items.reserve(input_.desired.size() + input_.rejected.size() + deletions.size());
+    item_stored_.reserve(plan_.items.capacity());
     for (size_t i = 0; i < input_.desired.size(); ++i) PlanDesired(i);
     for (const RejectedUser& r : input_.rejected) PlanRejected(r);
     for (auto& [item, index] : deletions) Push(std::move(item), index);
