@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,47 @@ struct PbxUser {
   std::vector<std::pair<std::string, std::string>> custom;
   // Licence / subscription: set by the operator only; a sync never writes it (F16).
   std::string subscription;
+};
+
+// A PbxUser held on the heap and copied deeply: a plan item's target. Most items of a
+// resync (unchanged, skipped) carry no state, and a million inline users would cost a
+// quarter of a gigabyte and as many page faults (P1). Reading an unset target reads an
+// empty user; writing through it creates one.
+class TargetUser {
+ public:
+  TargetUser() = default;
+  TargetUser(const TargetUser& other)
+      : user_(other.user_ ? std::make_unique<PbxUser>(*other.user_) : nullptr) {}
+  TargetUser(TargetUser&&) noexcept = default;
+  TargetUser& operator=(const TargetUser& other) {
+    if (this != &other) user_ = other.user_ ? std::make_unique<PbxUser>(*other.user_) : nullptr;
+    return *this;
+  }
+  TargetUser& operator=(TargetUser&&) noexcept = default;
+  TargetUser& operator=(const PbxUser& user) {
+    user_ = std::make_unique<PbxUser>(user);
+    return *this;
+  }
+  TargetUser& operator=(PbxUser&& user) {
+    user_ = std::make_unique<PbxUser>(std::move(user));
+    return *this;
+  }
+
+  bool has_value() const { return user_ != nullptr; }
+  PbxUser& operator*() {
+    if (!user_) user_ = std::make_unique<PbxUser>();
+    return *user_;
+  }
+  const PbxUser& operator*() const { return user_ ? *user_ : Empty(); }
+  PbxUser* operator->() { return &**this; }
+  const PbxUser* operator->() const { return &**this; }
+
+ private:
+  static const PbxUser& Empty() {
+    static const PbxUser kEmpty;
+    return kEmpty;
+  }
+  std::unique_ptr<PbxUser> user_;
 };
 
 struct Department {

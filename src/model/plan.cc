@@ -27,7 +27,7 @@ std::optional<Action> ActionFromName(std::string_view name) {
 std::vector<FieldChange> EffectiveChanges(const PlanItem& item) {
   if (item.action != Action::kCreate || !item.changes.empty()) return item.changes;
   std::vector<FieldChange> out;
-  const PbxUser& t = item.target;
+  const PbxUser& t = *item.target;
   for (size_t i = 0; i < kFieldCount; ++i) {
     const std::string_view v = t.fields.Get(static_cast<Field>(i));
     if (!v.empty())

@@ -61,7 +61,7 @@ struct PlanItem {
   int64_t user_id = 0;  // the stored user's row id; 0 for a create
   // The full state after this item, for create / update / restore / unsearchable /
   // pending_delete; the executor writes it as is.
-  PbxUser target;
+  TargetUser target;
 };
 
 // The field changes to show for an item. A create's item carries its full state in

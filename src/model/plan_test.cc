@@ -33,11 +33,11 @@ TEST(PlanTest, ActionNamesRoundTrip) {
 TEST(PlanTest, EffectiveChangesOfACreateListEverySetValue) {
   PlanItem item;
   item.action = Action::kCreate;
-  item.target.fields.Set(Field::kUsername, "anna");
-  item.target.fields.Set(Field::kMobile, "+46701234567");
-  item.target.searchable = false;
-  item.target.groups = {"All Staff", "Support Queue"};
-  item.target.custom = {{"office", "Lund 3"}};
+  item.target->fields.Set(Field::kUsername, "anna");
+  item.target->fields.Set(Field::kMobile, "+46701234567");
+  item.target->searchable = false;
+  item.target->groups = {"All Staff", "Support Queue"};
+  item.target->custom = {{"office", "Lund 3"}};
   const auto changes = EffectiveChanges(item);
   ASSERT_EQ(changes.size(), 5u);
   EXPECT_EQ(changes[0].field, "username");

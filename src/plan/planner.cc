@@ -406,7 +406,7 @@ class PlanBuilder {
       if (restore) item.changes.push_back({"state", "pending_delete", "active"});
       if (!item.changes.empty()) {
         item.target = s;
-        PbxUser& t = item.target;
+        PbxUser& t = *item.target;
         for (size_t k = 0; k < set_count; ++k) t.fields.Set(sets[k].first, sets[k].second);
         if (custom_mapped) t.custom = std::move(custom);
         t.searchable = searchable;
@@ -428,7 +428,7 @@ class PlanBuilder {
       }
     } else {
       item.target = du;
-      PbxUser& t = item.target;
+      PbxUser& t = *item.target;
       t.id = 0;
       t.profile = profile_.name;
       t.searchable = searchable;
@@ -598,8 +598,8 @@ class PlanBuilder {
         item.reason = "in group " + Quote(p.exclusion_group);
       } else if (u.state == UserState::kActive && p.grace_days > 0) {
         item.action = Action::kPendingDelete;
-        item.target.state = UserState::kPendingDelete;
-        item.target.pending_since = now_;
+        item.target->state = UserState::kPendingDelete;
+        item.target->pending_since = now_;
         item.changes.push_back({"state", "active", "pending_delete"});
         item.reason = why + "; deleted after " + std::to_string(p.grace_days) + " days";
       } else if (u.state == UserState::kPendingDelete && p.grace_days > 0 &&
@@ -648,7 +648,7 @@ class PlanBuilder {
       const PbxUser* user = nullptr;
       if (item.action == Action::kCreate || item.action == Action::kUpdate ||
           item.action == Action::kUnsearchable || item.action == Action::kRestore) {
-        user = &item.target;
+        user = &*item.target;
       } else if (!IsWrite(item.action) && index != kNone && !changed[index]) {
         // Left as stored (unchanged, skipped, in conflict, invalid, blocked): it stays.
         user = &stored_.users[index];
@@ -731,8 +731,8 @@ class PlanBuilder {
   void KeepOnlyUser(const std::string& name) {
     auto matches = [&name](const PlanItem& item, const PbxUser* stored) {
       return EqualsIgnoreCase(item.key, name) || EqualsIgnoreCase(item.username, name) ||
-             EqualsIgnoreCase(item.target.fields.Get(Field::kEmail), name) ||
-             EqualsIgnoreCase(item.target.fields.Get(Field::kUsername), name) ||
+             EqualsIgnoreCase(item.target->fields.Get(Field::kEmail), name) ||
+             EqualsIgnoreCase(item.target->fields.Get(Field::kUsername), name) ||
              (stored != nullptr && (EqualsIgnoreCase(stored->fields.Get(Field::kEmail), name) ||
                                     EqualsIgnoreCase(stored->fields.Get(Field::kUsername), name)));
     };

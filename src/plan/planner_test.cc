@@ -327,9 +327,9 @@ TEST(PlannerTest, UpdateListsOldAndNewAndKeepsSubscription) {
   const FieldChange* custom = FindChange(*item, "custom.cost_center");
   ASSERT_NE(custom, nullptr);
   EXPECT_EQ(custom->new_value, "42");
-  EXPECT_EQ(item->target.subscription, "mobile-license-42");
+  EXPECT_EQ(item->target->subscription, "mobile-license-42");
   EXPECT_EQ(item->user_id, 1);
-  EXPECT_EQ(item->target.fields.Get(Field::kCity), "Lund");
+  EXPECT_EQ(item->target->fields.Get(Field::kCity), "Lund");
   for (const auto& c : item->changes) EXPECT_NE(c.field, "subscription");
 }
 
@@ -343,7 +343,7 @@ TEST(PlannerTest, UnsearchableListsSearchableChange) {
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->old_value, "true");
   EXPECT_EQ(c->new_value, "false");
-  EXPECT_FALSE(item->target.searchable);
+  EXPECT_FALSE(item->target->searchable);
 }
 
 TEST(PlannerTest, PendingDeleteAndRestoreCarryState) {
@@ -353,8 +353,8 @@ TEST(PlannerTest, PendingDeleteAndRestoreCarryState) {
   const Plan plan = w.Run();
   const PlanItem* item = Find(plan, "k1");
   ASSERT_NE(item, nullptr);
-  EXPECT_EQ(item->target.state, UserState::kPendingDelete);
-  EXPECT_EQ(item->target.pending_since, kNow);
+  EXPECT_EQ(item->target->state, UserState::kPendingDelete);
+  EXPECT_EQ(item->target->pending_since, kNow);
 
   World back = Base();
   back.stored.users[0].state = UserState::kPendingDelete;
@@ -363,8 +363,8 @@ TEST(PlannerTest, PendingDeleteAndRestoreCarryState) {
   const PlanItem* restored = Find(back_plan, "k1");
   ASSERT_NE(restored, nullptr);
   EXPECT_EQ(restored->action, Action::kRestore);
-  EXPECT_EQ(restored->target.state, UserState::kActive);
-  EXPECT_EQ(restored->target.pending_since, 0);
+  EXPECT_EQ(restored->target->state, UserState::kActive);
+  EXPECT_EQ(restored->target->pending_since, 0);
 }
 
 TEST(PlannerTest, HoldsDeletesAboveThreshold) {
@@ -410,11 +410,11 @@ TEST(PlannerTest, CreateTargetIsCompleteAndNew) {
   const PlanItem* item = Find(plan, "k9");
   ASSERT_NE(item, nullptr);
   EXPECT_EQ(item->user_id, 0);
-  EXPECT_EQ(item->target.id, 0);
-  EXPECT_EQ(item->target.profile, "p");
-  EXPECT_EQ(item->target.source_key, "k9");
-  EXPECT_TRUE(item->target.searchable);
-  EXPECT_EQ(item->target.custom.size(), 1u);
+  EXPECT_EQ(item->target->id, 0);
+  EXPECT_EQ(item->target->profile, "p");
+  EXPECT_EQ(item->target->source_key, "k9");
+  EXPECT_TRUE(item->target->searchable);
+  EXPECT_EQ(item->target->custom.size(), 1u);
   EXPECT_EQ(item->username, "cleo");
 }
 
@@ -468,7 +468,7 @@ TEST(PlannerTest, AdoptsUnlinkedUsersOnceNeverDuplicates) {
       ASSERT_NE(link, nullptr) << c.name;
       EXPECT_EQ(link->old_value, "");
       EXPECT_EQ(link->new_value, "k9");
-      EXPECT_EQ(item->target.profile, "p");
+      EXPECT_EQ(item->target->profile, "p");
       // Adopted, applied, planned again: linked and in step.
       SimulatedStore sim{w.stored};
       sim.Apply(plan);
@@ -612,15 +612,15 @@ TEST(PlannerTest, TemplatesByRuleAndDefault) {
   w.stored.users.clear();
   const Plan plan = w.Run();
   const PlanItem* ia = Find(plan, "ka");
-  EXPECT_EQ(ia->target.fields.Get(Field::kTemplate), "support");
-  EXPECT_EQ(ia->target.groups, std::vector<std::string>{"Support queue"});
-  EXPECT_EQ(ia->target.fields.Get(Field::kCallerId), "+46800000001");
+  EXPECT_EQ(ia->target->fields.Get(Field::kTemplate), "support");
+  EXPECT_EQ(ia->target->groups, std::vector<std::string>{"Support queue"});
+  EXPECT_EQ(ia->target->fields.Get(Field::kCallerId), "+46800000001");
   const PlanItem* ib = Find(plan, "kb");
-  EXPECT_EQ(ib->target.fields.Get(Field::kTemplate), "sales");
-  EXPECT_EQ(ib->target.fields.Get(Field::kCallerId), "+46800000000");
+  EXPECT_EQ(ib->target->fields.Get(Field::kTemplate), "sales");
+  EXPECT_EQ(ib->target->fields.Get(Field::kCallerId), "+46800000000");
   const PlanItem* ic = Find(plan, "kc");
-  EXPECT_EQ(ic->target.fields.Get(Field::kTemplate), "standard");
-  EXPECT_EQ(ic->target.groups, std::vector<std::string>{"All"});
+  EXPECT_EQ(ic->target->fields.Get(Field::kTemplate), "standard");
+  EXPECT_EQ(ic->target->groups, std::vector<std::string>{"All"});
 
   // Updates do not re-apply templates: converged after one apply.
   SimulatedStore sim;
@@ -635,7 +635,7 @@ TEST(PlannerTest, BadRegexRuleNeverMatches) {
   w.input.desired.push_back(Want("k9", "cleo"));
   const Plan plan = w.Run();
   const PlanItem* item = Find(plan, "k9");
-  EXPECT_EQ(item->target.fields.Get(Field::kTemplate), "standard");
+  EXPECT_EQ(item->target->fields.Get(Field::kTemplate), "standard");
 }
 
 // ---- extensions (F14) ----
@@ -652,9 +652,9 @@ TEST(PlannerTest, ExtensionsFromRangeLowestFreeAndStable) {
   const Plan plan = w.Run();
   EXPECT_EQ(Find(plan, "k1")->action, Action::kUnchanged);
   // bert (stored, no extension) gets the lowest free, then cleo the next.
-  EXPECT_EQ(Find(plan, "k2")->target.fields.Get(Field::kExtension), "2002");
-  EXPECT_EQ(Find(plan, "k9")->target.fields.Get(Field::kExtension), "2003");
-  EXPECT_EQ(Find(plan, "k10")->target.fields.Get(Field::kExtension), "2000");
+  EXPECT_EQ(Find(plan, "k2")->target->fields.Get(Field::kExtension), "2002");
+  EXPECT_EQ(Find(plan, "k9")->target->fields.Get(Field::kExtension), "2003");
+  EXPECT_EQ(Find(plan, "k10")->target->fields.Get(Field::kExtension), "2000");
 
   SimulatedStore sim{w.stored};
   sim.Apply(plan);

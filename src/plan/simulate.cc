@@ -15,7 +15,7 @@ void SimulatedStore::Apply(const Plan& plan) {
   for (const PlanItem& item : plan.items) {
     switch (item.action) {
       case Action::kCreate: {
-        PbxUser user = item.target;
+        PbxUser user = *item.target;
         user.id = next_id++;
         snapshot.users.push_back(std::move(user));
         break;
@@ -27,7 +27,7 @@ void SimulatedStore::Apply(const Plan& plan) {
         const auto it = by_id.find(item.user_id);
         if (it == by_id.end()) break;
         PbxUser& user = snapshot.users[it->second];
-        user = item.target;
+        user = *item.target;
         user.id = item.user_id;
         break;
       }

@@ -205,7 +205,7 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
       out << "  " << std::left << std::setw(15) << ActionName(item.action) << std::right << " "
           << Safe(who);
       if (item.action == Action::kCreate) {
-        const auto& f = item.target.fields;
+        const auto& f = item.target->fields;
         out << "  " << Safe(f.Get(Field::kDisplayName)) << " <" << Safe(f.Get(Field::kEmail))
             << ">";
         if (!f.Get(Field::kExtension).empty()) out << " ext " << Safe(f.Get(Field::kExtension));

@@ -18,8 +18,8 @@ Plan SamplePlan() {
   create.action = Action::kCreate;
   create.key = "k1";
   create.username = "anna";
-  create.target.fields.Set(Field::kDisplayName, "Anna Andersson");
-  create.target.fields.Set(Field::kEmail, "anna@example.se");
+  create.target->fields.Set(Field::kDisplayName, "Anna Andersson");
+  create.target->fields.Set(Field::kEmail, "anna@example.se");
   plan.items.push_back(create);
   PlanItem update;
   update.action = Action::kUpdate;

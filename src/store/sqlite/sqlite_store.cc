@@ -442,10 +442,10 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
       remove->BindInt(2, item.user_id);
       written = remove->Run("delete user");
     } else {
-      const std::string groups = GroupsJson(item.target.groups);
-      const std::string custom = CustomJson(item.target.custom);
+      const std::string groups = GroupsJson(item.target->groups);
+      const std::string custom = CustomJson(item.target->custom);
       Statement& stmt = item.action == Action::kCreate ? *insert : *update;
-      BindUser(stmt, plan.tenant, item.target, groups, custom, now);
+      BindUser(stmt, plan.tenant, *item.target, groups, custom, now);
       if (item.action != Action::kCreate) stmt.BindInt(kIdParam, item.user_id);
       written = stmt.Run(item.action == Action::kCreate ? "create user" : "update user");
     }
@@ -662,8 +662,8 @@ Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant
     item.reason = stmt->ColumnText(4);
     item.user_id = stmt->ColumnInt(5);
     // The target is not stored (see the schema); keep what identifies the user.
-    item.target.id = item.user_id;
-    item.target.fields.Set(Field::kUsername, item.username);
+    item.target->id = item.user_id;
+    item.target->fields.Set(Field::kUsername, item.username);
     items.push_back(std::move(item));
   }
   return items;
