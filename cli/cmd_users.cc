@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "util/text.h"
 
 namespace telsync::cli {
 namespace {
@@ -58,20 +59,20 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
       std::cout << arr.dump(2) << "\n";
       return;
     }
-    std::cout << std::left << std::setw(22) << "USERNAME" << std::setw(28) << "NAME" << std::setw(7)
-              << "EXT" << std::setw(15) << "LANDLINE" << std::setw(15) << "MOBILE" << std::setw(16)
-              << "DEPARTMENT"
+    std::cout << PadRight("USERNAME", 22) << PadRight("NAME", 28) << PadRight("EXT", 7)
+              << PadRight("LANDLINE", 15) << PadRight("MOBILE", 15) << PadRight("DEPARTMENT", 16)
               << "STATE\n";
     for (const auto& u : *listed) {
       std::string state = u.state == UserState::kPendingDelete ? "pending delete"
                           : !u.searchable                      ? "not searchable"
                           : u.source_key.empty()               ? "manual"
                                                                : "synced";
-      std::cout << std::setw(22) << u.fields.Get(Field::kUsername) << std::setw(28)
-                << u.fields.Get(Field::kDisplayName) << std::setw(7)
-                << u.fields.Get(Field::kExtension) << std::setw(15)
-                << u.fields.Get(Field::kLandline) << std::setw(15) << u.fields.Get(Field::kMobile)
-                << std::setw(16) << u.fields.Get(Field::kDepartment) << state << "\n";
+      std::cout << PadRight(u.fields.Get(Field::kUsername), 22)
+                << PadRight(u.fields.Get(Field::kDisplayName), 28)
+                << PadRight(u.fields.Get(Field::kExtension), 7)
+                << PadRight(u.fields.Get(Field::kLandline), 15)
+                << PadRight(u.fields.Get(Field::kMobile), 15)
+                << PadRight(u.fields.Get(Field::kDepartment), 16) << state << "\n";
     }
   });
 

@@ -1,0 +1,18 @@
+// Terminal text helpers that count characters, not bytes: directory data is UTF-8
+// ("Aino Hämäläinen"), and a column padded by bytes slips by one per accented letter.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace telsync {
+
+// The number of code points in UTF-8 text (continuation bytes are not counted).
+size_t DisplayWidth(std::string_view utf8);
+
+// `text` padded with spaces to `width` characters; longer text is cut to width - 1
+// characters plus "…", so a column never pushes the next one.
+std::string PadRight(std::string_view text, size_t width);
+
+}  // namespace telsync
