@@ -60,7 +60,24 @@ class ReadPipeline {
   PlanInput Finish() {
     Flush();
     while (!in_flight_.empty()) Collect();
-    return std::move(input_);
+    // One exact allocation for the whole directory: a vector grown by doubling would
+    // hold up to twice the users' size while it copies (P2).
+    size_t desired = 0;
+    size_t rejected = 0;
+    for (const auto& r : done_) {
+      desired += r.desired.size();
+      rejected += r.rejected.size();
+    }
+    PlanInput input;
+    input.desired.reserve(desired);
+    input.rejected.reserve(rejected);
+    for (auto& r : done_) {
+      for (auto& d : r.desired) input.desired.push_back(std::move(d));
+      for (auto& x : r.rejected) input.rejected.push_back(std::move(x));
+      r = BatchResult{};
+    }
+    done_.clear();
+    return input;
   }
 
  private:
@@ -76,10 +93,8 @@ class ReadPipeline {
   }
 
   void Collect() {
-    BatchResult r = in_flight_.front().get();
+    done_.push_back(in_flight_.front().get());
     in_flight_.pop_front();
-    for (auto& d : r.desired) input_.desired.push_back(std::move(d));
-    for (auto& x : r.rejected) input_.rejected.push_back(std::move(x));
   }
 
   const UserMapping& mapping_;
@@ -88,7 +103,7 @@ class ReadPipeline {
   const std::function<void(const Progress&)>& on_progress_;
   std::vector<SourceObject> batch_;
   std::deque<std::future<BatchResult>> in_flight_;
-  PlanInput input_;
+  std::vector<BatchResult> done_;  // in source order
   size_t read_ = 0;
 };
 

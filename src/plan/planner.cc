@@ -135,8 +135,20 @@ class PlanBuilder {
     excluded_.assign(n, 0);
     adopted_by_.assign(n, kNone);
     linked_.Reserve(n);
-    // In a steady state stored and desired users share their values.
-    for (auto& c : claims_) c.Reserve(std::max(n, input_.desired.size()));
+    // In a steady state stored and desired users share their values, so each index is
+    // sized for the larger side's count of values it really holds: a field nobody has
+    // (extensions from a range, say) costs nothing (P1, memory at a million users).
+    std::array<size_t, kUniqueFields.size()> in_store{};
+    std::array<size_t, kUniqueFields.size()> in_source{};
+    auto count = [](const FieldSet& f, std::array<size_t, kUniqueFields.size()>& counts) {
+      for (size_t k = 0; k < kUniqueFields.size(); ++k)
+        counts[k] += !f.Get(kUniqueFields[k]).empty();
+    };
+    for (const PbxUser& u : stored_.users) count(u.fields, in_store);
+    for (const DesiredUser& d : input_.desired) count(d.user.fields, in_source);
+    for (size_t k = 0; k < kUniqueFields.size(); ++k) {
+      claims_[k].Reserve(std::max(in_store[k], in_source[k]));
+    }
     const std::string& exclusion = profile_.policy.exclusion_group;
     for (size_t s = 0; s < n; ++s) {
       const PbxUser& u = stored_.users[s];
