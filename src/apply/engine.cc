@@ -177,20 +177,20 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   ReadPipeline pipeline(*mapping, validator, threads, options.on_progress);
   ReadRequest request;
   request.attributes = mapping->Attributes();
+  // An unreadable record is reported like an invalid user (R3), keyed by where it is.
+  std::vector<RejectedUser> unreadable;
   ReadResult read = source.Read(
       request, [&](SourceObject&& object) { pipeline.Add(std::move(object)); },
       [&](const std::string& where, const std::string& reason) {
-        if (out.source_problems.size() < kMaxProblemsKept) {
+        if (unreadable.size() < kMaxProblemsKept) {
           out.source_problems.push_back(where + ": " + reason);
+          unreadable.push_back({"record:" + where, "", reason});
         }
       });
   PlanInput input = pipeline.Finish();
   input.source = run.source;
   input.complete = read.complete && read.bad_records == 0;
-  for (const auto& problem : out.source_problems) {
-    input.rejected.push_back({"record:" + problem.substr(0, problem.find(": ")), "",
-                              problem.substr(problem.find(": ") + 2)});
-  }
+  for (auto& r : unreadable) input.rejected.push_back(std::move(r));
 
   auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
