@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     d.user = ToPbx(g, i);
     d.user.profile = profile.name;
     d.enabled = g.enabled;
-    d.upn = g.upn;
+    d.set_upn(g.upn);
     input.desired.push_back(std::move(d));
   }
 

@@ -21,12 +21,19 @@ std::optional<Field> FieldFromName(std::string_view name) {
 
 void FieldSet::Set(Field f, std::string_view value) {
   const size_t i = static_cast<size_t>(f);
-  const uint32_t begin = i == 0 ? 0 : ends_[i - 1];
-  const uint32_t old_len = ends_[i] - begin;
+  const size_t begin = i == 0 ? 0 : ends_[i - 1];
+  const size_t old_len = ends_[i] - begin;
+  const size_t room = kMaxBytes - (data_.size() - old_len);
+  if (value.size() > room) {
+    size_t cut = room;
+    // Back up over UTF-8 continuation bytes so the cut value stays valid text.
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+    value = value.substr(0, cut);
+  }
   data_.replace(begin, old_len, value);
   const int64_t delta = static_cast<int64_t>(value.size()) - static_cast<int64_t>(old_len);
   for (size_t j = i; j < kFieldCount; ++j) {
-    ends_[j] = static_cast<uint32_t>(static_cast<int64_t>(ends_[j]) + delta);
+    ends_[j] = static_cast<uint16_t>(static_cast<int64_t>(ends_[j]) + delta);
   }
 }
 

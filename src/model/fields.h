@@ -1,9 +1,11 @@
 // FieldSet: the fixed telephony fields of a PBX user, stored compactly.
 //
 // A million users are a normal day (SPEC P1), and the planner holds the desired and the
-// stored directory at once, so the fields of one user live in one string with offsets:
-// one heap allocation per user instead of one per field. Values are UTF-8; an empty
-// value means "not set".
+// stored directory at once, so the fields of one user live in one string with 16-bit
+// offsets: one heap allocation per user instead of one per field. Values are UTF-8; an
+// empty value means "not set". All values of one user together hold at most kMaxBytes;
+// Set cuts a value that would not fit (at a character boundary). Validation rejects any
+// field over kMaxFieldLength long before that, so no accepted user is ever cut.
 #pragma once
 
 #include <array>
@@ -35,6 +37,10 @@ enum class Field : uint8_t {
 
 inline constexpr size_t kFieldCount = static_cast<size_t>(Field::kCount);
 
+// The longest value validation accepts in one field, in bytes (F8: a clear reason instead
+// of a value no telephony system displays).
+inline constexpr size_t kMaxFieldLength = 1024;
+
 // "username", "first_name", ... as used in YAML mapping keys, reports and the preview JSON.
 std::string_view FieldName(Field f);
 // The inverse of FieldName; nullopt for an unknown name (a custom field).
@@ -42,11 +48,13 @@ std::optional<Field> FieldFromName(std::string_view name);
 
 class FieldSet {
  public:
+  static constexpr size_t kMaxBytes = 65535;
+
   FieldSet() { ends_.fill(0); }
 
   std::string_view Get(Field f) const {
     const size_t i = static_cast<size_t>(f);
-    const uint32_t begin = i == 0 ? 0 : ends_[i - 1];
+    const uint16_t begin = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(data_).substr(begin, ends_[i] - begin);
   }
   // Replaces one value. O(total size): fields are set a handful of times per user.
@@ -57,7 +65,7 @@ class FieldSet {
 
  private:
   std::string data_;
-  std::array<uint32_t, kFieldCount> ends_;
+  std::array<uint16_t, kFieldCount> ends_;
 };
 
 }  // namespace telsync

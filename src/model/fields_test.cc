@@ -33,6 +33,24 @@ TEST(FieldSetTest, EqualityComparesValuesNotHistory) {
   EXPECT_TRUE(a == b);
 }
 
+TEST(FieldSetTest, CutsAValueThatWouldOverflowAtACharacterBoundary) {
+  FieldSet f;
+  f.Set(Field::kUsername, "anna");
+  std::string huge;
+  while (huge.size() < 70000) huge += "Å";  // two bytes each
+  f.Set(Field::kDisplayName, huge);
+  EXPECT_EQ(f.Get(Field::kUsername), "anna");
+  const std::string_view cut = f.Get(Field::kDisplayName);
+  EXPECT_LE(f.ByteSize(), FieldSet::kMaxBytes);
+  EXPECT_EQ(cut.size() % 2, 0u);  // no half character
+  EXPECT_GT(cut.size(), 60000u);
+  f.Set(Field::kTemplate, "standard");  // later fields still fit once the big one shrinks
+  f.Set(Field::kDisplayName, "Anna");
+  f.Set(Field::kTemplate, "standard");
+  EXPECT_EQ(f.Get(Field::kTemplate), "standard");
+  EXPECT_EQ(f.Get(Field::kDisplayName), "Anna");
+}
+
 TEST(FieldNameTest, RoundTrips) {
   for (size_t i = 0; i < kFieldCount; ++i) {
     auto f = static_cast<Field>(i);

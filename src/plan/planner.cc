@@ -279,8 +279,8 @@ class PlanBuilder {
     const std::string_view email = d.user.fields.Get(Field::kEmail);
     if (auto s = lookup(unlinked_email_, Key(0, email)))
       return std::pair(*s, "e-mail " + Quote(email));
-    if (auto s = lookup(unlinked_email_, Key(0, d.upn)))
-      return std::pair(*s, "upn " + Quote(d.upn));
+    if (auto s = lookup(unlinked_email_, Key(0, d.upn())))
+      return std::pair(*s, "upn " + Quote(d.upn()));
     const std::string_view username = d.user.fields.Get(Field::kUsername);
     if (auto s = lookup(unlinked_username_, Key(1, username))) {
       return std::pair(*s, "username " + Quote(username));

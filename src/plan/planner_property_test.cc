@@ -74,9 +74,9 @@ class World {
     // A UPN that differs from the e-mail would let adoption move a value between users
     // (see ApplyThenReplanIsANoop); the unit tests cover UPN adoption.
     if (Chance(20) && !u.fields.Get(Field::kEmail).empty()) {
-      d.upn = "MAIL" + std::string(u.fields.Get(Field::kEmail)).substr(4);
+      d.set_upn("MAIL" + std::string(u.fields.Get(Field::kEmail)).substr(4));
     }
-    if (Chance(30)) d.source_groups = {Shared("Sales", 2), Shared("G", 4)};
+    if (Chance(30)) d.set_source_groups({Shared("Sales", 2), Shared("G", 4)});
     return d;
   }
 

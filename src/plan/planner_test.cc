@@ -434,7 +434,7 @@ TEST(PlannerTest, AdoptsUnlinkedUsersOnceNeverDuplicates) {
        [](PbxUser& s, DesiredUser& d) {
          s.fields.Set(Field::kEmail, "cleo@corp.example.se");
          s.fields.Set(Field::kUsername, "c.manual");
-         d.upn = "CLEO@corp.example.se";
+         d.set_upn("CLEO@corp.example.se");
        },
        true},
       {"username",
@@ -486,7 +486,7 @@ TEST(PlannerTest, SecondCandidateForAnAdoptedUserIsAConflict) {
   w.stored.users.push_back(Have(50, "", "cleo"));
   DesiredUser a = Want("k8", "cleo");
   DesiredUser b = Want("k9", "cleo2");
-  b.upn = "cleo@example.se";
+  b.set_upn("cleo@example.se");
   w.input.desired.push_back(a);
   w.input.desired.push_back(b);
   const Plan plan = w.Run();
@@ -605,9 +605,9 @@ TEST(PlannerTest, TemplatesByRuleAndDefault) {
   DesiredUser a = Want("ka", "a");
   a.user.fields.Set(Field::kDepartment, "Support");
   DesiredUser b = Want("kb", "b");
-  b.source_groups = {"All staff", "Sales Nordic"};
+  b.set_source_groups({"All staff", "Sales Nordic"});
   DesiredUser c = Want("kc", "c");
-  c.source_groups = {"NotSales"};
+  c.set_source_groups({"NotSales"});
   w.input.desired = {a, b, c};
   w.stored.users.clear();
   const Plan plan = w.Run();

@@ -50,6 +50,10 @@ Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
     const std::string_view v = f.Get(field);
     const std::string_view t = TrimView(v);
     if (t.size() != v.size()) f.Set(field, std::string(t));
+    if (f.Get(field).size() > kMaxFieldLength) {
+      return Error::Invalid(std::string(FieldName(field)) + " is longer than " +
+                            std::to_string(kMaxFieldLength) + " bytes");
+    }
   }
   if (plan_detail::HasUpper(f.Get(Field::kEmail))) {
     f.Set(Field::kEmail, AsciiLower(f.Get(Field::kEmail)));
@@ -123,9 +127,9 @@ Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
   desired.enabled = mapped.enabled;
   // The e-mail is a match key already; a UPN equal to it adds nothing but memory.
   if (!plan_detail::EqualsIgnoreCase(mapped.upn, desired.user.fields.Get(Field::kEmail))) {
-    desired.upn = std::move(mapped.upn);
+    desired.set_upn(std::move(mapped.upn));
   }
-  if (keep_source_groups_) desired.source_groups = std::move(mapped.source_groups);
+  if (keep_source_groups_) desired.set_source_groups(std::move(mapped.source_groups));
   return desired;
 }
 

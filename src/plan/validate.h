@@ -9,7 +9,9 @@
 //   - username: no control characters or spaces
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/profile.h"
@@ -21,11 +23,42 @@
 namespace telsync {
 
 // A source user as the PBX should have it.
+// The UPN and the source groups are rarely needed (a UPN that differs from the e-mail; a
+// rule on groups), so they sit behind one pointer: 48 bytes less per user, at a million
+// users held while planning.
 struct DesiredUser {
   PbxUser user;  // fields normalised; source_key set; id 0
   bool enabled = true;
-  std::string upn;  // match key (F7); empty when it equals the e-mail (the usual case)
-  std::vector<std::string> source_groups;  // for rules and scope
+
+  // Match key (F7); empty when it equals the e-mail (the usual case).
+  std::string_view upn() const { return extra_ ? std::string_view(extra_->upn) : ""; }
+  // Display names of the source groups, for rules; empty unless a rule reads them.
+  const std::vector<std::string>& source_groups() const {
+    static const std::vector<std::string> kNone;
+    return extra_ ? extra_->source_groups : kNone;
+  }
+  void set_upn(std::string upn) {
+    if (!upn.empty() || extra_) Extra().upn = std::move(upn);
+  }
+  void set_source_groups(std::vector<std::string> groups) {
+    if (!groups.empty() || extra_) Extra().source_groups = std::move(groups);
+  }
+
+ private:
+  struct Extras {
+    std::string upn;
+    std::vector<std::string> source_groups;
+  };
+  Extras& Extra() {
+    if (!extra_) {
+      extra_ = std::make_shared<Extras>();
+    } else if (extra_.use_count() > 1) {
+      extra_ = std::make_shared<Extras>(*extra_);  // copy on write: copies stay independent
+    }
+    return *extra_;
+  }
+  // Shared between copies of a desired user until one of them is changed.
+  std::shared_ptr<Extras> extra_;
 };
 
 // A source user that cannot be synced, with the reason (becomes an kError plan item).

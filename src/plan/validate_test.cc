@@ -36,8 +36,8 @@ TEST(ValidatorTest, NormalisesAValidUser) {
   EXPECT_EQ(u.source_key, "id-anna");
   EXPECT_EQ(u.id, 0);
   EXPECT_FALSE(r->enabled);
-  EXPECT_EQ(r->upn, "anna@corp.example.se");
-  EXPECT_EQ(r->source_groups, std::vector<std::string>{"Sales"});
+  EXPECT_EQ(r->upn(), "anna@corp.example.se");
+  EXPECT_EQ(r->source_groups(), std::vector<std::string>{"Sales"});
   ASSERT_EQ(u.custom.size(), 1u);
   EXPECT_EQ(u.custom[0].second, "42");
 }
@@ -48,8 +48,30 @@ TEST(ValidatorTest, DropsWhatNoRuleOrMatchNeeds) {
   m.upn = "ANNA@example.se";  // the e-mail in other case: no extra match key
   const Result<DesiredUser> r = Validator(profile).Validate(m);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_TRUE(r->source_groups.empty());
-  EXPECT_EQ(r->upn, "");
+  EXPECT_TRUE(r->source_groups().empty());
+  EXPECT_EQ(r->upn(), "");
+}
+
+TEST(ValidatorTest, RejectsAnOverlongField) {
+  Profile profile;
+  MappedUser m = Anna();
+  m.fields.Set(Field::kJobTitle, std::string(2000, 'x'));
+  const Result<DesiredUser> r = Validator(profile).Validate(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "job_title is longer than 1024 bytes");
+}
+
+TEST(DesiredUserTest, CopiesKeepTheirOwnUpnAndGroups) {
+  DesiredUser a;
+  EXPECT_EQ(a.upn(), "");
+  EXPECT_TRUE(a.source_groups().empty());
+  a.set_upn("a@corp.example");
+  a.set_source_groups({"Sales"});
+  DesiredUser b = a;
+  b.set_upn("b@corp.example");
+  EXPECT_EQ(a.upn(), "a@corp.example");
+  EXPECT_EQ(b.upn(), "b@corp.example");
+  EXPECT_EQ(b.source_groups(), std::vector<std::string>{"Sales"});
 }
 
 TEST(ValidatorTest, KeepsAMappedDisplayName) {

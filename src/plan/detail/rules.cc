@@ -28,7 +28,7 @@ struct RuleSet::Compiled {
   bool Matches(const DesiredUser& d) const {
     if (!usable) return false;
     if (group) {
-      return std::any_of(d.source_groups.begin(), d.source_groups.end(),
+      return std::any_of(d.source_groups().begin(), d.source_groups().end(),
                          [&](const std::string& g) { return Test(g); });
     }
     if (field) return Test(d.user.fields.Get(*field));
