@@ -256,3 +256,51 @@ def test_excluded_user_is_never_changed_or_deleted(ws):
     assert ws.run("users", "show", "user2").code == 0, r
     assert ws.run("users", "show", "user3").code == 2
     assert ws.run("users", "include", "user2").code == 0
+
+
+def test_csv_and_ldif_exports_sync_like_json(ws):
+    """F4: the same users from an AD-style CSV (BOM, ';') and an LDIF export."""
+    ws.write("telsync.yaml", """\
+        store: telsync.db
+        tenants:
+          - name: acme
+            profiles:
+              - name: csv
+                source: {type: file, path: users.csv}
+              - name: ldif
+                source: {type: file, path: users.ldif}
+        """)
+    (ws.path / "users.csv").write_bytes(
+        "\ufeffobjectGUID;sAMAccountName;givenName;sn;mail;telephoneNumber;department\r\n"
+        "6f9619ff-8b86-d011-b42d-00c04fc964ff;asa;Åsa;Öberg;asa@contoso.example;+46 8 5000 0001;\"Sales; Nordic\"\r\n"
+        "7f9619ff-8b86-d011-b42d-00c04fc964ff;bo;Bo;Ek;bo@contoso.example;08-500 000 02;IT\r\n"
+        .encode("utf-8"))
+    ws.write("users.ldif", """\
+        version: 1
+
+        dn: CN=Carl Berg,OU=Users,DC=contoso,DC=example
+        objectClass: user
+        objectGUID:: /xmWb4aLEdC0LQDAT8lk/w==
+        sAMAccountName: carl
+        givenName: Carl
+        sn: Berg
+        mail: carl@contoso.example
+        telephoneNumber: +46 8 5000 0003
+        userAccountControl: 514
+        """)
+    r = ws.run("-p", "acme/csv", "preview", "--format", "json")
+    doc = r.json()
+    assert doc["summary"]["create"] == 1 and doc["summary"]["errors"] == 1, r
+    created = [i for i in doc["items"] if i["action"] == "create"][0]
+    fields = {c["field"]: c["new"] for c in created["changes"]}
+    assert fields["first_name"] == "Åsa" and fields["department"] == "Sales; Nordic"
+    assert fields["landline"] == "+46850000001"
+    bad = [i for i in doc["items"] if i["action"] == "error"][0]
+    assert "no country code" in bad["reason"]
+    r = ws.run("-p", "acme/ldif", "sync", "--format", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["summary"]["create"] == 1
+    carl = ws.run("-p", "acme", "users", "show", "carl").json()
+    assert carl["source_key"] == "6f9619ff-8b86-d011-b42d-00c04fc964ff"  # AD byte order
+    assert carl["searchable"] is False  # userAccountControl 514: disabled
