@@ -76,6 +76,16 @@ PY
   done
 fi
 
+# Source and server benches live in their own scripts: bench/NAME.sh ROWS_FILE TMP_DIR,
+# run with R (the release build dir) and SIZES set; each appends JSON rows to ROWS_FILE.
+for suite in graph ldap scim; do
+  if { [ -z "$only" ] || [ "$only" = "$suite" ]; } && [ -f "bench/$suite.sh" ]; then
+    echo "bench $suite" >&2
+    mkdir -p "$tmp/$suite"
+    R=$R SIZES=$SIZES bash "bench/$suite.sh" "$rows" "$tmp/$suite"
+  fi
+done
+
 mkdir -p bench/results
 /usr/bin/python3 - "$rows" <<'PY'
 import json, re, sys

@@ -19,7 +19,7 @@ for d in "${dirs[@]}"; do
   while IFS= read -r f; do srcs+=("$f"); done < <(find "$d" -maxdepth 2 -name '*.cc' ! -name '*_fuzz.cc' | sort)
 done
 objs=()
-flags=(-std=c++20 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
+flags=($(pkg-config --cflags cpp-httplib simdjson) -std=c++20 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
        -Isrc -DTELSYNC_SOURCE_DIR="\"$PWD\"")
 pids=()
 for f in "${srcs[@]}"; do
@@ -33,5 +33,5 @@ for f in "${srcs[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 g++ "${flags[@]}" "${objs[@]}" -o "$out/tests" -lgtest -lgmock -lgtest_main -lphonenumber \
-  -lyaml-cpp -lsqlite3 -lpthread
+  -lyaml-cpp -lsqlite3 -lpthread -lcurl -lldap -llber -lsimdjson -lcpp-httplib -lxlsxwriter -lssl -lcrypto
 "$out/tests" "$@"

@@ -9,8 +9,11 @@ packages=(
   libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev
   libsqlite3-dev sqlite3
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
+  libcurl4-openssl-dev libldap-dev libsimdjson-dev libcpp-httplib-dev libssl-dev
+  libxlsxwriter-dev
   libgtest-dev libgmock-dev
-  python3 python3-pytest time
+  python3 python3-pytest python3-openpyxl python3-aiosmtpd time
+  slapd ldap-utils samba-ad-dc samba-ad-provision wrk
 )
 # Extra packages a target asks for (the fuzz targets: clang and libFuzzer's runtime).
 read -r -a extra <<<"${TELSYNC_DEPS_EXTRA:-}"

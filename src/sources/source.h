@@ -27,6 +27,13 @@ struct ReadRequest {
 
 struct ReadResult {
   bool complete = false;
+  // false: the objects are the whole scope (a full read; the mirror is replaced by them).
+  // true: the objects are the changes since request.cursor (a delta read: Graph delta,
+  // AD uSNChanged, modifyTimestamp). Each changed object is sent with its complete current
+  // state (every requested attribute and all its groups), or with deleted = true when it
+  // left the source or the scope; objects not sent are unchanged. A source that cannot use
+  // the cursor (expired delta link, new AD invocationId) does a full read and says false.
+  bool delta = false;
   std::string cursor;      // delta link, USN watermark; empty when the source has none
   size_t objects = 0;      // objects handed to the sink
   size_t bad_records = 0;  // records that could not be parsed (each reported to on_problem)
