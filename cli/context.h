@@ -49,5 +49,6 @@ void AddTestConnectionCommand(CLI::App& app, Context& ctx);
 void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx);
 void AddUsersCommand(CLI::App& app, Context& ctx);
 void AddRunsCommand(CLI::App& app, Context& ctx);
+void AddDumpSourceCommand(CLI::App& app, Context& ctx);
 
 }  // namespace telsync::cli

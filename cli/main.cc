@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddPreviewAndSyncCommands(app, ctx);
   telsync::cli::AddUsersCommand(app, ctx);
   telsync::cli::AddRunsCommand(app, ctx);
+  telsync::cli::AddDumpSourceCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

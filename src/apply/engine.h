@@ -65,4 +65,13 @@ struct RunOutcome {
 Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
                               const EngineOptions& options);
 
+// Plans and applies a run of the profile on its source mirror (DESIGN §1), the source of
+// truth of a `scim` profile. With `only_ids` (the source ids a SCIM request touched), the
+// run reads and plans just those objects and leaves the rest of the directory as it is;
+// an id missing from the mirror plans that user's deletion (with the profile's grace
+// period and thresholds). Empty `only_ids`: the whole mirror, like a full read.
+Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
+                              const std::vector<std::string>& only_ids,
+                              const EngineOptions& options);
+
 }  // namespace telsync

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "model/pbx.h"
 #include "model/plan.h"
 #include "model/run.h"
+#include "model/source_object.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -24,6 +26,56 @@ struct ApplyReport {
   size_t users_written = 0;  // rows inserted, updated or deleted
   size_t departments_written = 0;
   size_t statements = 0;  // for P3/P4 checks: a no-op plan executes none
+};
+
+// One object of a profile's source mirror (DESIGN §1): what the source last said of it.
+// The planner runs on the mirror, so pulled (full or delta) and pushed (SCIM) objects
+// share one path.
+struct MirrorEntry {
+  SourceObject object;      // kind, id, attributes, groups, enabled (never `deleted`)
+  std::string name;         // unique per (tenant, profile, kind), case-insensitive; "" = none
+                            // (SCIM userName or group displayName)
+  std::string external_id;  // SCIM externalId; "" = none
+  std::string payload;      // the source's own form (the SCIM resource JSON); "" = none
+  int64_t version = 0;      // set by the store: 1 when inserted, +1 on each change (ETags)
+  int64_t created_at = 0;   // set by the store on insert (the writer's `now`)
+  int64_t updated_at = 0;   // set by the store on each change (the writer's `now`)
+};
+
+enum class MirrorWriteMode {
+  kPatch,    // Put and Remove change just those entries (a delta read, a SCIM request)
+  kReplace,  // a full read: Commit also removes every entry that was not Put
+};
+
+// Writes to one profile's mirror in a single transaction. Nothing is visible until
+// Commit(); a writer destroyed without Commit() changes nothing. Put of an entry equal to
+// the stored one writes nothing and keeps its version (a no-op resync writes no rows).
+class MirrorWriter {
+ public:
+  virtual ~MirrorWriter() = default;
+  // Inserts or replaces the entry (object.kind, object.id); returns its version after the
+  // write. expected_version > 0 (SCIM If-Match): kConflict when the stored version
+  // differs, kNotFound when there is none. kConflict also when `name` is held by another
+  // entry of the same kind.
+  virtual Result<int64_t> Put(const MirrorEntry& entry, int64_t expected_version = 0) = 0;
+  // kNotFound when there is no such entry.
+  virtual Status Remove(ObjectKind kind, const std::string& id) = 0;
+  // Entries Put, changed and removed so far (removed includes kReplace's sweep only after
+  // Commit).
+  virtual size_t changed() const = 0;
+  virtual size_t removed() const = 0;
+  virtual Status Commit() = 0;
+};
+
+// An API bearer token, kept only as a hash (SHA-256 hex of the token).
+struct ApiToken {
+  int64_t id = 0;
+  std::string tenant;
+  std::string kind;  // "scim" (Entra provisioning) or "admin" (REST API)
+  std::string label;
+  std::string hash;
+  int64_t created_at = 0;
+  int64_t revoked_at = 0;  // 0 = valid
 };
 
 class Store {
@@ -79,6 +131,37 @@ class Store {
   virtual Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) = 0;
   virtual Status SetCursor(const std::string& tenant, const std::string& profile,
                            const std::string& cursor) = 0;
+
+  // Source mirror of a profile (DESIGN §1). `now` stamps created_at / updated_at.
+  virtual Result<std::unique_ptr<MirrorWriter>> BeginMirrorWrite(const std::string& tenant,
+                                                                 const std::string& profile,
+                                                                 MirrorWriteMode mode,
+                                                                 int64_t now) = 0;
+  // Every entry of the profile (users and groups), in id order; `fn` returns false to stop.
+  virtual Status ScanMirror(const std::string& tenant, const std::string& profile,
+                            const std::function<bool(MirrorEntry&&)>& fn) = 0;
+  virtual Result<std::optional<MirrorEntry>> GetMirrorEntry(const std::string& tenant,
+                                                            const std::string& profile,
+                                                            ObjectKind kind,
+                                                            const std::string& id) = 0;
+  // By `name`, case-insensitively.
+  virtual Result<std::optional<MirrorEntry>> FindMirrorEntryByName(const std::string& tenant,
+                                                                   const std::string& profile,
+                                                                   ObjectKind kind,
+                                                                   const std::string& name) = 0;
+  virtual Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
+                                     ObjectKind kind) = 0;
+
+  // API tokens (SCIM and admin). FindToken is the one lookup not scoped by a tenant: the
+  // token is what names the tenant. Revoked tokens are never found.
+  virtual Result<int64_t> AddToken(const ApiToken& token) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens(const std::string& tenant,
+                                                   const std::string& kind) = 0;
+  // id 0 revokes every valid token of the tenant and kind. kNotFound when none was valid.
+  virtual Status RevokeToken(const std::string& tenant, const std::string& kind, int64_t id,
+                             int64_t now) = 0;
+  virtual Result<std::optional<ApiToken>> FindToken(const std::string& kind,
+                                                    const std::string& hash) = 0;
 
   // The schema version (versioned migrations run on open).
   virtual int SchemaVersion() = 0;

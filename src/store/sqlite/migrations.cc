@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 1> kSteps = {
+constexpr std::array<const char*, 2> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -104,6 +104,39 @@ CREATE TABLE cursors (
   cursor   TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (tenant, profile)
 ) WITHOUT ROWID;
+)sql",
+    // 2: source mirrors (DESIGN §1) and API tokens (SCIM, admin).
+    R"sql(
+CREATE TABLE mirror (
+  tenant       TEXT    NOT NULL,
+  profile      TEXT    NOT NULL,
+  kind         INTEGER NOT NULL,  -- 0 user, 1 group
+  id           TEXT    NOT NULL,
+  name         TEXT    NOT NULL DEFAULT '',
+  name_key     TEXT    NOT NULL DEFAULT '',  -- lower-case name: unique when set
+  external_id  TEXT    NOT NULL DEFAULT '',
+  enabled      INTEGER NOT NULL DEFAULT 1,
+  data         TEXT    NOT NULL DEFAULT '{}',  -- JSON: {"a": [[name, [values]]...], "g": [groups]}
+  payload      TEXT    NOT NULL DEFAULT '',
+  hash         INTEGER NOT NULL DEFAULT 0,     -- of everything above but the keys: skips no-op writes
+  version      INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, profile, kind, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX mirror_name ON mirror (tenant, profile, kind, name_key) WHERE name_key <> '';
+CREATE INDEX mirror_external_id ON mirror (tenant, profile, kind, external_id) WHERE external_id <> '';
+
+CREATE TABLE api_tokens (
+  id          INTEGER PRIMARY KEY,
+  tenant      TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,  -- 'scim' | 'admin'
+  label       TEXT    NOT NULL DEFAULT '',
+  hash        TEXT    NOT NULL UNIQUE,  -- SHA-256 hex of the token; the token is never kept
+  created_at  INTEGER NOT NULL DEFAULT 0,
+  revoked_at  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX api_tokens_tenant ON api_tokens (tenant, kind);
 )sql",
 };
 

@@ -11,6 +11,7 @@
 #include "model/fields.h"
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_mirror.h"
 
 namespace telsync {
 namespace {
@@ -291,6 +292,47 @@ class SqliteStore final : public Store {
   Status SetCursor(const std::string& tenant, const std::string& profile,
                    const std::string& cursor) override;
   int SchemaVersion() override { return version_; }
+
+  Result<std::unique_ptr<MirrorWriter>> BeginMirrorWrite(const std::string& tenant,
+                                                         const std::string& profile,
+                                                         MirrorWriteMode mode,
+                                                         int64_t now) override {
+    return sqlite_detail::BeginSqliteMirrorWrite(db_, tenant, profile, mode, now);
+  }
+  Status ScanMirror(const std::string& tenant, const std::string& profile,
+                    const std::function<bool(MirrorEntry&&)>& fn) override {
+    return sqlite_detail::ScanSqliteMirror(db_, tenant, profile, fn);
+  }
+  Result<std::optional<MirrorEntry>> GetMirrorEntry(const std::string& tenant,
+                                                    const std::string& profile, ObjectKind kind,
+                                                    const std::string& id) override {
+    return sqlite_detail::GetSqliteMirrorEntry(db_, tenant, profile, kind, id);
+  }
+  Result<std::optional<MirrorEntry>> FindMirrorEntryByName(const std::string& tenant,
+                                                           const std::string& profile,
+                                                           ObjectKind kind,
+                                                           const std::string& name) override {
+    return sqlite_detail::FindSqliteMirrorEntryByName(db_, tenant, profile, kind, name);
+  }
+  Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
+                             ObjectKind kind) override {
+    return sqlite_detail::CountSqliteMirror(db_, tenant, profile, kind);
+  }
+  Result<int64_t> AddToken(const ApiToken& token) override {
+    return sqlite_detail::AddSqliteToken(db_, token);
+  }
+  Result<std::vector<ApiToken>> ListTokens(const std::string& tenant,
+                                           const std::string& kind) override {
+    return sqlite_detail::ListSqliteTokens(db_, tenant, kind);
+  }
+  Status RevokeToken(const std::string& tenant, const std::string& kind, int64_t id,
+                     int64_t now) override {
+    return sqlite_detail::RevokeSqliteToken(db_, tenant, kind, id, now);
+  }
+  Result<std::optional<ApiToken>> FindToken(const std::string& kind,
+                                            const std::string& hash) override {
+    return sqlite_detail::FindSqliteToken(db_, kind, hash);
+  }
 
  private:
   // kNotFound unless run `run_id` belongs to `tenant`: runs never cross tenants.
