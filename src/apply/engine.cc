@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <deque>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -151,12 +153,193 @@ Result<std::string> CheckApproval(Store& store, const Profile& profile, int64_t 
   return std::string();
 }
 
-}  // namespace
+// The cursor the engine keeps per profile: the source's own cursor plus when the last
+// full read was, for the periodic full read that finds what a delta cannot (DESIGN §1).
+struct EngineCursor {
+  std::string source;
+  int64_t full_read_at = 0;
+};
 
-Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
-                              const EngineOptions& options) {
-  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
-  if (!mapping.ok()) return mapping.error();
+EngineCursor ParseEngineCursor(const std::string& text) {
+  EngineCursor out;
+  if (text.empty()) return out;
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_object() && parsed.contains("source") && parsed["source"].is_string()) {
+    out.source = parsed["source"].get<std::string>();
+    if (parsed.contains("full_read_at") && parsed["full_read_at"].is_number_integer()) {
+      out.full_read_at = parsed["full_read_at"].get<int64_t>();
+    }
+  } else {
+    out.source = text;  // written before the engine wrapped cursors: full read is due
+  }
+  return out;
+}
+
+std::string DumpEngineCursor(const EngineCursor& cursor) {
+  return nlohmann::json{{"source", cursor.source}, {"full_read_at", cursor.full_read_at}}.dump();
+}
+
+// What a run reads, behind one shape for sources and mirrors: `read` fills the pipeline
+// and returns the read's result; `after_apply` runs once a sync's plan is applied (it
+// stores the cursor), and is skipped when the run is held, failed or a preview.
+struct Reader {
+  std::function<ReadResult(ReadPipeline&, const ProblemSink&)> read;
+  std::function<Status(const ReadResult&)> after_apply;
+};
+
+std::string ObjectKey(const SourceObject& object) {
+  return (object.kind == ObjectKind::kUser ? "u:" : "g:") + object.id;
+}
+
+// Reads a source for ExecuteRun: a full read, or a delta read patched onto the mirror.
+// A sync of a source that supports delta writes the mirror (replaced by a complete full
+// read, patched by a complete delta read) before planning: the mirror is what the source
+// last said, whatever happens to the plan; the cursor moves only after the plan is
+// applied, so a failed or held run re-reads the same changes next time.
+Reader SourceReader(const Profile& profile, Source& source, Store& store,
+                    const EngineOptions& options, const std::vector<std::string>& attributes,
+                    std::string& note) {
+  const bool sync = options.kind == RunKind::kSync;
+  const bool mirrored = source.SupportsDelta();
+  auto cursor = std::make_shared<EngineCursor>();
+  if (mirrored) {
+    auto stored = store.GetCursor(profile.tenant, profile.name);
+    if (stored.ok()) *cursor = ParseEngineCursor(*stored);
+  }
+  const int64_t every = int64_t{profile.source.full_read_every_hours} * 3600;
+  const bool full_due =
+      cursor->source.empty() || (every > 0 && options.now - cursor->full_read_at >= every);
+  const bool want_delta = mirrored && !full_due;
+
+  Reader reader;
+  auto mirror_ok = std::make_shared<bool>(true);
+  reader.read = [&profile, &source, &store, &options, attributes, cursor, sync, mirrored,
+                 want_delta, mirror_ok,
+                 &note](ReadPipeline& pipeline, const ProblemSink& on_problem) -> ReadResult {
+    ReadRequest request;
+    request.attributes = attributes;
+    if (want_delta) request.cursor = cursor->source;
+
+    auto put = [&](MirrorWriter& writer, const SourceObject& object) {
+      MirrorEntry entry;
+      entry.object = object;
+      if (!writer.Put(entry).ok()) *mirror_ok = false;
+    };
+
+    if (!want_delta) {
+      std::unique_ptr<MirrorWriter> writer;
+      if (sync && mirrored) {
+        auto w = store.BeginMirrorWrite(profile.tenant, profile.name, MirrorWriteMode::kReplace,
+                                        options.now);
+        if (w.ok())
+          writer = std::move(*w);
+        else
+          *mirror_ok = false;
+      }
+      ReadResult read = source.Read(
+          request,
+          [&](SourceObject&& object) {
+            if (writer && *mirror_ok && !object.deleted) put(*writer, object);
+            pipeline.Add(std::move(object));
+          },
+          on_problem);
+      if (writer) {
+        if (read.complete && read.bad_records == 0 && *mirror_ok) {
+          if (!writer->Commit().ok()) *mirror_ok = false;
+        } else {
+          writer.reset();  // rolled back: an incomplete read never replaces the mirror (R1)
+          *mirror_ok = false;
+        }
+      }
+      if (mirrored) note = "full read";
+      return read;
+    }
+
+    // Delta: collect the changes (few), then plan on the mirror with the changes laid over.
+    std::unordered_map<std::string, SourceObject> changes;
+    ReadResult read = source.Read(
+        request, [&](SourceObject&& object) { changes[ObjectKey(object)] = std::move(object); },
+        on_problem);
+    const bool usable = read.complete && read.bad_records == 0;
+    std::unique_ptr<MirrorWriter> writer;
+    if (sync && usable) {
+      auto w = store.BeginMirrorWrite(
+          profile.tenant, profile.name,
+          read.delta ? MirrorWriteMode::kPatch : MirrorWriteMode::kReplace, options.now);
+      if (w.ok())
+        writer = std::move(*w);
+      else
+        *mirror_ok = false;
+    } else {
+      *mirror_ok = false;
+    }
+    if (read.delta) {
+      size_t removed = 0;
+      if (auto s = store.ScanMirror(profile.tenant, profile.name,
+                                    [&](MirrorEntry&& entry) {
+                                      if (!changes.count(ObjectKey(entry.object))) {
+                                        pipeline.Add(std::move(entry.object));
+                                      }
+                                      return true;
+                                    });
+          !s.ok()) {
+        // Without the mirror the delta is not the whole directory: plan nothing away.
+        read.complete = false;
+        read.error = "reading the source mirror failed: " + s.error().message;
+        writer.reset();
+        *mirror_ok = false;
+      }
+      for (auto& [key, object] : changes) {
+        if (object.deleted) {
+          ++removed;
+          if (writer && *mirror_ok) {
+            Status s = writer->Remove(object.kind, object.id);
+            if (!s.ok() && s.error().code != ErrorCode::kNotFound) *mirror_ok = false;
+          }
+          continue;
+        }
+        if (writer && *mirror_ok) put(*writer, object);
+        pipeline.Add(std::move(object));
+      }
+      note = "delta read: " + std::to_string(changes.size() - removed) + " changed, " +
+             std::to_string(removed) + " removed";
+    } else {
+      // The source could not use the cursor (expired delta link, a new AD server
+      // identity) and read everything: the changes are the whole scope.
+      for (auto& [key, object] : changes) {
+        if (object.deleted) continue;
+        if (writer && *mirror_ok) put(*writer, object);
+        pipeline.Add(std::move(object));
+      }
+      note = "full read (the delta cursor could not be used)";
+    }
+    if (writer && *mirror_ok && !writer->Commit().ok()) *mirror_ok = false;
+    return read;
+  };
+  reader.after_apply = [&profile, &store, &options, cursor, mirrored,
+                        mirror_ok](const ReadResult& read) -> Status {
+    if (!read.complete || read.bad_records != 0) return Ok();
+    if (!mirrored) {
+      if (read.cursor.empty()) return Ok();
+      return store.SetCursor(profile.tenant, profile.name, read.cursor);
+    }
+    // A mirror that missed a write cannot take deltas: forget the cursor, so the next run
+    // reads everything again.
+    if (!*mirror_ok || read.cursor.empty())
+      return store.SetCursor(profile.tenant, profile.name, "");
+    EngineCursor next;
+    next.source = read.cursor;
+    next.full_read_at = read.delta ? cursor->full_read_at : options.now;
+    return store.SetCursor(profile.tenant, profile.name, DumpEngineCursor(next));
+  };
+  return reader;
+}
+
+// One run from a Reader: read, map and validate, plan, apply, record.
+Result<RunOutcome> Execute(const Profile& profile, const std::string& source_name, Store& store,
+                           const EngineOptions& options, const UserMapping& mapping,
+                           const Reader& reader, PlanOptions plan_options,
+                           const std::string& note) {
   const Validator validator(profile);
 
   RunOutcome out;
@@ -167,7 +350,7 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   run.trigger = options.trigger;
   run.status = RunStatus::kRunning;
   run.started_at = options.now;
-  run.source = source.Describe();
+  run.source = source_name;
   run.approved_run = options.approve_run;
   auto id = store.CreateRun(run);
   if (!id.ok()) return id.error();
@@ -176,19 +359,15 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   // Read, map and validate.
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  ReadPipeline pipeline(*mapping, validator, threads, options.on_progress);
-  ReadRequest request;
-  request.attributes = mapping->Attributes();
+  ReadPipeline pipeline(mapping, validator, threads, options.on_progress);
   // An unreadable record is reported like an invalid user (R3), keyed by where it is.
   std::vector<RejectedUser> unreadable;
-  ReadResult read = source.Read(
-      request, [&](SourceObject&& object) { pipeline.Add(std::move(object)); },
-      [&](const std::string& where, const std::string& reason) {
-        if (unreadable.size() < kMaxProblemsKept) {
-          out.source_problems.push_back(where + ": " + reason);
-          unreadable.push_back({"record:" + where, "", reason});
-        }
-      });
+  ReadResult read = reader.read(pipeline, [&](const std::string& where, const std::string& reason) {
+    if (unreadable.size() < kMaxProblemsKept) {
+      out.source_problems.push_back(where + ": " + reason);
+      unreadable.push_back({"record:" + where, "", reason});
+    }
+  });
   PlanInput input = pipeline.Finish();
   // The read's source objects are freed in the workers' malloc arenas; hand the free pages
   // back before the snapshot and the plan need memory (peak RSS at a million users).
@@ -200,7 +379,6 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
   if (options.on_progress) options.on_progress({"plan", 0, 0});
-  PlanOptions plan_options;
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
@@ -216,6 +394,8 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
   } else if (read.bad_records != 0) {
     run.message =
         std::to_string(read.bad_records) + " source records could not be read; nothing was deleted";
+  } else {
+    run.message = note;  // filled by the read: "delta read: 3 changed, 1 removed"
   }
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync) {
@@ -258,10 +438,8 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
         return out;
       }
       out.applied = *applied;
-      if (read.complete && !read.cursor.empty()) {
-        if (auto s = store.SetCursor(profile.tenant, profile.name, read.cursor); !s.ok()) {
-          return s.error();
-        }
+      if (reader.after_apply) {
+        if (auto s = reader.after_apply(read); !s.ok()) return s.error();
       }
     }
     const bool partial = HasUserProblems(plan) || !plan.complete;
@@ -284,6 +462,61 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
+                              const EngineOptions& options) {
+  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
+  if (!mapping.ok()) return mapping.error();
+  std::string note;
+  const Reader reader = SourceReader(profile, source, store, options, mapping->Attributes(), note);
+  return Execute(profile, source.Describe(), store, options, *mapping, reader, {}, note);
+}
+
+Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
+                              const std::vector<std::string>& only_ids,
+                              const EngineOptions& options) {
+  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
+  if (!mapping.ok()) return mapping.error();
+  Reader reader;
+  reader.read = [&](ReadPipeline& pipeline, const ProblemSink&) {
+    ReadResult read;
+    read.complete = true;
+    auto fail = [&read](const Error& e) {
+      read.complete = false;
+      read.error = "reading the source mirror failed: " + e.message;
+    };
+    if (only_ids.empty()) {
+      Status s = store.ScanMirror(profile.tenant, profile.name, [&](MirrorEntry&& entry) {
+        ++read.objects;
+        pipeline.Add(std::move(entry.object));
+        return true;
+      });
+      if (!s.ok()) fail(s.error());
+      return read;
+    }
+    for (const std::string& id : only_ids) {
+      auto entry = store.GetMirrorEntry(profile.tenant, profile.name, ObjectKind::kUser, id);
+      if (!entry.ok()) {
+        fail(entry.error());
+        break;
+      }
+      if (entry->has_value()) {
+        ++read.objects;
+        pipeline.Add(std::move((*entry)->object));
+      }
+    }
+    return read;
+  };
+  PlanOptions plan_options;
+  plan_options.only_keys.insert(only_ids.begin(), only_ids.end());
+  std::string note = only_ids.empty()
+                         ? "the whole source mirror"
+                         : std::to_string(only_ids.size()) + " objects of the source mirror";
+  return Execute(profile, profile.source.type + " mirror", store, options, *mapping, reader,
+                 std::move(plan_options), note);
 }
 
 }  // namespace telsync

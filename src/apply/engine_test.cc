@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "bench/lib/generator.h"
@@ -240,6 +241,209 @@ TEST(EngineTest, PropertySyncConvergesOnTheRealStore) {
       EXPECT_EQ(second.applied.statements, 0u);
     }
   }
+}
+
+// A directory with a change log: a delta source like Graph's /users/delta. Cursors are
+// "gen:N"; an unknown generation (an expired delta link) makes it read everything.
+class DeltaSource : public Source {
+ public:
+  std::map<std::string, SourceObject> directory;
+  std::map<std::string, int> changed_at;  // id -> generation of its last change
+  int generation = 1;
+  bool expired = false;
+  size_t stop_after = SIZE_MAX;
+  std::vector<std::string> cursors_seen;
+
+  void Set(SourceObject o) {
+    changed_at[o.id] = ++generation;
+    directory[o.id] = std::move(o);
+  }
+  void Remove(const std::string& id) {
+    changed_at[id] = ++generation;
+    directory.erase(id);
+  }
+
+  std::string Describe() const override { return "delta:"; }
+  bool SupportsDelta() const override { return true; }
+  ConnectionReport TestConnection() override { return {true, "ok", {}, {}}; }
+  ReadResult Read(const ReadRequest& request, const ObjectSink& sink, const ProblemSink&) override {
+    cursors_seen.push_back(request.cursor);
+    ReadResult r;
+    r.delta = !request.cursor.empty() && !expired;
+    const int since = r.delta ? std::stoi(request.cursor.substr(4)) : 0;
+    for (const auto& [id, when] : changed_at) {
+      if (when <= since) continue;
+      if (r.objects == stop_after) {
+        r.error = "503 on page 2";
+        return r;
+      }
+      auto it = directory.find(id);
+      if (it == directory.end()) {
+        if (!r.delta) continue;
+        SourceObject gone;
+        gone.id = id;
+        gone.deleted = true;
+        sink(std::move(gone));
+      } else {
+        SourceObject copy = it->second;
+        sink(std::move(copy));
+      }
+      ++r.objects;
+    }
+    r.complete = true;
+    r.cursor = "gen:" + std::to_string(generation);
+    return r;
+  }
+};
+
+struct DeltaFixture {
+  Profile profile = TestProfile();
+  DeltaSource source;
+  std::unique_ptr<Store> store = std::move(OpenStore(":memory:")).value();
+  int64_t now = 1'800'000'000;
+
+  DeltaFixture() {
+    profile.source.type = "graph";
+    for (int i = 1; i <= 5; ++i) source.Set(GraphUser(i));
+  }
+  RunOutcome Run(RunKind kind) {
+    EngineOptions o;
+    o.kind = kind;
+    o.now = now;
+    o.threads = 2;
+    auto r = ExecuteRun(profile, source, *store, o);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().ToString());
+    return std::move(r).value();
+  }
+  size_t Count(Action a, const RunOutcome& r) { return r.plan.Summary()[static_cast<size_t>(a)]; }
+  size_t Mirror() { return *store->CountMirror("acme", "main", ObjectKind::kUser); }
+};
+
+TEST(EngineTest, DeltaReadIsPlannedOnTheMirrorSoUnsentUsersStay) {
+  DeltaFixture f;
+  RunOutcome first = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.Count(Action::kCreate, first), 5u);
+  EXPECT_EQ(f.Mirror(), 5u);
+  EXPECT_EQ(first.run.message, "full read");
+
+  f.source.Set(GraphUser(2, "Boss"));
+  f.source.Remove("id-3");
+  f.source.Set(GraphUser(6));
+  RunOutcome delta = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.source.cursors_seen.back(), "gen:6");
+  EXPECT_EQ(delta.run.message, "delta read: 2 changed, 1 removed");
+  EXPECT_EQ(f.Count(Action::kUpdate, delta), 1u);
+  EXPECT_EQ(f.Count(Action::kDelete, delta), 1u);
+  EXPECT_EQ(f.Count(Action::kCreate, delta), 1u);
+  EXPECT_EQ(f.Count(Action::kUnchanged, delta), 3u);
+  EXPECT_EQ(f.Mirror(), 5u);
+  EXPECT_EQ(f.store->ListUsers("acme", 0, 0)->size(), 5u);
+
+  // Nothing changed since: an empty delta plans nothing away.
+  RunOutcome quiet = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.source.cursors_seen.back(), "gen:9");
+  EXPECT_TRUE(quiet.plan.IsNoop());
+  EXPECT_EQ(quiet.applied.statements, 0u);
+}
+
+TEST(EngineTest, PreviewOfADeltaMovesNeitherCursorNorMirror) {
+  DeltaFixture f;
+  f.Run(RunKind::kSync);
+  f.source.Set(GraphUser(1, "Boss"));
+  RunOutcome preview = f.Run(RunKind::kPreview);
+  EXPECT_EQ(f.Count(Action::kUpdate, preview), 1u);
+  RunOutcome sync = f.Run(RunKind::kSync);
+  // The sync asks from the same cursor as the preview did and sees the same change.
+  ASSERT_EQ(f.source.cursors_seen.size(), 3u);
+  EXPECT_EQ(f.source.cursors_seen[1], f.source.cursors_seen[2]);
+  EXPECT_EQ(f.Count(Action::kUpdate, sync), 1u);
+  EXPECT_EQ((*f.store->GetMirrorEntry("acme", "main", ObjectKind::kUser, "id-1"))
+                ->object.First("jobTitle"),
+            "Boss");
+}
+
+TEST(EngineTest, IncompleteDeltaDeletesNothingAndIsReadAgain) {
+  DeltaFixture f;
+  f.Run(RunKind::kSync);
+  f.source.Remove("id-1");
+  f.source.Set(GraphUser(2, "Boss"));
+  f.source.stop_after = 1;
+  RunOutcome broken = f.Run(RunKind::kSync);
+  EXPECT_FALSE(broken.plan.complete);
+  EXPECT_EQ(f.Count(Action::kDelete, broken), 0u);
+  EXPECT_EQ(f.Mirror(), 5u);
+  EXPECT_EQ(f.store->ListUsers("acme", 0, 0)->size(), 5u);
+  f.source.stop_after = SIZE_MAX;
+  RunOutcome healed = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.source.cursors_seen[1], f.source.cursors_seen[2]);
+  EXPECT_EQ(f.Count(Action::kDelete, healed), 1u);
+  EXPECT_EQ(f.Count(Action::kUpdate, healed), 1u);
+  EXPECT_EQ(f.Mirror(), 4u);
+}
+
+TEST(EngineTest, FullReadOnScheduleAndWhenTheCursorExpires) {
+  DeltaFixture f;
+  f.profile.source.full_read_every_hours = 24;
+  f.Run(RunKind::kSync);
+  f.now += 3600;
+  f.Run(RunKind::kSync);
+  EXPECT_FALSE(f.source.cursors_seen.back().empty());
+  f.now += 24 * 3600;
+  RunOutcome full = f.Run(RunKind::kSync);
+  EXPECT_TRUE(f.source.cursors_seen.back().empty());
+  EXPECT_EQ(full.run.message, "full read");
+
+  // An expired delta link: the source reads everything, and the mirror is replaced by it.
+  f.now += 3600;
+  f.source.expired = true;
+  f.source.directory.erase("id-4");  // gone without a change record: only a full read sees it
+  RunOutcome fallback = f.Run(RunKind::kSync);
+  EXPECT_FALSE(f.source.cursors_seen.back().empty());
+  EXPECT_EQ(fallback.run.message, "full read (the delta cursor could not be used)");
+  EXPECT_EQ(f.Count(Action::kDelete, fallback), 1u);
+  EXPECT_EQ(f.Mirror(), 4u);
+}
+
+TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
+  Profile profile = TestProfile();
+  profile.source.type = "graph";  // Graph-named attributes, as GraphUser writes them
+  auto store = std::move(OpenStore(":memory:")).value();
+  auto put = [&](const SourceObject& o) {
+    auto w = store->BeginMirrorWrite("acme", "main", MirrorWriteMode::kPatch, 1);
+    ASSERT_TRUE(w.ok());
+    MirrorEntry e;
+    e.object = o;
+    ASSERT_TRUE((*w)->Put(e).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  };
+  EngineOptions o;
+  o.kind = RunKind::kSync;
+  o.trigger = "scim";
+  o.now = 1'800'000'000;
+  o.threads = 1;
+  for (int i = 1; i <= 3; ++i) put(GraphUser(i));
+  auto all = SyncMirror(profile, *store, {}, o);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->plan.Summary()[static_cast<size_t>(Action::kCreate)], 3u);
+  EXPECT_EQ(all->run.trigger, "scim");
+
+  put(GraphUser(4));
+  put(GraphUser(1, "Boss"));  // in the mirror, but not in this batch
+  auto one = SyncMirror(profile, *store, {"id-4"}, o);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->plan.items.size(), 1u);
+  EXPECT_EQ(one->plan.items[0].action, Action::kCreate);
+  EXPECT_EQ(store->ListUsers("acme", 0, 0)->size(), 4u);
+
+  auto w = store->BeginMirrorWrite("acme", "main", MirrorWriteMode::kPatch, 2);
+  ASSERT_TRUE((*w)->Remove(ObjectKind::kUser, "id-2").ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  auto gone = SyncMirror(profile, *store, {"id-2"}, o);
+  ASSERT_TRUE(gone.ok());
+  ASSERT_EQ(gone->plan.items.size(), 1u);
+  EXPECT_EQ(gone->plan.items[0].action, Action::kDelete);
+  EXPECT_EQ(store->ListUsers("acme", 0, 0)->size(), 3u);
+  EXPECT_EQ((*store->FindUser("acme", "user1"))->fields.Get(Field::kJobTitle), "Seller");
 }
 
 }  // namespace

@@ -87,9 +87,11 @@ class PlanBuilder {
     complete_ = input_.complete;
     if (!input_.complete) {
       incomplete_reason_ = "source read incomplete: no deletion";
-    } else if (input_.desired.empty() && input_.rejected.empty() && linked_count_ > 0) {
+    } else if (input_.desired.empty() && input_.rejected.empty() && linked_count_ > 0 &&
+               options_.only_keys.empty()) {
       // R1: an empty answer from a source that used to have users is far more likely a
-      // broken scope or filter than a company that fired everyone.
+      // broken scope or filter than a company that fired everyone. (A scoped plan of
+      // deleted objects is empty by design: its keys say what it is about.)
       complete_ = false;
       incomplete_reason_ = "source returned no users while " + std::to_string(linked_count_) +
                            " are stored: treated as incomplete";
@@ -106,8 +108,11 @@ class PlanBuilder {
     for (size_t i = 0; i < input_.desired.size(); ++i) PlanDesired(i);
     for (const RejectedUser& r : input_.rejected) PlanRejected(r);
     for (auto& [item, index] : deletions) Push(std::move(item), index);
-    if (profile_.departments.enabled && !options_.only_user) PlanDepartments();
+    if (profile_.departments.enabled && !options_.only_user && options_.only_keys.empty()) {
+      PlanDepartments();
+    }
     if (options_.only_user) KeepOnlyUser(*options_.only_user);
+    if (!options_.only_keys.empty()) KeepOnlyKeys();
     Hold();
     return std::move(plan_);
   }
@@ -592,6 +597,7 @@ class PlanBuilder {
     for (size_t s = 0; s < stored_.users.size(); ++s) {
       const PbxUser& u = stored_.users[s];
       if (!IsLinked(u) || seen[s] == kSeen) continue;
+      if (!options_.only_keys.empty() && !options_.only_keys.count(u.source_key)) continue;
       if (const size_t* linked = linked_.Find(u.source_key); linked == nullptr || *linked != s) {
         continue;  // a duplicate link in the store; the first holder speaks for it
       }
@@ -756,6 +762,11 @@ class PlanBuilder {
     }
     plan_.items = std::move(kept);
     plan_.departments.clear();
+  }
+
+  void KeepOnlyKeys() {
+    std::erase_if(plan_.items,
+                  [this](const PlanItem& item) { return !options_.only_keys.count(item.key); });
   }
 
   void Hold() {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct PlanOptions {
   // username, e-mail or source key equals NAME (case-insensitive), or the stored user of
   // that name. Every other user is left out of the plan. No threshold applies.
   std::optional<std::string> only_user;
+  // Plan for these source keys only (the objects a SCIM request touched): items whose key
+  // is not listed are left out, and only listed users can be deleted. Empty: everyone.
+  // Unlike only_user, the deletion thresholds still hold.
+  std::unordered_set<std::string> only_keys;
   // Approval of a held run: the deletion threshold does not hold this plan.
   bool approved = false;
 };

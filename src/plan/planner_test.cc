@@ -402,6 +402,35 @@ TEST(PlannerTest, OnlyUserMatchesUsernameEmailOrKey) {
   EXPECT_TRUE(w.Run().items.empty());
 }
 
+TEST(PlannerTest, OnlyKeysPlansTheTouchedObjectsAndDeletesOnlyThose) {
+  // A SCIM batch: k9 created, k1 deleted from the mirror; bert (k2) is not in the input
+  // at all (the batch did not read him) and must be left alone, not deleted.
+  World w;
+  w.input.complete = true;
+  w.stored.users.push_back(Have(1, "k1", "anna"));
+  w.stored.users.push_back(Have(2, "k2", "bert"));
+  w.input.desired.push_back(Want("k9", "cleo"));
+  w.options.only_keys = {"k9", "k1"};
+  const Plan plan = w.Run();
+  ASSERT_EQ(plan.items.size(), 2u);
+  ASSERT_NE(Find(plan, "k9"), nullptr);
+  EXPECT_EQ(Find(plan, "k9")->action, Action::kCreate);
+  ASSERT_NE(Find(plan, "k1"), nullptr);
+  EXPECT_EQ(Find(plan, "k1")->action, Action::kDelete);
+  EXPECT_EQ(Find(plan, "k2"), nullptr);
+
+  // The deletion thresholds still hold a scoped plan.
+  w.profile.policy.max_deletes = 0;
+  EXPECT_TRUE(w.Run().held);
+  // A new user may still not take a stored user's e-mail (the whole store is checked).
+  w.profile.policy.max_deletes = -1;
+  w.options.only_keys = {"k9"};
+  w.input.desired[0].user.fields.Set(Field::kEmail, "bert@example.se");
+  const Plan clash = w.Run();
+  ASSERT_EQ(clash.items.size(), 1u);
+  EXPECT_EQ(clash.items[0].action, Action::kConflict);
+}
+
 TEST(PlannerTest, CreateTargetIsCompleteAndNew) {
   World w = Base();
   w.input.desired.push_back(Want("k9", "cleo"));

@@ -60,6 +60,12 @@ class Source {
 
   virtual ConnectionReport TestConnection() = 0;
 
+  // True when Read can answer a cursor with a delta (Graph delta, AD uSNChanged,
+  // modifyTimestamp). The engine then keeps the profile's source mirror (DESIGN §1) and
+  // plans delta reads on it; a full read is still made on a schedule to find deletions
+  // the delta cannot see (source.full_read_every_hours).
+  virtual bool SupportsDelta() const { return false; }
+
   virtual ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
                           const ProblemSink& on_problem) = 0;
 };
