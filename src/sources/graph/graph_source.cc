@@ -1,0 +1,523 @@
+#include "sources/graph/graph_source.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace telsync {
+namespace {
+
+constexpr int kMaxTries = 8;
+const char* kUsersPermission = "User.Read.All";
+const char* kGroupsPermission = "GroupMember.Read.All";
+
+double WallClock() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string Join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+bool Retryable(long status) {
+  return status == 429 || status == 503 || status == 504 || status == 502;
+}  // NOLINT
+
+}  // namespace
+
+GraphSource::GraphSource(SourceConfig config, std::function<void(double)> sleep,
+                         std::function<double()> now)
+    : config_(std::move(config)), sleep_(std::move(sleep)), now_(std::move(now)), http_([this] {
+        HttpOptions options;
+        options.ca_file = config_.ca_file;
+        options.proxy = config_.proxy;
+        options.verify_tls = config_.tls_verify;
+        return options;
+      }()) {
+  if (!sleep_) {
+    sleep_ = [](double seconds) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    };
+  }
+  if (!now_) now_ = WallClock;
+}
+
+std::string GraphSource::Describe() const { return "graph:" + config_.tenant_id; }
+
+Result<std::string> GraphSource::AccessToken() {
+  if (!token_.empty() && now_() < token_renew_at_) return token_;
+  token_.clear();
+  const std::string url =
+      config_.authority + "/" + HttpClient::Encode(config_.tenant_id) + "/oauth2/v2.0/token";
+  Result<HttpResponse> answer = Error::Internal("no attempt");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    answer = http_.PostForm(url,
+                            {{"client_id", config_.client_id},
+                             {"scope", config_.graph_url + "/.default"},
+                             {"client_secret", config_.client_secret.Reveal()},
+                             {"grant_type", "client_credentials"}},
+                            {{"Accept", "application/json"}});
+    if (answer.ok() && !Retryable(answer->status)) break;
+    if (attempt < 2) sleep_(graph::RetryDelay(attempt, std::nullopt, 0.5));
+  }
+  if (!answer.ok()) {
+    return Error::Unavailable("cannot sign in to Entra ID: " + answer.error().message);
+  }
+  auto token =
+      graph::ParseTokenAnswer(answer->status, answer->body, config_.tenant_id, config_.client_id);
+  if (!token.ok()) return token.error();
+  token_ = token->access_token;
+  // Renew ahead of expiry: 5 minutes early, or at 80% of a short lifetime.
+  const double margin = std::min(300.0, token->expires_in / 5);
+  token_renew_at_ = now_() + token->expires_in - margin;
+  return token_;
+}
+
+Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string& what) {
+  bool renewed = false;
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::string last_problem;
+  for (int attempt = 0;; ++attempt) {
+    auto token = AccessToken();
+    if (!token.ok()) return token.error();
+    auto answer =
+        http_.Get(url, {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}});
+    std::optional<double> retry_after;
+    if (answer.ok()) {
+      if (answer->status == 401 && !renewed) {
+        // The token expired or was revoked mid-read: sign in again, once.
+        renewed = true;
+        token_.clear();
+        --attempt;
+        continue;
+      }
+      if (!Retryable(answer->status)) return answer;
+      retry_after = answer->RetryAfterSeconds(now_());
+      last_problem = "HTTP " + std::to_string(answer->status) +
+                     (answer->status == 429 ? " Too Many Requests" : " from Graph");
+    } else {
+      last_problem = answer.error().message;
+    }
+    const double wait = graph::RetryDelay(attempt, retry_after, unit(rng));
+    if (attempt + 1 >= kMaxTries || waited_ + wait > config_.max_retry_seconds) {
+      const ErrorCode code =
+          answer.ok() && answer->status == 429 ? ErrorCode::kThrottled : ErrorCode::kUnavailable;
+      return Error{code,
+                   what + " failed after " + std::to_string(attempt + 1) + " tries (" +
+                       last_problem + "; waited " + std::to_string(static_cast<int>(waited_)) +
+                       " s of the " + std::to_string(config_.max_retry_seconds) +
+                       " s retry budget)",
+                   ""};
+    }
+    waited_ += wait;
+    sleep_(wait);
+  }
+}
+
+Result<std::string> GraphSource::WalkUsers(std::string url, const std::string& what,
+                                           const std::string& permission,
+                                           const std::function<void(SourceObject&&)>& on_user,
+                                           const ProblemSink& on_problem, size_t& bad_records) {
+  size_t page = 0;
+  while (!url.empty()) {
+    ++page;
+    auto answer = Call(url, what);
+    if (!answer.ok()) return answer.error();
+    if (answer->status != 200) {
+      return graph::GraphError(answer->status, answer->body, what, permission);
+    }
+    auto info = graph::ParseUsersPage(answer->body, on_user, [&](const std::string& reason) {
+      on_problem(what + ", page " + std::to_string(page), reason);
+    });
+    if (!info.ok())
+      return Error::Unavailable(what + ", page " + std::to_string(page) + ": " +
+                                info.error().message);
+    bad_records += info->bad;
+    if (!info->delta_link.empty()) return info->delta_link;
+    // Graph may send an empty page that still has a nextLink: follow it as given.
+    url = info->next_link;
+  }
+  return std::string();
+}
+
+bool GraphSource::Keep(const SourceObject& user) const {
+  if (config_.include_guests || user.deleted) return true;
+  return user.First("userType") != "Guest";
+}
+
+Result<std::vector<GraphSource::ScopeGroup>> GraphSource::ResolveGroups() {
+  std::vector<ScopeGroup> out;
+  for (const std::string& group : config_.groups) {
+    const std::string what = "reading group \"" + group + "\"";
+    if (graph::LooksLikeGuid(group)) {
+      auto answer = Call(Api() + "/groups/" + group + "?$select=id,displayName", what);
+      if (!answer.ok()) return answer.error();
+      if (answer->status == 404) {
+        return Error::NotFound("group \"" + group +
+                               "\" was not found in the tenant: check source.groups (an "
+                               "Object ID from Entra admin center > Groups)");
+      }
+      if (answer->status != 200) {
+        return graph::GraphError(answer->status, answer->body, what, kGroupsPermission);
+      }
+      nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+      out.push_back({group, json.is_object() ? json.value("displayName", group) : group});
+      continue;
+    }
+    auto answer = Call(Api() + "/groups?$select=id,displayName&$filter=" +
+                           HttpClient::Encode("displayName eq " + graph::ODataQuote(group)),
+                       what);
+    if (!answer.ok()) return answer.error();
+    if (answer->status != 200) {
+      return graph::GraphError(answer->status, answer->body, what, kGroupsPermission);
+    }
+    nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+    if (!json.is_object() || !json.contains("value") || !json["value"].is_array() ||
+        json["value"].empty()) {
+      return Error::NotFound("group \"" + group +
+                             "\" was not found in the tenant: check the display name in "
+                             "source.groups (or use the group's Object ID)");
+    }
+    if (json["value"].size() > 1) {
+      return Error::Conflict("several groups are named \"" + group +
+                             "\": name the group by its Object ID in source.groups");
+    }
+    out.push_back({json["value"][0].value("id", ""), group});
+  }
+  return out;
+}
+
+Result<std::string> GraphSource::LatestDeltaLink(const std::string& url,
+                                                 const std::string& permission) {
+  auto answer = Call(url, "starting change tracking");
+  if (!answer.ok()) return answer.error();
+  if (answer->status != 200) {
+    return graph::GraphError(answer->status, answer->body, "starting change tracking", permission);
+  }
+  nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+  if (!json.is_object() || !json.contains("@odata.deltaLink")) {
+    return Error::Unavailable("Graph gave no delta link for $deltatoken=latest");
+  }
+  return json["@odata.deltaLink"].get<std::string>();
+}
+
+ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const ObjectSink& sink,
+                                   const ProblemSink& on_problem) {
+  ReadResult result;
+  const std::string selected = Join(select, ",");
+  // Links first: changes made while the pages are read show up in the next delta read.
+  graph::Cursor cursor;
+  cursor.full_read_at = static_cast<int64_t>(now_());
+  auto users_link = LatestDeltaLink(
+      Api() + "/users/delta?$select=" + selected + "&$deltatoken=latest", kUsersPermission);
+  auto groups_link =
+      users_link.ok()
+          ? LatestDeltaLink(Api() + "/groups/delta?$select=displayName,members&$deltatoken=latest",
+                            kGroupsPermission)
+          : Result<std::string>(users_link.error());
+  std::string url = Api() + "/users?$select=" + selected + "&$expand=memberOf&$top=999";
+  if (!config_.odata_filter.empty()) url += "&$filter=" + HttpClient::Encode(config_.odata_filter);
+  auto walked = WalkUsers(
+      url, "reading users", kUsersPermission,
+      [&](SourceObject&& user) {
+        if (!Keep(user)) return;
+        ++result.objects;
+        sink(std::move(user));
+      },
+      on_problem, result.bad_records);
+  if (!walked.ok()) {
+    result.error = walked.error().message;
+    return result;
+  }
+  result.complete = true;
+  if (users_link.ok() && groups_link.ok()) {
+    cursor.users = *users_link;
+    cursor.groups = *groups_link;
+    result.cursor = graph::EncodeCursor(cursor);
+  }
+  return result;
+}
+
+ReadResult GraphSource::ReadGroups(const std::vector<std::string>& select, const ObjectSink& sink,
+                                   const ProblemSink& on_problem) {
+  ReadResult result;
+  auto groups = ResolveGroups();
+  if (!groups.ok()) {
+    result.error = groups.error().message;
+    return result;
+  }
+  // Pass 1: ids only, to know every scope group of each user before the user is sent.
+  std::unordered_map<std::string, std::vector<size_t>> member_of;
+  for (size_t g = 0; g < groups->size(); ++g) {
+    size_t bad = 0;
+    auto walked = WalkUsers(
+        Api() + "/groups/" + (*groups)[g].id +
+            "/transitiveMembers/microsoft.graph.user?$select=id&$top=999",
+        "reading the members of group \"" + (*groups)[g].name + "\"", kGroupsPermission,
+        [&](SourceObject&& user) { member_of[user.id].push_back(g); }, on_problem, bad);
+    if (!walked.ok()) {
+      result.error = walked.error().message;
+      return result;
+    }
+  }
+  // Pass 2: the users themselves, each once.
+  const std::string selected = Join(select, ",");
+  for (size_t g = 0; g < groups->size(); ++g) {
+    auto walked = WalkUsers(
+        Api() + "/groups/" + (*groups)[g].id +
+            "/transitiveMembers/microsoft.graph.user?$select=" + selected + "&$top=999",
+        "reading the members of group \"" + (*groups)[g].name + "\"", kGroupsPermission,
+        [&](SourceObject&& user) {
+          auto it = member_of.find(user.id);
+          if (it == member_of.end()) {
+            // Joined the group between the passes: it belongs to this group at least.
+            it = member_of.emplace(user.id, std::vector<size_t>{g}).first;
+          }
+          if (it->second.empty()) return;  // already sent
+          for (size_t index : it->second) {
+            user.groups.push_back((*groups)[index].name);
+            user.Add("memberOf", (*groups)[index].name);
+          }
+          it->second.clear();
+          if (!Keep(user)) return;
+          ++result.objects;
+          sink(std::move(user));
+        },
+        on_problem, result.bad_records);
+    if (!walked.ok()) {
+      result.error = walked.error().message;
+      return result;
+    }
+  }
+  result.complete = true;
+  return result;
+}
+
+std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
+                                                 const std::vector<std::string>& select,
+                                                 const ObjectSink& sink,
+                                                 const ProblemSink& on_problem) {
+  ReadResult result;
+  result.delta = true;
+  std::set<std::string> changed, removed;
+  graph::Cursor next = cursor;
+  // Users that changed or left.
+  std::string url = cursor.users;
+  size_t page = 0;
+  while (!url.empty()) {
+    ++page;
+    auto answer = Call(url, "reading user changes");
+    if (!answer.ok()) {
+      result.error = answer.error().message;
+      return result;
+    }
+    if (answer->status == 410) return std::nullopt;
+    if (answer->status != 200) {
+      const std::string code = graph::GraphErrorCode(answer->body);
+      if (code == "syncStateNotFound" || code == "resyncRequired") return std::nullopt;
+      result.error =
+          graph::GraphError(answer->status, answer->body, "reading user changes", kUsersPermission)
+              .message;
+      return result;
+    }
+    auto info = graph::ParseUsersPage(
+        answer->body,
+        [&](SourceObject&& user) {
+          if (user.deleted) {
+            changed.erase(user.id);
+            removed.insert(user.id);
+          } else {
+            removed.erase(user.id);
+            changed.insert(user.id);
+          }
+        },
+        [&](const std::string& reason) {
+          on_problem("reading user changes, page " + std::to_string(page), reason);
+        });
+    if (!info.ok()) {
+      result.error = info.error().message;
+      return result;
+    }
+    result.bad_records += info->bad;
+    if (!info->delta_link.empty()) next.users = info->delta_link;
+    url = info->next_link;
+  }
+  // Membership changes: the members named in members@delta changed their groups.
+  url = cursor.groups;
+  while (!url.empty()) {
+    auto answer = Call(url, "reading group changes");
+    if (!answer.ok()) {
+      result.error = answer.error().message;
+      return result;
+    }
+    if (answer->status == 410) return std::nullopt;
+    if (answer->status != 200) {
+      const std::string code = graph::GraphErrorCode(answer->body);
+      if (code == "syncStateNotFound" || code == "resyncRequired") return std::nullopt;
+      result.error = graph::GraphError(answer->status, answer->body, "reading group changes",
+                                       kGroupsPermission)
+                         .message;
+      return result;
+    }
+    nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+    if (!json.is_object()) {
+      result.error = "reading group changes: Graph answered a page that is not valid JSON";
+      return result;
+    }
+    if (json.contains("value") && json["value"].is_array()) {
+      for (const auto& group : json["value"]) {
+        if (!group.is_object() || !group.contains("members@delta")) continue;
+        for (const auto& member : group["members@delta"]) {
+          if (!member.is_object()) continue;
+          const std::string type = member.value("@odata.type", std::string());
+          const std::string id = member.value("id", std::string());
+          if (id.empty() || type.find("user") == std::string::npos) continue;
+          if (removed.count(id) == 0) changed.insert(id);
+        }
+      }
+    }
+    if (json.contains("@odata.deltaLink"))
+      next.groups = json["@odata.deltaLink"].get<std::string>();
+    url = json.value("@odata.nextLink", std::string());
+  }
+  // Each changed user, whole and current.
+  const std::string selected = Join(select, ",");
+  for (const std::string& id : changed) {
+    auto answer = Call(Api() + "/users/" + id + "?$select=" + selected + "&$expand=memberOf",
+                       "reading user " + id);
+    if (!answer.ok()) {
+      result.error = answer.error().message;
+      return result;
+    }
+    if (answer->status == 404) {
+      removed.insert(id);
+      continue;
+    }
+    if (answer->status != 200) {
+      result.error =
+          graph::GraphError(answer->status, answer->body, "reading user " + id, kUsersPermission)
+              .message;
+      return result;
+    }
+    // One user is a page of one: reuse the page parser.
+    std::string page_body = "{\"value\":[" + answer->body + "]}";
+    auto info = graph::ParseUsersPage(
+        page_body,
+        [&](SourceObject&& user) {
+          if (!Keep(user)) {
+            SourceObject gone;
+            gone.id = user.id;
+            gone.deleted = true;
+            user = std::move(gone);
+          }
+          ++result.objects;
+          sink(std::move(user));
+        },
+        [&](const std::string& reason) { on_problem("reading user " + id, reason); });
+    if (!info.ok()) {
+      result.error = info.error().message;
+      return result;
+    }
+    result.bad_records += info->bad;
+  }
+  for (const std::string& id : removed) {
+    SourceObject gone;
+    gone.id = id;
+    gone.deleted = true;
+    ++result.objects;
+    sink(std::move(gone));
+  }
+  result.complete = true;
+  result.cursor = graph::EncodeCursor(next);
+  return result;
+}
+
+ReadResult GraphSource::Read(const ReadRequest& request, const ObjectSink& sink,
+                             const ProblemSink& on_problem) {
+  waited_ = 0;
+  const std::vector<std::string> select = graph::SelectFor(request.attributes);
+  if (!config_.groups.empty()) return ReadGroups(select, sink, on_problem);
+  if (auto cursor = graph::DecodeCursor(request.cursor)) {
+    const double age = now_() - static_cast<double>(cursor->full_read_at);
+    if (config_.full_read_every_hours == 0 || age < config_.full_read_every_hours * 3600.0) {
+      if (auto delta = ReadDelta(*cursor, select, sink, on_problem)) return *delta;
+    }
+  }
+  return ReadTenant(select, sink, on_problem);
+}
+
+ConnectionReport GraphSource::TestConnection() {
+  ConnectionReport report;
+  waited_ = 0;
+  const int budget = config_.max_retry_seconds;
+  config_.max_retry_seconds = std::min(budget, 20);  // an admin is waiting
+  auto restore = [&] { config_.max_retry_seconds = budget; };
+  auto token = AccessToken();
+  if (!token.ok()) {
+    report.message = token.error().message;
+    restore();
+    return report;
+  }
+  std::string url = Api() + "/users?$select=" + Join(graph::OfferedProperties(), ",") + "&$top=5";
+  std::string scope = "the whole tenant";
+  if (!config_.groups.empty()) {
+    auto groups = ResolveGroups();
+    if (!groups.ok()) {
+      report.message = groups.error().message;
+      restore();
+      return report;
+    }
+    std::vector<std::string> names;
+    for (const auto& g : *groups) names.push_back("\"" + g.name + "\"");
+    scope = "members of " + Join(names, ", ");
+    url =
+        Api() + "/groups/" + groups->front().id +
+        "/transitiveMembers/microsoft.graph.user?$select=" + Join(graph::OfferedProperties(), ",") +
+        "&$top=5";
+  }
+  auto answer = Call(url, "reading users");
+  restore();
+  if (!answer.ok()) {
+    report.message = answer.error().message;
+    return report;
+  }
+  if (answer->status != 200) {
+    report.message =
+        graph::GraphError(answer->status, answer->body, "reading users",
+                          config_.groups.empty() ? kUsersPermission : kGroupsPermission)
+            .message;
+    return report;
+  }
+  std::set<std::string> attributes;
+  auto info = graph::ParseUsersPage(
+      answer->body,
+      [&](SourceObject&& user) {
+        for (const auto& [name, values] : user.attributes) attributes.insert(name);
+        if (report.sample.size() < 5) {
+          std::string line(user.First("displayName"));
+          const std::string_view mail = user.First("mail");
+          if (!mail.empty()) line += " <" + std::string(mail) + ">";
+          report.sample.push_back(line);
+        }
+      },
+      [](const std::string&) {});
+  if (!info.ok()) {
+    report.message = info.error().message;
+    return report;
+  }
+  report.ok = true;
+  report.attributes = graph::OfferedProperties();
+  report.attributes.push_back("memberOf");
+  report.message = "signed in to tenant " + config_.tenant_id + " as application " +
+                   config_.client_id + "; users are readable (scope: " + scope + ")";
+  return report;
+}
+
+}  // namespace telsync
