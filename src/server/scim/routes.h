@@ -1,0 +1,61 @@
+// ScimEndpoint: mounts the SCIM services of every tenant on an HttpServer under
+// /scim/v2/{tenant}/ (the "Tenant URL" an admin enters in Entra).
+//
+// Per request: a bearer token (Authorization: Bearer <token>) whose SHA-256 is a valid
+// `scim` token of that very tenant (otherwise 401, whatever the path: a token of one
+// tenant learns nothing of another), then the tenant's token bucket (429 with
+// Retry-After), then the tenant's ScimService. Errors the HTTP layer produces (404, 413,
+// ...) are rendered as SCIM error bodies. Responses are application/scim+json.
+//
+// Token lookups are cached for `token_cache_seconds` (default 5): a revoked token stops
+// working within that time without a database read per request.
+// Thread-safe once registered.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "server/http/server.h"
+#include "server/scim/service.h"
+#include "store/store.h"
+
+namespace telsync::scim {
+
+struct ScimEndpointOptions {
+  double rate_per_second = 50;  // per tenant; Entra's gallery apps must sustain 25
+  double burst = 100;
+  double token_cache_seconds = 5;
+};
+
+class ScimEndpoint {
+ public:
+  ScimEndpoint(Store& store, std::mutex& store_mutex, ScimEndpointOptions options);
+
+  // Before Register(). The service answers /scim/v2/<tenant>/...
+  void AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service);
+  void Register(http::HttpServer& server);
+
+ private:
+  std::optional<http::Response> Authenticate(http::Request& request);
+  http::Response Serve(http::Request& request, const std::string& resource);
+
+  Store& store_;
+  std::mutex& store_mutex_;
+  ScimEndpointOptions options_;
+  http::RateLimiter limiter_;
+  std::map<std::string, std::unique_ptr<ScimService>> services_;
+  struct CachedToken {
+    std::string tenant;  // "" = not a valid token
+    double expires = 0;
+  };
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, CachedToken> cache_;  // by token hash
+};
+
+// An http::Response carrying a ScimResponse.
+http::Response ToHttp(const ScimResponse& response);
+
+}  // namespace telsync::scim

@@ -1,0 +1,78 @@
+// ScimService: the SCIM 2.0 endpoints of one tenant (RFC 7644), over the tenant's `scim`
+// profile's source mirror in the Store (DESIGN §1: pushed resources are the mirror).
+//
+// Thin over pure parts: filter.h parses filters and paths, resource.h validates, patches
+// and flattens resources; this file reads and writes the mirror and renders responses.
+// HTTP is not its business (routes.h adapts it): a ScimRequest in, a ScimResponse out.
+//
+// Each write is one mirror transaction: the resource, and the users whose group
+// memberships (SourceObject::groups) it changes, so that a group rename or a member
+// removal reaches those users' mapping. After the commit `on_touched` receives the ids of
+// the users to plan and apply again (the applier coalesces them, applier.h): the request
+// is answered before the PBX is changed, and a PBX-level problem never fails a request.
+//
+// Thread-safe: every Store call holds `store_mutex`, which all services sharing the Store
+// must share (the Store is not thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace telsync::scim {
+
+struct ScimRequest {
+  std::string method;    // GET POST PUT PATCH DELETE
+  std::string resource;  // Users, Groups, ServiceProviderConfig, Schemas, ResourceTypes
+  std::string id;        // "" for a collection
+  std::string filter;    // query parameters, as given
+  std::string attributes;
+  std::string excluded_attributes;
+  std::string start_index;
+  std::string count;
+  std::string if_match;  // the If-Match header
+  std::string body;
+  std::string base_url;  // "https://host/scim/v2/acme": meta.location's base
+};
+
+struct ScimResponse {
+  int status = 200;
+  std::string body;
+  std::string etag;      // W/"<version>" for a single resource
+  std::string location;  // created resources
+};
+
+struct ScimServiceOptions {
+  std::string tenant;
+  std::string profile;
+  std::function<int64_t()> clock;  // unix seconds
+  std::function<void(const std::vector<std::string>&)> on_touched;
+  size_t max_results = 1000;  // ListResponse page size limit (ServiceProviderConfig)
+};
+
+class ScimService {
+ public:
+  ScimService(Store& store, std::mutex& store_mutex, ScimServiceOptions options);
+
+  ScimResponse Handle(const ScimRequest& request);
+
+  // The RFC 7644 §3.12 error body: {"schemas": [Error], "status": "400", "scimType", "detail"}.
+  static ScimResponse Error(int status, std::string_view scim_type, const std::string& detail);
+
+ private:
+  struct Impl;
+  Store& store_;
+  std::mutex& mutex_;
+  ScimServiceOptions options_;
+};
+
+// A random (version 4) UUID, the id of a created resource.
+std::string NewResourceId();
+
+}  // namespace telsync::scim
