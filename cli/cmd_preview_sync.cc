@@ -5,11 +5,15 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "apply/engine.h"
 #include "cli/context.h"
+#include "notify/notifier.h"
+#include "report/html_report.h"
 #include "report/report.h"
+#include "report/xlsx_report.h"
 #include "sources/source.h"
 
 namespace telsync::cli {
@@ -23,10 +27,12 @@ struct RunArgs {
   int64_t approve = 0;
 };
 
-void WritePlan(const Plan& plan, int64_t run_id, const RunArgs& args, std::ostream& out,
-               bool summary_only) {
+void WritePlan(const Plan& plan, int64_t run_id, const Run* run, const RunArgs& args,
+               std::ostream& out, bool summary_only) {
   if (args.format == "json") {
     WriteJson(out, plan, run_id);
+  } else if (args.format == "html") {
+    WriteHtml(out, plan, run);
   } else if (args.format == "csv") {
     WriteCsv(out, plan);
   } else {
@@ -39,9 +45,19 @@ void WritePlan(const Plan& plan, int64_t run_id, const RunArgs& args, std::ostre
 }
 
 void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
+  // Checked before the run: a sync must not apply and then fail to report.
+  if (args.format == "xlsx" && args.output.empty()) {
+    throw Exit{kExitUsage, "--format xlsx writes a binary file: give -o FILE.xlsx"};
+  }
   const Profile& profile = ctx.SelectProfile();
-  auto source = MakeSource(profile.source, ctx.BaseDir());
-  if (!source.ok()) throw Exit{kExitUsage, source.error().ToString()};
+  // A scim profile's source is its mirror, fed by `telsync serve` (DESIGN §1).
+  const bool pushed = profile.source.type == "scim";
+  std::unique_ptr<Source> source;
+  if (!pushed) {
+    auto made = MakeSource(profile.source, ctx.BaseDir());
+    if (!made.ok()) throw Exit{kExitUsage, made.error().ToString()};
+    source = std::move(*made);
+  }
   Store& store = ctx.OpenStore();
 
   EngineOptions options;
@@ -54,19 +70,24 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
   options.on_progress = ctx.ProgressPrinter();
-  auto outcome = ExecuteRun(profile, **source, store, options);
+  auto outcome = pushed ? SyncMirror(profile, store, {}, options)
+                        : ExecuteRun(profile, *source, store, options);
   if (!outcome.ok()) {
     throw Exit{outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
                outcome.error().ToString()};
   }
   const Run& run = outcome->run;
 
-  if (args.output.empty()) {
-    WritePlan(outcome->plan, run.id, args, std::cout, kind == RunKind::kSync);
+  if (args.format == "xlsx") {
+    if (auto written = WriteXlsx(args.output, outcome->plan, &run); !written.ok()) {
+      throw Exit{kExitFailed, written.error().ToString()};
+    }
+  } else if (args.output.empty()) {
+    WritePlan(outcome->plan, run.id, &run, args, std::cout, kind == RunKind::kSync);
   } else {
     std::ofstream file(args.output, std::ios::binary);
     if (!file) throw Exit{kExitFailed, "cannot write " + args.output};
-    WritePlan(outcome->plan, run.id, args, file, false);
+    WritePlan(outcome->plan, run.id, &run, args, file, false);
   }
 
   for (size_t i = 0; i < outcome->source_problems.size() && i < 20; ++i) {
@@ -86,12 +107,31 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
     note << "Applied: " << outcome->applied.users_written << " user rows, "
          << outcome->applied.departments_written << " departments written.\n";
   }
+  if (kind == RunKind::kSync) {
+    Notifier notifier(ctx.LoadConfig().smtp, store);
+    std::map<std::string, std::pair<size_t, size_t>> mails;  // kind -> sent, failed
+    for (const auto& r : notifier.AfterRun(profile, *outcome, ctx.Now())) {
+      auto& [sent, failed] = mails[r.kind];
+      ++(r.status == "sent" ? sent : failed);
+      if (r.status != "sent" && failed <= 3) {
+        std::cerr << "telsync: " << r.kind << " mail to " << r.recipients
+                  << " not sent: " << r.error << "\n";
+      }
+    }
+    for (const auto& [mail_kind, counts] : mails) {
+      note << "Mail " << mail_kind << ": " << counts.first << " sent";
+      if (counts.second != 0) {
+        note << ", " << counts.second << " failed (kept; resend with `telsync notify retry`)";
+      }
+      note << "\n";
+    }
+  }
   if (outcome->exit_code != kExitOk) throw Exit{outcome->exit_code, ""};
 }
 
 void AddRunOptions(CLI::App* cmd, RunArgs& args) {
-  cmd->add_option("-f,--format", args.format, "table | json | csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("-f,--format", args.format, "table | json | csv | html | xlsx (xlsx needs -o)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html", "xlsx"}));
   cmd->add_option("-o,--output", args.output, "write the report to a file");
   cmd->add_flag("--all", args.all, "list unchanged users too (table)");
   cmd->add_option("--user", args.user, "only this user (username, e-mail or source id)");

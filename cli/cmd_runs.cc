@@ -1,11 +1,15 @@
 // telsync runs list | show ID: run history with items (F19).
+#include <unistd.h>
+
 #include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
 #include "cli/context.h"
+#include "report/html_report.h"
 #include "report/report.h"
+#include "report/xlsx_report.h"
 
 namespace telsync::cli {
 namespace {
@@ -74,8 +78,8 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
   static bool all = false;
   auto* show = runs->add_subcommand("show", "one run with its items");
   show->add_option("id", run_id, "run id")->required();
-  show->add_option("-f,--format", format, "table | json | csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  show->add_option("-f,--format", format, "table | json | csv | html | xlsx (xlsx needs -o)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html", "xlsx"}));
   show->add_option("--action", action, "only items of this action (create, update, ...)");
   show->add_option("-o,--output", output, "write to a file");
   show->add_flag("--all", all, "list unchanged users too (table)");
@@ -94,6 +98,22 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
     auto departments = store.GetRunDepartments(tenant, run_id);
     if (!departments.ok()) throw Exit{kExitFailed, departments.error().ToString()};
     const Plan plan = PlanFromRun(*run, std::move(items).value(), std::move(departments).value());
+    if (format == "xlsx") {
+      // A workbook is binary: to a file, or to stdout only when that is not a terminal.
+      if (output.empty() || (output == "-" && isatty(STDOUT_FILENO))) {
+        throw Exit{kExitUsage, "--format xlsx writes a binary file: give -o FILE.xlsx"};
+      }
+      if (output == "-") {
+        auto bytes = XlsxBytes(plan, &*run);
+        if (!bytes.ok()) throw Exit{kExitFailed, bytes.error().ToString()};
+        std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+        return;
+      }
+      if (auto written = WriteXlsx(output, plan, &*run); !written.ok()) {
+        throw Exit{kExitFailed, written.error().ToString()};
+      }
+      return;
+    }
     std::ofstream file;
     if (!output.empty()) {
       file.open(output, std::ios::binary);
@@ -102,6 +122,8 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
     std::ostream& out = output.empty() ? std::cout : file;
     if (format == "json") {
       WriteJson(out, plan, run->id);
+    } else if (format == "html") {
+      WriteHtml(out, plan, &*run);
     } else if (format == "csv") {
       WriteCsv(out, plan);
     } else {

@@ -50,5 +50,8 @@ void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx);
 void AddUsersCommand(CLI::App& app, Context& ctx);
 void AddRunsCommand(CLI::App& app, Context& ctx);
 void AddDumpSourceCommand(CLI::App& app, Context& ctx);
+void AddServeCommand(CLI::App& app, Context& ctx);
+void AddScimCommand(CLI::App& app, Context& ctx);
+void AddNotifyCommand(CLI::App& app, Context& ctx);
 
 }  // namespace telsync::cli

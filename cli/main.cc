@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   telsync::cli::AddUsersCommand(app, ctx);
   telsync::cli::AddRunsCommand(app, ctx);
   telsync::cli::AddDumpSourceCommand(app, ctx);
+  telsync::cli::AddServeCommand(app, ctx);
+  telsync::cli::AddScimCommand(app, ctx);
+  telsync::cli::AddNotifyCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

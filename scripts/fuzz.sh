@@ -28,7 +28,8 @@ while IFS= read -r target; do
   name=$(basename "$target" _fuzz.cc)
   bin="$out/${name}_fuzz"
   clang++ "${flags[@]}" -fsanitize=fuzzer "$target" "${objs[@]}" -o "$bin" \
-    -lphonenumber -lyaml-cpp -lsqlite3 -lpthread
+    -lphonenumber -lyaml-cpp -lsqlite3 -lpthread -lcpp-httplib -lssl -lcrypto -lcurl -lldap -llber \
+    -lsimdjson -lxlsxwriter
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
   if [ -n "${FUZZ_SECONDS:-}" ]; then

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev
   python3 python3-pytest python3-openpyxl python3-aiosmtpd time
   slapd ldap-utils samba-ad-dc samba-ad-provision wrk
+  chromium
 )
 # Extra packages a target asks for (the fuzz targets: clang and libFuzzer's runtime).
 read -r -a extra <<<"${TELSYNC_DEPS_EXTRA:-}"

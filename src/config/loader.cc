@@ -20,24 +20,45 @@
 #include <set>
 #include <sstream>
 
+#include "notify/mime.h"
+#include "schedule/cron.h"
+#include "schedule/timezone.h"
+
 namespace telsync {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTopKeys = {"store", "tenants"};
+const std::vector<std::string> kTopKeys = {"store", "tenants", "smtp"};
+const std::vector<std::string> kSmtpKeys = {
+    "url",     "starttls",   "username",        "password", "from",
+    "ca_file", "tls_verify", "timeout_seconds", "attempts", "retry_seconds"};
+const std::vector<std::string> kNotifyKeys = {"report_to",    "report_noop", "errors_to",
+                                              "error_level",  "welcome",     "welcome_copy_to",
+                                              "templates_dir"};
 const std::vector<std::string> kTenantKeys = {"name", "profiles"};
 const std::vector<std::string> kProfileKeys = {
     "name",        "source", "mapping",          "validation",        "policy",
     "templates",   "rules",  "default_template", "default_caller_id", "extensions",
-    "departments", "render", "schedules",        "timezone"};
+    "departments", "render", "schedules",        "timezone",          "notify"};
 const std::vector<std::string> kFileKeys = {"type", "path", "format"};
-const std::vector<std::string> kGraphKeys = {
-    "type",           "tenant_id", "client_id", "client_secret", "groups",
-    "include_guests", "filter",    "authority", "graph_url",     "provider_settings"};
+const std::vector<std::string> kGraphKeys = {"type",
+                                             "tenant_id",
+                                             "client_id",
+                                             "client_secret",
+                                             "groups",
+                                             "include_guests",
+                                             "filter",
+                                             "authority",
+                                             "graph_url",
+                                             "provider_settings",
+                                             "ca_file",
+                                             "proxy",
+                                             "full_read_every_hours",
+                                             "max_retry_seconds"};
 const std::vector<std::string> kLdapKeys = {
     "type",   "url",       "bind_dn", "bind_password", "user_search_dn", "department_search_dn",
-    "filter", "start_tls", "ca_file", "tls_verify"};
+    "filter", "start_tls", "ca_file", "tls_verify",    "page_size",      "full_read_every_hours"};
 const std::vector<std::string> kScimKeys = {"type"};
 const std::vector<std::string> kValidationKeys = {"required", "phone_mode", "default_region",
                                                   "extension_length"};
@@ -179,6 +200,8 @@ class FileReader {
       : file_(std::move(file)), base_dir_(std::move(base_dir)), checker_(checker) {}
 
   std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
+  // The file's `smtp:` block, when it has one.
+  const std::optional<SmtpConfig>& smtp() const { return smtp_; }
 
   // Reads the file's top level; tenants are appended to `tenants`, store set when present.
   void Read(const YAML::Node& root, std::optional<std::string>& store,
@@ -198,6 +221,7 @@ class FileReader {
         store = *s;
       }
     }
+    ReadSmtp(root["smtp"], "smtp");
     const YAML::Node list = root["tenants"];
     if (!list.IsDefined() || list.IsNull()) return;
     if (!IsSequence(list, "tenants")) return;
@@ -231,6 +255,99 @@ class FileReader {
   }
 
  private:
+  void ReadSmtp(const YAML::Node& node, const std::string& path) {
+    if (!node.IsDefined() || node.IsNull() || !IsMap(node, path)) return;
+    CheckKeys(node, path, kSmtpKeys);
+    SmtpConfig smtp;
+    if (auto s = String(node["url"], path + ".url")) {
+      if (s->rfind("smtp://", 0) != 0 && s->rfind("smtps://", 0) != 0) {
+        Problem(node["url"], path + ".url",
+                "must start with smtp:// (STARTTLS) or smtps:// (TLS) (got " + Quote(*s) + ")");
+      } else {
+        smtp.url = *s;
+      }
+    } else if (!node["url"].IsDefined()) {
+      Problem(node, path + ".url", "required key 'url' is missing");
+    }
+    if (auto e = Enum(node["starttls"], path + ".starttls", {"required", "optional", "off"})) {
+      smtp.starttls = std::vector<std::string>{"required", "optional", "off"}[*e];
+    }
+    if (auto s = String(node["username"], path + ".username")) smtp.username = *s;
+    if (auto s = SecretValue(node["password"], path + ".password")) smtp.password = *s;
+    if (!smtp.username.empty() && smtp.password.empty() && !node["password"].IsDefined()) {
+      Problem(node, path + ".password", "required when smtp.username is set");
+    }
+    if (auto s = String(node["from"], path + ".from")) {
+      if (auto a = MailAddress(*s); !a.ok()) {
+        Problem(node["from"], path + ".from", a.error().message);
+      } else {
+        smtp.from = *s;
+      }
+    }
+    if (auto s = String(node["ca_file"], path + ".ca_file")) {
+      smtp.ca_file = ResolvePath(*s);
+      if (!fs::exists(smtp.ca_file)) {
+        Problem(node["ca_file"], path + ".ca_file", "file not found: " + smtp.ca_file);
+      }
+    }
+    if (auto b = Bool(node["tls_verify"], path + ".tls_verify")) smtp.tls_verify = *b;
+    if (auto n = Int(node["timeout_seconds"], path + ".timeout_seconds", 1, 600)) {
+      smtp.timeout_seconds = static_cast<int>(*n);
+    }
+    if (auto n = Int(node["attempts"], path + ".attempts", 1, 10)) {
+      smtp.attempts = static_cast<int>(*n);
+    }
+    if (auto n = Int(node["retry_seconds"], path + ".retry_seconds", 0, 3600)) {
+      smtp.retry_seconds = static_cast<int>(*n);
+    }
+    smtp_ = std::move(smtp);
+  }
+
+  void ReadNotify(const YAML::Node& node, const std::string& path, NotifyConfig& notify) {
+    if (!node.IsDefined() || node.IsNull() || !IsMap(node, path)) return;
+    CheckKeys(node, path, kNotifyKeys);
+    auto addresses = [&](const char* key, std::vector<std::string>& out) {
+      const std::string p = path + "." + key;
+      auto list = StringList(node[key], p);
+      if (!list) return;
+      for (size_t i = 0; i < list->size(); ++i) {
+        if (auto a = MailAddress((*list)[i]); !a.ok()) {
+          Problem(node[key].IsSequence() ? node[key][i] : node[key],
+                  p + (node[key].IsSequence() ? "[" + std::to_string(i) + "]" : ""),
+                  a.error().message);
+          return;
+        }
+      }
+      out = std::move(*list);
+    };
+    addresses("report_to", notify.report_to);
+    addresses("errors_to", notify.errors_to);
+    if (auto b = Bool(node["report_noop"], path + ".report_noop")) notify.report_noop = *b;
+    if (auto e = Enum(node["error_level"], path + ".error_level", {"warning", "error", "held"})) {
+      notify.error_level = static_cast<NotifyLevel>(*e);
+    }
+    if (auto b = Bool(node["welcome"], path + ".welcome")) notify.welcome = *b;
+    if (auto s = String(node["welcome_copy_to"], path + ".welcome_copy_to")) {
+      if (auto a = MailAddress(*s); !a.ok()) {
+        Problem(node["welcome_copy_to"], path + ".welcome_copy_to", a.error().message);
+      } else {
+        notify.welcome_copy_to = *s;
+      }
+    }
+    if (auto s = String(node["templates_dir"], path + ".templates_dir")) {
+      notify.templates_dir = ResolvePath(*s);
+      if (!fs::is_directory(notify.templates_dir)) {
+        Problem(node["templates_dir"], path + ".templates_dir",
+                "directory not found: " + notify.templates_dir);
+      }
+    }
+  }
+
+  std::string ResolvePath(const std::string& p) const {
+    if (fs::path(p).is_absolute()) return p;
+    return (fs::path(base_dir_) / p).lexically_normal().string();
+  }
+
   bool ReadTenant(const YAML::Node& node, const std::string& path, Tenant& tenant) {
     if (!IsMap(node, path)) return false;
     CheckKeys(node, path, kTenantKeys);
@@ -291,6 +408,7 @@ class FileReader {
     ReadValidation(node["validation"], path + ".validation", profile);
     ReadPolicy(node["policy"], path + ".policy", profile.policy);
     ReadTemplates(node["templates"], path + ".templates", profile.templates);
+    ReadNotify(node["notify"], path + ".notify", profile.notify);
     ReadRules(node["rules"], path + ".rules", profile);
 
     std::set<std::string> template_names;
@@ -343,15 +461,10 @@ class FileReader {
         const std::string spath = path + ".schedules[" + std::to_string(i) + "]";
         auto s = String(schedules[i], spath);
         if (!s) continue;
-        std::istringstream words(*s);
-        std::string word;
-        int count = 0;
-        while (words >> word) ++count;
-        if (count != 5) {
+        // The scheduler's own parser: what loads here is exactly what will run.
+        if (auto cron = CronExpr::Parse(*s); !cron.ok()) {
           Problem(schedules[i], spath,
-                  "must be a cron expression of 5 fields (minute hour day month weekday), "
-                  "e.g. \"0 2 * * *\" (got " +
-                      std::to_string(count) + " fields in " + Quote(*s) + ")");
+                  cron.error().message + " (e.g. \"0 2 * * *\" = 02:00 daily)");
           continue;
         }
         profile.schedules.push_back(*s);
@@ -362,6 +475,9 @@ class FileReader {
         Problem(
             node["timezone"], path + ".timezone",
             "must be an IANA time zone such as Europe/Stockholm or UTC (got " + Quote(*s) + ")");
+      } else if (auto zone = *s == "UTC" ? Result<TimeZone>(TimeZone::Utc()) : TimeZone::Load(*s);
+                 !zone.ok()) {
+        Problem(node["timezone"], path + ".timezone", zone.error().message);
       } else {
         profile.timezone = *s;
       }
@@ -535,6 +651,16 @@ class FileReader {
     }
     if (auto b = Bool(node["include_guests"], path + ".include_guests")) source.include_guests = *b;
     if (auto s = String(node["filter"], path + ".filter")) source.odata_filter = *s;
+    if (auto s = String(node["ca_file"], path + ".ca_file")) {
+      source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
+    }
+    if (auto s = String(node["proxy"], path + ".proxy")) source.proxy = *s;
+    if (auto n = Int(node["full_read_every_hours"], path + ".full_read_every_hours", 0, 8760)) {
+      source.full_read_every_hours = static_cast<int>(*n);
+    }
+    if (auto n = Int(node["max_retry_seconds"], path + ".max_retry_seconds", 1, 86400)) {
+      source.max_retry_seconds = static_cast<int>(*n);
+    }
     for (auto [key, field] :
          {std::pair{"authority", &source.authority}, std::pair{"graph_url", &source.graph_url}}) {
       if (auto s = String(node[key], path + "." + key)) {
@@ -680,6 +806,12 @@ class FileReader {
     }
     if (auto b = Bool(node["start_tls"], path + ".start_tls")) source.start_tls = *b;
     if (auto b = Bool(node["tls_verify"], path + ".tls_verify")) source.tls_verify = *b;
+    if (auto n = Int(node["full_read_every_hours"], path + ".full_read_every_hours", 0, 8760)) {
+      source.full_read_every_hours = static_cast<int>(*n);
+    }
+    if (auto n = Int(node["page_size"], path + ".page_size", 1, 1000)) {
+      source.page_size = static_cast<int>(*n);
+    }
     if (auto s = String(node["ca_file"], path + ".ca_file")) {
       source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
     }
@@ -1141,6 +1273,7 @@ class FileReader {
   std::string base_dir_;
   const MappingChecker& checker_;
   std::vector<ConfigProblem> problems_;
+  std::optional<SmtpConfig> smtp_;
 };
 
 struct Loaded {
@@ -1178,6 +1311,7 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
 
   std::optional<std::string> store;
   std::string store_file;
+  std::string smtp_file;
   std::vector<std::pair<Tenant, YAML::Node>> tenants;
   std::vector<std::string> tenant_files;
   for (const auto& file : files) {
@@ -1186,6 +1320,15 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
       const YAML::Node root = YAML::LoadFile(file);
       std::optional<std::string> file_store;
       reader.Read(root, file_store, tenants);
+      if (reader.smtp()) {
+        if (smtp_file.empty()) {
+          out.config.smtp = *reader.smtp();
+          smtp_file = file;
+        } else {
+          reader.Problem(root["smtp"], "smtp",
+                         "already set in " + smtp_file + "; set it in one file only");
+        }
+      }
       tenant_files.resize(tenants.size(), file);
       if (file_store) {
         if (store && *store != *file_store) {

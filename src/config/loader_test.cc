@@ -306,6 +306,16 @@ TEST_F(ConfigTest, ReportsEachKindOfProblemWithLineAndPath) {
        "rules[0].template", 7, "(did you mean 'sales'?)"},
       {"cron", "        source: {type: file, path: a.json}\n        schedules: [\"0 2 * *\"]\n",
        "schedules[0]", 6, "5 fields"},
+      {"cron field",
+       "        source: {type: file, path: a.json}\n        schedules: [\"0 2 * * *\", "
+       "\"0 24 * * MON\"]\n",
+       "schedules[1]", 6, "hour: 24 is out of range 0-23"},
+      {"cron name",
+       "        source: {type: file, path: a.json}\n        schedules: [\"0 2 * FOO *\"]\n",
+       "schedules[0]", 6, "month: unknown name"},
+      {"unknown zone",
+       "        source: {type: file, path: a.json}\n        timezone: Europe/Atlantis\n",
+       "timezone", 6, "unknown time zone"},
       {"profile name",
        "        source: {type: file, path: a.json}\n      - name: Bad Name\n"
        "        source: {type: file, path: a.json}\n",

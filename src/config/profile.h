@@ -51,6 +51,9 @@ struct SourceConfig {
   std::string odata_filter;         // source.filter
   std::string authority = "https://login.microsoftonline.com";  // source.authority
   std::string graph_url = "https://graph.microsoft.com";        // source.graph_url
+  std::string proxy;               // source.proxy: "http://proxy:3128"; "" = none (graph)
+  int full_read_every_hours = 24;  // source.full_read_every_hours: delta reads between (graph)
+  int max_retry_seconds = 300;     // source.max_retry_seconds: throttling / 5xx wait budget
 
   // ldap (F2)
   std::vector<std::string> urls;     // source.url: one or a list
@@ -60,8 +63,9 @@ struct SourceConfig {
   std::string department_search_dn;  // source.department_search_dn
   std::string ldap_filter;           // source.filter
   bool start_tls = false;            // source.start_tls
-  std::string ca_file;               // source.ca_file
+  std::string ca_file;               // source.ca_file (ldap and graph)
   bool tls_verify = true;            // source.tls_verify (R6: on by default)
+  int page_size = 1000;  // source.page_size: RFC 2696 page (AD MaxPageSize 1000), 1..1000
 };
 
 struct ValidationConfig {
@@ -112,6 +116,36 @@ struct DepartmentConfig {
   RangeConfig ring_groups;  // departments.ring_group_range: "7000-7999"
 };
 
+// The mail server of notifications (F20): the top-level `smtp:` block, one for all tenants.
+struct SmtpConfig {
+  std::string url;                    // smtp.url: smtp://host:587 | smtps://host:465; "" = no mail
+  std::string starttls = "required";  // smtp.starttls: required | optional | off (smtp:// only)
+  std::string username;               // smtp.username: AUTH when set
+  Secret password;                    // smtp.password
+  std::string from = "telsync <telsync@localhost>";  // smtp.from
+  std::string ca_file;                               // smtp.ca_file
+  bool tls_verify = true;                            // smtp.tls_verify (R6: on by default)
+  int timeout_seconds = 30;                          // smtp.timeout_seconds
+  int attempts = 3;       // smtp.attempts: tries per mail before it is recorded failed
+  int retry_seconds = 5;  // smtp.retry_seconds: first wait between tries, then doubled
+  bool enabled() const { return !url.empty(); }
+};
+
+// When the error mail goes out: warning = any run with per-user errors, conflicts, an
+// incomplete read, a hold or a failure; error = failed runs and holds; held = holds only.
+enum class NotifyLevel { kWarning, kError, kHeld };
+
+// Who hears about a profile's runs (F20, seed 001).
+struct NotifyConfig {
+  std::vector<std::string> report_to;  // notify.report_to: after each sync, summary + XLSX
+  bool report_noop = false;            // notify.report_noop: also when nothing changed
+  std::vector<std::string> errors_to;  // notify.errors_to
+  NotifyLevel error_level = NotifyLevel::kError;  // notify.error_level: warning | error | held
+  bool welcome = false;                           // notify.welcome: a mail to each created user
+  std::string welcome_copy_to;                    // notify.welcome_copy_to: an admin copy of each
+  std::string templates_dir;  // notify.templates_dir: report.txt, error.txt, welcome.txt
+};
+
 struct Profile {
   std::string tenant;
   std::string name;
@@ -129,6 +163,7 @@ struct Profile {
   DepartmentConfig departments;   // F15
   PhoneRender phone_render = PhoneRender::kE164;  // render.phone: e164 | digits
   std::vector<std::string> schedules;             // cron expressions (F18)
+  NotifyConfig notify;                            // F20
   std::string timezone = "UTC";
 };
 
@@ -139,6 +174,7 @@ struct Tenant {
 
 struct Config {
   std::string store = "telsync.db";  // store: a SQLite path (default) or postgres://...
+  SmtpConfig smtp;                   // smtp: the mail server of notifications
   std::vector<Tenant> tenants;
   std::string origin;  // the file or directory it was loaded from
 

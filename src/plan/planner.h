@@ -11,8 +11,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "config/profile.h"

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "sources/file/file_source.h"
+#include "sources/graph/graph_source.h"
+#include "sources/ldap/ldap_source.h"
 
 namespace telsync {
 
@@ -20,8 +22,15 @@ Result<std::unique_ptr<Source>> MakeSource(const SourceConfig& config,
     return std::unique_ptr<Source>(
         std::make_unique<FileSource>(config.path, path.lexically_normal().string(), format));
   }
-  if (config.type == "graph" || config.type == "ldap" || config.type == "scim") {
-    return Error::Invalid("source type '" + config.type + "' is not available in this build yet");
+  if (config.type == "ldap") {
+    if (config.urls.empty()) return Error::Invalid("an ldap source needs source.url");
+    return std::unique_ptr<Source>(std::make_unique<LdapSource>(config));
+  }
+  if (config.type == "graph") return std::unique_ptr<Source>(std::make_unique<GraphSource>(config));
+  if (config.type == "scim") {
+    return Error::Invalid(
+        "a scim source is pushed to, not read: Entra provisioning sends it to `telsync serve`, "
+        "and sync plans on what it sent");
   }
   return Error::Invalid("unknown source type '" + config.type + "' (file, graph, ldap or scim)");
 }

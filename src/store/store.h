@@ -78,6 +78,23 @@ struct ApiToken {
   int64_t revoked_at = 0;  // 0 = valid
 };
 
+// A mail telsync sent or tried to send (F20): never lost silently.
+struct NotificationRecord {
+  int64_t id = 0;
+  std::string tenant;
+  std::string profile;
+  int64_t run_id = 0;      // 0 for a test mail
+  std::string kind;        // "report" | "error" | "welcome" | "welcome_copy" | "test"
+  std::string recipients;  // comma-separated addresses
+  std::string subject;
+  std::string status;  // "sent" | "failed"
+  int attempts = 0;
+  std::string error;  // the last failure in plain words; "" when sent
+  int64_t created_at = 0;
+  int64_t sent_at = 0;  // 0 while failed
+  std::string message;  // the rendered mail, kept while failed so that it can be resent
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -162,6 +179,15 @@ class Store {
                              int64_t now) = 0;
   virtual Result<std::optional<ApiToken>> FindToken(const std::string& kind,
                                                     const std::string& hash) = 0;
+
+  // Notifications (F20). ListNotifications: run_id 0 = every run; failed_only = those
+  // still to be resent. UpdateNotification writes status, attempts, error, sent_at and
+  // message by id within the tenant (kNotFound otherwise).
+  virtual Result<int64_t> AddNotification(const NotificationRecord& record) = 0;
+  virtual Status UpdateNotification(const NotificationRecord& record) = 0;
+  virtual Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
+                                                                    int64_t run_id,
+                                                                    bool failed_only) = 0;
 
   // The schema version (versioned migrations run on open).
   virtual int SchemaVersion() = 0;

@@ -424,7 +424,7 @@ TEST(FileFormatsTest, Base64GuidAndRdn) {
   EXPECT_EQ(file_formats::FirstRdnValue("plain"), "plain");
 }
 
-TEST(MakeSourceTest, FileAndNotYetAvailableTypes) {
+TEST(MakeSourceTest, FileTypesAndScimHasNoPulledSource) {
   SourceConfig config;
   config.type = "file";
   config.path = "users.csv";
@@ -442,11 +442,14 @@ TEST(MakeSourceTest, FileAndNotYetAvailableTypes) {
   config.format = "ldif";
   EXPECT_TRUE(MakeSource(config, kFixtures).ok());
 
-  config.type = "graph";
-  auto graph = MakeSource(config, kFixtures);
-  ASSERT_FALSE(graph.ok());
-  EXPECT_EQ(graph.error().code, ErrorCode::kInvalid);
-  EXPECT_EQ(graph.error().message, "source type 'graph' is not available in this build yet");
+  // A scim profile has no source to read: its mirror is fed by `telsync serve`.
+  config.type = "scim";
+  auto scim = MakeSource(config, kFixtures);
+  ASSERT_FALSE(scim.ok());
+  EXPECT_EQ(scim.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(scim.error().message.find("telsync serve"), std::string::npos);
+  config.type = "ftp";
+  EXPECT_FALSE(MakeSource(config, kFixtures).ok());
 }
 
 // The path from config to users: LoadConfig, then MakeSource with the config's directory.

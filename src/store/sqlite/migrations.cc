@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 2> kSteps = {
+constexpr std::array<const char*, 3> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -137,6 +137,26 @@ CREATE TABLE api_tokens (
   revoked_at  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX api_tokens_tenant ON api_tokens (tenant, kind);
+)sql",
+    // 3: notifications (F20): every mail sent or tried.
+    R"sql(
+CREATE TABLE notifications (
+  id          INTEGER PRIMARY KEY,
+  tenant      TEXT    NOT NULL,
+  profile     TEXT    NOT NULL DEFAULT '',
+  run_id      INTEGER NOT NULL DEFAULT 0,
+  kind        TEXT    NOT NULL,
+  recipients  TEXT    NOT NULL DEFAULT '',
+  subject     TEXT    NOT NULL DEFAULT '',
+  status      TEXT    NOT NULL,  -- 'sent' | 'failed'
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  error       TEXT    NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL DEFAULT 0,
+  sent_at     INTEGER NOT NULL DEFAULT 0,
+  message     TEXT    NOT NULL DEFAULT ''  -- kept while failed, for a resend
+);
+CREATE INDEX notifications_run ON notifications (tenant, run_id);
+CREATE INDEX notifications_failed ON notifications (tenant, status) WHERE status = 'failed';
 )sql",
 };
 

@@ -333,6 +333,11 @@ class SqliteStore final : public Store {
                                             const std::string& hash) override {
     return sqlite_detail::FindSqliteToken(db_, kind, hash);
   }
+  Result<int64_t> AddNotification(const NotificationRecord& record) override;
+  Status UpdateNotification(const NotificationRecord& record) override;
+  Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
+                                                            int64_t run_id,
+                                                            bool failed_only) override;
 
  private:
   // kNotFound unless run `run_id` belongs to `tenant`: runs never cross tenants.
@@ -854,6 +859,79 @@ Status SqliteStore::SetCursor(const std::string& tenant, const std::string& prof
   stmt->BindText(2, profile);
   stmt->BindText(3, cursor);
   return stmt->Run("set cursor");
+}
+
+Result<int64_t> SqliteStore::AddNotification(const NotificationRecord& r) {
+  Result<Statement> stmt = db_.Prepare(
+      "INSERT INTO notifications (tenant, profile, run_id, kind, recipients, subject, status, "
+      "attempts, error, created_at, sent_at, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10, ?11, ?12)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, r.tenant);
+  stmt->BindText(2, r.profile);
+  stmt->BindInt(3, r.run_id);
+  stmt->BindText(4, r.kind);
+  stmt->BindText(5, r.recipients);
+  stmt->BindText(6, r.subject);
+  stmt->BindText(7, r.status);
+  stmt->BindInt(8, r.attempts);
+  stmt->BindText(9, r.error);
+  stmt->BindInt(10, r.created_at);
+  stmt->BindInt(11, r.sent_at);
+  stmt->BindText(12, r.message);
+  if (Status s = stmt->Run("add notification"); !s.ok()) return s.error();
+  return db_.LastInsertRowid();
+}
+
+Status SqliteStore::UpdateNotification(const NotificationRecord& r) {
+  Result<Statement> stmt = db_.Prepare(
+      "UPDATE notifications SET status = ?3, attempts = ?4, error = ?5, sent_at = ?6, "
+      "message = ?7 WHERE id = ?1 AND tenant = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, r.id);
+  stmt->BindText(2, r.tenant);
+  stmt->BindText(3, r.status);
+  stmt->BindInt(4, r.attempts);
+  stmt->BindText(5, r.error);
+  stmt->BindInt(6, r.sent_at);
+  stmt->BindText(7, r.message);
+  if (Status s = stmt->Run("update notification"); !s.ok()) return s;
+  if (db_.Changes() == 0) return Error::NotFound("no notification " + std::to_string(r.id));
+  return Ok();
+}
+
+Result<std::vector<NotificationRecord>> SqliteStore::ListNotifications(const std::string& tenant,
+                                                                       int64_t run_id,
+                                                                       bool failed_only) {
+  Result<Statement> stmt = db_.Prepare(
+      "SELECT id, tenant, profile, run_id, kind, recipients, subject, status, attempts, error, "
+      "created_at, sent_at, message FROM notifications WHERE tenant = ?1 AND (?2 = 0 OR "
+      "run_id = ?2) AND (?3 = 0 OR status = 'failed') ORDER BY id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, run_id);
+  stmt->BindInt(3, failed_only ? 1 : 0);
+  std::vector<NotificationRecord> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list notifications");
+    NotificationRecord r;
+    r.id = stmt->ColumnInt(0);
+    r.tenant = std::string(stmt->ColumnText(1));
+    r.profile = std::string(stmt->ColumnText(2));
+    r.run_id = stmt->ColumnInt(3);
+    r.kind = std::string(stmt->ColumnText(4));
+    r.recipients = std::string(stmt->ColumnText(5));
+    r.subject = std::string(stmt->ColumnText(6));
+    r.status = std::string(stmt->ColumnText(7));
+    r.attempts = static_cast<int>(stmt->ColumnInt(8));
+    r.error = std::string(stmt->ColumnText(9));
+    r.created_at = stmt->ColumnInt(10);
+    r.sent_at = stmt->ColumnInt(11);
+    r.message = std::string(stmt->ColumnText(12));
+    out.push_back(std::move(r));
+  }
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+// Notifier: the mails of a run (F20, seed 001), sent over SMTP and recorded in the store.
+//
+// After a sync:
+//   report   to notify.report_to: the summary in the body and the XLSX of the run's
+//            changes attached; sent when the sync changed something (or always, with
+//            notify.report_noop).
+//   error    to notify.errors_to when the run reaches notify.error_level (warning: per-user
+//            errors, conflicts, an incomplete read, a hold or a failure; error: a failure
+//            or a hold; held: holds only). A held run's mail says how to approve it.
+//   welcome  to each created user with an e-mail (notify.welcome), and a copy of each to
+//            notify.welcome_copy_to.
+// Previews mail nothing. Texts come from templates: built-in defaults, or report.txt,
+// error.txt and welcome.txt in notify.templates_dir ("Subject: ..." on the first line, a
+// blank line, then the body; {{name}} placeholders, listed in docs/configuration.md).
+//
+// Every mail is recorded with its outcome (sent, or failed after smtp.attempts tries, with
+// the reason and the rendered mail kept for RetryFailed): a failed send never fails the run
+// and is never lost silently. No mail, record or error contains the SMTP password.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "apply/engine.h"
+#include "config/profile.h"
+#include "notify/mime.h"
+#include "notify/smtp.h"
+#include "store/store.h"
+
+namespace telsync {
+
+// {{name}} replaced by vars[name]; an unknown name stays as written, so a typo shows.
+std::string ExpandTemplate(const std::string& text, const std::map<std::string, std::string>& vars);
+
+struct MailTemplate {
+  std::string subject;
+  std::string body;
+};
+
+// The template `name` ("report", "error", "welcome") from `dir`/name.txt when present,
+// else the built-in one. Errors (kInvalid): a file without the "Subject:" first line.
+Result<MailTemplate> LoadMailTemplate(const std::string& dir, const std::string& name);
+
+class Notifier {
+ public:
+  // `sleep` waits between SMTP tries (tests pass one that does not sleep).
+  Notifier(const SmtpConfig& smtp, Store& store, std::function<void(int)> sleep = {});
+
+  // The mails of a finished run; returns what was recorded (nothing when no mail is due).
+  // Without smtp.url, due mails are recorded failed ("no SMTP server configured") so the
+  // admin sees what was missed.
+  std::vector<NotificationRecord> AfterRun(const Profile& profile, const RunOutcome& outcome,
+                                           int64_t now);
+
+  // Resends the tenant's failed mails; returns them with their new outcome.
+  std::vector<NotificationRecord> RetryFailed(const std::string& tenant, int64_t now);
+
+  // A test mail to `to` (telsync notify test): checks the SMTP settings end to end.
+  NotificationRecord SendTest(const std::string& tenant, const std::string& to, int64_t now);
+
+ private:
+  NotificationRecord Deliver(NotificationRecord record, const std::vector<std::string>& to,
+                             const std::string& mime);
+  NotificationRecord Compose(const Profile& profile, int64_t run_id, const std::string& kind,
+                             const std::vector<std::string>& to, const MailTemplate& tmpl,
+                             const std::map<std::string, std::string>& vars,
+                             std::vector<MailAttachment> attachments, int64_t now);
+
+  SmtpConfig smtp_;
+  Store& store_;
+  SmtpSender sender_;
+};
+
+}  // namespace telsync
