@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/fuzz
 mkdir -p "$out/obj"
-flags=(-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Isrc
+flags=($(pkg-config --cflags cpp-httplib simdjson) -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Isrc
        -Wno-unused-command-line-argument -Wno-unknown-warning-option)
 mapfile -t core < <(find src -name '*.cc' ! -name '*_test.cc' ! -name '*_fuzz.cc' | sort)
 objs=()
