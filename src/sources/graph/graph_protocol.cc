@@ -195,6 +195,12 @@ Result<PageInfo> ParseUsersPage(std::string& body,
   return info;
 }
 
+std::string StringMember(const nlohmann::json& json, const char* key, std::string fallback) {
+  if (!json.is_object()) return fallback;
+  const auto it = json.find(key);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 Result<Token> ParseTokenAnswer(long status, const std::string& body,  // NOLINT(runtime/int)
                                const std::string& tenant, const std::string& client_id) {
   nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
@@ -202,7 +208,8 @@ Result<Token> ParseTokenAnswer(long status, const std::string& body,  // NOLINT(
       json["access_token"].is_string()) {
     Token token;
     token.access_token = json["access_token"].get<std::string>();
-    const auto& e = json.value("expires_in", nlohmann::json(3599));
+    const nlohmann::json e =
+        json.contains("expires_in") ? json["expires_in"] : nlohmann::json(3599);
     token.expires_in = e.is_number()   ? e.get<double>()
                        : e.is_string() ? std::atof(e.get<std::string>().c_str())
                                        : 3599;
@@ -220,13 +227,13 @@ Result<Token> ParseTokenAnswer(long status, const std::string& body,  // NOLINT(
       !json["error_codes"].empty() && json["error_codes"][0].is_number_integer()) {
     code = json["error_codes"][0].get<int64_t>();
   }
-  std::string description = json.value("error_description", std::string());
+  std::string description = StringMember(json, "error_description");
   // The first sentence is the reason; the rest is Trace ID / Correlation ID / Timestamp.
   const size_t cut = description.find_first_of("\r\n");
   if (cut != std::string::npos) description.resize(cut);
-  const std::string trace = json.value("trace_id", std::string());
+  const std::string trace = StringMember(json, "trace_id");
   const std::string suffix =
-      " (" + (description.empty() ? json.value("error", std::string("error")) : description) +
+      " (" + (description.empty() ? StringMember(json, "error", "error") : description) +
       (trace.empty() ? "" : "; trace id " + trace) + ")";
   std::string message;
   switch (code) {
@@ -258,7 +265,7 @@ Result<Token> ParseTokenAnswer(long status, const std::string& body,  // NOLINT(
 std::string GraphErrorCode(const std::string& body) {
   nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
   if (json.is_object() && json.contains("error") && json["error"].is_object()) {
-    return json["error"].value("code", std::string());
+    return StringMember(json["error"], "code");
   }
   return "";
 }
@@ -269,11 +276,11 @@ Error GraphError(long status, const std::string& body, const std::string& what, 
   std::string code, message, request_id;
   if (json.is_object() && json.contains("error") && json["error"].is_object()) {
     const auto& error = json["error"];
-    code = error.value("code", std::string());
-    message = error.value("message", std::string());
+    code = StringMember(error, "code");
+    message = StringMember(error, "message");
     for (const char* inner : {"innerError", "innererror"}) {
       if (error.contains(inner) && error[inner].is_object()) {
-        request_id = error[inner].value("request-id", std::string());
+        request_id = StringMember(error[inner], "request-id");
       }
     }
   }
@@ -313,7 +320,7 @@ std::string EncodeCursor(const Cursor& cursor) {
 
 std::optional<Cursor> DecodeCursor(const std::string& text) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_object() || json.value("graph", 0) != 1) return std::nullopt;
+  if (!json.is_object() || !json.contains("graph") || json["graph"] != 1) return std::nullopt;
   Cursor cursor;
   if (!json.contains("users") || !json["users"].is_string()) return std::nullopt;
   cursor.users = json["users"].get<std::string>();

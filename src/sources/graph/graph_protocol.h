@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,6 +83,10 @@ struct Cursor {
   int64_t full_read_at = 0;  // unix seconds
 };
 std::string EncodeCursor(const Cursor& cursor);
+// A string member of a JSON object, or `fallback` when it is missing or not a string
+// (nlohmann's value() throws on a type mismatch, and these bodies come from the network).
+std::string StringMember(const nlohmann::json& json, const char* key, std::string fallback = {});
+
 std::optional<Cursor> DecodeCursor(const std::string& text);
 
 // OData string literal for $filter: 'it''s'.

@@ -162,3 +162,23 @@ TEST(GraphProtocolTest, QuotingAndGuids) {
 
 }  // namespace
 }  // namespace telsync::graph
+
+namespace telsync::graph {
+namespace {
+
+// Found by the fuzzer: members of the wrong type must not throw out of the parsers.
+TEST(GraphProtocolTest, ErrorBodiesWithMembersOfTheWrongTypeAreStillErrors) {
+  auto token = ParseTokenAnswer(401, R"({"error":"invalid_client","error":[7000215]})", "t", "c");
+  ASSERT_FALSE(token.ok());
+  auto odd = ParseTokenAnswer(400, R"({"error":1,"error_description":[],"trace_id":{}})", "t", "c");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(GraphErrorCode(R"({"error":{"code":5}})"), "");
+  const Error e = GraphError(503, R"({"error":{"code":[],"innerError":{"request-id":7}}})",
+                             "reading users", "User.Read.All");
+  EXPECT_EQ(e.code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(DecodeCursor(R"({"graph":"1","users":"x"})").has_value());
+  EXPECT_EQ(StringMember(nlohmann::json::parse(R"({"a":1})"), "a", "d"), "d");
+}
+
+}  // namespace
+}  // namespace telsync::graph

@@ -168,7 +168,7 @@ Result<std::vector<GraphSource::ScopeGroup>> GraphSource::ResolveGroups() {
         return graph::GraphError(answer->status, answer->body, what, kGroupsPermission);
       }
       nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
-      out.push_back({group, json.is_object() ? json.value("displayName", group) : group});
+      out.push_back({group, graph::StringMember(json, "displayName", group)});
       continue;
     }
     auto answer = Call(Api() + "/groups?$select=id,displayName&$filter=" +
@@ -189,7 +189,7 @@ Result<std::vector<GraphSource::ScopeGroup>> GraphSource::ResolveGroups() {
       return Error::Conflict("several groups are named \"" + group +
                              "\": name the group by its Object ID in source.groups");
     }
-    out.push_back({json["value"][0].value("id", ""), group});
+    out.push_back({graph::StringMember(json["value"][0], "id"), group});
   }
   return out;
 }
@@ -376,8 +376,8 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
         if (!group.is_object() || !group.contains("members@delta")) continue;
         for (const auto& member : group["members@delta"]) {
           if (!member.is_object()) continue;
-          const std::string type = member.value("@odata.type", std::string());
-          const std::string id = member.value("id", std::string());
+          const std::string type = graph::StringMember(member, "@odata.type");
+          const std::string id = graph::StringMember(member, "id");
           if (id.empty() || type.find("user") == std::string::npos) continue;
           if (removed.count(id) == 0) changed.insert(id);
         }
@@ -385,7 +385,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
     }
     if (json.contains("@odata.deltaLink"))
       next.groups = json["@odata.deltaLink"].get<std::string>();
-    url = json.value("@odata.nextLink", std::string());
+    url = graph::StringMember(json, "@odata.nextLink");
   }
   // Each changed user, whole and current.
   const std::string selected = Join(select, ",");
