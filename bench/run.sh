@@ -100,11 +100,14 @@ merged = [r for r in old if (r["bench"], r["size"]) not in keys] + rows
 merged.sort(key=lambda r: (r["bench"], r["size"]))
 json.dump(merged, open(path, "w"), indent=2)
 open(path, "a").write("\n")
-table = ["| bench | size | wall s | peak RSS MB | baseline | baseline s | ratio |",
-         "|---|---:|---:|---:|---|---:|---:|"]
+table = ["| bench | size | wall s | peak RSS MB | ops/s | baseline | baseline s | baseline ops/s | ratio |",
+         "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+def ops(v):
+    return "" if v is None else f"{v:,.0f}"
 for r in merged:
     table.append(f"| {r['bench']} | {r['size']:,} | {r['wall_s']:.2f} | {r['peak_rss_mb']:.0f} | "
-                 f"{r['baseline']} | {r['baseline_wall_s']:.2f} | {r['ratio']:.2f} |")
+                 f"{ops(r.get('ops_per_s'))} | {r['baseline']} | {r['baseline_wall_s']:.2f} | "
+                 f"{ops(r.get('baseline_ops_per_s'))} | {r['ratio']:.2f} |")
 text = "\n".join(table)
 print(text)
 readme = open("README.md").read()
