@@ -139,17 +139,20 @@ for op in create filter patch list; do
   read -r ours ours_p99 < <(run_wrk "$d/t/$op.lua" "http://127.0.0.1:$tport")
   read -r base base_p99 < <(run_wrk "$d/p/$op.lua" "http://127.0.0.1:$pport")
   rss=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$tpid/status")
-  /usr/bin/python3 - "$op" "$ours" "$ours_p99" "$base" "$base_p99" "$rss" "$SECS" >>"$rows" <<'PY'
+  /usr/bin/python3 - "$op" "$ours" "$ours_p99" "$base" "$base_p99" "$rss" "$SECS" "$SEED" >>"$rows" <<'PY'
 import json, sys
-op, ours, p99, base, bp99, rss, secs = sys.argv[1:]
+op, ours, p99, base, bp99, rss, secs, seed = sys.argv[1:]
 ours, base, secs = float(ours), float(base), float(secs)
 print(json.dumps({
-    "bench": f"scim_{op}", "size": int(ours * secs), "wall_s": round(1 / ours, 6) if ours else None,
+    # size: the users seeded before the mix (the same in every run, so a new run's row
+    # replaces the old one); the requests done are in the note.
+    "bench": f"scim_{op}", "size": int(seed), "wall_s": round(1 / ours, 6) if ours else None,
     "peak_rss_mb": int(rss), "baseline": "npm scimmy 1.3.5 + scimmy-routers (express, in memory)",
     "baseline_wall_s": round(1 / base, 6) if base else None,
     "ratio": round(base / ours, 4) if ours else None,
     "ops_per_s": round(ours, 1), "baseline_ops_per_s": round(base, 1),
-    "p99_ms": float(p99), "baseline_p99_ms": float(bp99)}))
+    "p99_ms": float(p99), "baseline_p99_ms": float(bp99),
+    "note": f"{int(ours * secs)} requests in {secs:g} s; wrk 2 threads, 16 connections"}))
 PY
 done
 kill -TERM "$tpid" "$ppid" 2>/dev/null || true

@@ -86,7 +86,7 @@ class SqliteMirrorWriter final : public MirrorWriter {
     find_ = std::move(*find);
     auto owner = db_.Prepare(
         "SELECT id FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
-        "name_key = ?4");
+        "name_key = ?4 AND name_key <> ''");
     if (!owner.ok()) return owner.error();
     owner_ = std::move(*owner);
     auto upsert = db_.Prepare(
@@ -350,7 +350,7 @@ Result<std::optional<MirrorEntry>> FindSqliteMirrorEntryByName(Db& db, const std
   if (name.empty()) return std::optional<MirrorEntry>();
   auto stmt = db.Prepare(std::string("SELECT ") + kEntryColumns +
                          " FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
-                         "name_key = ?4");
+                         "name_key = ?4 AND name_key <> ''");
   if (!stmt.ok()) return stmt.error();
   const std::string key = LowerAscii(name);
   stmt->BindText(1, tenant);

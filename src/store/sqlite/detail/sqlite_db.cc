@@ -1,5 +1,8 @@
 #include "store/sqlite/detail/sqlite_db.h"
 
+#include <chrono>
+#include <thread>
+
 namespace telsync::sqlite_detail {
 
 Error ErrorFromCode(int code, std::string message, std::string context) {
@@ -51,7 +54,6 @@ Result<Db> Db::Open(const std::string& path) {
   if (Status s = db.Exec("PRAGMA journal_mode=WAL;"
                          "PRAGMA synchronous=NORMAL;"
                          "PRAGMA foreign_keys=ON;"
-                         "PRAGMA busy_timeout=5000;"
                          "PRAGMA temp_store=MEMORY;"
                          "PRAGMA cache_size=-65536;");
       !s.ok()) {
@@ -59,6 +61,18 @@ Result<Db> Db::Open(const std::string& path) {
     error.message = "cannot open store " + path + ": " + error.message;
     return error;
   }
+  // A second writer waits for the lock instead of failing: up to about 5 s, polling every
+  // 50 µs at first and at most every 1 ms. SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100
+  // ms, so a SCIM request that meets a short write of the applier lost tens of milliseconds.
+  sqlite3_busy_handler(
+      raw,
+      [](void*, int count) -> int {
+        if (count >= 5000) return 0;
+        const int micros = count < 5 ? 50 << count : 1000;
+        std::this_thread::sleep_for(std::chrono::microseconds(micros));
+        return 1;
+      },
+      nullptr);
   return db;
 }
 
