@@ -15,4 +15,8 @@ size_t DisplayWidth(std::string_view utf8);
 // characters plus "…", so a column never pushes the next one.
 std::string PadRight(std::string_view text, size_t width);
 
+// True when `s` is well-formed UTF-8 without NUL: text, not binary data. Directory
+// attributes may be binary (photos, SIDs, objectGUID); sources keep only text values.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace telsync

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/text.h"
+
 namespace telsync::ldap {
 
 // A value escaped for an LDAP filter (RFC 4515 section 3): '*', '(', ')', '\' and NUL become
@@ -93,6 +95,7 @@ std::string ExplainConnectError(int code, std::string_view diagnostic, std::stri
 std::string AdDataCode(std::string_view diagnostic);
 
 // True when `text` is valid UTF-8 (binary values such as objectSid or photos are left out).
-bool IsValidUtf8(std::string_view text);
+
+using telsync::IsValidUtf8;  // from util/text.h
 
 }  // namespace telsync::ldap
