@@ -1,4 +1,5 @@
-// telsync serve: the HTTP service. Serves /healthz and, for every tenant with a profile
+// telsync serve: the HTTP service. Serves /healthz, the REST API at /api/v1
+// (server/api/rest_api.h) and, for every tenant with a profile
 // whose source.type is scim, the SCIM 2.0 endpoints at /scim/v2/<tenant>/ (Entra ID
 // provisioning). SIGTERM / SIGINT stop accepting, finish requests in flight, apply what
 // SCIM requests changed, and exit 0.
@@ -7,6 +8,7 @@
 #include <mutex>
 
 #include "cli/context.h"
+#include "server/api/rest_api.h"
 #include "server/http/server.h"
 #include "server/http/signals.h"
 #include "server/scim/applier.h"
@@ -128,10 +130,22 @@ void Serve(Context& ctx, const ServeOptions& o) {
                        std::make_unique<scim::ScimService>(store, store_mutex, service_options));
   }
 
+  // The REST API (/api/v1): its runs open their own store connections.
+  api::RestApiOptions api_options;
+  api_options.config = &config;
+  api_options.base_dir = ctx.BaseDir();
+  const std::string store_spec = config.store;
+  api_options.open_store = [store_spec] { return telsync::OpenStore(store_spec); };
+  api_options.clock = [&ctx] { return ctx.Now(); };
+  api_options.rate_per_second = o.rate_limit;
+  api_options.burst = std::max(1.0, o.rate_limit * 2);
+  api::RestApi rest_api(store, store_mutex, api_options);
+
   http::HttpServer server(options);
   server.Route("GET", "/healthz",
                [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
   endpoint.Register(server);
+  rest_api.Register(server);
   auto port = server.Bind();
   if (!port.ok())
     throw Exit{port.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
@@ -147,13 +161,16 @@ void Serve(Context& ctx, const ServeOptions& o) {
     Log("serve: SCIM tenant URL " + scheme + "://" + options.host + ":" + std::to_string(*port) +
         "/scim/v2/" + tenant + " (profile " + profile->name + ")");
   }
-  if (scim_profiles.empty()) Log("serve: no profile has source.type scim; serving /healthz only");
+  Log("serve: REST API " + scheme + "://" + options.host + ":" + std::to_string(*port) +
+      "/api/v1 (OpenAPI: /api/v1/openapi.json; tokens: telsync admin token create TENANT)");
+  if (scim_profiles.empty()) Log("serve: no profile has source.type scim");
   auto served = server.Serve();
   {
     std::lock_guard<std::mutex> lock(running_mutex);
     running = nullptr;
   }
   for (auto& [tenant, applier] : appliers) applier->Stop();  // apply what was pushed
+  rest_api.Stop();                                           // let sync jobs finish their runs
   if (!served.ok()) throw Exit{kExitFailed, served.error().message};
   Log("serve: stopped");
 }
@@ -163,14 +180,14 @@ void Serve(Context& ctx, const ServeOptions& o) {
 void AddServeCommand(CLI::App& app, Context& ctx) {
   static ServeOptions o;
   auto* serve = app.add_subcommand(
-      "serve", "run the HTTP service (SCIM endpoints for Entra ID provisioning)");
+      "serve", "run the HTTP service (REST API at /api/v1, SCIM endpoints for Entra ID)");
   serve->add_option("--listen", o.listen,
                     "HOST:PORT to listen on (default 127.0.0.1:8443; port 0 = any free)");
   serve->add_option("--tls-cert", o.tls_cert, "PEM certificate file (with --tls-key: HTTPS)");
   serve->add_option("--tls-key", o.tls_key, "PEM private key file");
   serve->add_option("--max-body", o.max_body, "largest request body in bytes (default 1048576)");
   serve->add_option("--rate-limit", o.rate_limit,
-                    "SCIM requests per second per tenant (default 50; 0 = none)");
+                    "SCIM and REST API requests per second per tenant (default 50; 0 = none)");
   serve->add_option("--threads", o.threads, "worker threads (default 32)");
   serve->callback([&ctx]() { Serve(ctx, o); });
 }

@@ -53,5 +53,6 @@ void AddDumpSourceCommand(CLI::App& app, Context& ctx);
 void AddServeCommand(CLI::App& app, Context& ctx);
 void AddScimCommand(CLI::App& app, Context& ctx);
 void AddNotifyCommand(CLI::App& app, Context& ctx);
+void AddAdminCommand(CLI::App& app, Context& ctx);
 
 }  // namespace telsync::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddServeCommand(app, ctx);
   telsync::cli::AddScimCommand(app, ctx);
   telsync::cli::AddNotifyCommand(app, ctx);
+  telsync::cli::AddAdminCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

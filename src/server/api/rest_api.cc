@@ -1,0 +1,817 @@
+#include "server/api/rest_api.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "notify/notifier.h"
+#include "report/html_report.h"
+#include "report/report.h"
+#include "report/xlsx_report.h"
+#include "sources/source.h"
+#include "util/token.h"
+
+namespace telsync::api {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr std::string_view kPrefix = "/api/v1/";
+constexpr std::string_view kTenants = "/api/v1/tenants/";
+
+const char* CodeOf(int status) {
+  switch (status) {
+    case 400:
+      return "invalid";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 429:
+      return "throttled";
+    case 503:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal" : "invalid";
+  }
+}
+
+http::Response FromError(const Error& e, const std::string& field = "") {
+  return ErrorResponse(http::HttpStatus(e.code), field, e.message);
+}
+
+http::Response JsonOk(int status, const Json& j) { return http::Response::Json(status, j.dump()); }
+
+// A non-negative integer query parameter within [min, max]; `fallback` when absent.
+Result<size_t> IntQuery(const http::Request& r, const std::string& name, size_t fallback,
+                        size_t min, size_t max) {
+  if (!r.HasQuery(name)) return fallback;
+  const std::string v = r.Query(name);
+  if (v.empty() || v.size() > 9 ||
+      !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return Error::Invalid(name + " must be a whole number, got \"" + v.substr(0, 40) + "\"");
+  }
+  const size_t n = std::stoul(v);
+  if (n < min || n > max) {
+    return Error::Invalid(name + " must be between " + std::to_string(min) + " and " +
+                          std::to_string(max) + ", got " + v);
+  }
+  return n;
+}
+
+// A positive id path capture.
+Result<int64_t> IdParam(const http::Request& r, const std::string& name) {
+  const std::string v = r.Param(name);
+  if (v.empty() || v.size() > 18 ||
+      !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+      std::stoll(v) == 0) {
+    return Error::Invalid(name + " must be a positive whole number, got \"" + v.substr(0, 40) +
+                          "\"");
+  }
+  return std::stoll(v);
+}
+
+// The optional JSON object body of preview / sync: {"user": "NAME"}. Returns the user.
+Result<std::string> UserFromBody(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error::Invalid("the body must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() != "user")
+      return Error::Invalid("unknown key \"" + it.key().substr(0, 40) + "\"", it.key());
+  }
+  if (!j.contains("user")) return std::string();
+  if (!j["user"].is_string() || j["user"].get<std::string>().empty())
+    return Error::Invalid("user must be a non-empty string (username, e-mail or source id)",
+                          "user");
+  return j["user"].get<std::string>();
+}
+
+Json RunJson(const Run& r) {
+  Json j;
+  j["id"] = r.id;
+  j["tenant"] = r.tenant;
+  j["profile"] = r.profile;
+  j["kind"] = RunKindName(r.kind);
+  j["trigger"] = r.trigger;
+  j["status"] = RunStatusName(r.status);
+  j["started_at"] = r.started_at;
+  j["finished_at"] = r.finished_at;
+  j["complete"] = r.complete;
+  j["source"] = r.source;
+  j["message"] = r.message;
+  Json summary = Json::object();
+  for (size_t i = 0; i < kActionCount; ++i)
+    summary[std::string(SummaryKey(static_cast<Action>(i)))] = r.summary[i];
+  j["summary"] = std::move(summary);
+  j["approved_run"] = r.approved_run;
+  return j;
+}
+
+// The shape of `telsync users show` / `users list -f json`.
+Json UserJson(const PbxUser& u) {
+  Json j;
+  j["id"] = u.id;
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const auto f = static_cast<Field>(i);
+    j[std::string(FieldName(f))] = std::string(u.fields.Get(f));
+  }
+  j["searchable"] = u.searchable;
+  j["state"] = u.state == UserState::kActive ? "active" : "pending_delete";
+  j["pending_since"] = u.pending_since;
+  j["profile"] = u.profile;
+  j["source_key"] = u.source_key;
+  j["groups"] = u.groups;
+  Json custom = Json::object();
+  for (const auto& [k, v] : u.custom) custom[k] = v;
+  j["custom"] = std::move(custom);
+  j["subscription"] = u.subscription;
+  return j;
+}
+
+const char* ModeName(SyncMode m) {
+  switch (m) {
+    case SyncMode::kPaused:
+      return "paused";
+    case SyncMode::kFull:
+      return "full";
+    case SyncMode::kNewOnly:
+      return "new_only";
+    case SyncMode::kReview:
+      return "review";
+  }
+  return "full";
+}
+
+Json ProfileJson(const Profile& p) {
+  Json j;
+  j["tenant"] = p.tenant;
+  j["name"] = p.name;
+  const SourceConfig& s = p.source;
+  Json src;
+  src["type"] = s.type;
+  if (s.type == "file") {
+    src["path"] = s.path;
+    src["format"] = s.format;
+  } else if (s.type == "graph") {
+    src["tenant_id"] = s.tenant_id;
+    src["client_id"] = s.client_id;
+    src["client_secret"] = s.client_secret.Masked();  // never the value
+    src["groups"] = s.groups;
+    src["include_guests"] = s.include_guests;
+    src["filter"] = s.odata_filter;
+    src["authority"] = s.authority;
+    src["graph_url"] = s.graph_url;
+  } else if (s.type == "ldap") {
+    src["url"] = s.urls;
+    src["bind_dn"] = s.bind_dn;
+    src["bind_password"] = s.bind_password.Masked();  // never the value
+    src["user_search_dn"] = s.user_search_dn;
+    src["department_search_dn"] = s.department_search_dn;
+    src["filter"] = s.ldap_filter;
+    src["start_tls"] = s.start_tls;
+    src["tls_verify"] = s.tls_verify;
+  }
+  j["source"] = std::move(src);
+  Json policy;
+  policy["mode"] = ModeName(p.policy.mode);
+  policy["create"] = p.policy.create;
+  policy["update"] = p.policy.update;
+  policy["delete"] = p.policy.del;
+  policy["grace_days"] = p.policy.grace_days;
+  policy["max_deletes"] = p.policy.max_deletes;
+  policy["max_delete_percent"] = p.policy.max_delete_percent;
+  policy["exclusion_group"] = p.policy.exclusion_group;
+  j["policy"] = std::move(policy);
+  j["mapping"] = p.mapping;
+  j["schedules"] = p.schedules;
+  j["timezone"] = p.timezone;
+  return j;
+}
+
+Json JobJson(const Job& job) {
+  Json j;
+  j["job"] = job.id;
+  j["tenant"] = job.tenant;
+  j["profile"] = job.profile;
+  j["status"] = job.done ? "done" : "running";
+  j["run_id"] = job.run_id;
+  j["exit_code"] = job.exit_code;
+  j["message"] = job.message;
+  j["progress"] = Json{
+      {"phase", job.progress.phase}, {"done", job.progress.done}, {"total", job.progress.total}};
+  return j;
+}
+
+// The tenant segment of /api/v1/tenants/{tenant}/...; "" for other paths.
+std::string TenantOf(const std::string& path) {
+  if (path.compare(0, kTenants.size(), kTenants) != 0) return "";
+  const size_t end = path.find('/', kTenants.size());
+  return path.substr(kTenants.size(),
+                     end == std::string::npos ? std::string::npos : end - kTenants.size());
+}
+
+}  // namespace
+
+http::Response ErrorResponse(int status, const std::string& field, const std::string& message) {
+  Json j;
+  j["error"] = Json{{"code", CodeOf(status)}, {"field", field}, {"message", message}};
+  return http::Response::Json(status, j.dump());
+}
+
+// ---- JobTable
+
+Result<int64_t> JobTable::Start(const std::string& tenant, const std::string& profile) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, job] : jobs_) {
+    if (!job.done && job.tenant == tenant && job.profile == profile) {
+      return Error::Conflict("a sync of " + tenant + "/" + profile + " is already running (job " +
+                             std::to_string(id) + ")");
+    }
+  }
+  Job job;
+  job.id = next_++;
+  job.tenant = tenant;
+  job.profile = profile;
+  jobs_[job.id] = job;
+  if (jobs_.size() > 1000) {  // bounded: forget the oldest finished jobs
+    for (auto it = jobs_.begin(); it != jobs_.end() && jobs_.size() > 1000;) {
+      it = it->second.done ? jobs_.erase(it) : std::next(it);
+    }
+  }
+  return job.id;
+}
+
+void JobTable::Update(int64_t id, const std::function<void(Job&)>& change) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it != jobs_.end()) change(it->second);
+}
+
+std::optional<Job> JobTable::Get(const std::string& tenant, int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || it->second.tenant != tenant) return std::nullopt;
+  return it->second;
+}
+
+// ---- routes
+
+const std::vector<RouteSpec>& RestApi::Routes() {
+  static const std::vector<RouteSpec> routes = {
+      {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles",
+       "listProfiles",
+       "The tenant's profiles from the loaded config (secrets masked)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/preview",
+       "preview",
+       "Run a preview now; returns the preview JSON (DESIGN §4)",
+       {},
+       true,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/sync",
+       "sync",
+       "Start a sync job (one per profile at a time)",
+       {},
+       true,
+       {202, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/jobs/{id}",
+       "getJob",
+       "A sync job's status and progress",
+       {},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs",
+       "listRuns",
+       "Runs, newest first",
+       {{"profile", "string", "only this profile", {}},
+        {"limit", "integer", "at most this many (1..1000, default 20)", {}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}",
+       "getRun",
+       "One run",
+       {},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}/items",
+       "getRunItems",
+       "A run's items as the preview JSON (`runs show -f json`)",
+       {{"action",
+         "string",
+         "only items of this action",
+         {"create", "update", "delete", "pending_delete", "restore", "unsearchable", "unchanged",
+          "skip", "conflict", "error", "blocked"}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}/report",
+       "getRunReport",
+       "A run's report as a download",
+       {{"format", "string", "json (default), csv, html or xlsx", {"json", "csv", "html", "xlsx"}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/runs/{id}/approve",
+       "approveRun",
+       "Apply a held run: starts a sync job with approve",
+       {},
+       false,
+       {202, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/users",
+       "listUsers",
+       "The PBX directory's users",
+       {{"limit", "integer", "at most this many (1..1000, default 100)", {}},
+        {"offset", "integer", "skip this many (default 0)", {}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/users/{name}",
+       "getUser",
+       "One user (username or e-mail)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/users/{name}/unlink",
+       "unlinkUser",
+       "De-sync a user: no sync changes it until it is adopted again",
+       {},
+       false,
+       {200, 404}},
+  };
+  return routes;
+}
+
+std::string RestApi::OpenApiJson() {
+  Json doc;
+  doc["openapi"] = "3.0.3";
+  doc["info"] = Json{{"title", "telsync REST API"}, {"version", "1"}};
+  Json error_schema = {{"type", "object"},
+                       {"properties",
+                        {{"error",
+                          {{"type", "object"},
+                           {"properties",
+                            {{"code", {{"type", "string"}}},
+                             {"field", {{"type", "string"}}},
+                             {"message", {{"type", "string"}}}}}}}}}};
+  doc["components"]["securitySchemes"]["bearerAuth"] = Json{{"type", "http"}, {"scheme", "bearer"}};
+  doc["components"]["schemas"]["Error"] = error_schema;
+  doc["security"] = Json::array({Json{{"bearerAuth", Json::array()}}});
+  Json paths = Json::object();
+  for (const RouteSpec& r : Routes()) {
+    Json op;
+    op["operationId"] = r.operation_id;
+    op["summary"] = r.summary;
+    Json params = Json::array();
+    for (size_t pos = r.path.find('{'); pos != std::string::npos; pos = r.path.find('{', pos + 1)) {
+      const std::string name = r.path.substr(pos + 1, r.path.find('}', pos) - pos - 1);
+      params.push_back(Json{{"name", name},
+                            {"in", "path"},
+                            {"required", true},
+                            {"schema", {{"type", name == "id" ? "integer" : "string"}}}});
+    }
+    for (const QueryParam& q : r.query) {
+      Json schema = {{"type", q.type}};
+      if (!q.values.empty()) schema["enum"] = q.values;
+      params.push_back(Json{{"name", q.name},
+                            {"in", "query"},
+                            {"required", false},
+                            {"description", q.description},
+                            {"schema", schema}});
+    }
+    if (!params.empty()) op["parameters"] = params;
+    if (r.body) {
+      op["requestBody"] = Json{{"required", false},
+                               {"content",
+                                {{"application/json",
+                                  {{"schema",
+                                    {{"type", "object"},
+                                     {"properties", {{"user", {{"type", "string"}}}}},
+                                     {"additionalProperties", false}}}}}}}};
+    }
+    Json responses = Json::object();
+    for (int s : r.statuses) {
+      Json resp = {{"description", s < 300 ? "OK" : CodeOf(s)}};
+      if (s >= 400) {
+        resp["content"]["application/json"]["schema"]["$ref"] = "#/components/schemas/Error";
+      } else {
+        resp["content"]["application/json"]["schema"]["type"] = "object";
+      }
+      responses[std::to_string(s)] = resp;
+    }
+    if (r.public_route) {
+      op["security"] = Json::array();
+    } else {
+      responses["401"] = Json{{"description", "no valid admin token"}};
+      responses["429"] = Json{{"description", "too many requests for this tenant"}};
+    }
+    op["responses"] = responses;
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    paths[r.path][method] = op;
+  }
+  doc["paths"] = paths;
+  return doc.dump();
+}
+
+// ---- RestApi
+
+RestApi::RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options)
+    : store_(store),
+      store_mutex_(store_mutex),
+      options_(std::move(options)),
+      limiter_(options_.rate_per_second, options_.burst) {}
+
+RestApi::~RestApi() { Stop(); }
+
+void RestApi::Stop() {
+  std::vector<std::pair<int64_t, std::thread>> threads;
+  {
+    std::lock_guard<std::mutex> lock(threads_mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& [id, t] : threads) t.join();
+}
+
+void RestApi::Register(http::HttpServer& server) {
+  for (const RouteSpec& r : Routes()) {
+    const std::string op = r.operation_id;
+    server.Route(r.method, r.path, [this, op](http::Request& req) { return Dispatch(op, req); });
+  }
+  server.Use(std::string(kPrefix), [this](http::Request& r) { return Authenticate(r); });
+  server.SetErrorRenderer(std::string(kPrefix), [](int status, const std::string& detail) {
+    return ErrorResponse(status, "", detail);
+  });
+}
+
+const Profile* RestApi::FindProfile(const std::string& tenant, const std::string& name) const {
+  for (const Tenant& t : options_.config->tenants) {
+    if (t.name != tenant) continue;
+    for (const Profile& p : t.profiles)
+      if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
+  if (request.path == "/api/v1/openapi.json") return std::nullopt;
+  auto unauthorized = [](const std::string& detail) {
+    http::Response r = ErrorResponse(401, "Authorization", detail);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
+    return r;
+  };
+  const std::string header = request.Header("Authorization");
+  constexpr std::string_view kBearer = "bearer ";
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
+    return unauthorized("an admin bearer token is required (Authorization: Bearer <token>)");
+  }
+  std::string token = header.substr(kBearer.size());
+  while (!token.empty() && token.back() == ' ') token.pop_back();
+  const std::string hash = Sha256Hex(token);
+  Result<std::optional<ApiToken>> found = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    found = store_.FindToken("admin", hash);
+  }
+  if (!found.ok()) return ErrorResponse(503, "", "the token store is unavailable; retry later");
+  if (!found->has_value() || !ConstantTimeEquals((*found)->hash, hash))
+    return unauthorized("the token is not a valid admin token");
+  const std::string token_tenant = (*found)->tenant;
+  const std::string tenant = TenantOf(request.path);
+  // Another tenant's data: the same answer as a tenant that does not exist.
+  if (!tenant.empty() && tenant != token_tenant)
+    return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
+  request.principal = token_tenant;
+  const double wait = limiter_.Take(token_tenant, http::MonotonicSeconds());
+  if (wait > 0) {
+    http::Response r = ErrorResponse(429, "", "too many requests for this tenant; retry later");
+    r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(wait) + 1));
+    return r;
+  }
+  return std::nullopt;
+}
+
+http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
+  if (op == "openapi") return http::Response::Json(200, OpenApiJson());
+  // The tenant must exist in the config (the token's tenant may have been removed).
+  bool known = false;
+  for (const Tenant& t : options_.config->tenants) known = known || t.name == r.Param("tenant");
+  if (!known) return ErrorResponse(404, "tenant", "no tenant " + r.Param("tenant").substr(0, 64));
+  if (op == "listProfiles") return Profiles(r);
+  if (op == "preview") return Preview(r);
+  if (op == "sync") return Sync(r);
+  if (op == "getJob") return GetJob(r);
+  if (op == "listRuns") return ListRuns(r);
+  if (op == "getRun") return GetRun(r);
+  if (op == "getRunItems") return RunReport(r, true);
+  if (op == "getRunReport") return RunReport(r, false);
+  if (op == "approveRun") return Approve(r);
+  if (op == "listUsers") return ListUsers(r);
+  if (op == "getUser") return GetUser(r);
+  if (op == "unlinkUser") return UnlinkUser(r);
+  return ErrorResponse(404, "", "no such route");
+}
+
+http::Response RestApi::Profiles(http::Request& r) {
+  Json list = Json::array();
+  for (const Tenant& t : options_.config->tenants) {
+    if (t.name != r.Param("tenant")) continue;
+    for (const Profile& p : t.profiles) list.push_back(ProfileJson(p));
+  }
+  return JsonOk(200, Json{{"profiles", list}});
+}
+
+http::Response RestApi::Preview(http::Request& r) {
+  const Profile* profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (profile == nullptr)
+    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+  auto user = UserFromBody(r.body);
+  if (!user.ok())
+    return FromError(user.error(),
+                     "body" + (user.error().context.empty() ? "" : "." + user.error().context));
+  auto store = options_.open_store();
+  if (!store.ok()) return ErrorResponse(503, "", "the store is unavailable; retry later");
+  EngineOptions options;
+  options.kind = RunKind::kPreview;
+  options.trigger = user->empty() ? "api" : "user:" + *user;
+  if (!user->empty()) options.only_user = *user;
+  options.now = options_.clock();
+  options.clock = options_.clock;
+  Result<RunOutcome> outcome = Error::Internal("");
+  if (profile->source.type == "scim") {
+    outcome = SyncMirror(*profile, **store, {}, options);
+  } else {
+    auto source = MakeSource(profile->source, options_.base_dir);
+    if (!source.ok()) return FromError(source.error(), "profile");
+    outcome = ExecuteRun(*profile, **source, **store, options);
+  }
+  if (!outcome.ok()) return FromError(outcome.error());
+  std::ostringstream out;
+  WriteJson(out, outcome->plan, outcome->run.id);
+  return http::Response::Json(200, out.str());
+}
+
+http::Response RestApi::StartSync(const std::string& tenant, const Profile& profile,
+                                  int64_t approve, const std::string& user) {
+  auto started = jobs_.Start(tenant, profile.name);
+  if (!started.ok()) return FromError(started.error(), "profile");
+  const int64_t id = *started;
+  auto work = [this, id, &profile, approve, user]() {
+    auto finish = [this, id](int code, int64_t run_id, const std::string& message) {
+      jobs_.Update(id, [&](Job& j) {
+        j.done = true;
+        j.exit_code = code;
+        j.run_id = run_id;
+        j.message = message;
+      });
+    };
+    auto store = options_.open_store();
+    if (!store.ok()) return finish(kExitFailed, 0, "the store is unavailable");
+    EngineOptions options;
+    options.kind = RunKind::kSync;
+    options.trigger = approve != 0    ? "approve:" + std::to_string(approve)
+                      : !user.empty() ? "user:" + user
+                                      : "api";
+    if (!user.empty()) options.only_user = user;
+    options.approve_run = approve;
+    options.now = options_.clock();
+    options.clock = options_.clock;
+    options.on_progress = [this, id](const Progress& p) {
+      jobs_.Update(id, [&](Job& j) { j.progress = p; });
+    };
+    Result<RunOutcome> outcome = Error::Internal("");
+    if (profile.source.type == "scim") {
+      outcome = SyncMirror(profile, **store, {}, options);
+    } else {
+      auto source = MakeSource(profile.source, options_.base_dir);
+      if (!source.ok()) return finish(kExitUsage, 0, source.error().message);
+      outcome = ExecuteRun(profile, **source, **store, options);
+    }
+    if (!outcome.ok()) {
+      return finish(outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed, 0,
+                    outcome.error().message);
+    }
+    if (options_.notify) {
+      Notifier notifier(options_.config->smtp, **store);
+      notifier.AfterRun(profile, *outcome, options_.clock());
+    }
+    finish(outcome->exit_code, outcome->run.id, outcome->run.message);
+  };
+  {
+    std::lock_guard<std::mutex> lock(threads_mutex_);
+    // Join the threads of finished jobs, so a server that runs for months keeps none.
+    for (auto it = threads_.begin(); it != threads_.end();) {
+      // done is the thread's last write: joining it now waits for nothing.
+      bool done = false;
+      jobs_.Update(it->first, [&](Job& j) { done = j.done; });
+      if (done) {
+        it->second.join();
+        it = threads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    threads_.emplace_back(id, std::thread(work));
+  }
+  Json j;
+  j["job"] = id;
+  j["status"] = "running";
+  http::Response resp = JsonOk(202, j);
+  resp.headers.emplace_back("Location",
+                            "/api/v1/tenants/" + tenant + "/jobs/" + std::to_string(id));
+  return resp;
+}
+
+http::Response RestApi::Sync(http::Request& r) {
+  const Profile* profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (profile == nullptr)
+    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+  auto user = UserFromBody(r.body);
+  if (!user.ok())
+    return FromError(user.error(),
+                     "body" + (user.error().context.empty() ? "" : "." + user.error().context));
+  return StartSync(r.Param("tenant"), *profile, 0, *user);
+}
+
+http::Response RestApi::Approve(http::Request& r) {
+  auto id = IdParam(r, "id");
+  if (!id.ok()) return FromError(id.error(), "id");
+  const std::string tenant = r.Param("tenant");
+  Result<Run> run = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    run = store_.GetRun(tenant, *id);
+  }
+  if (!run.ok()) return FromError(run.error(), "id");
+  if (run->status != RunStatus::kHeld)
+    return ErrorResponse(
+        409, "id",
+        "run " + std::to_string(*id) + " is " + RunStatusName(run->status) + ", not held");
+  const Profile* profile = FindProfile(tenant, run->profile);
+  if (profile == nullptr)
+    return ErrorResponse(404, "profile",
+                         "run " + std::to_string(*id) + "'s profile " + run->profile +
+                             " is no longer in the config");
+  return StartSync(tenant, *profile, *id, "");
+}
+
+http::Response RestApi::GetJob(http::Request& r) {
+  auto id = IdParam(r, "id");
+  if (!id.ok()) return FromError(id.error(), "id");
+  auto job = jobs_.Get(r.Param("tenant"), *id);
+  if (!job) return ErrorResponse(404, "id", "no job " + std::to_string(*id));
+  return JsonOk(200, JobJson(*job));
+}
+
+http::Response RestApi::ListRuns(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto limit = IntQuery(r, "limit", 20, 1, 1000);
+  if (!limit.ok()) return FromError(limit.error(), "limit");
+  const std::string profile = r.Query("profile");
+  if (!profile.empty() && FindProfile(tenant, profile) == nullptr)
+    return ErrorResponse(400, "profile",
+                         "no profile " + profile.substr(0, 64) + " in tenant " + tenant);
+  Json runs = Json::array();
+  Json last = Json::object();
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    auto listed = store_.ListRuns(tenant, profile, *limit);
+    if (!listed.ok()) return FromError(listed.error());
+    for (const Run& run : *listed) runs.push_back(RunJson(run));
+    for (const Tenant& t : options_.config->tenants) {
+      if (t.name != tenant) continue;
+      for (const Profile& p : t.profiles) {
+        if (!profile.empty() && p.name != profile) continue;
+        auto ok = store_.LastSuccessfulSync(tenant, p.name);
+        if (ok.ok()) last[p.name] = ok->has_value() ? Json((*ok)->id) : Json(nullptr);
+      }
+    }
+  }
+  return JsonOk(200, Json{{"runs", runs}, {"last_successful_sync", last}});
+}
+
+http::Response RestApi::GetRun(http::Request& r) {
+  auto id = IdParam(r, "id");
+  if (!id.ok()) return FromError(id.error(), "id");
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  auto run = store_.GetRun(r.Param("tenant"), *id);
+  if (!run.ok()) return FromError(run.error(), "id");
+  return JsonOk(200, RunJson(*run));
+}
+
+http::Response RestApi::RunReport(http::Request& r, bool items) {
+  auto id = IdParam(r, "id");
+  if (!id.ok()) return FromError(id.error(), "id");
+  std::optional<Action> filter;
+  std::string format = "json";
+  if (items && r.HasQuery("action")) {
+    filter = ActionFromName(r.Query("action"));
+    if (!filter)
+      return ErrorResponse(400, "action",
+                           "unknown action \"" + r.Query("action").substr(0, 40) + "\"");
+  }
+  if (!items && r.HasQuery("format")) {
+    format = r.Query("format");
+    if (format != "json" && format != "csv" && format != "html" && format != "xlsx")
+      return ErrorResponse(
+          400, "format",
+          "format must be json, csv, html or xlsx, got \"" + format.substr(0, 40) + "\"");
+  }
+  const std::string tenant = r.Param("tenant");
+  Result<Run> run = Error::Internal("");
+  Result<std::vector<PlanItem>> listed = Error::Internal("");
+  Result<std::vector<DepartmentChange>> departments = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    run = store_.GetRun(tenant, *id);
+    if (!run.ok()) return FromError(run.error(), "id");
+    listed = store_.GetRunItems(tenant, *id, filter);
+    departments = store_.GetRunDepartments(tenant, *id);
+  }
+  if (!listed.ok()) return FromError(listed.error());
+  if (!departments.ok()) return FromError(departments.error());
+  const Plan plan = PlanFromRun(*run, std::move(listed).value(), std::move(departments).value());
+  http::Response resp;
+  const std::string file = "telsync-run-" + std::to_string(*id);
+  if (format == "xlsx") {
+    auto bytes = XlsxBytes(plan, &*run);
+    if (!bytes.ok()) return FromError(bytes.error());
+    resp.body = std::move(bytes).value();
+    resp.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".xlsx\"");
+    return resp;
+  }
+  std::ostringstream out;
+  if (format == "json") {
+    WriteJson(out, plan, run->id);
+  } else if (format == "csv") {
+    WriteCsv(out, plan);
+    resp.content_type = "text/csv; charset=utf-8";
+    resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".csv\"");
+  } else {
+    WriteHtml(out, plan, &*run);
+    resp.content_type = "text/html; charset=utf-8";
+  }
+  resp.body = out.str();
+  return resp;
+}
+
+http::Response RestApi::ListUsers(http::Request& r) {
+  auto limit = IntQuery(r, "limit", 100, 1, 1000);
+  if (!limit.ok()) return FromError(limit.error(), "limit");
+  auto offset = IntQuery(r, "offset", 0, 0, 100000000);
+  if (!offset.ok()) return FromError(offset.error(), "offset");
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  auto listed = store_.ListUsers(r.Param("tenant"), *limit, *offset);
+  if (!listed.ok()) return FromError(listed.error());
+  Json arr = Json::array();
+  for (const PbxUser& u : *listed) arr.push_back(UserJson(u));
+  return JsonOk(200, arr);
+}
+
+http::Response RestApi::GetUser(http::Request& r) {
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  auto found = store_.FindUser(r.Param("tenant"), r.Param("name"));
+  if (!found.ok()) return FromError(found.error());
+  if (!found->has_value())
+    return ErrorResponse(404, "name", "no user " + r.Param("name").substr(0, 100));
+  return JsonOk(200, UserJson(**found));
+}
+
+http::Response RestApi::UnlinkUser(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  auto found = store_.FindUser(tenant, r.Param("name"));
+  if (!found.ok()) return FromError(found.error());
+  if (!found->has_value())
+    return ErrorResponse(404, "name", "no user " + r.Param("name").substr(0, 100));
+  const PbxUser& u = **found;
+  if (auto s = store_.UnlinkUser(tenant, u.id); !s.ok()) return FromError(s.error());
+  return JsonOk(
+      200, Json{{"unlinked", std::string(u.fields.Get(Field::kUsername))}, {"was", u.source_key}});
+}
+
+}  // namespace telsync::api

@@ -1,0 +1,241 @@
+#include "server/api/rest_api.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "util/token.h"
+
+namespace telsync::api {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A real server on a free port with the API of tenants acme (one file profile) and
+// globex, an admin token for each, and a directory of three users.
+class RestApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("telsync-api-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    json users = json::array();
+    for (int i = 1; i <= 3; ++i) {
+      users.push_back({{"id", "00000000-0000-4000-8000-00000000000" + std::to_string(i)},
+                       {"accountEnabled", true},
+                       {"displayName", "User " + std::to_string(i)},
+                       {"givenName", "User"},
+                       {"surname", "N" + std::to_string(i)},
+                       {"mail", "user" + std::to_string(i) + "@contoso.example"},
+                       {"userPrincipalName", "user" + std::to_string(i) + "@contoso.example"},
+                       {"businessPhones", {"+46 8 5000000" + std::to_string(i)}}});
+    }
+    std::ofstream(dir_ / "directory.json") << json{{"value", users}}.dump();
+    store_spec_ = (dir_ / "telsync.db").string();
+    config_.store = store_spec_;
+    for (const char* name : {"acme", "globex"}) {
+      Tenant t;
+      t.name = name;
+      Profile p;
+      p.tenant = name;
+      p.name = "main";
+      p.source.type = "file";
+      p.source.path = (dir_ / "directory.json").string();
+      p.source.format = "json";
+      p.policy.grace_days = 0;
+      t.profiles.push_back(p);
+      config_.tenants.push_back(t);
+    }
+    auto opened = OpenStore(store_spec_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+    for (const char* tenant : {"acme", "globex"}) {
+      auto secret = GenerateToken();
+      ASSERT_TRUE(secret.ok());
+      ApiToken t;
+      t.tenant = tenant;
+      t.kind = "admin";
+      t.hash = Sha256Hex(*secret);
+      t.created_at = 1;
+      ASSERT_TRUE(store_->AddToken(t).ok());
+      tokens_[tenant] = *secret;
+    }
+    RestApiOptions options;
+    options.config = &config_;
+    options.base_dir = dir_.string();
+    const std::string spec = store_spec_;
+    options.open_store = [spec] { return OpenStore(spec); };
+    options.clock = [] { return int64_t{1790000000}; };
+    options.notify = false;
+    api_ = std::make_unique<RestApi>(*store_, store_mutex_, options);
+    http::ServerOptions server_options;
+    server_options.host = "127.0.0.1";
+    server_options.port = 0;
+    server_options.threads = 4;
+    server_ = std::make_unique<http::HttpServer>(server_options);
+    api_->Register(*server_);
+    auto port = server_->Bind();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+    serving_ = std::thread([this] { (void)server_->Serve(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    if (serving_.joinable()) serving_.join();
+    if (api_) api_->Stop();
+    api_.reset();
+    server_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  httplib::Result Call(const std::string& method, const std::string& path, const std::string& token,
+                       const std::string& body = "") {
+    httplib::Client client("127.0.0.1", port_);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    if (method == "GET") return client.Get(path, headers);
+    return client.Post(path, headers, body, "application/json");
+  }
+
+  static json Error(const httplib::Result& r) { return json::parse(r->body)["error"]; }
+
+  fs::path dir_;
+  std::string store_spec_;
+  Config config_;
+  std::unique_ptr<Store> store_;
+  std::mutex store_mutex_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<RestApi> api_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::thread serving_;
+  int port_ = 0;
+};
+
+TEST_F(RestApiTest, RejectsMissingWrongAndOtherTenantsTokens) {
+  auto none = Call("GET", "/api/v1/tenants/acme/runs", "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(Error(none)["code"], "unauthorized");
+  EXPECT_EQ(Error(none)["field"], "Authorization");
+  auto wrong = Call("GET", "/api/v1/tenants/acme/runs", "not-a-token");
+  EXPECT_EQ(wrong->status, 401);
+  auto other = Call("GET", "/api/v1/tenants/acme/users", tokens_["globex"]);
+  EXPECT_EQ(other->status, 404);
+  EXPECT_EQ(other->body.find("user1"), std::string::npos);
+  auto unknown = Call("GET", "/api/v1/tenants/nosuch/users", tokens_["acme"]);
+  EXPECT_EQ(unknown->status, 404);
+  // The same answer as for a tenant that does not exist: nothing tells that acme is there.
+  EXPECT_EQ(Error(other)["message"], "no tenant acme");
+  EXPECT_EQ(Error(unknown)["message"], "no tenant nosuch");
+  EXPECT_EQ(Error(other)["code"], Error(unknown)["code"]);
+}
+
+TEST_F(RestApiTest, BadParametersNameTheField) {
+  auto limit = Call("GET", "/api/v1/tenants/acme/runs?limit=abc", tokens_["acme"]);
+  EXPECT_EQ(limit->status, 400);
+  EXPECT_EQ(Error(limit)["field"], "limit");
+  auto zero = Call("GET", "/api/v1/tenants/acme/users?limit=0", tokens_["acme"]);
+  EXPECT_EQ(zero->status, 400);
+  auto id = Call("GET", "/api/v1/tenants/acme/runs/x1", tokens_["acme"]);
+  EXPECT_EQ(id->status, 400);
+  EXPECT_EQ(Error(id)["field"], "id");
+  auto body = Call("POST", "/api/v1/tenants/acme/profiles/main/preview", tokens_["acme"], "[1,");
+  EXPECT_EQ(body->status, 400);
+  EXPECT_EQ(Error(body)["field"], "body");
+  auto key =
+      Call("POST", "/api/v1/tenants/acme/profiles/main/sync", tokens_["acme"], R"({"usr": "x"})");
+  EXPECT_EQ(key->status, 400);
+  EXPECT_EQ(Error(key)["field"], "body.usr");
+  auto profile = Call("POST", "/api/v1/tenants/acme/profiles/nope/preview", tokens_["acme"]);
+  EXPECT_EQ(profile->status, 404);
+  EXPECT_EQ(Error(profile)["field"], "profile");
+}
+
+TEST_F(RestApiTest, PreviewReturnsThePreviewContractAndSyncJobFinishes) {
+  auto preview = Call("POST", "/api/v1/tenants/acme/profiles/main/preview", tokens_["acme"]);
+  ASSERT_EQ(preview->status, 200) << preview->body;
+  json doc = json::parse(preview->body);
+  EXPECT_EQ(doc["summary"]["create"], 3);
+  EXPECT_EQ(doc["items"].size(), 3u);
+  auto sync = Call("POST", "/api/v1/tenants/acme/profiles/main/sync", tokens_["acme"]);
+  ASSERT_EQ(sync->status, 202) << sync->body;
+  const int64_t job = json::parse(sync->body)["job"];
+  json status;
+  for (int i = 0; i < 200; ++i) {
+    auto polled = Call("GET", "/api/v1/tenants/acme/jobs/" + std::to_string(job), tokens_["acme"]);
+    ASSERT_EQ(polled->status, 200);
+    status = json::parse(polled->body);
+    if (status["status"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status["status"], "done");
+  EXPECT_EQ(status["exit_code"], 0);
+  // Another tenant's token does not see the job.
+  EXPECT_EQ(
+      Call("GET", "/api/v1/tenants/globex/jobs/" + std::to_string(job), tokens_["globex"])->status,
+      404);
+  auto users = Call("GET", "/api/v1/tenants/acme/users", tokens_["acme"]);
+  EXPECT_EQ(json::parse(users->body).size(), 3u);
+  EXPECT_EQ(
+      json::parse(Call("GET", "/api/v1/tenants/globex/users", tokens_["globex"])->body).size(), 0u);
+}
+
+TEST(JobTableTest, OneRunningJobPerProfile) {
+  JobTable jobs;
+  auto first = jobs.Start("acme", "main");
+  ASSERT_TRUE(first.ok());
+  auto second = jobs.Start("acme", "main");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(jobs.Start("acme", "other").ok());
+  EXPECT_TRUE(jobs.Start("globex", "main").ok());
+  jobs.Update(*first, [](Job& j) { j.done = true; });
+  EXPECT_TRUE(jobs.Start("acme", "main").ok());
+  EXPECT_FALSE(jobs.Get("globex", *first).has_value());
+  EXPECT_TRUE(jobs.Get("acme", *first).has_value());
+}
+
+// Every route of the OpenAPI document is mounted: each path called with its parameters
+// filled in answers with one of its documented statuses, never the router's 404/405.
+TEST_F(RestApiTest, EveryOpenApiRouteAnswersADocumentedStatus) {
+  json doc = json::parse(RestApi::OpenApiJson());
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  EXPECT_EQ(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+  size_t calls = 0;
+  for (auto& [path, ops] : doc["paths"].items()) {
+    for (auto& [method, op] : ops.items()) {
+      std::string url = path;
+      for (auto& p : op.value("parameters", json::array())) {
+        if (p["in"] != "path") continue;
+        const std::string name = p["name"];
+        const std::string value = name == "tenant"    ? "acme"
+                                  : name == "profile" ? "main"
+                                  : name == "name"    ? "user1"
+                                                      : "1";
+        url.replace(url.find("{" + name + "}"), name.size() + 2, value);
+      }
+      std::string m = method;
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      auto r = Call(m, url, tokens_["acme"]);
+      ASSERT_TRUE(r) << url;
+      EXPECT_TRUE(op["responses"].contains(std::to_string(r->status)))
+          << m << " " << url << " -> " << r->status << " " << r->body;
+      EXPECT_NE(r->status, 405) << url;
+      ++calls;
+    }
+  }
+  EXPECT_EQ(calls, RestApi::Routes().size());
+}
+
+}  // namespace
+}  // namespace telsync::api

@@ -1,0 +1,324 @@
+"""REST API (issue 7 item 2): the real `telsync serve`, called over HTTP with admin tokens
+from `telsync admin token create`, compared with what the CLI says of the same store."""
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+from conftest import BIN, graph_user
+
+CONFIG = """\
+store: telsync.db
+tenants:
+  - name: acme
+    profiles:
+      - name: main
+        source: {type: file, path: directory.json}
+        policy: {grace_days: 0, max_deletes: 2, max_delete_percent: -1}
+      - name: ad
+        source:
+          type: ldap
+          url: ldap://127.0.0.1:1
+          bind_dn: cn=reader,dc=acme
+          bind_password: S3cret-Bind-Pw
+          user_search_dn: dc=acme
+  - name: globex
+    profiles:
+      - name: main
+        source: {type: file, path: directory.json}
+"""
+
+
+class Api:
+    def __init__(self, ws):
+        env = dict(os.environ, TELSYNC_NOW=str(ws.now))
+        self.proc = subprocess.Popen(
+            [BIN, "-c", str(ws.path / "telsync.yaml"), "serve", "--listen", "127.0.0.1:0"],
+            cwd=ws.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on http://"), (line, self.proc.stderr.read())
+        self.base = line.split()[-1].strip()
+
+    def call(self, method, path, token=None, body=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read(), dict(resp.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), dict(e.headers)
+
+    def json(self, method, path, token=None, body=None, raw=None):
+        status, data, _ = self.call(method, path, token, body, raw)
+        return status, json.loads(data)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        err = self.proc.stderr.read()
+        return self.proc.returncode, err
+
+
+@pytest.fixture
+def api(ws):
+    ws.write("telsync.yaml", CONFIG)
+    ws.users_json([graph_user(i) for i in range(1, 6)])
+    tokens = {}
+    for tenant in ("acme", "globex"):
+        r = ws.run("admin", "token", "create", tenant, "--label", "test")
+        assert r.code == 0, r
+        tokens[tenant] = r.out.strip()
+        assert len(tokens[tenant]) == 43
+    server = Api(ws)
+    server.tokens = tokens
+    yield server
+    code, err = server.stop()
+    assert code == 0, err
+    assert "S3cret-Bind-Pw" not in err
+    for t in tokens.values():
+        assert t not in err
+
+
+def wait_job(api, tenant, job, token):
+    for _ in range(300):
+        status, doc = api.json("GET", f"/api/v1/tenants/{tenant}/jobs/{job}", token)
+        assert status == 200, doc
+        if doc["status"] == "done":
+            return doc
+        time.sleep(0.05)
+    raise AssertionError("job did not finish: %r" % doc)
+
+
+def sync(api, tok):
+    status, started = api.json("POST", "/api/v1/tenants/acme/profiles/main/sync", tok)
+    assert status == 202, started
+    assert started["status"] == "running"
+    return wait_job(api, "acme", started["job"], tok)
+
+
+def test_auth_failures_and_tenant_scope(ws, api):
+    tok = api.tokens["acme"]
+    for token in (None, "wrong-token", api.tokens["acme"][:-1] + "x"):
+        status, doc = api.json("GET", "/api/v1/tenants/acme/runs", token)
+        assert status == 401, doc
+        assert doc["error"]["code"] == "unauthorized" and doc["error"]["field"] == "Authorization"
+    # globex's token never sees acme's data: the answer of a tenant that does not exist.
+    assert sync(api, tok)["exit_code"] == 0
+    for path in ("/users", "/users/user1", "/runs", "/runs/1", "/runs/1/report?format=csv",
+                 "/profiles", "/jobs/1"):
+        status, data, _ = api.call("GET", "/api/v1/tenants/acme" + path, api.tokens["globex"])
+        assert status == 404, (path, data)
+        assert b"user1" not in data and b"contoso" not in data
+    status, doc = api.json("GET", "/api/v1/tenants/nosuch/users", api.tokens["globex"])
+    assert status == 404
+    status, _ = api.json("POST", "/api/v1/tenants/acme/users/user1/unlink", api.tokens["globex"])
+    assert status == 404
+    assert ws.run("-p", "acme", "users", "show", "user1").json()["source_key"] != ""
+    # A revoked token stops working.
+    assert ws.run("admin", "token", "revoke", "globex").code == 0
+    listed = ws.run("admin", "token", "list", "globex")
+    assert listed.code == 0 and api.tokens["globex"] not in listed.out
+    status, _ = api.json("GET", "/api/v1/tenants/globex/runs", api.tokens["globex"])
+    assert status == 401
+
+
+def test_bad_params_and_bodies_name_the_field(api):
+    tok = api.tokens["acme"]
+    cases = [
+        ("GET", "/api/v1/tenants/acme/runs?limit=many", None, 400, "limit"),
+        ("GET", "/api/v1/tenants/acme/runs?limit=0", None, 400, "limit"),
+        ("GET", "/api/v1/tenants/acme/runs?profile=nope", None, 400, "profile"),
+        ("GET", "/api/v1/tenants/acme/users?offset=-1", None, 400, "offset"),
+        ("GET", "/api/v1/tenants/acme/runs/abc", None, 400, "id"),
+        ("GET", "/api/v1/tenants/acme/runs/999", None, 404, "id"),
+        ("GET", "/api/v1/tenants/acme/runs/1/items?action=fly", None, 400, "action"),
+        ("GET", "/api/v1/tenants/acme/runs/1/report?format=pdf", None, 400, "format"),
+        ("GET", "/api/v1/tenants/acme/jobs/77", None, 404, "id"),
+        ("GET", "/api/v1/tenants/acme/users/nobody", None, 404, "name"),
+        ("POST", "/api/v1/tenants/acme/profiles/main/preview", b"{not json", 400, "body"),
+        ("POST", "/api/v1/tenants/acme/profiles/main/preview", b"[]", 400, "body"),
+        ("POST", "/api/v1/tenants/acme/profiles/main/sync", b'{"user": 5}', 400, "body.user"),
+        ("POST", "/api/v1/tenants/acme/profiles/main/sync", b'{"dry": true}', 400, "body.dry"),
+        ("POST", "/api/v1/tenants/acme/profiles/nope/sync", None, 404, "profile"),
+        ("POST", "/api/v1/tenants/acme/runs/999/approve", None, 404, "id"),
+    ]
+    for method, path, raw, code, field in cases:
+        status, doc = api.json(method, path, tok, raw=raw)
+        assert status == code, (path, doc)
+        assert doc["error"]["field"] == field, (path, doc)
+        assert doc["error"]["message"], (path, doc)
+    status, doc = api.json("GET", "/api/v1/tenants/acme/nothing-here", tok)
+    assert status == 404 and "error" in doc
+    status, doc = api.json("DELETE", "/api/v1/tenants/acme/runs", tok)
+    assert status == 405 and doc["error"]["code"] == "method_not_allowed"
+
+
+def test_profiles_mask_secrets(api):
+    status, data, _ = api.call("GET", "/api/v1/tenants/acme/profiles", api.tokens["acme"])
+    assert status == 200
+    assert b"S3cret-Bind-Pw" not in data
+    profiles = {p["name"]: p for p in json.loads(data)["profiles"]}
+    assert set(profiles) == {"main", "ad"}
+    assert profiles["ad"]["source"]["bind_password"].startswith("********")
+    assert profiles["main"]["source"]["path"] == "directory.json"
+    assert profiles["main"]["policy"]["max_deletes"] == 2
+
+
+def test_preview_equals_cli_preview_json(ws, api):
+    tok = api.tokens["acme"]
+    status, doc = api.json("POST", "/api/v1/tenants/acme/profiles/main/preview", tok)
+    assert status == 200, doc
+    cli = ws.run("-p", "acme/main", "preview", "-f", "json")
+    assert cli.code == 0, cli
+    expected = cli.json()
+    assert doc.pop("run") != expected.pop("run")  # each preview is its own recorded run
+    assert doc == expected
+    assert doc["summary"]["create"] == 5
+    # One user only, like `preview --user`.
+    status, one = api.json("POST", "/api/v1/tenants/acme/profiles/main/preview", tok,
+                           {"user": "user2@contoso.example"})
+    assert status == 200, one
+    assert one["summary"]["create"] == 1
+    assert [i["key"] for i in one["items"] if i["action"] == "create"] == [graph_user(2)["id"]]
+
+
+def test_sync_job_runs_and_reports(ws, api):
+    tok = api.tokens["acme"]
+    done = sync(api, tok)
+    assert done["exit_code"] == 0 and done["run_id"] > 0
+    assert done["progress"]["phase"] != ""
+    run_id = done["run_id"]
+    listed = ws.run("-p", "acme/main", "runs", "list")
+    assert listed.code == 0 and any(l.split()[:1] == [str(run_id)] for l in listed.out.splitlines())
+    status, runs = api.json("GET", "/api/v1/tenants/acme/runs?profile=main&limit=5", tok)
+    assert status == 200
+    assert runs["runs"][0]["id"] == run_id and runs["runs"][0]["status"] == "success"
+    assert runs["last_successful_sync"]["main"] == run_id
+    status, run = api.json("GET", f"/api/v1/tenants/acme/runs/{run_id}", tok)
+    assert status == 200 and run["kind"] == "sync" and run["summary"]["create"] == 5
+    # Items and the JSON report are `runs show -f json`.
+    status, items = api.json("GET", f"/api/v1/tenants/acme/runs/{run_id}/items?action=create", tok)
+    assert status == 200
+    assert items == ws.run("-p", "acme", "runs", "show", str(run_id), "-f", "json",
+                           "--action", "create").json()
+    status, report = api.json("GET", f"/api/v1/tenants/acme/runs/{run_id}/report", tok)
+    assert report == ws.run("-p", "acme", "runs", "show", str(run_id), "-f", "json").json()
+    status, csv, headers = api.call("GET", f"/api/v1/tenants/acme/runs/{run_id}/report?format=csv", tok)
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    # RFC 4180 lines end in CRLF; the CLI's output is read in text mode (newlines folded).
+    assert csv.decode().replace("\r\n", "\n") == ws.run("-p", "acme", "runs", "show", str(run_id), "-f", "csv").out
+    status, html, headers = api.call("GET", f"/api/v1/tenants/acme/runs/{run_id}/report?format=html", tok)
+    assert status == 200 and headers["Content-Type"].startswith("text/html") and b"<html" in html
+    status, xlsx, headers = api.call("GET", f"/api/v1/tenants/acme/runs/{run_id}/report?format=xlsx", tok)
+    assert status == 200
+    assert headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f'filename="telsync-run-{run_id}.xlsx"' in headers["Content-Disposition"]
+    assert "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(xlsx)).namelist()
+    status, users = api.json("GET", "/api/v1/tenants/acme/users?limit=2&offset=1", tok)
+    assert status == 200
+    assert users == ws.run("-p", "acme", "users", "list", "-f", "json", "--limit", "2",
+                           "--offset", "1").json()
+    status, user = api.json("GET", "/api/v1/tenants/acme/users/user3@contoso.example", tok)
+    assert status == 200 and user == ws.run("-p", "acme", "users", "show", "user3").json()
+    status, unlinked = api.json("POST", "/api/v1/tenants/acme/users/user3/unlink", tok)
+    assert status == 200 and unlinked["unlinked"] == user["username"]
+    assert ws.run("-p", "acme", "users", "show", "user3").json()["source_key"] == ""
+
+
+def test_held_run_approved_through_the_api(ws, api):
+    tok = api.tokens["acme"]
+    assert sync(api, tok)["exit_code"] == 0
+    ws.users_json([graph_user(1)])  # 4 deletions > max_deletes 2: held
+    held = sync(api, tok)
+    assert held["exit_code"] == 3, held
+    status, doc = api.json("POST", f"/api/v1/tenants/acme/runs/{held['run_id']}/approve",
+                           api.tokens["globex"])
+    assert status == 404
+    status, started = api.json("POST", f"/api/v1/tenants/acme/runs/{held['run_id']}/approve", tok)
+    assert status == 202, started
+    done = wait_job(api, "acme", started["job"], tok)
+    assert done["exit_code"] == 0, done
+    assert len(ws.run("-p", "acme", "users", "list", "-f", "json").json()) == 1
+    status, doc = api.json("POST", f"/api/v1/tenants/acme/runs/{held['run_id']}/approve", tok)
+    assert status == 409 and doc["error"]["field"] == "id"
+
+
+def test_concurrent_sync_of_one_profile_is_409(ws, api):
+    tok = api.tokens["acme"]
+    ws.users_json([graph_user(i) for i in range(1, 3001)])
+    first = api.json("POST", "/api/v1/tenants/acme/profiles/main/sync", tok)
+    second = api.json("POST", "/api/v1/tenants/acme/profiles/main/sync", tok)
+    assert first[0] == 202
+    assert second[0] == 409 and second[1]["error"]["code"] == "conflict", second
+    wait_job(api, "acme", first[1]["job"], tok)
+
+
+def test_openapi_document_lists_and_every_route_works(api):
+    status, doc = api.json("GET", "/api/v1/openapi.json")
+    assert status == 200
+    assert doc["openapi"].startswith("3.0")
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    tok = api.tokens["acme"]
+    assert sync(api, tok)["exit_code"] == 0
+    fill = {"tenant": "acme", "profile": "main", "id": "1", "name": "user1"}
+    seen = 0
+    for path, ops in doc["paths"].items():
+        assert path.startswith("/api/v1/")
+        for method, op in ops.items():
+            assert op["operationId"] and ("200" in op["responses"] or "202" in op["responses"])
+            url = path
+            for p in op.get("parameters", []):
+                assert p["in"] in ("path", "query") and "schema" in p
+                if p["in"] == "path":
+                    url = url.replace("{%s}" % p["name"], fill[p["name"]])
+            if op.get("security") != []:
+                assert "401" in op["responses"]
+                status, _, _ = api.call(method.upper(), url)
+                assert status == 401, url
+            status, data, _ = api.call(method.upper(), url, tok)
+            assert str(status) in op["responses"], (method, url, status, data)
+            seen += 1
+    assert seen == 13
+
+
+def test_rate_and_body_limits_answer_json_errors(ws):
+    ws.write("telsync.yaml", CONFIG)
+    ws.users_json([graph_user(1)])
+    tok = ws.run("admin", "token", "create", "acme").out.strip()
+    env = dict(os.environ, TELSYNC_NOW=str(ws.now))
+    proc = subprocess.Popen(
+        [BIN, "-c", str(ws.path / "telsync.yaml"), "serve", "--listen", "127.0.0.1:0",
+         "--rate-limit", "1", "--max-body", "100"],
+        cwd=ws.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    api = Api.__new__(Api)
+    api.proc = proc
+    api.base = proc.stdout.readline().split()[-1].strip()
+    try:
+        status, doc = api.json("POST", "/api/v1/tenants/acme/profiles/main/preview", tok,
+                               raw=b'{"user": "' + b"x" * 200 + b'"}')
+        assert status == 413 and doc["error"]["code"] == "too_large", doc
+        codes = [api.call("GET", "/api/v1/tenants/acme/runs", tok)[0] for _ in range(4)]
+        assert 429 in codes, codes
+        status, data, headers = api.call("GET", "/api/v1/tenants/acme/runs", tok)
+        if status == 429:
+            assert int(headers["Retry-After"]) >= 1
+            assert json.loads(data)["error"]["code"] == "throttled"
+    finally:
+        code, err = api.stop()
+    assert code == 0, err
