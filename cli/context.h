@@ -55,4 +55,14 @@ void AddScimCommand(CLI::App& app, Context& ctx);
 void AddNotifyCommand(CLI::App& app, Context& ctx);
 void AddAdminCommand(CLI::App& app, Context& ctx);
 
+// The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
+struct TokenCommandText {
+  std::string kind;          // ApiToken::kind, and the parent command's name
+  std::string noun;          // "token" / "admin token", in messages
+  std::string label_hint;    // what --label notes
+  std::string created_hint;  // where the new token goes
+};
+// Adds create | list | revoke TENANT under `token`.
+void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& text);
+
 }  // namespace telsync::cli

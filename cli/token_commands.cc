@@ -1,0 +1,93 @@
+// `telsync scim token ...` and `telsync admin token ...`: create, list and revoke the
+// bearer tokens of one tenant. A token is printed once, at creation; only its SHA-256 is
+// stored (store.h ApiToken).
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "cli/context.h"
+#include "util/token.h"
+
+namespace telsync::cli {
+namespace {
+
+void RequireTenant(Context& ctx, const std::string& tenant) {
+  for (const Tenant& t : ctx.LoadConfig().tenants) {
+    if (t.name == tenant) return;
+  }
+  throw Exit{kExitUsage, "no tenant " + tenant + " in the config"};
+}
+
+std::string Time(int64_t unix_seconds) {
+  if (unix_seconds == 0) return "-";
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& text) {
+  struct Args {
+    std::string tenant;
+    std::string label;
+    int64_t id = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* create = token->add_subcommand("create", "create a token and print it (once)");
+  create->add_option("TENANT", args->tenant, "tenant name")->required();
+  create->add_option("--label", args->label, "a note for the admin (" + text.label_hint + ")");
+  create->callback([&ctx, args, text]() {
+    RequireTenant(ctx, args->tenant);
+    auto secret = GenerateToken();
+    if (!secret.ok()) throw Exit{kExitFailed, secret.error().message};
+    ApiToken t;
+    t.tenant = args->tenant;
+    t.kind = text.kind;
+    t.label = args->label;
+    t.hash = Sha256Hex(*secret);
+    t.created_at = ctx.Now();
+    auto added = ctx.OpenStore().AddToken(t);
+    if (!added.ok()) throw Exit{kExitFailed, added.error().ToString()};
+    std::cout << *secret << "\n";
+    std::cerr << text.noun << " " << *added << " for tenant " << args->tenant << ": "
+              << text.created_hint << "; it is not shown again\n";
+  });
+
+  auto* list =
+      token->add_subcommand("list", "list a tenant's " + text.noun + "s (never the secrets)");
+  list->add_option("TENANT", args->tenant, "tenant name")->required();
+  list->callback([&ctx, args, text]() {
+    RequireTenant(ctx, args->tenant);
+    auto tokens = ctx.OpenStore().ListTokens(args->tenant, text.kind);
+    if (!tokens.ok()) throw Exit{kExitFailed, tokens.error().ToString()};
+    std::cout << std::left << std::setw(6) << "ID" << std::setw(24) << "CREATED" << std::setw(24)
+              << "REVOKED"
+              << "LABEL\n";
+    for (const ApiToken& t : *tokens) {
+      std::cout << std::setw(6) << t.id << std::setw(24) << Time(t.created_at) << std::setw(24)
+                << Time(t.revoked_at) << t.label << "\n";
+    }
+  });
+
+  auto* revoke = token->add_subcommand("revoke", "revoke one token (--id) or all of a tenant's");
+  revoke->add_option("TENANT", args->tenant, "tenant name")->required();
+  revoke->add_option("--id", args->id,
+                     "the token's id (telsync " + text.kind + " token list); default: all");
+  revoke->callback([&ctx, args, text]() {
+    RequireTenant(ctx, args->tenant);
+    auto revoked = ctx.OpenStore().RevokeToken(args->tenant, text.kind, args->id, ctx.Now());
+    if (!revoked.ok()) {
+      throw Exit{revoked.error().code == ErrorCode::kNotFound ? kExitUsage : kExitFailed,
+                 revoked.error().ToString()};
+    }
+    std::cerr << (args->id == 0 ? "every " + text.noun + " of tenant " + args->tenant + " revoked"
+                                : text.noun + " " + std::to_string(args->id) + " revoked")
+              << "\n";
+  });
+}
+
+}  // namespace telsync::cli
