@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/pbx.h"
@@ -93,6 +94,47 @@ struct NotificationRecord {
   int64_t created_at = 0;
   int64_t sent_at = 0;  // 0 while failed
   std::string message;  // the rendered mail, kept while failed so that it can be resent
+};
+
+// A profile kept in the store (created over the REST API, issue 7), beside the profiles
+// of the config file. `document` is the profile's YAML/JSON mapping as the admin sent it
+// (validated by the config loader before it is stored); secrets in it may be literals or
+// `${env:...}` / `${file:...}` references and are masked whenever it is shown.
+struct StoredProfile {
+  std::string tenant;
+  std::string name;
+  std::string document;
+  int64_t version = 0;  // set by the store: 1 when created, +1 on each update
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// A queued run (issue 8): scheduled and requested syncs become jobs that any worker
+// (`telsync serve`, one or many processes) claims with a lease. A worker that dies loses
+// its lease at `lease_until`; another worker then claims the job again (attempts + 1), so
+// a job is never run by two workers at once and never lost.
+enum class JobState { kQueued, kRunning, kDone, kFailed };
+std::string_view JobStateName(JobState state);  // "queued" | "running" | "done" | "failed"
+std::optional<JobState> ParseJobState(std::string_view name);
+
+struct JobRecord {
+  int64_t id = 0;  // set by the store
+  std::string tenant;
+  std::string profile;
+  std::string kind = "sync";  // "sync" | "approve"
+  std::string trigger;        // "schedule" | "api" | "cli" | "scim" | ...
+  int64_t approve_run = 0;    // kind "approve": the held run to approve
+  JobState state = JobState::kQueued;
+  std::string worker;       // the lease holder; "" while queued
+  int64_t lease_until = 0;  // unix seconds; 0 while queued
+  int attempts = 0;         // claims so far (2+ = taken over after a lost lease)
+  int64_t run_id = 0;       // the run this job recorded (0 until the run exists)
+  int exit_code = 0;        // DESIGN §4 exit code once done or failed
+  std::string message;      // failure in plain words; "" otherwise
+  std::string progress;     // JSON object the worker last reported; "" = none
+  int64_t created_at = 0;   // set by EnqueueJob from the record
+  int64_t started_at = 0;   // the last claim
+  int64_t finished_at = 0;
 };
 
 class Store {
@@ -188,6 +230,45 @@ class Store {
   virtual Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
                                                                     int64_t run_id,
                                                                     bool failed_only) = 0;
+
+  // Stored profiles (REST API). Tenant "" lists every tenant's. PutStoredProfile with
+  // expected_version 0 creates (kConflict when the name exists); > 0 replaces the document
+  // when the stored version equals it (kConflict when it differs, kNotFound when there is
+  // none). Returns the version after the write. `now` stamps created_at / updated_at.
+  virtual Result<std::vector<StoredProfile>> ListStoredProfiles(const std::string& tenant) = 0;
+  virtual Result<std::optional<StoredProfile>> GetStoredProfile(const std::string& tenant,
+                                                                const std::string& name) = 0;
+  virtual Result<int64_t> PutStoredProfile(const StoredProfile& profile, int64_t expected_version,
+                                           int64_t now) = 0;
+  // kNotFound when there is no such profile.
+  virtual Status DeleteStoredProfile(const std::string& tenant, const std::string& name) = 0;
+
+  // Jobs (issue 8). EnqueueJob: kConflict when the profile already has a queued or running
+  // job (one run per profile at a time); the error's message names that job's id.
+  virtual Result<int64_t> EnqueueJob(const JobRecord& job) = 0;
+  // Claims one job for `worker` until now + lease_seconds, or nothing when none is ready.
+  // Ready: queued, or running with lease_until < now (its worker died). A tenant with
+  // `per_tenant_cap` (0 = no cap) running jobs with live leases gets no more. Fair between
+  // tenants: the tenant with the fewest live running jobs first, then the oldest job.
+  // Concurrent claims from any number of processes never return the same job twice
+  // while its lease is live (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
+  // The claimed job comes back with state kRunning, attempts + 1 and started_at = now.
+  virtual Result<std::optional<JobRecord>> ClaimJob(const std::string& worker, int64_t now,
+                                                    int64_t lease_seconds,
+                                                    size_t per_tenant_cap) = 0;
+  // Extends the lease to lease_until and records run_id (when > 0) and progress (when not
+  // empty). kConflict when `worker` no longer holds the job (lease lost and taken over,
+  // or finished).
+  virtual Status HeartbeatJob(int64_t id, const std::string& worker, int64_t lease_until,
+                              int64_t run_id, const std::string& progress) = 0;
+  // Ends the job: state (kDone or kFailed), run_id, exit_code, message and finished_at from
+  // `job`, by job.id, when job.worker still holds it (kConflict otherwise).
+  virtual Status FinishJob(const JobRecord& job) = 0;
+  // kNotFound for another tenant's job.
+  virtual Result<JobRecord> GetJob(const std::string& tenant, int64_t id) = 0;
+  // Newest first; empty profile = every profile of the tenant; empty tenant = all tenants.
+  virtual Result<std::vector<JobRecord>> ListJobs(const std::string& tenant,
+                                                  const std::string& profile, size_t limit) = 0;
 
   // The schema version (versioned migrations run on open).
   virtual int SchemaVersion() = 0;

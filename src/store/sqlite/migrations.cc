@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 3> kSteps = {
+constexpr std::array<const char*, 4> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -157,6 +157,43 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_run ON notifications (tenant, run_id);
 CREATE INDEX notifications_failed ON notifications (tenant, status) WHERE status = 'failed';
+)sql",
+    // 4: profiles created over the REST API, and the job queue that workers claim.
+    R"sql(
+CREATE TABLE stored_profiles (
+  tenant      TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  document    TEXT    NOT NULL,
+  version     INTEGER NOT NULL DEFAULT 1,
+  created_at  INTEGER NOT NULL DEFAULT 0,
+  updated_at  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, name)
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  id           INTEGER PRIMARY KEY,
+  tenant       TEXT    NOT NULL,
+  profile      TEXT    NOT NULL,
+  kind         TEXT    NOT NULL DEFAULT 'sync',  -- 'sync' | 'approve'
+  triggered_by TEXT    NOT NULL DEFAULT '',
+  approve_run  INTEGER NOT NULL DEFAULT 0,
+  state        TEXT    NOT NULL DEFAULT 'queued',  -- 'queued' | 'running' | 'done' | 'failed'
+  worker       TEXT    NOT NULL DEFAULT '',
+  lease_until  INTEGER NOT NULL DEFAULT 0,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  run_id       INTEGER NOT NULL DEFAULT 0,
+  exit_code    INTEGER NOT NULL DEFAULT 0,
+  message      TEXT    NOT NULL DEFAULT '',
+  progress     TEXT    NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  started_at   INTEGER NOT NULL DEFAULT 0,
+  finished_at  INTEGER NOT NULL DEFAULT 0
+);
+-- One unfinished job per profile: enqueueing a second one is a conflict.
+CREATE UNIQUE INDEX jobs_active ON jobs (tenant, profile) WHERE state IN ('queued', 'running');
+-- Claims scan only unfinished jobs, oldest first.
+CREATE INDEX jobs_ready ON jobs (state, id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_tenant ON jobs (tenant, profile, id);
 )sql",
 };
 

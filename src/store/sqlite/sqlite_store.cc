@@ -11,6 +11,7 @@
 #include "model/fields.h"
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_jobs.h"
 #include "store/sqlite/sqlite_mirror.h"
 
 namespace telsync {
@@ -332,6 +333,42 @@ class SqliteStore final : public Store {
   Result<std::optional<ApiToken>> FindToken(const std::string& kind,
                                             const std::string& hash) override {
     return sqlite_detail::FindSqliteToken(db_, kind, hash);
+  }
+  Result<std::vector<StoredProfile>> ListStoredProfiles(const std::string& tenant) override {
+    return sqlite_detail::ListSqliteStoredProfiles(db_, tenant);
+  }
+  Result<std::optional<StoredProfile>> GetStoredProfile(const std::string& tenant,
+                                                        const std::string& name) override {
+    return sqlite_detail::GetSqliteStoredProfile(db_, tenant, name);
+  }
+  Result<int64_t> PutStoredProfile(const StoredProfile& profile, int64_t expected_version,
+                                   int64_t now) override {
+    return sqlite_detail::PutSqliteStoredProfile(db_, profile, expected_version, now);
+  }
+  Status DeleteStoredProfile(const std::string& tenant, const std::string& name) override {
+    return sqlite_detail::DeleteSqliteStoredProfile(db_, tenant, name);
+  }
+  Result<int64_t> EnqueueJob(const JobRecord& job) override {
+    return sqlite_detail::EnqueueSqliteJob(db_, job);
+  }
+  Result<std::optional<JobRecord>> ClaimJob(const std::string& worker, int64_t now,
+                                            int64_t lease_seconds,
+                                            size_t per_tenant_cap) override {
+    return sqlite_detail::ClaimSqliteJob(db_, worker, now, lease_seconds, per_tenant_cap);
+  }
+  Status HeartbeatJob(int64_t id, const std::string& worker, int64_t lease_until, int64_t run_id,
+                      const std::string& progress) override {
+    return sqlite_detail::HeartbeatSqliteJob(db_, id, worker, lease_until, run_id, progress);
+  }
+  Status FinishJob(const JobRecord& job) override {
+    return sqlite_detail::FinishSqliteJob(db_, job);
+  }
+  Result<JobRecord> GetJob(const std::string& tenant, int64_t id) override {
+    return sqlite_detail::GetSqliteJob(db_, tenant, id);
+  }
+  Result<std::vector<JobRecord>> ListJobs(const std::string& tenant, const std::string& profile,
+                                          size_t limit) override {
+    return sqlite_detail::ListSqliteJobs(db_, tenant, profile, limit);
   }
   Result<int64_t> AddNotification(const NotificationRecord& record) override;
   Status UpdateNotification(const NotificationRecord& record) override;
