@@ -71,7 +71,9 @@ Store& Context::OpenStore() {
   if (store) return *store;
   const Config& c = LoadConfig();
   auto opened = telsync::OpenStore(c.store);
-  if (!opened.ok()) throw Exit{kExitFailed, "store " + c.store + ": " + opened.error().message};
+  if (!opened.ok()) {
+    throw Exit{kExitFailed, "store " + RedactStoreSpec(c.store) + ": " + opened.error().message};
+  }
   store = std::move(opened).value();
   return *store;
 }

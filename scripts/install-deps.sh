@@ -5,9 +5,9 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl
   libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libpq-dev postgresql
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev libldap-dev libsimdjson-dev libcpp-httplib-dev libssl-dev
   libxlsxwriter-dev

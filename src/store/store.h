@@ -1,9 +1,10 @@
 // Store: telsync's PBX directory, run history and sync state for all tenants.
 //
-// Implementations: SQLite (the embedded default, WAL; store/sqlite) and, later,
-// PostgreSQL behind the same tests. Every method is scoped by tenant: nothing crosses
-// tenants. Errors are values: kNotFound for a missing run or user, kUnavailable when
-// the database cannot be opened or is locked too long, kInternal otherwise.
+// Implementations: SQLite (the embedded default, WAL; store/sqlite) and PostgreSQL
+// (store/postgres), behind the same tests (store/store_contract_test.cc). Every method
+// is scoped by tenant: nothing crosses tenants. Errors are values: kNotFound for a missing
+// run or user, kUnavailable when the database cannot be opened or is locked too long,
+// kInternal otherwise.
 // Not thread-safe: one Store per thread.
 #pragma once
 
@@ -124,6 +125,7 @@ struct JobRecord {
   std::string kind = "sync";  // "sync" | "approve"
   std::string trigger;        // "schedule" | "api" | "cli" | "scim" | ...
   int64_t approve_run = 0;    // kind "approve": the held run to approve
+  int64_t slot = 0;  // a scheduled occurrence (unix seconds) this job runs; 0 = not scheduled
   JobState state = JobState::kQueued;
   std::string worker;       // the lease holder; "" while queued
   int64_t lease_until = 0;  // unix seconds; 0 while queued
@@ -210,6 +212,26 @@ class Store {
                                                                    const std::string& name) = 0;
   virtual Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
                                      ObjectKind kind) = 0;
+  // True when BeginMirrorWrite, called while another writer of this Store is open, nests
+  // as a savepoint of that writer's transaction (its Commit folds into the outer one, its
+  // rollback undoes only its own writes). The SCIM service group-commits only then; a
+  // store that answers false gets one transaction per request.
+  virtual bool NestsMirrorWrites() const { return false; }
+  // One page of a kind's entries in id order: `offset` entries skipped, at most `limit`
+  // given (a SCIM ListResponse page). This default filters ScanMirror; a store answers it
+  // from its index without decoding the skipped entries.
+  virtual Status ScanMirrorPage(const std::string& tenant, const std::string& profile,
+                                ObjectKind kind, size_t offset, size_t limit,
+                                const std::function<bool(MirrorEntry&&)>& fn) {
+    size_t seen = 0;
+    size_t given = 0;
+    if (limit == 0) return Ok();
+    return ScanMirror(tenant, profile, [&](MirrorEntry&& entry) {
+      if (entry.object.kind != kind || seen++ < offset) return true;
+      ++given;
+      return fn(std::move(entry)) && given < limit;
+    });
+  }
 
   // API tokens (SCIM and admin). FindToken is the one lookup not scoped by a tenant: the
   // token is what names the tenant. Revoked tokens are never found.
@@ -244,7 +266,9 @@ class Store {
   virtual Status DeleteStoredProfile(const std::string& tenant, const std::string& name) = 0;
 
   // Jobs (issue 8). EnqueueJob: kConflict when the profile already has a queued or running
-  // job (one run per profile at a time); the error's message names that job's id.
+  // job (one run per profile at a time); the error's message names that job's id. Also
+  // kConflict when job.slot > 0 and a job of the profile with that slot exists, finished
+  // or not: several `serve` processes run the same schedule and each occurrence runs once.
   virtual Result<int64_t> EnqueueJob(const JobRecord& job) = 0;
   // Claims one job for `worker` until now + lease_seconds, or nothing when none is ready.
   // Ready: queued, or running with lease_until < now (its worker died). A tenant with
@@ -275,7 +299,20 @@ class Store {
 };
 
 // Opens (creating and migrating when needed) the store a config names: a SQLite file
-// path, or ":memory:" for a private in-memory database (tests).
+// path, ":memory:" for a private in-memory database (tests), or a PostgreSQL URL
+// (postgres://user:password@host:port/database, store/postgres).
 Result<std::unique_ptr<Store>> OpenStore(const std::string& spec);
+
+// The schema version of the store a spec names and the version this binary writes, read
+// without creating or migrating anything (`telsync migrate --check`). current is 0 for a
+// store that does not exist yet.
+struct StoreSchemaInfo {
+  int current = 0;
+  int latest = 0;
+};
+Result<StoreSchemaInfo> InspectStoreSchema(const std::string& spec);
+
+// The spec as it may be shown in messages and logs: a URL's password becomes "***".
+std::string RedactStoreSpec(const std::string& spec);
 
 }  // namespace telsync

@@ -47,6 +47,20 @@ Result<Db> Db::Open(const std::string& path) {
     return ErrorFromCode(rc, "cannot open store " + path + ": " + why);
   }
   sqlite3_extended_result_codes(raw, 1);
+  // Installed before the PRAGMAs: switching a new file to WAL takes a lock that
+  // several processes opening it at once contend for.
+  // A second writer waits for the lock instead of failing: up to about 5 s, polling every
+  // 50 µs at first and at most every 1 ms. SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100
+  // ms, so a SCIM request that meets a short write of the applier lost tens of milliseconds.
+  sqlite3_busy_handler(
+      raw,
+      [](void*, int count) -> int {
+        if (count >= 5000) return 0;
+        const int micros = count < 5 ? 50 << count : 1000;
+        std::this_thread::sleep_for(std::chrono::microseconds(micros));
+        return 1;
+      },
+      nullptr);
   // WAL lets readers (the API, reports) run while a sync writes; NORMAL is durable
   // across application crashes in WAL mode and much faster than FULL. The busy timeout
   // makes a second writer wait instead of failing at once. A 64 MiB page cache keeps the
@@ -61,18 +75,6 @@ Result<Db> Db::Open(const std::string& path) {
     error.message = "cannot open store " + path + ": " + error.message;
     return error;
   }
-  // A second writer waits for the lock instead of failing: up to about 5 s, polling every
-  // 50 µs at first and at most every 1 ms. SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100
-  // ms, so a SCIM request that meets a short write of the applier lost tens of milliseconds.
-  sqlite3_busy_handler(
-      raw,
-      [](void*, int count) -> int {
-        if (count >= 5000) return 0;
-        const int micros = count < 5 ? 50 << count : 1000;
-        std::this_thread::sleep_for(std::chrono::microseconds(micros));
-        return 1;
-      },
-      nullptr);
   return db;
 }
 

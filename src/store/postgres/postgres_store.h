@@ -1,0 +1,42 @@
+// The PostgreSQL store: the Store interface (store/store.h) on libpq, for deployments that
+// outgrow one SQLite file (issue 8): one database for thousands of tenants, shared by any
+// number of `telsync serve` processes.
+//
+// Opening connects, then migrates the schema (store/postgres/migrations.h). Each Store
+// owns one connection: one Store per thread, as with SQLite. Bulk paths send rows with
+// COPY into a per-connection temporary staging table and write them with one
+// set-based statement per batch (Apply, SaveRunItems); a no-op plan sends nothing (P3).
+// ApplyReport::statements counts the row-writing statements sent (COPY, INSERT, UPDATE,
+// DELETE; BEGIN and COMMIT are not counted). Job claims use FOR UPDATE SKIP LOCKED.
+// Semantics follow the SQLite store exactly; store/store_contract_test.cc runs the same
+// tests over both.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+#include "util/result.h"
+
+namespace telsync {
+
+struct PostgresStoreOptions {
+  // Rows per transaction in Apply: as in SqliteStoreOptions::batch_size.
+  size_t batch_size = 10000;
+};
+
+// `url`: postgres://user:password@host:port/database?options (libpq's URI form).
+// kUnavailable when the server cannot be reached (the message names host and port,
+// never the password), kInvalid for a malformed URL or a schema newer than this binary.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
+                                                 const PostgresStoreOptions& options = {});
+
+// The schema version of the database `url` names, and the one this binary writes,
+// without migrating anything (`telsync migrate --check`).
+Result<int> ReadPostgresStoreVersion(const std::string& url);
+
+// The URL with its password replaced by "***": for messages and logs.
+std::string RedactPostgresUrl(const std::string& url);
+
+}  // namespace telsync

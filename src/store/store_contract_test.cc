@@ -1,0 +1,1405 @@
+// The Store contract (store/store.h), run against every backend: SQLite and PostgreSQL.
+//
+// PostgreSQL comes from $TELSYNC_TEST_PG_URL (a server the caller runs) or, when that is
+// unset, from a throwaway cluster that this binary starts once through
+// tests/fixtures/postgres/pg-cluster.sh and stops at exit. When neither works the
+// PostgreSQL cases FAIL: they never skip silently. Every test gets a fresh database
+// (SQLite: a new file; PostgreSQL: CREATE DATABASE), so tests are independent.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/migrations.h"
+#include "store/postgres/postgres_store.h"
+#include "store/sqlite/migrations.h"
+#include "store/store.h"
+
+#ifndef TELSYNC_SOURCE_DIR
+#define TELSYNC_SOURCE_DIR "."
+#endif
+
+namespace telsync {
+namespace {
+
+std::string MakeTempDir(const char* prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / prefix).string() + "-XXXXXX";
+  const char* made = mkdtemp(pattern.data());
+  return made ? std::string(made) : std::string();
+}
+
+// ---- The PostgreSQL server for the whole test binary ----
+
+class PgServer {
+ public:
+  static PgServer& Get() {
+    static PgServer server;
+    return server;
+  }
+  // The admin URL (database "postgres"), or "" with `error` set.
+  const std::string& Url() {
+    std::call_once(once_, [this] { Start(); });
+    return url_;
+  }
+  const std::string& error() const { return error_; }
+  void Stop() {
+    if (dir_.empty()) return;
+    const std::string cmd = std::string(TELSYNC_SOURCE_DIR) +
+                            "/tests/fixtures/postgres/pg-cluster.sh stop '" + dir_ + "'";
+    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "pg-cluster.sh stop failed\n");
+    std::filesystem::remove_all(dir_);
+    dir_.clear();
+  }
+
+ private:
+  void Start() {
+    if (const char* env = std::getenv("TELSYNC_TEST_PG_URL"); env != nullptr && *env != '\0') {
+      url_ = env;
+      return;
+    }
+    dir_ = MakeTempDir("telsync-pg");
+    if (dir_.empty()) {
+      error_ = "cannot create a temporary directory";
+      return;
+    }
+    // The watchdog stops the cluster even if this process crashes before TearDown.
+    const std::string cmd = "TELSYNC_PG_OWNER_PID=" + std::to_string(getpid()) + " " +
+                            std::string(TELSYNC_SOURCE_DIR) +
+                            "/tests/fixtures/postgres/pg-cluster.sh start '" + dir_ + "'";
+    FILE* out = popen(cmd.c_str(), "r");
+    if (out == nullptr) {
+      error_ = "cannot run " + cmd;
+      return;
+    }
+    char line[512] = {0};
+    std::string url;
+    while (std::fgets(line, sizeof(line), out) != nullptr) url += line;
+    const int rc = pclose(out);
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    if (rc != 0 || !url.starts_with("postgres://")) {
+      error_ = "could not start PostgreSQL with " + cmd + " (exit " + std::to_string(rc) + ")";
+      return;
+    }
+    url_ = url;
+  }
+
+  std::once_flag once_;
+  std::string url_;
+  std::string error_;
+  std::string dir_;
+};
+
+class PgEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override { PgServer::Get().Stop(); }
+};
+[[maybe_unused]] ::testing::Environment* const kPgEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PgEnvironment);
+
+// `url` with its database name replaced.
+std::string WithDatabase(const std::string& url, const std::string& db) {
+  const size_t scheme = url.find("://");
+  const size_t query = url.find('?');
+  const size_t slash = url.find('/', scheme + 3);
+  const std::string tail = query == std::string::npos ? "" : url.substr(query);
+  const size_t end = slash == std::string::npos || (query != std::string::npos && slash > query)
+                         ? (query == std::string::npos ? url.size() : query)
+                         : slash;
+  return url.substr(0, end) + "/" + db + tail;
+}
+
+// Runs `sql` on a raw libpq connection: what an operator (or another process) would do.
+bool PgExec(const std::string& url, const std::string& sql, std::string* error = nullptr) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  bool ok = PQstatus(conn) == CONNECTION_OK;
+  if (ok) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+  }
+  if (!ok && error) *error = PQerrorMessage(conn);
+  PQfinish(conn);
+  return ok;
+}
+
+void SqliteExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  EXPECT_EQ(rc, SQLITE_OK) << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+// ---- Builders ----
+
+PbxUser MakeUser(const std::string& key, const std::string& username,
+                 const std::string& profile = "hr") {
+  PbxUser u;
+  u.source_key = key;
+  u.profile = profile;
+  u.fields.Set(Field::kUsername, username);
+  u.fields.Set(Field::kEmail, username + "@example.com");
+  u.fields.Set(Field::kDisplayName, "User " + username);
+  return u;
+}
+
+PlanItem Item(Action action, const PbxUser& target, int64_t user_id = 0) {
+  PlanItem item;
+  item.action = action;
+  item.key = target.source_key;
+  item.username = std::string(target.fields.Get(Field::kUsername));
+  item.user_id = user_id;
+  item.target = target;
+  return item;
+}
+
+Plan MakePlan(std::vector<PlanItem> items, const std::string& tenant = "acme") {
+  Plan plan;
+  plan.tenant = tenant;
+  plan.profile = "hr";
+  plan.source = "file:test.json";
+  plan.complete = true;
+  plan.items = std::move(items);
+  return plan;
+}
+
+Run MakeRun(const std::string& tenant, const std::string& profile, RunKind kind, RunStatus status,
+            int64_t started) {
+  Run run;
+  run.tenant = tenant;
+  run.profile = profile;
+  run.kind = kind;
+  run.status = status;
+  run.trigger = "cli";
+  run.started_at = started;
+  run.source = "file:x.json";
+  return run;
+}
+
+MirrorEntry Entry(const std::string& id, const std::string& name,
+                  ObjectKind kind = ObjectKind::kUser) {
+  MirrorEntry e;
+  e.object.kind = kind;
+  e.object.id = id;
+  e.object.Add("userName", name);
+  e.object.Add("otherMails", "a@x");
+  e.object.Add("otherMails", "b@x");
+  e.object.groups = {"Sales"};
+  e.name = name;
+  e.external_id = "ext-" + id;
+  e.payload = "{\"id\":\"" + id + "\"}";
+  return e;
+}
+
+JobRecord MakeJob(const std::string& tenant, const std::string& profile, int64_t created = 1) {
+  JobRecord job;
+  job.tenant = tenant;
+  job.profile = profile;
+  job.trigger = "schedule";
+  job.created_at = created;
+  return job;
+}
+
+// ---- The fixture ----
+
+class StoreContractTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  bool IsPostgres() const { return GetParam() == "postgres"; }
+
+  void SetUp() override {
+    if (IsPostgres()) {
+      const std::string& admin = PgServer::Get().Url();
+      ASSERT_FALSE(admin.empty()) << "PostgreSQL is needed: " << PgServer::Get().error();
+      static std::atomic<int> counter{0};
+      db_name_ = "telsync_t" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+      std::string error;
+      ASSERT_TRUE(PgExec(admin, "CREATE DATABASE " + db_name_, &error)) << error;
+      spec_ = WithDatabase(admin, db_name_);
+    } else {
+      dir_ = MakeTempDir("telsync-contract");
+      ASSERT_FALSE(dir_.empty());
+      spec_ = dir_ + "/store.db";
+    }
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!db_name_.empty()) {
+      PgExec(PgServer::Get().Url(), "DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Another connection to the same store: another thread or process.
+  std::unique_ptr<Store> Open() {
+    auto store = OpenStore(spec_);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().ToString());
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  // Raw SQL on the store's database, beside the Store.
+  void RawExec(const std::string& sql) {
+    if (IsPostgres()) {
+      std::string error;
+      EXPECT_TRUE(PgExec(spec_, sql, &error)) << error;
+    } else {
+      SqliteExec(spec_, sql);
+    }
+  }
+
+  std::vector<PbxUser> Users(const std::string& tenant = "acme") {
+    auto snap = store_->LoadSnapshot(tenant, "hr");
+    EXPECT_TRUE(snap.ok()) << (snap.ok() ? "" : snap.error().ToString());
+    return snap.ok() ? snap->users : std::vector<PbxUser>{};
+  }
+
+  std::vector<std::string> MirrorIds(const std::string& profile = "p") {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    ->ScanMirror("t", profile,
+                                 [&](MirrorEntry&& e) {
+                                   ids.push_back(e.object.id);
+                                   return true;
+                                 })
+                    .ok());
+    return ids;
+  }
+
+  std::string spec_;
+  std::string dir_;
+  std::string db_name_;
+  std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// ---- Schema ----
+
+TEST_P(StoreContractTest, OpensAtTheLatestVersionAndReopensWithItsData) {
+  EXPECT_EQ(store_->SchemaVersion(), LatestSqliteSchemaVersion());
+  EXPECT_EQ(LatestPostgresSchemaVersion(), LatestSqliteSchemaVersion());
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  ASSERT_TRUE(store_->SetCursor("acme", "hr", "delta-1").ok());
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(Users().size(), 1u);
+  EXPECT_EQ(*store_->GetCursor("acme", "hr"), "delta-1");
+  auto info = InspectStoreSchema(spec_);
+  ASSERT_TRUE(info.ok()) << info.error().ToString();
+  EXPECT_EQ(info->current, info->latest);
+}
+
+TEST_P(StoreContractTest, RefusesASchemaNewerThanTheBinary) {
+  const int latest = store_->SchemaVersion();
+  const int future = latest + 5;
+  store_.reset();
+  RawExec(IsPostgres() ? "UPDATE telsync_schema SET version = " + std::to_string(future)
+                       : "PRAGMA user_version = " + std::to_string(future));
+  auto store = OpenStore(spec_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(store.error().message, "store schema version " + std::to_string(future) +
+                                       " is newer than this telsync supports (" +
+                                       std::to_string(latest) + "): upgrade telsync");
+  auto info = InspectStoreSchema(spec_);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->current, future);
+  EXPECT_EQ(info->latest, latest);
+}
+
+TEST_P(StoreContractTest, SeveralConnectionsOpeningAtOnceMigrateOnce) {
+  // A fresh, empty database (PostgreSQL) or file (SQLite) opened by four threads at once.
+  std::string spec;
+  if (IsPostgres()) {
+    ASSERT_TRUE(PgExec(PgServer::Get().Url(), "CREATE DATABASE " + db_name_ + "_race"));
+    spec = WithDatabase(PgServer::Get().Url(), db_name_ + "_race");
+    auto info = InspectStoreSchema(spec);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->current, 0);
+  } else {
+    // An empty file already in WAL mode (version 0). Known issue, reported: on a file
+    // that does not exist yet, concurrent opens fail with "database is locked" because
+    // Db::Open switches to WAL before it installs its busy handler.
+    spec = dir_ + "/race.db";
+    SqliteExec(spec, "PRAGMA journal_mode=WAL");
+  }
+  std::atomic<int> opened{0};
+  std::mutex errors_mutex;
+  std::string errors;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto store = OpenStore(spec);
+      if (store.ok() && (*store)->SchemaVersion() == LatestSqliteSchemaVersion()) ++opened;
+      if (!store.ok()) {
+        std::lock_guard<std::mutex> lock(errors_mutex);
+        errors += store.error().ToString() + "\n";
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 4) << errors;
+  if (IsPostgres()) {
+    PgExec(PgServer::Get().Url(), "DROP DATABASE " + db_name_ + "_race WITH (FORCE)");
+  }
+}
+
+// ---- Apply and snapshots ----
+
+TEST_P(StoreContractTest, RoundTripsEveryUserField) {
+  PbxUser u = MakeUser("k1", "alice");
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    u.fields.Set(static_cast<Field>(i), "v" + std::to_string(i) + " \t\\ \"ö\"\n");
+  }
+  u.searchable = false;
+  u.state = UserState::kPendingDelete;
+  u.pending_since = 1700000000;
+  u.groups = {"Non AD sync", "Phones"};
+  u.custom = {{"cost_center", "42"}, {"site", "Lund"}};
+  auto report = store_->Apply(MakePlan({Item(Action::kCreate, u)}));
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(report->users_written, 1u);
+  EXPECT_GE(report->statements, 1u);
+  const auto users = Users();
+  ASSERT_EQ(users.size(), 1u);
+  const PbxUser& got = users[0];
+  EXPECT_GT(got.id, 0);
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    EXPECT_EQ(got.fields.Get(static_cast<Field>(i)), u.fields.Get(static_cast<Field>(i)));
+  }
+  EXPECT_EQ(got.source_key, "k1");
+  EXPECT_EQ(got.profile, "hr");
+  EXPECT_FALSE(got.searchable);
+  EXPECT_EQ(got.state, UserState::kPendingDelete);
+  EXPECT_EQ(got.pending_since, 1700000000);
+  EXPECT_EQ(got.groups, u.groups);
+  EXPECT_EQ(got.custom, u.custom);
+  EXPECT_EQ(got.subscription, "");
+}
+
+TEST_P(StoreContractTest, CreatesAreIdempotentAndKeyedBySourceKey) {
+  Plan plan = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                        Item(Action::kCreate, MakeUser("k2", "bob"))});
+  ASSERT_TRUE(store_->Apply(plan).ok());
+  const auto first = Users();
+  ASSERT_TRUE(store_->Apply(plan).ok());
+  const auto second = Users();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(first[0].id, second[0].id);
+  EXPECT_EQ(first[1].id, second[1].id);
+  // The same key twice in one plan: one row, the last values.
+  PbxUser again = MakeUser("k3", "carol");
+  PbxUser later = again;
+  later.fields.Set(Field::kCity, "Lund");
+  ASSERT_TRUE(
+      store_->Apply(MakePlan({Item(Action::kCreate, again), Item(Action::kCreate, later)})).ok());
+  const auto third = Users();
+  ASSERT_EQ(third.size(), 3u);
+  EXPECT_EQ(third[2].fields.Get(Field::kCity), "Lund");
+  // The same key under another profile is another user.
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "al2", "it"))})).ok());
+  EXPECT_EQ(Users().size(), 4u);
+}
+
+TEST_P(StoreContractTest, NoopPlanExecutesNoStatement) {
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  const auto users = Users();
+  PlanItem unchanged = Item(Action::kUnchanged, users[0], users[0].id);
+  PlanItem skip = Item(Action::kSkip, MakeUser("k2", "bob"));
+  PlanItem conflict = Item(Action::kConflict, MakeUser("k3", "carol"));
+  Plan plan = MakePlan({unchanged, skip, conflict});
+  ASSERT_TRUE(plan.IsNoop());
+  auto report = store_->Apply(plan);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->statements, 0u);
+  EXPECT_EQ(report->users_written, 0u);
+  EXPECT_EQ(Users().size(), 1u);
+}
+
+TEST_P(StoreContractTest, UpdatesWriteTheTargetButNeverTheSubscription) {
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  RawExec("UPDATE users SET subscription = 'E5'");
+  PbxUser target = Users()[0];
+  EXPECT_EQ(target.subscription, "E5");
+  target.fields.Set(Field::kCity, "Malmö");
+  target.subscription = "stolen";
+  auto report = store_->Apply(MakePlan({Item(Action::kUpdate, target, target.id)}));
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->users_written, 1u);
+  auto users = Users();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].fields.Get(Field::kCity), "Malmö");
+  EXPECT_EQ(users[0].subscription, "E5");
+  PbxUser recreate = MakeUser("k1", "alice");
+  recreate.subscription = "stolen";
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, recreate)})).ok());
+  EXPECT_EQ(Users()[0].subscription, "E5");
+}
+
+TEST_P(StoreContractTest, AppliesPendingRestoreUnsearchableAndDelete) {
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                  .ok());
+  auto users = Users();
+  ASSERT_EQ(users.size(), 2u);
+  PbxUser pending = users[0];
+  pending.state = UserState::kPendingDelete;
+  pending.pending_since = 1234;
+  PbxUser hidden = users[1];
+  hidden.searchable = false;
+  auto r = store_->Apply(MakePlan({Item(Action::kPendingDelete, pending, pending.id),
+                                   Item(Action::kUnsearchable, hidden, hidden.id)}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->users_written, 2u);
+  users = Users();
+  EXPECT_EQ(users[0].state, UserState::kPendingDelete);
+  EXPECT_EQ(users[0].pending_since, 1234);
+  EXPECT_FALSE(users[1].searchable);
+
+  PbxUser restored = users[0];
+  restored.state = UserState::kActive;
+  restored.pending_since = 0;
+  PlanItem del = Item(Action::kDelete, users[1], users[1].id);
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kRestore, restored, restored.id), del})).ok());
+  users = Users();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].state, UserState::kActive);
+  EXPECT_EQ(users[0].pending_since, 0);
+  // Deleting again: nothing to delete, but the statement ran.
+  auto again = store_->Apply(MakePlan({del}));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->users_written, 0u);
+  EXPECT_GE(again->statements, 1u);
+  // Another tenant's row is never written through a plan of this one.
+  auto other = store_->Apply(MakePlan({Item(Action::kDelete, users[0], users[0].id)}, "evil"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->users_written, 0u);
+  EXPECT_EQ(Users().size(), 1u);
+}
+
+TEST_P(StoreContractTest, AnUpdateBreakingSourceKeyUniquenessConflictsAndRollsBack) {
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                  .ok());
+  auto users = Users();
+  PbxUser alice = users[0];
+  alice.fields.Set(Field::kCity, "Lund");
+  PbxUser bob = users[1];
+  bob.source_key = "k1";
+  auto r = store_->Apply(
+      MakePlan({Item(Action::kUpdate, alice, alice.id), Item(Action::kUpdate, bob, bob.id)}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_NE(r.error().context.find("bob"), std::string::npos) << r.error().context;
+  EXPECT_EQ(Users()[0].fields.Get(Field::kCity), "");
+}
+
+TEST_P(StoreContractTest, WritesManyCreatesInPlanOrder) {
+  constexpr size_t kUsers = 3000;
+  std::vector<PlanItem> items;
+  for (size_t i = 0; i < kUsers; ++i) {
+    items.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "user" + std::to_string(i))));
+  }
+  auto r = store_->Apply(MakePlan(items));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->users_written, kUsers);
+  const auto users = Users();
+  ASSERT_EQ(users.size(), kUsers);
+  EXPECT_EQ(users.front().source_key, "k0");
+  EXPECT_EQ(users.back().source_key, "k2999");
+}
+
+TEST_P(StoreContractTest, AppliesDepartmentChangesPerProfile) {
+  Plan plan = MakePlan({});
+  DepartmentChange sales{Action::kCreate, {0, "Sales", "", "600", {"alice", "bob"}}, {}};
+  DepartmentChange hr{Action::kCreate, {0, "HR", "", "601", {"carol"}}, {}};
+  plan.departments = {sales, hr};
+  auto r = store_->Apply(plan);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->departments_written, 2u);
+  Plan other = MakePlan({});
+  other.profile = "it";
+  other.departments = {{Action::kCreate, {0, "Sales", "it", "700", {"dave"}}, {}}};
+  ASSERT_TRUE(store_->Apply(other).ok());
+
+  auto snap = store_->LoadSnapshot("acme", "hr");
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->departments.size(), 2u);
+  EXPECT_EQ(snap->departments[0].name, "HR");
+  EXPECT_EQ(snap->departments[1].name, "Sales");
+  EXPECT_EQ(snap->departments[1].ring_group, "600");
+  EXPECT_EQ(snap->departments[1].members, (std::vector<std::string>{"alice", "bob"}));
+
+  Plan change = MakePlan({});
+  change.departments = {{Action::kUpdate, {0, "Sales", "hr", "600", {"alice"}}, {}},
+                        {Action::kDelete, {0, "HR", "hr", "601", {}}, {}}};
+  ASSERT_TRUE(store_->Apply(change).ok());
+  snap = store_->LoadSnapshot("acme", "hr");
+  ASSERT_EQ(snap->departments.size(), 1u);
+  EXPECT_EQ(snap->departments[0].members, std::vector<std::string>{"alice"});
+  auto all = store_->ListDepartments("acme");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].profile, "hr");
+  EXPECT_EQ((*all)[1].profile, "it");
+  EXPECT_TRUE(store_->ListDepartments("other")->empty());
+}
+
+// ---- Users ----
+
+TEST_P(StoreContractTest, FindUserMatchesUsernameOrEmailCaseInsensitively) {
+  PbxUser alice = MakeUser("k1", "Alice");
+  PbxUser bob = MakeUser("k2", "bob");
+  bob.fields.Set(Field::kEmail, "alice@example.com.invalid");
+  PbxUser tricky = MakeUser("k3", "carol@example.com");
+  PbxUser carol = MakeUser("k4", "carol");  // e-mail carol@example.com
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, alice), Item(Action::kCreate, bob),
+                                    Item(Action::kCreate, carol), Item(Action::kCreate, tricky)}))
+                  .ok());
+  auto found = store_->FindUser("acme", "ALICE");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->source_key, "k1");
+  found = store_->FindUser("acme", "Alice@Example.COM");
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->source_key, "k1");
+  // A username match wins over another user's e-mail.
+  found = store_->FindUser("acme", "CAROL@example.com");
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->source_key, "k3");
+  EXPECT_FALSE(store_->FindUser("acme", "")->has_value());
+  EXPECT_FALSE(store_->FindUser("acme", "nobody")->has_value());
+  EXPECT_FALSE(store_->FindUser("other", "alice")->has_value());
+}
+
+TEST_P(StoreContractTest, ListUsersPagesInUsernameOrder) {
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "carol")),
+                                    Item(Action::kCreate, MakeUser("k2", "Alice")),
+                                    Item(Action::kCreate, MakeUser("k3", "bob"))}))
+                  .ok());
+  auto all = store_->ListUsers("acme", 0, 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].fields.Get(Field::kUsername), "Alice");
+  EXPECT_EQ((*all)[2].fields.Get(Field::kUsername), "carol");
+  auto page = store_->ListUsers("acme", 1, 1);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].fields.Get(Field::kUsername), "bob");
+  EXPECT_TRUE(store_->ListUsers("acme", 10, 3)->empty());
+  EXPECT_TRUE(store_->ListUsers("other", 0, 0)->empty());
+}
+
+TEST_P(StoreContractTest, UnlinkAndSetGroupsAreScopedByTenant) {
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  const int64_t id = Users()[0].id;
+  EXPECT_EQ(store_->UnlinkUser("other", id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->SetUserGroups("other", id, {"x"}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->UnlinkUser("acme", 99999).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->SetUserGroups("acme", id, {"Non AD sync", "Phones"}).ok());
+  ASSERT_TRUE(store_->UnlinkUser("acme", id).ok());
+  const auto users = Users();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].source_key, "");
+  EXPECT_EQ(users[0].profile, "");
+  EXPECT_EQ(users[0].groups, (std::vector<std::string>{"Non AD sync", "Phones"}));
+  ASSERT_TRUE(store_->SetUserGroups("acme", id, {}).ok());
+  EXPECT_TRUE(Users()[0].groups.empty());
+}
+
+TEST_P(StoreContractTest, CursorsArePerProfile) {
+  EXPECT_EQ(*store_->GetCursor("acme", "hr"), "");
+  ASSERT_TRUE(store_->SetCursor("acme", "hr", "delta-1").ok());
+  ASSERT_TRUE(store_->SetCursor("acme", "hr", "delta-2").ok());
+  ASSERT_TRUE(store_->SetCursor("acme", "it", "usn:5").ok());
+  EXPECT_EQ(*store_->GetCursor("acme", "hr"), "delta-2");
+  EXPECT_EQ(*store_->GetCursor("acme", "it"), "usn:5");
+  EXPECT_EQ(*store_->GetCursor("other", "hr"), "");
+}
+
+// ---- Runs ----
+
+TEST_P(StoreContractTest, RunsRoundTripListAndLastSuccess) {
+  telsync::Run run = MakeRun("acme", "hr", RunKind::kSync, RunStatus::kRunning, 100);
+  auto id = store_->CreateRun(run);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  run.id = *id;
+  run.status = RunStatus::kPartial;
+  run.finished_at = 160;
+  run.complete = true;
+  run.message = "2 conflicts";
+  run.summary[static_cast<size_t>(Action::kCreate)] = 7;
+  run.summary[static_cast<size_t>(Action::kConflict)] = 2;
+  run.approved_run = 3;
+  ASSERT_TRUE(store_->UpdateRun(run).ok());
+  auto got = store_->GetRun("acme", run.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->kind, RunKind::kSync);
+  EXPECT_EQ(got->trigger, "cli");
+  EXPECT_EQ(got->status, RunStatus::kPartial);
+  EXPECT_EQ(got->started_at, 100);
+  EXPECT_EQ(got->finished_at, 160);
+  EXPECT_TRUE(got->complete);
+  EXPECT_EQ(got->source, "file:x.json");
+  EXPECT_EQ(got->message, "2 conflicts");
+  EXPECT_EQ(got->summary, run.summary);
+  EXPECT_EQ(got->approved_run, 3);
+  EXPECT_EQ(store_->GetRun("other", run.id).error().code, ErrorCode::kNotFound);
+
+  const int64_t preview =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kPreview, RunStatus::kSuccess, 200));
+  const int64_t it_sync =
+      *store_->CreateRun(MakeRun("acme", "it", RunKind::kSync, RunStatus::kSuccess, 300));
+  const int64_t failed =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kFailed, 400));
+  auto all = store_->ListRuns("acme", "", 0);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].id, failed);
+  EXPECT_EQ((*all)[3].id, run.id);
+  auto hr = store_->ListRuns("acme", "hr", 2);
+  ASSERT_EQ(hr->size(), 2u);
+  EXPECT_EQ((*hr)[0].id, failed);
+  EXPECT_EQ((*hr)[1].id, preview);
+  EXPECT_EQ((*store_->ListRuns("acme", "it", 10))[0].id, it_sync);
+  EXPECT_TRUE(store_->ListRuns("other", "", 0)->empty());
+
+  auto last = store_->LastSuccessfulSync("acme", "hr");
+  ASSERT_TRUE(last.ok());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->id, run.id);
+  EXPECT_FALSE(store_->LastSuccessfulSync("acme", "finance")->has_value());
+
+  telsync::Run missing = run;
+  missing.id = 99999;
+  EXPECT_EQ(store_->UpdateRun(missing).error().code, ErrorCode::kNotFound);
+  telsync::Run foreign = run;
+  foreign.tenant = "other";
+  EXPECT_EQ(store_->UpdateRun(foreign).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, RunItemsRoundTripInPlanOrderWithFilter) {
+  const int64_t run_id =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kPreview, RunStatus::kRunning, 1));
+  PlanItem create = Item(Action::kCreate, MakeUser("k1", "alice"));
+  PlanItem conflict = Item(Action::kConflict, MakeUser("k2", "bob"));
+  conflict.reason = "e-mail\tbob@example.com\nis also used by k9 \\ \"x\"";
+  PlanItem update = Item(Action::kUpdate, MakeUser("k3", "carol"), 42);
+  update.changes = {{"display_name", "Carol A", "Carol \"B\" Ö"}};
+  PlanItem create2 = Item(Action::kCreate, MakeUser("k4", "dave"));
+  Plan plan = MakePlan({create, conflict, update, create2});
+  DepartmentChange dept;
+  dept.action = Action::kUpdate;
+  dept.target = {0, "Sales", "hr", "600", {"alice", "dave"}};
+  dept.changes = {{"members", "alice", "alice, dave"}};
+  plan.departments = {dept};
+  ASSERT_TRUE(store_->SaveRunItems(run_id, plan).ok());
+  ASSERT_TRUE(store_->SaveRunItems(run_id, plan).ok());  // a retried save replaces
+
+  auto items = store_->GetRunItems("acme", run_id, std::nullopt);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 4u);
+  EXPECT_EQ((*items)[0].key, "k1");
+  EXPECT_FALSE((*items)[0].changes.empty());  // a create's changes are derived
+  EXPECT_EQ((*items)[1].reason, conflict.reason);
+  EXPECT_EQ((*items)[2].user_id, 42);
+  EXPECT_EQ((*items)[2].changes[0].new_value, "Carol \"B\" Ö");
+  EXPECT_EQ((*items)[2].target->fields.Get(Field::kUsername), "carol");
+  auto creates = store_->GetRunItems("acme", run_id, Action::kCreate);
+  ASSERT_EQ(creates->size(), 2u);
+  EXPECT_EQ((*creates)[1].key, "k4");
+  EXPECT_TRUE(store_->GetRunItems("acme", run_id, Action::kDelete)->empty());
+  auto depts = store_->GetRunDepartments("acme", run_id);
+  ASSERT_TRUE(depts.ok());
+  ASSERT_EQ(depts->size(), 1u);
+  EXPECT_EQ((*depts)[0].target.members, (std::vector<std::string>{"alice", "dave"}));
+  EXPECT_EQ((*depts)[0].changes[0].new_value, "alice, dave");
+
+  EXPECT_EQ(store_->GetRunItems("other", run_id, std::nullopt).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetRunDepartments("other", run_id).error().code, ErrorCode::kNotFound);
+  Plan foreign = plan;
+  foreign.tenant = "other";
+  EXPECT_EQ(store_->SaveRunItems(run_id, foreign).error().code, ErrorCode::kNotFound);
+}
+
+// ---- Mirrors ----
+
+TEST_P(StoreContractTest, MirrorPutGetAndVersionsMoveOnlyOnChanges) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(*(*w)->Put(Entry("1", "Ann")), 1);
+  EXPECT_EQ(*(*w)->Put(Entry("1", "Ann")), 1);  // equal: no write, same version
+  EXPECT_EQ((*w)->changed(), 1u);
+  ASSERT_TRUE((*w)->Commit().ok());
+
+  auto got = store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "1");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  const MirrorEntry& e = **got;
+  EXPECT_EQ(e.version, 1);
+  EXPECT_EQ(e.created_at, 100);
+  EXPECT_EQ(e.updated_at, 100);
+  EXPECT_EQ(e.external_id, "ext-1");
+  EXPECT_EQ(e.payload, "{\"id\":\"1\"}");
+  ASSERT_EQ(e.object.attributes.size(), 2u);
+  EXPECT_EQ(e.object.attributes[1].second, (std::vector<std::string>{"a@x", "b@x"}));
+  EXPECT_EQ(e.object.groups, std::vector<std::string>{"Sales"});
+  EXPECT_TRUE(e.object.enabled);
+
+  auto w2 = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 200);
+  MirrorEntry changed = Entry("1", "Ann");
+  changed.object.enabled = false;
+  EXPECT_EQ(*(*w2)->Put(changed), 2);
+  auto stale = (*w2)->Put(Entry("1", "Ann"), 1);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  auto missing = (*w2)->Put(Entry("9", "Zed"), 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*(*w2)->Put(Entry("1", "Ann"), 2), 3);
+  ASSERT_TRUE((*w2)->Commit().ok());
+  got = store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "1");
+  EXPECT_EQ((*got)->version, 3);
+  EXPECT_EQ((*got)->created_at, 100);
+  EXPECT_EQ((*got)->updated_at, 200);
+  EXPECT_FALSE(store_->GetMirrorEntry("t", "q", ObjectKind::kUser, "1")->has_value());
+  EXPECT_FALSE(store_->GetMirrorEntry("t", "p", ObjectKind::kGroup, "1")->has_value());
+}
+
+TEST_P(StoreContractTest, MirrorNamesAreUniqueCaseInsensitivelyPerKind) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  ASSERT_TRUE((*w)->Put(Entry("1", "Ann")).ok());
+  auto clash = (*w)->Put(Entry("2", "ANN"));
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, ErrorCode::kConflict);
+  EXPECT_TRUE((*w)->Put(Entry("g1", "Ann", ObjectKind::kGroup)).ok());  // another kind
+  EXPECT_TRUE((*w)->Put(Entry("3", "")).ok());
+  EXPECT_TRUE((*w)->Put(Entry("4", "")).ok());  // "" is no name: no clash
+  ASSERT_TRUE((*w)->Commit().ok());
+  auto found = store_->FindMirrorEntryByName("t", "p", ObjectKind::kUser, "aNN");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->object.id, "1");
+  EXPECT_FALSE(store_->FindMirrorEntryByName("t", "p", ObjectKind::kUser, "")->has_value());
+  EXPECT_FALSE(store_->FindMirrorEntryByName("t", "other", ObjectKind::kUser, "ann")->has_value());
+  EXPECT_EQ(*store_->CountMirror("t", "p", ObjectKind::kUser), 3u);
+  EXPECT_EQ(*store_->CountMirror("t", "p", ObjectKind::kGroup), 1u);
+}
+
+TEST_P(StoreContractTest, MirrorWriterWithoutCommitChangesNothing) {
+  {
+    auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+    ASSERT_TRUE((*w)->Put(Entry("1", "Ann")).ok());
+  }
+  EXPECT_EQ(*store_->CountMirror("t", "p", ObjectKind::kUser), 0u);
+  // The connection is usable afterwards.
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Put(Entry("1", "Ann")).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(*store_->CountMirror("t", "p", ObjectKind::kUser), 1u);
+}
+
+TEST_P(StoreContractTest, MirrorReplaceSweepsWhatTheFullReadDidNotReturn) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  for (const char* id : {"a", "b", "c", "d"}) ASSERT_TRUE((*w)->Put(Entry(id, id)).ok());
+  ASSERT_TRUE((*w)->Put(Entry("g", "g", ObjectKind::kGroup)).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  auto other = store_->BeginMirrorWrite("t", "q", MirrorWriteMode::kPatch, 1);
+  ASSERT_TRUE((*other)->Put(Entry("z", "z")).ok());
+  ASSERT_TRUE((*other)->Commit().ok());
+
+  auto r = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 2);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->Put(Entry("b", "b")).ok());
+  ASSERT_TRUE((*r)->Put(Entry("d", "d")).ok());
+  ASSERT_TRUE((*r)->Put(Entry("e", "e")).ok());
+  EXPECT_EQ((*r)->changed(), 1u);  // only e is new
+  EXPECT_EQ((*r)->removed(), 0u);  // the sweep counts at Commit
+  ASSERT_TRUE((*r)->Commit().ok());
+  EXPECT_EQ((*r)->removed(), 3u);  // a, c and the group
+  EXPECT_EQ(MirrorIds(), (std::vector<std::string>{"b", "d", "e"}));
+  EXPECT_EQ(MirrorIds("q"), std::vector<std::string>{"z"});
+  // A second full read right after: the previous sweep left nothing behind.
+  auto again = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 3);
+  ASSERT_TRUE((*again)->Put(Entry("e", "e")).ok());
+  ASSERT_TRUE((*again)->Commit().ok());
+  EXPECT_EQ(MirrorIds(), std::vector<std::string>{"e"});
+}
+
+TEST_P(StoreContractTest, MirrorPagesAreOneKindInIdOrder) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  for (const char* id : {"e", "b", "a", "d", "c"}) ASSERT_TRUE((*w)->Put(Entry(id, id)).ok());
+  ASSERT_TRUE((*w)->Put(Entry("g", "g", ObjectKind::kGroup)).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  auto page = [&](size_t offset, size_t limit) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_
+                    ->ScanMirrorPage("t", "p", ObjectKind::kUser, offset, limit,
+                                     [&](MirrorEntry&& e) {
+                                       ids.push_back(e.object.id);
+                                       return true;
+                                     })
+                    .ok());
+    return ids;
+  };
+  EXPECT_EQ(page(0, 2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(page(2, 2), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(page(4, 2), std::vector<std::string>{"e"});
+  EXPECT_TRUE(page(5, 2).empty());
+  EXPECT_TRUE(page(0, 0).empty());
+}
+
+TEST_P(StoreContractTest, MirrorReplaceReturnsTheVersionsItStores) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  ASSERT_TRUE((*w)->Put(Entry("a", "")).ok());
+  ASSERT_TRUE((*w)->Put(Entry("b", "")).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+
+  auto r = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 5);
+  ASSERT_TRUE(r.ok());
+  MirrorEntry a = Entry("a", "");
+  a.object.enabled = false;
+  EXPECT_EQ(*(*r)->Put(a), 2);
+  a.payload = "changed again";
+  EXPECT_EQ(*(*r)->Put(a), 3);  // the same id twice in one full read
+  EXPECT_EQ(*(*r)->Put(a), 3);  // and once more unchanged
+  EXPECT_EQ(*(*r)->Put(Entry("b", "")), 1);
+  EXPECT_EQ(*(*r)->Put(Entry("c", "")), 1);
+  EXPECT_EQ(*(*r)->Put(Entry("d", "Dee")), 1);  // a named entry among nameless ones
+  EXPECT_EQ((*r)->changed(), 4u);
+  ASSERT_TRUE((*r)->Commit().ok());
+  EXPECT_EQ((*r)->removed(), 0u);
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "a")->value().version, 3);
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "a")->value().payload,
+            "changed again");
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "a")->value().created_at, 1);
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "a")->value().updated_at, 5);
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "b")->value().version, 1);
+  EXPECT_EQ(store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "c")->value().version, 1);
+  EXPECT_EQ(store_->FindMirrorEntryByName("t", "p", ObjectKind::kUser, "dee")->value().object.id,
+            "d");
+  // A full read that is dropped (incomplete) changes nothing.
+  {
+    auto dropped = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 9);
+    ASSERT_TRUE((*dropped)->Put(Entry("z", "")).ok());
+  }
+  EXPECT_EQ(MirrorIds(), (std::vector<std::string>{"a", "b", "c", "d"}));
+}
+
+TEST_P(StoreContractTest, MirrorScanIsInIdOrderStopsAndRemoveReportsMissing) {
+  auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+  for (const char* id : {"b", "a", "C", "c"}) {
+    // Names differ case-insensitively too: "C" and "c" are two ids, not two names.
+    ASSERT_TRUE((*w)->Put(Entry(id, std::string("n-") + id + std::to_string(id[0]))).ok());
+  }
+  ASSERT_TRUE((*w)->Put(Entry("0", "grp", ObjectKind::kGroup)).ok());
+  EXPECT_EQ((*w)->Remove(ObjectKind::kUser, "nope").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE((*w)->Remove(ObjectKind::kUser, "c").ok());
+  EXPECT_EQ((*w)->removed(), 1u);
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(MirrorIds(), (std::vector<std::string>{"C", "a", "b", "0"}));  // users, then groups
+  int seen = 0;
+  ASSERT_TRUE(store_
+                  ->ScanMirror("t", "p",
+                               [&](MirrorEntry&&) {
+                                 ++seen;
+                                 return seen < 2;
+                               })
+                  .ok());
+  EXPECT_EQ(seen, 2);
+}
+
+// ---- Tokens and notifications ----
+
+TEST_P(StoreContractTest, TokensAreFoundByHashUntilRevoked) {
+  ApiToken token{0, "acme", "scim", "entra", "hash-1", 10, 0};
+  auto id = store_->AddToken(token);
+  ASSERT_TRUE(id.ok());
+  token.hash = "hash-2";
+  const int64_t id2 = *store_->AddToken(token);
+  token.kind = "admin";
+  token.hash = "hash-3";
+  ASSERT_TRUE(store_->AddToken(token).ok());
+  token.hash = "hash-1";
+  EXPECT_FALSE(store_->AddToken(token).ok());  // hashes are unique
+  EXPECT_EQ(store_->AddToken(ApiToken{0, "", "scim", "", "h", 0, 0}).error().code,
+            ErrorCode::kInvalid);
+
+  auto found = store_->FindToken("scim", "hash-1");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->tenant, "acme");
+  EXPECT_EQ((*found)->label, "entra");
+  EXPECT_EQ((*found)->created_at, 10);
+  EXPECT_FALSE(store_->FindToken("admin", "hash-1")->has_value());
+  EXPECT_EQ(store_->ListTokens("acme", "scim")->size(), 2u);
+
+  ASSERT_TRUE(store_->RevokeToken("acme", "scim", *id, 50).ok());
+  EXPECT_FALSE(store_->FindToken("scim", "hash-1")->has_value());
+  EXPECT_EQ(store_->RevokeToken("acme", "scim", *id, 60).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->RevokeToken("other", "scim", id2, 60).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->RevokeToken("acme", "scim", 0, 70).ok());  // every valid scim token
+  EXPECT_FALSE(store_->FindToken("scim", "hash-2")->has_value());
+  EXPECT_TRUE(store_->FindToken("admin", "hash-3")->has_value());
+  EXPECT_EQ(store_->RevokeToken("acme", "scim", 0, 80).error().code, ErrorCode::kNotFound);
+  auto listed = store_->ListTokens("acme", "scim");
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].revoked_at, 50);
+  EXPECT_EQ((*listed)[1].revoked_at, 70);
+}
+
+TEST_P(StoreContractTest, NotificationsListFilterAndUpdateWithinTheTenant) {
+  NotificationRecord n;
+  n.tenant = "acme";
+  n.profile = "hr";
+  n.run_id = 7;
+  n.kind = "report";
+  n.recipients = "a@x,b@x";
+  n.subject = "Sync";
+  n.status = "failed";
+  n.attempts = 1;
+  n.error = "connection refused";
+  n.created_at = 100;
+  n.message = "MIME...";
+  auto id = store_->AddNotification(n);
+  ASSERT_TRUE(id.ok());
+  NotificationRecord sent = n;
+  sent.run_id = 8;
+  sent.status = "sent";
+  sent.error = "";
+  ASSERT_TRUE(store_->AddNotification(sent).ok());
+  EXPECT_EQ(store_->ListNotifications("acme", 0, false)->size(), 2u);
+  EXPECT_EQ(store_->ListNotifications("acme", 8, false)->size(), 1u);
+  auto failed = store_->ListNotifications("acme", 0, true);
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ((*failed)[0].message, "MIME...");
+  EXPECT_EQ((*failed)[0].recipients, "a@x,b@x");
+  EXPECT_TRUE(store_->ListNotifications("other", 0, false)->empty());
+
+  n.id = *id;
+  n.status = "sent";
+  n.attempts = 2;
+  n.error = "";
+  n.sent_at = 200;
+  n.message = "";
+  ASSERT_TRUE(store_->UpdateNotification(n).ok());
+  EXPECT_TRUE(store_->ListNotifications("acme", 0, true)->empty());
+  auto all = store_->ListNotifications("acme", 7, false);
+  EXPECT_EQ((*all)[0].attempts, 2);
+  EXPECT_EQ((*all)[0].sent_at, 200);
+  NotificationRecord foreign = n;
+  foreign.tenant = "other";
+  EXPECT_EQ(store_->UpdateNotification(foreign).error().code, ErrorCode::kNotFound);
+}
+
+// ---- Stored profiles ----
+
+TEST_P(StoreContractTest, StoredProfilesCreateUpdateWithVersionsAndDelete) {
+  StoredProfile p{"acme", "hr", "source: {type: file}", 0, 0, 0};
+  auto v = store_->PutStoredProfile(p, 0, 100);
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_EQ(*v, 1);
+  EXPECT_EQ(store_->PutStoredProfile(p, 0, 101).error().code, ErrorCode::kConflict);
+  p.document = "source: {type: ldap}";
+  EXPECT_EQ(*store_->PutStoredProfile(p, 1, 200), 2);
+  EXPECT_EQ(store_->PutStoredProfile(p, 1, 201).error().code, ErrorCode::kConflict);
+  StoredProfile missing{"acme", "nope", "x", 0, 0, 0};
+  EXPECT_EQ(store_->PutStoredProfile(missing, 1, 1).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->PutStoredProfile({"acme", "it", "x", 0, 0, 0}, 0, 300).ok());
+  ASSERT_TRUE(store_->PutStoredProfile({"beta", "hr", "y", 0, 0, 0}, 0, 300).ok());
+
+  auto got = store_->GetStoredProfile("acme", "hr");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->document, "source: {type: ldap}");
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ((*got)->created_at, 100);
+  EXPECT_EQ((*got)->updated_at, 200);
+  EXPECT_FALSE(store_->GetStoredProfile("beta", "it")->has_value());
+  auto acme = store_->ListStoredProfiles("acme");
+  ASSERT_EQ(acme->size(), 2u);
+  EXPECT_EQ((*acme)[0].name, "hr");
+  EXPECT_EQ((*acme)[1].name, "it");
+  auto all = store_->ListStoredProfiles("");
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].tenant, "beta");
+
+  EXPECT_EQ(store_->DeleteStoredProfile("beta", "it").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteStoredProfile("other", "hr").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteStoredProfile("acme", "hr").ok());
+  EXPECT_FALSE(store_->GetStoredProfile("acme", "hr")->has_value());
+  EXPECT_EQ(store_->ListStoredProfiles("")->size(), 2u);
+  // The name is free again: a new profile starts at version 1.
+  EXPECT_EQ(*store_->PutStoredProfile({"acme", "hr", "z", 0, 0, 0}, 0, 400), 1);
+}
+
+// ---- Jobs ----
+
+TEST_P(StoreContractTest, EnqueueAllowsOneUnfinishedJobPerProfile) {
+  JobRecord job = MakeJob("acme", "hr", 10);
+  job.kind = "approve";
+  job.approve_run = 5;
+  auto id = store_->EnqueueJob(job);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto again = store_->EnqueueJob(MakeJob("acme", "hr", 11));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_NE(again.error().message.find(std::to_string(*id)), std::string::npos)
+      << again.error().message;
+  ASSERT_TRUE(store_->EnqueueJob(MakeJob("acme", "it", 12)).ok());
+  ASSERT_TRUE(store_->EnqueueJob(MakeJob("beta", "hr", 13)).ok());
+
+  auto got = store_->GetJob("acme", *id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state, JobState::kQueued);
+  EXPECT_EQ(got->kind, "approve");
+  EXPECT_EQ(got->approve_run, 5);
+  EXPECT_EQ(got->trigger, "schedule");
+  EXPECT_EQ(got->created_at, 10);
+  EXPECT_EQ(got->attempts, 0);
+  EXPECT_EQ(got->worker, "");
+  EXPECT_EQ(store_->GetJob("beta", *id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetJob("acme", 99999).error().code, ErrorCode::kNotFound);
+
+  auto acme = store_->ListJobs("acme", "", 0);
+  ASSERT_EQ(acme->size(), 2u);
+  EXPECT_EQ((*acme)[0].profile, "it");  // newest first
+  EXPECT_EQ(store_->ListJobs("acme", "hr", 0)->size(), 1u);
+  EXPECT_EQ(store_->ListJobs("", "", 0)->size(), 3u);
+  EXPECT_EQ(store_->ListJobs("", "", 1)->size(), 1u);
+  EXPECT_TRUE(store_->ListJobs("other", "", 0)->empty());
+
+  // A scheduled occurrence runs once, finished or not.
+  JobRecord scheduled = MakeJob("gamma", "hr", 20);
+  scheduled.slot = 1790000000;
+  const int64_t slot_id = *store_->EnqueueJob(scheduled);
+  EXPECT_EQ(store_->GetJob("gamma", slot_id)->slot, 1790000000);
+
+  // Once finished, the profile may queue again.
+  auto claimed = store_->ClaimJob("w1", 100, 30, 0);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_TRUE(claimed->has_value());
+  EXPECT_EQ((*claimed)->id, *id);
+  JobRecord done = **claimed;
+  done.state = JobState::kDone;
+  done.finished_at = 120;
+  ASSERT_TRUE(store_->FinishJob(done).ok());
+  EXPECT_TRUE(store_->EnqueueJob(MakeJob("acme", "hr", 14)).ok());
+
+  auto slot_job = store_->ClaimJob("w1", 200, 30, 0);
+  ASSERT_TRUE(slot_job.ok());
+  while (slot_job->has_value() && (*slot_job)->id != slot_id) {
+    slot_job = store_->ClaimJob("w1", 200, 30, 0);
+  }
+  ASSERT_TRUE(slot_job->has_value());
+  JobRecord slot_done = **slot_job;
+  slot_done.state = JobState::kDone;
+  ASSERT_TRUE(store_->FinishJob(slot_done).ok());
+  auto same_slot = store_->EnqueueJob(scheduled);
+  ASSERT_FALSE(same_slot.ok());
+  EXPECT_EQ(same_slot.error().code, ErrorCode::kConflict);
+  EXPECT_NE(same_slot.error().message.find(std::to_string(slot_id)), std::string::npos);
+  scheduled.slot += 60;
+  EXPECT_TRUE(store_->EnqueueJob(scheduled).ok());  // the next occurrence
+}
+
+TEST_P(StoreContractTest, ClaimsAreFairBetweenTenantsAndRespectTheCap) {
+  // acme queues three jobs before beta's one.
+  const int64_t a1 = *store_->EnqueueJob(MakeJob("acme", "p1"));
+  const int64_t a2 = *store_->EnqueueJob(MakeJob("acme", "p2"));
+  const int64_t a3 = *store_->EnqueueJob(MakeJob("acme", "p3"));
+  const int64_t b1 = *store_->EnqueueJob(MakeJob("beta", "p1"));
+  auto claim = [&](size_t cap) -> int64_t {
+    auto job = store_->ClaimJob("w", 1000, 60, cap);
+    EXPECT_TRUE(job.ok()) << (job.ok() ? "" : job.error().ToString());
+    return job.ok() && job->has_value() ? (*job)->id : 0;
+  };
+  EXPECT_EQ(claim(1), a1);  // both tenants run nothing: the oldest job
+  EXPECT_EQ(claim(1), b1);  // acme runs one: beta first, whatever the age
+  EXPECT_EQ(claim(1), 0);   // both at the cap of 1
+  EXPECT_EQ(claim(2), a2);  // a cap of 2 lets acme run a second
+  EXPECT_EQ(claim(2), 0);
+  EXPECT_EQ(claim(0), a3);  // 0 = no cap
+  EXPECT_EQ(claim(0), 0);   // nothing left
+  auto job = store_->GetJob("acme", a2);
+  EXPECT_EQ(job->state, JobState::kRunning);
+  EXPECT_EQ(job->worker, "w");
+  EXPECT_EQ(job->lease_until, 1060);
+  EXPECT_EQ(job->started_at, 1000);
+  EXPECT_EQ(job->attempts, 1);
+}
+
+TEST_P(StoreContractTest, AnExpiredLeaseIsTakenOverAndTheOldWorkerLosesTheJob) {
+  const int64_t id = *store_->EnqueueJob(MakeJob("acme", "hr"));
+  auto first = store_->ClaimJob("w1", 100, 30, 0);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->state, JobState::kRunning);
+  EXPECT_EQ((*first)->attempts, 1);
+  EXPECT_FALSE(store_->ClaimJob("w2", 130, 30, 0)->has_value());  // lease_until = 130: live
+  ASSERT_TRUE(store_->HeartbeatJob(id, "w1", 140, 0, "").ok());   // extended
+  EXPECT_FALSE(store_->ClaimJob("w2", 135, 30, 0)->has_value());
+
+  auto taken = store_->ClaimJob("w2", 141, 30, 0);  // w1 died: its lease expired at 140
+  ASSERT_TRUE(taken.ok());
+  ASSERT_TRUE(taken->has_value());
+  EXPECT_EQ((*taken)->id, id);
+  EXPECT_EQ((*taken)->worker, "w2");
+  EXPECT_EQ((*taken)->attempts, 2);
+  EXPECT_EQ((*taken)->started_at, 141);
+
+  EXPECT_EQ(store_->HeartbeatJob(id, "w1", 200, 0, "").error().code, ErrorCode::kConflict);
+  JobRecord late = **first;
+  late.state = JobState::kDone;
+  EXPECT_EQ(store_->FinishJob(late).error().code, ErrorCode::kConflict);
+
+  ASSERT_TRUE(store_->HeartbeatJob(id, "w2", 180, 77, "{\"read\":10}").ok());
+  ASSERT_TRUE(store_->HeartbeatJob(id, "w2", 190, 0, "").ok());  // keeps run id and progress
+  auto job = store_->GetJob("acme", id);
+  EXPECT_EQ(job->lease_until, 190);
+  EXPECT_EQ(job->run_id, 77);
+  EXPECT_EQ(job->progress, "{\"read\":10}");
+
+  JobRecord bad = *job;
+  bad.state = JobState::kRunning;
+  EXPECT_EQ(store_->FinishJob(bad).error().code, ErrorCode::kInvalid);
+  JobRecord done = *job;
+  done.state = JobState::kFailed;
+  done.exit_code = 1;
+  done.message = "source unreachable";
+  done.finished_at = 195;
+  done.run_id = 0;
+  ASSERT_TRUE(store_->FinishJob(done).ok());
+  job = store_->GetJob("acme", id);
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_EQ(job->exit_code, 1);
+  EXPECT_EQ(job->message, "source unreachable");
+  EXPECT_EQ(job->finished_at, 195);
+  EXPECT_EQ(job->run_id, 77);
+  EXPECT_EQ(store_->HeartbeatJob(id, "w2", 300, 0, "").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store_->FinishJob(done).error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(store_->ClaimJob("w3", 10000, 30, 0)->has_value());  // finished jobs stay done
+}
+
+TEST_P(StoreContractTest, TwoClaimersNeverGetTheSameJob) {
+  constexpr int kJobs = 60;
+  for (int i = 0; i < kJobs; ++i) {
+    ASSERT_TRUE(
+        store_->EnqueueJob(MakeJob("t" + std::to_string(i % 7), "p" + std::to_string(i))).ok());
+  }
+  std::mutex mutex;
+  std::vector<int64_t> claimed;
+  std::atomic<int> errors{0};
+  auto worker = [&](const std::string& name) {
+    auto store = OpenStore(spec_);
+    if (!store.ok()) {
+      ++errors;
+      return;
+    }
+    for (int idle = 0; idle < 3;) {
+      auto job = (*store)->ClaimJob(name, 1000, 600, 0);
+      if (!job.ok()) {
+        if (job.error().code != ErrorCode::kUnavailable) ++errors;  // busy: try again
+        continue;
+      }
+      if (!job->has_value()) {
+        ++idle;
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      claimed.push_back((*job)->id);
+    }
+  };
+  std::thread a(worker, "wa");
+  std::thread b(worker, "wb");
+  a.join();
+  b.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::set<int64_t>(claimed.begin(), claimed.end()).size(), static_cast<size_t>(kJobs));
+}
+
+// ---- PostgreSQL only: connection errors ----
+
+TEST(PostgresStoreTest, AnUnreachableServerIsUnavailableAndNeverShowsThePassword) {
+  auto store = OpenStore("postgres://telsync:s3cr3t-pw@127.0.0.1:1/telsync");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(store.error().message.find("127.0.0.1:1"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().ToString().find("s3cr3t-pw"), std::string::npos)
+      << store.error().ToString();
+  EXPECT_EQ(RedactStoreSpec("postgres://telsync:s3cr3t-pw@db:5432/x?password=other&a=b"),
+            "postgres://telsync:***@db:5432/x?password=***&a=b");
+  EXPECT_EQ(RedactStoreSpec("/var/lib/telsync.db"), "/var/lib/telsync.db");
+  auto bad = OpenStore("postgres://u:s3cr3t-pw@host:notaport/x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().ToString().find("s3cr3t-pw"), std::string::npos);
+}
+
+TEST(PostgresStoreTest, ARejectedLoginIsUnavailableAndNeverShowsThePassword) {
+  const std::string& admin = PgServer::Get().Url();
+  ASSERT_FALSE(admin.empty()) << "PostgreSQL is needed: " << PgServer::Get().error();
+  // The server rejects an unknown role (trust auth asks for no password, so the role
+  // is what it can refuse); the password in the URL must not come back.
+  std::string url = WithDatabase(admin, "postgres");
+  const size_t start = url.find("://") + 3;
+  const size_t at = url.find('@', start);
+  url.replace(start, at == std::string::npos ? 0 : at + 1 - start, "no_such_role:s3cr3t-pw@");
+  auto store = OpenStore(url);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(store.error().message.find("no_such_role"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().ToString().find("s3cr3t-pw"), std::string::npos);
+}
+
+// A fresh database on the test server for the PostgreSQL-only tests; dropped at the end.
+class PgDatabase {
+ public:
+  PgDatabase() {
+    static std::atomic<int> counter{0};
+    name_ = "telsync_pg" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    ok_ =
+        !PgServer::Get().Url().empty() && PgExec(PgServer::Get().Url(), "CREATE DATABASE " + name_);
+  }
+  ~PgDatabase() {
+    if (ok_) PgExec(PgServer::Get().Url(), "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  }
+  bool ok() const { return ok_; }
+  std::string Url() const { return WithDatabase(PgServer::Get().Url(), name_); }
+
+ private:
+  std::string name_;
+  bool ok_ = false;
+};
+
+TEST(PostgresStoreTest, ApplyCommitsInBatchesAndKeepsEveryAction) {
+  PgDatabase db;
+  ASSERT_TRUE(db.ok()) << "PostgreSQL is needed: " << PgServer::Get().error();
+  auto opened = OpenPostgresStore(db.Url(), PostgresStoreOptions{7});
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Store& store = **opened;
+  std::vector<PlanItem> items;
+  for (int i = 0; i < 25; ++i) {
+    items.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u" + std::to_string(i))));
+  }
+  auto r = store.Apply(MakePlan(items));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->users_written, 25u);
+  auto snap = store.LoadSnapshot("acme", "hr");
+  ASSERT_EQ(snap->users.size(), 25u);
+  // Deletes, updates and creates across four batches of 7.
+  std::vector<PlanItem> mixed;
+  for (int i = 0; i < 10; ++i) {
+    PbxUser u = snap->users[static_cast<size_t>(i)];
+    u.fields.Set(Field::kCity, "Lund");
+    mixed.push_back(Item(Action::kUpdate, u, u.id));
+  }
+  for (int i = 10; i < 15; ++i) {
+    mixed.push_back(Item(Action::kDelete, snap->users[static_cast<size_t>(i)],
+                         snap->users[static_cast<size_t>(i)].id));
+  }
+  for (int i = 25; i < 33; ++i) {
+    mixed.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u" + std::to_string(i))));
+  }
+  r = store.Apply(MakePlan(mixed));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->users_written, 23u);
+  snap = store.LoadSnapshot("acme", "hr");
+  ASSERT_EQ(snap->users.size(), 28u);
+  size_t in_lund = 0;
+  for (const PbxUser& u : snap->users) in_lund += u.fields.Get(Field::kCity) == "Lund" ? 1 : 0;
+  EXPECT_EQ(in_lund, 10u);
+}
+
+TEST(PostgresStoreTest, SnapshotsAndScansPageThroughLargeTables) {
+  PgDatabase db;
+  ASSERT_TRUE(db.ok()) << "PostgreSQL is needed: " << PgServer::Get().error();
+  auto opened = OpenStore(db.Url());
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Store& store = **opened;
+  // More users than one snapshot page (20,000), more entries than one scan page (5,000).
+  constexpr size_t kUsers = 20050;
+  std::vector<PlanItem> items;
+  items.reserve(kUsers);
+  for (size_t i = 0; i < kUsers; ++i) {
+    items.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u" + std::to_string(i))));
+  }
+  ASSERT_TRUE(store.Apply(MakePlan(std::move(items))).ok());
+  auto snap = store.LoadSnapshot("acme", "hr");
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->users.size(), kUsers);
+  std::set<int64_t> ids;
+  for (const PbxUser& u : snap->users) ids.insert(u.id);
+  EXPECT_EQ(ids.size(), kUsers);
+  EXPECT_EQ(snap->users.back().source_key, "k20049");
+
+  constexpr int kEntries = 5003;
+  auto w = store.BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 1);
+  ASSERT_TRUE(w.ok());
+  for (int i = 0; i < kEntries; ++i) {
+    ASSERT_TRUE((*w)->Put(Entry("id" + std::to_string(100000 + i), "")).ok());
+  }
+  ASSERT_TRUE((*w)->Commit().ok());
+  int scanned = 0;
+  std::string last;
+  bool ordered = true;
+  ASSERT_TRUE(store
+                  .ScanMirror("t", "p",
+                              [&](MirrorEntry&& e) {
+                                ordered = ordered && e.object.id > last;
+                                last = e.object.id;
+                                ++scanned;
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(scanned, kEntries);
+  EXPECT_TRUE(ordered);
+}
+
+TEST(PostgresStoreTest, ALostConnectionIsUnavailableOnceThenReconnects) {
+  PgDatabase db;
+  ASSERT_TRUE(db.ok()) << "PostgreSQL is needed: " << PgServer::Get().error();
+  auto opened = OpenStore(db.Url());
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Store& store = **opened;
+  ASSERT_TRUE(store.SetCursor("acme", "hr", "c1").ok());
+  // What a server restart or an idle-connection reaper does to a long-lived `serve`.
+  ASSERT_TRUE(PgExec(db.Url(),
+                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid()"));
+  Result<std::string> cursor = store.GetCursor("acme", "hr");
+  if (!cursor.ok()) {
+    EXPECT_EQ(cursor.error().code, ErrorCode::kUnavailable) << cursor.error().ToString();
+    cursor = store.GetCursor("acme", "hr");  // the next call reconnects
+  }
+  ASSERT_TRUE(cursor.ok()) << cursor.error().ToString();
+  EXPECT_EQ(*cursor, "c1");
+  EXPECT_TRUE(store.Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+}
+
+}  // namespace
+}  // namespace telsync
