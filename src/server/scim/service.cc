@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "server/http/server.h"
 #include "server/scim/filter.h"
@@ -220,14 +223,29 @@ std::string ExternalIdOf(const json& resource) {
 }  // namespace
 
 std::string NewResourceId() {
+  // RAND_bytes takes the DRBG's lock on every call: draw 64 ids' worth at once per thread.
+  thread_local unsigned char pool[16 * 64];
+  thread_local size_t used = sizeof pool;
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) {
+  if (used == sizeof pool && RAND_bytes(pool, sizeof pool) == 1) used = 0;
+  if (used < sizeof pool) {
+    std::memcpy(b, pool + used, sizeof b);
+    std::memset(pool + used, 0, sizeof b);
+    used += sizeof b;
+  } else {
     // Ids need uniqueness, not secrecy: fall back to the clock and a counter.
     static std::atomic<uint64_t> counter{0};
     const uint64_t n = ++counter ^ static_cast<uint64_t>(std::time(nullptr)) << 20;
     for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(n >> ((i % 8) * 8));
   }
-  b[6] = (b[6] & 0x0F) | 0x40;
+  // Version 7 (RFC 9562): 48 bits of Unix milliseconds first, so that ids created
+  // together sort together and a batch of creates fills one page of the mirror's primary
+  // key instead of dirtying a random page each; the other 74 bits stay random.
+  const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> ((5 - i) * 8));
+  b[6] = (b[6] & 0x0F) | 0x70;
   b[8] = (b[8] & 0x3F) | 0x80;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -249,7 +267,52 @@ ScimResponse ScimService::Error(int status, std::string_view scim_type, const st
   return r;
 }
 
-// The request-scoped work; holds the store lock for its whole life.
+// A resource with its id and meta, as the client sees it (before attribute projection).
+json RenderJson(ResourceType type, json resource, const std::string& id, int64_t version,
+                int64_t created_at, int64_t updated_at, const ScimRequest& request) {
+  if (!resource.is_object()) resource = json::object();
+  resource["id"] = id;
+  resource["meta"] = {{"resourceType", ResourceTypeName(type)},
+                      {"created", IsoTime(created_at)},
+                      {"lastModified", IsoTime(updated_at)},
+                      {"location", request.base_url + "/" + request.resource + "/" + id},
+                      {"version", ETag(version)}};
+  return resource;
+}
+
+// `resource` with the request's attributes / excludedAttributes applied; no copy when it
+// asks for neither (the common case).
+json Projected(json resource, const ScimRequest& request) {
+  if (request.attributes.empty() && request.excluded_attributes.empty()) return resource;
+  return Project(resource, request.attributes, request.excluded_attributes);
+}
+
+// One write request on its way through the group commit (service.h): what can be done
+// without the store (parsing, validation) is done before it is queued, the mirror work
+// by the batch's leader, the rendering after the commit on the request's own thread.
+struct ScimService::Op {
+  Op(const ScimRequest& r, ResourceType t, int64_t at) : request(r), type(t), now(at) {}
+
+  const ScimRequest& request;
+  ResourceType type;
+  json body;                         // the parsed request body (discarded when invalid)
+  std::optional<ScimResponse> bad;   // its parse / validation error, reported in order
+  std::optional<json> normalized;    // POST and PUT: the validated resource
+  std::string new_id;                // POST
+  std::optional<MirrorEntry> entry;  // POST: what it writes (flattening needs no store)
+  int64_t now = 0;
+
+  ScimResponse response;         // the answer; with `resource`, its status and etag
+  std::optional<json> resource;  // a success with a body, rendered after the commit
+  std::string id;                // of `resource`
+  int64_t version = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::vector<std::string> touched;
+  bool done = false;
+};
+
+// The request-scoped mirror work; runs with the store lock held.
 struct ScimService::Impl {
   Store& store;
   const ScimServiceOptions& options;
@@ -261,41 +324,37 @@ struct ScimService::Impl {
   }
 
   json Render(ResourceType type, const MirrorEntry& entry) const {
-    json resource = Parse(entry.payload);
-    if (!resource.is_object()) resource = json::object();
-    resource["id"] = entry.object.id;
-    resource["meta"] = {
-        {"resourceType", ResourceTypeName(type)},
-        {"created", IsoTime(entry.created_at)},
-        {"lastModified", IsoTime(entry.updated_at)},
-        {"location", request.base_url + "/" + request.resource + "/" + entry.object.id},
-        {"version", ETag(entry.version)}};
-    return resource;
+    return RenderJson(type, Parse(entry.payload), entry.object.id, entry.version, entry.created_at,
+                      entry.updated_at, request);
   }
 
   ScimResponse One(ResourceType type, const MirrorEntry& entry, int status) const {
     ScimResponse r;
     r.status = status;
-    r.body = Project(Render(type, entry), request.attributes, request.excluded_attributes)
+    r.body = Projected(Render(type, entry), request)
                  .dump(-1, ' ', false, json::error_handler_t::replace);
     r.etag = ETag(entry.version);
     return r;
   }
 
-  // Entries of one kind matching `filter` (all when null), in id order.
-  Result<std::vector<MirrorEntry>> Query(ResourceType type, const Filter* filter) {
+  // True for the filters Entra sends to find a resource by its matching attribute
+  // (userName eq "x", displayName eq "x"): answered from the name index, not a scan.
+  static bool ByName(ResourceType type, const Filter& filter) {
+    return filter.kind == Filter::Kind::kCompare && filter.op == CompareOp::kEq &&
+           filter.value.is_string() && filter.attr.sub.empty() &&
+           (filter.attr.uri.empty() ||
+            EqualsIgnoreCase(filter.attr.uri,
+                             type == ResourceType::kUser ? kUserSchema : kGroupSchema)) &&
+           EqualsIgnoreCase(filter.attr.name,
+                            type == ResourceType::kUser ? "userName" : "displayName");
+  }
+
+  // Entries of one kind matching `filter`, in id order.
+  Result<std::vector<MirrorEntry>> Query(ResourceType type, const Filter& filter) {
     std::vector<MirrorEntry> out;
-    // Entra looks users up by userName and groups by displayName (its matching
-    // attributes): answer those from the name index, not a scan.
-    if (filter != nullptr && filter->kind == Filter::Kind::kCompare &&
-        filter->op == CompareOp::kEq && filter->value.is_string() && filter->attr.sub.empty() &&
-        (filter->attr.uri.empty() ||
-         EqualsIgnoreCase(filter->attr.uri,
-                          type == ResourceType::kUser ? kUserSchema : kGroupSchema)) &&
-        EqualsIgnoreCase(filter->attr.name,
-                         type == ResourceType::kUser ? "userName" : "displayName")) {
+    if (ByName(type, filter)) {
       auto found = store.FindMirrorEntryByName(options.tenant, options.profile, KindOf(type),
-                                               filter->value.get<std::string>());
+                                               filter.value.get<std::string>());
       if (!found.ok()) return found.error();
       if (found->has_value()) out.push_back(std::move(**found));
       return out;
@@ -303,7 +362,7 @@ struct ScimService::Impl {
     const ObjectKind kind = KindOf(type);
     auto scanned = store.ScanMirror(options.tenant, options.profile, [&](MirrorEntry&& e) {
       if (e.object.kind != kind) return true;
-      if (filter != nullptr && !Matches(*filter, Render(type, e))) return true;
+      if (!Matches(filter, Render(type, e))) return true;
       out.push_back(std::move(e));
       return true;
     });
@@ -327,16 +386,31 @@ struct ScimService::Impl {
     const int64_t limit =
         std::clamp<int64_t>(count->value_or(static_cast<int64_t>(options.max_results)), 0,
                             static_cast<int64_t>(options.max_results));
-    auto entries = Query(type, filter ? &*filter : nullptr);
-    if (!entries.ok()) return FromError(entries.error());
     json resources = json::array();
-    for (size_t i = static_cast<size_t>(first - 1);
-         i < entries->size() && static_cast<int64_t>(resources.size()) < limit; ++i) {
-      resources.push_back(
-          Project(Render(type, (*entries)[i]), request.attributes, request.excluded_attributes));
+    size_t total = 0;
+    if (filter) {
+      auto entries = Query(type, *filter);
+      if (!entries.ok()) return FromError(entries.error());
+      total = entries->size();
+      for (size_t i = static_cast<size_t>(first - 1);
+           i < entries->size() && static_cast<int64_t>(resources.size()) < limit; ++i) {
+        resources.push_back(Projected(Render(type, (*entries)[i]), request));
+      }
+    } else {
+      // No filter: count with COUNT and read just the page (from the primary key).
+      auto counted = store.CountMirror(options.tenant, options.profile, KindOf(type));
+      if (!counted.ok()) return FromError(counted.error());
+      total = *counted;
+      auto paged = store.ScanMirrorPage(options.tenant, options.profile, KindOf(type),
+                                        static_cast<size_t>(first - 1), static_cast<size_t>(limit),
+                                        [&](MirrorEntry&& e) {
+                                          resources.push_back(Projected(Render(type, e), request));
+                                          return true;
+                                        });
+      if (!paged.ok()) return FromError(paged.error());
     }
     json body = {{"schemas", json::array({kListSchema})},
-                 {"totalResults", entries->size()},
+                 {"totalResults", total},
                  {"startIndex", first},
                  {"itemsPerPage", resources.size()},
                  {"Resources", std::move(resources)}};
@@ -359,7 +433,7 @@ struct ScimService::Impl {
     return std::nullopt;
   }
 
-  MirrorEntry MakeEntry(ResourceType type, const json& resource, const std::string& id) const {
+  static MirrorEntry MakeEntry(ResourceType type, const json& resource, const std::string& id) {
     MirrorEntry entry;
     entry.object = ToSourceObject(type, resource, id);
     entry.name = NameOf(type, resource);
@@ -413,79 +487,122 @@ struct ScimService::Impl {
     return std::nullopt;
   }
 
-  // Writes the resource and the users its membership changes touch, in one transaction.
+  // Writes the resource and the users its membership changes touch, all or nothing (a
+  // savepoint inside the batch's transaction when group-committed).
   Result<int64_t> Write(const MirrorEntry& entry, int64_t expected_version,
-                        const std::vector<MirrorEntry>& users) {
-    auto writer = store.BeginMirrorWrite(options.tenant, options.profile, MirrorWriteMode::kPatch,
-                                         options.clock());
+                        const std::vector<MirrorEntry>& users, int64_t now) {
+    auto writer =
+        store.BeginMirrorWrite(options.tenant, options.profile, MirrorWriteMode::kPatch, now);
     if (!writer.ok()) return writer.error();
     auto version = (*writer)->Put(entry, expected_version);
     if (!version.ok()) return version.error();
+    std::vector<std::string> users_touched;
     for (const MirrorEntry& user : users) {
       auto put = (*writer)->Put(user);
       if (!put.ok()) return put.error();
-      touched.push_back(user.object.id);
+      users_touched.push_back(user.object.id);
     }
     if (auto committed = (*writer)->Commit(); !committed.ok()) return committed.error();
+    touched.insert(touched.end(), users_touched.begin(), users_touched.end());
     return *version;
   }
 
-  ScimResponse Create(ResourceType type) {
-    json body = Parse(request.body);
-    if (body.is_discarded())
-      return ScimService::Error(400, "invalidSyntax", "the request body is not valid JSON");
-    auto resource = NormalizeResource(type, std::move(body));
-    if (!resource.ok()) return FromError(resource.error());
-    if (auto conflict = CheckName(type, NameOf(type, *resource), "")) return *conflict;
-    const std::string id = NewResourceId();
-    std::vector<MirrorEntry> users;
-    if (type == ResourceType::kGroup) {
-      const auto members = MemberIds(*resource);
-      if (auto bad = CheckMembers(members, {})) return *bad;
-      auto changes = MembershipChanges("", {}, NameOf(type, *resource), members);
-      if (!changes.ok()) return FromError(changes.error());
-      users = std::move(changes).value();
-    }
-    MirrorEntry entry = MakeEntry(type, *resource, id);
-    auto version = Write(entry, 0, users);
-    if (!version.ok()) return FromError(version.error());
-    if (type == ResourceType::kUser) touched.push_back(id);
-    auto stored = Get(type, id);
-    if (!stored.ok() || !stored->has_value())
-      return ScimService::Error(500, "", "the resource was not stored");
-    ScimResponse r = One(type, **stored, 201);
-    r.location = request.base_url + "/" + request.resource + "/" + id;
-    return r;
+  static void Succeed(Op& op, int status, json resource, const std::string& id, int64_t version,
+                      int64_t created_at, int64_t updated_at) {
+    op.response = ScimResponse{};
+    op.response.status = status;
+    op.response.etag = ETag(version);
+    op.resource = std::move(resource);
+    op.id = id;
+    op.version = version;
+    op.created_at = created_at;
+    op.updated_at = updated_at;
   }
 
-  ScimResponse Replace(ResourceType type, bool patch) {
+  void Create(Op& op) {
+    const ResourceType type = op.type;
+    const json& resource = *op.normalized;
+    const std::string name = NameOf(type, resource);
+    // A user's name is checked by the write itself (the writer looks the name up before
+    // it inserts); a group's first, so that a taken name is a 409 before its members' 400.
+    if (type == ResourceType::kGroup) {
+      if (auto conflict = CheckName(type, name, "")) {
+        op.response = *conflict;
+        return;
+      }
+    }
+    std::vector<MirrorEntry> users;
+    if (type == ResourceType::kGroup) {
+      const auto members = MemberIds(resource);
+      if (auto bad = CheckMembers(members, {})) {
+        op.response = *bad;
+        return;
+      }
+      auto changes = MembershipChanges("", {}, name, members);
+      if (!changes.ok()) {
+        op.response = FromError(changes.error());
+        return;
+      }
+      users = std::move(changes).value();
+    }
+    auto version = Write(*op.entry, 0, users, op.now);
+    if (!version.ok() && version.error().code == ErrorCode::kConflict) {
+      // A new id has no version to conflict with: the name is taken.
+      op.response =
+          ScimService::Error(409, "uniqueness",
+                             std::string(type == ResourceType::kUser ? "userName" : "displayName") +
+                                 " '" + name + "' is already taken");
+      return;
+    }
+    if (!version.ok()) {
+      op.response = FromError(version.error());
+      return;
+    }
+    if (type == ResourceType::kUser) touched.push_back(op.new_id);
+    Succeed(op, 201, std::move(*op.normalized), op.new_id, *version, op.now, op.now);
+    op.response.location = request.base_url + "/" + request.resource + "/" + op.new_id;
+  }
+
+  void Replace(Op& op, bool patch) {
+    const ResourceType type = op.type;
     auto existing = Get(type, request.id);
-    if (!existing.ok()) return FromError(existing.error());
-    if (!existing->has_value())
-      return ScimService::Error(
+    if (!existing.ok()) {
+      op.response = FromError(existing.error());
+      return;
+    }
+    if (!existing->has_value()) {
+      op.response = ScimService::Error(
           404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
+      return;
+    }
     MirrorEntry current = std::move(**existing);
     if (!IfMatchAccepts(request.if_match, current.version)) {
-      return ScimService::Error(
+      op.response = ScimService::Error(
           412, "", "the resource changed (version " + ETag(current.version) + "); read it again");
+      return;
     }
-    json body = Parse(request.body);
-    if (body.is_discarded())
-      return ScimService::Error(400, "invalidSyntax", "the request body is not valid JSON");
+    if (op.bad) {
+      op.response = *op.bad;
+      return;
+    }
     json before = Parse(current.payload);
     if (!before.is_object()) before = json::object();
     json after;
     if (patch) {
       after = before;
-      if (auto s = ApplyPatch(type, after, body); !s.ok()) return FromError(s.error());
+      if (auto s = ApplyPatch(type, after, op.body); !s.ok()) {
+        op.response = FromError(s.error());
+        return;
+      }
     } else {
-      auto normalized = NormalizeResource(type, std::move(body));
-      if (!normalized.ok()) return FromError(normalized.error());
-      after = std::move(normalized).value();
+      after = std::move(*op.normalized);
     }
     const std::string new_name = NameOf(type, after);
     if (!EqualsIgnoreCase(new_name, current.name)) {
-      if (auto conflict = CheckName(type, new_name, current.object.id)) return *conflict;
+      if (auto conflict = CheckName(type, new_name, current.object.id)) {
+        op.response = *conflict;
+        return;
+      }
     }
     std::vector<MirrorEntry> users;
     MirrorEntry entry = MakeEntry(type, after, current.object.id);
@@ -494,29 +611,38 @@ struct ScimService::Impl {
     } else {
       const auto old_members = MemberIds(before);
       const auto new_members = MemberIds(after);
-      if (auto bad = CheckMembers(new_members, old_members)) return *bad;
+      if (auto bad = CheckMembers(new_members, old_members)) {
+        op.response = *bad;
+        return;
+      }
       auto changes = MembershipChanges(current.name, old_members, new_name, new_members);
-      if (!changes.ok()) return FromError(changes.error());
+      if (!changes.ok()) {
+        op.response = FromError(changes.error());
+        return;
+      }
       users = std::move(changes).value();
     }
-    auto version = Write(entry, current.version, users);
-    if (!version.ok()) return FromError(version.error());
+    auto version = Write(entry, current.version, users, op.now);
+    if (!version.ok()) {
+      op.response = FromError(version.error());
+      return;
+    }
     if (type == ResourceType::kUser) touched.push_back(current.object.id);
     // Entra expects 204 for a group PATCH (Microsoft: SCIM compatibility known issues);
     // users get the resource back (RFC 7644 §3.5.2: 200 with the body).
     if (patch && type == ResourceType::kGroup) {
-      ScimResponse r;
-      r.status = 204;
-      r.etag = ETag(*version);
-      return r;
+      op.response = ScimResponse{};
+      op.response.status = 204;
+      op.response.etag = ETag(*version);
+      return;
     }
-    auto stored = Get(type, current.object.id);
-    if (!stored.ok() || !stored->has_value())
-      return ScimService::Error(500, "", "the resource was not stored");
-    return One(type, **stored, 200);
+    // An unchanged resource keeps its version and its lastModified (the store wrote
+    // nothing).
+    const int64_t updated_at = *version == current.version ? current.updated_at : op.now;
+    Succeed(op, 200, std::move(after), current.object.id, *version, current.created_at, updated_at);
   }
 
-  ScimResponse Delete(ResourceType type) {
+  ScimResponse Delete(ResourceType type, int64_t now) {
     auto existing = Get(type, request.id);
     if (!existing.ok()) return FromError(existing.error());
     if (!existing->has_value())
@@ -556,27 +682,137 @@ struct ScimService::Impl {
         entries.push_back(std::move(g));
       }
     }
-    auto writer = store.BeginMirrorWrite(options.tenant, options.profile, MirrorWriteMode::kPatch,
-                                         options.clock());
-    if (!writer.ok()) return FromError(writer.error());
-    for (const MirrorEntry& e : entries) {
-      auto put = (*writer)->Put(e);
-      if (!put.ok()) return FromError(put.error());
-      if (e.object.kind == ObjectKind::kUser) touched.push_back(e.object.id);
+    std::vector<std::string> users_touched;
+    {
+      auto writer =
+          store.BeginMirrorWrite(options.tenant, options.profile, MirrorWriteMode::kPatch, now);
+      if (!writer.ok()) return FromError(writer.error());
+      for (const MirrorEntry& e : entries) {
+        auto put = (*writer)->Put(e);
+        if (!put.ok()) return FromError(put.error());
+        if (e.object.kind == ObjectKind::kUser) users_touched.push_back(e.object.id);
+      }
+      if (auto removed = (*writer)->Remove(KindOf(type), current.object.id); !removed.ok())
+        return FromError(removed.error());
+      if (auto committed = (*writer)->Commit(); !committed.ok())
+        return FromError(committed.error());
     }
-    if (auto removed = (*writer)->Remove(KindOf(type), current.object.id); !removed.ok())
-      return FromError(removed.error());
-    if (auto committed = (*writer)->Commit(); !committed.ok()) return FromError(committed.error());
+    touched.insert(touched.end(), users_touched.begin(), users_touched.end());
     if (type == ResourceType::kUser) touched.push_back(current.object.id);
     ScimResponse r;
     r.status = 204;
     return r;
+  }
+
+  // One queued write, inside the batch's transaction.
+  void Execute(Op& op) {
+    const std::string& method = request.method;
+    if (method == "POST") {
+      Create(op);
+    } else if (method == "DELETE") {
+      op.response = Delete(op.type, op.now);
+    } else {
+      Replace(op, method == "PATCH");
+    }
+    op.touched = std::move(touched);
   }
 };
 
 ScimService::ScimService(Store& store, std::mutex& store_mutex, ScimServiceOptions options)
     : store_(store), mutex_(store_mutex), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
+}
+
+ScimService::~ScimService() = default;
+
+size_t ScimService::commits() const {
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  return commits_;
+}
+
+size_t ScimService::waiting() const {
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  return queue_.size();
+}
+
+// Runs one queued write inside the batch's transaction (its own savepoint).
+void ScimService::RunOne(Op& op) {
+  try {
+    Impl impl{store_, options_, op.request, {}};
+    impl.Execute(op);
+  } catch (const std::exception&) {
+    // The request's own writer unwound (its savepoint rolled back); the others stand.
+    op.resource.reset();
+    op.touched.clear();
+    op.response = Error(500, "", "the server could not complete the request");
+  }
+}
+
+// Runs `batch`, and every write queued while it runs (up to kMaxBatch), as one
+// transaction: each request's writes in its own savepoint (a failing request undoes only
+// its own), one COMMIT for all. Called with the store lock held, never the queue lock.
+void ScimService::RunBatch(std::vector<Op*>& batch) {
+  if (!store_.NestsMirrorWrites()) {
+    // A store without savepoints: each request commits its own transaction.
+    for (Op* op : batch) RunOne(*op);
+    return;
+  }
+  auto outer = store_.BeginMirrorWrite(options_.tenant, options_.profile, MirrorWriteMode::kPatch,
+                                       options_.clock());
+  if (!outer.ok()) {
+    for (Op* op : batch) op->response = FromError(outer.error());
+    return;
+  }
+  size_t next = 0;
+  for (;;) {
+    for (; next < batch.size(); ++next) RunOne(*batch[next]);
+    // Requests that arrived meanwhile join this commit instead of waiting for their own.
+    // Before committing a small batch, let runnable request threads reach the queue once.
+    if (batch.size() < 4) std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    if (queue_.empty() || batch.size() >= kMaxBatch) break;
+    const size_t take = std::min(queue_.size(), kMaxBatch - batch.size());
+    batch.insert(batch.end(), queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
+  }
+  if (Status committed = (*outer)->Commit(); !committed.ok()) {
+    // Nothing of the batch is durable: no request may be answered as if it were.
+    for (Op* op : batch) {
+      op->resource.reset();
+      op->touched.clear();
+      op->response = FromError(committed.error());
+    }
+  }
+}
+
+// Leader / follower group commit: the first request to find no batch running takes every
+// queued write, runs them under the store lock and commits once; requests queued
+// meanwhile join it or wait for the next. Each returns only after the commit holding its
+// write.
+void ScimService::Submit(Op& op) {
+  std::unique_lock<std::mutex> lock(queue_mutex_);
+  queue_.push_back(&op);
+  while (!op.done) {
+    if (leader_active_) {
+      queue_cv_.wait(lock);
+      continue;
+    }
+    leader_active_ = true;
+    std::vector<Op*> batch;
+    const size_t take = std::min(queue_.size(), kMaxBatch);
+    batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> store_lock(mutex_);
+      RunBatch(batch);
+    }
+    lock.lock();
+    for (Op* o : batch) o->done = true;
+    ++commits_;
+    leader_active_ = false;
+    queue_cv_.notify_all();
+  }
 }
 
 ScimResponse ScimService::Handle(const ScimRequest& request) {
@@ -624,42 +860,62 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
     return Error(404, "", "no such endpoint: " + resource);
   const ResourceType type = TypeOf(resource);
 
-  std::vector<std::string> touched;
-  ScimResponse response;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Impl impl{store_, options_, request, {}};
-    if (method == "GET") {
-      if (request.id.empty()) {
-        response = impl.List(type);
-      } else {
-        auto entry = impl.Get(type, request.id);
-        if (!entry.ok()) {
-          response = FromError(entry.error());
-        } else if (!entry->has_value()) {
-          response =
-              Error(404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
-        } else {
-          response = impl.One(type, **entry, 200);
-        }
-      }
-    } else if (method == "POST" && request.id.empty()) {
-      response = impl.Create(type);
-    } else if ((method == "PUT" || method == "PATCH") && !request.id.empty()) {
-      response = impl.Replace(type, method == "PATCH");
-    } else if (method == "DELETE" && !request.id.empty()) {
-      response = impl.Delete(type);
-    } else {
-      response = Error(405, "", method + " is not supported here");
+  if (method == "GET") {
+    std::optional<MirrorEntry> found;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Impl impl{store_, options_, request, {}};
+      if (request.id.empty()) return impl.List(type);
+      auto entry = impl.Get(type, request.id);
+      if (!entry.ok()) return FromError(entry.error());
+      found = std::move(*entry);
     }
-    touched = std::move(impl.touched);
+    if (!found.has_value())
+      return Error(404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
+    Impl impl{store_, options_, request, {}};
+    return impl.One(type, *found, 200);
   }
-  if (!touched.empty() && options_.on_touched) {
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    options_.on_touched(touched);
+  const bool create = method == "POST" && request.id.empty();
+  const bool replace = (method == "PUT" || method == "PATCH") && !request.id.empty();
+  const bool remove = method == "DELETE" && !request.id.empty();
+  if (!create && !replace && !remove) return Error(405, "", method + " is not supported here");
+
+  // Before the queue: everything that needs no store.
+  Op op(request, type, options_.clock());
+  if (create || replace) {
+    op.body = Parse(request.body);
+    if (op.body.is_discarded()) {
+      op.bad = Error(400, "invalidSyntax", "the request body is not valid JSON");
+    } else if (method != "PATCH") {
+      auto normalized = NormalizeResource(type, std::move(op.body));
+      if (normalized.ok()) {
+        op.normalized = std::move(normalized).value();
+      } else {
+        op.bad = FromError(normalized.error());
+      }
+    }
+    // A create reports a bad body at once; a replace only after 404 and 412.
+    if (create && op.bad) return *op.bad;
+    if (create) {
+      op.new_id = NewResourceId();
+      op.entry = Impl::MakeEntry(type, *op.normalized, op.new_id);
+    }
   }
-  return response;
+
+  Submit(op);
+
+  if (!op.touched.empty() && options_.on_touched) {
+    std::sort(op.touched.begin(), op.touched.end());
+    op.touched.erase(std::unique(op.touched.begin(), op.touched.end()), op.touched.end());
+    options_.on_touched(op.touched);
+  }
+  if (op.resource) {
+    op.response.body = Projected(RenderJson(type, std::move(*op.resource), op.id, op.version,
+                                            op.created_at, op.updated_at, request),
+                                 request)
+                           .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return op.response;
 }
 
 }  // namespace telsync::scim

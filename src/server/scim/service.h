@@ -5,16 +5,25 @@
 // and flattens resources; this file reads and writes the mirror and renders responses.
 // HTTP is not its business (routes.h adapts it): a ScimRequest in, a ScimResponse out.
 //
-// Each write is one mirror transaction: the resource, and the users whose group
-// memberships (SourceObject::groups) it changes, so that a group rename or a member
-// removal reaches those users' mapping. After the commit `on_touched` receives the ids of
-// the users to plan and apply again (the applier coalesces them, applier.h): the request
-// is answered before the PBX is changed, and a PBX-level problem never fails a request.
+// Each write is all or nothing: the resource, and the users whose group memberships
+// (SourceObject::groups) it changes, so that a group rename or a member removal reaches
+// those users' mapping. Writes are group-committed when the Store nests mirror writes
+// (Store::NestsMirrorWrites, SQLite; otherwise each request commits its own transaction):
+// concurrent write requests queue, the
+// first to find no batch running becomes the leader and runs the queued ones in one
+// transaction, each in its own savepoint (a failing request rolls back only its own
+// writes), then commits once (WAL, synchronous=NORMAL). Every request is answered only
+// after the commit that holds its write: a 2xx means the write is in the mirror. A failed
+// commit fails every request of its batch. After the commit `on_touched` receives the ids
+// of the users to plan and apply again (the applier coalesces them, applier.h): the
+// request is answered before the PBX is changed, and a PBX-level problem never fails a
+// request. Body parsing and validation happen before the queue, rendering after it.
 //
 // Thread-safe: every Store call holds `store_mutex`, which all services sharing the Store
 // must share (the Store is not thread-safe).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -59,20 +68,41 @@ struct ScimServiceOptions {
 class ScimService {
  public:
   ScimService(Store& store, std::mutex& store_mutex, ScimServiceOptions options);
+  ~ScimService();
+  ScimService(const ScimService&) = delete;
+  ScimService& operator=(const ScimService&) = delete;
 
   ScimResponse Handle(const ScimRequest& request);
 
   // The RFC 7644 §3.12 error body: {"schemas": [Error], "status": "400", "scimType", "detail"}.
   static ScimResponse Error(int status, std::string_view scim_type, const std::string& detail);
 
+  // Transactions committed for write requests so far (tests: concurrent writes share them).
+  size_t commits() const;
+  // Write requests queued behind the running batch (tests).
+  size_t waiting() const;
+
  private:
   struct Impl;
+  struct Op;
+  static constexpr size_t kMaxBatch = 64;  // bounds a batch's latency
+
+  void Submit(Op& op);
+  void RunBatch(std::vector<Op*>& batch);
+  void RunOne(Op& op);
+
   Store& store_;
   std::mutex& mutex_;
   ScimServiceOptions options_;
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::vector<Op*> queue_;  // write requests waiting for a batch
+  bool leader_active_ = false;
+  size_t commits_ = 0;
 };
 
-// A random (version 4) UUID, the id of a created resource.
+// A time-ordered (version 7) UUID, the id of a created resource: unique (74 random bits),
+// and ids created together are neighbours in the mirror's primary key.
 std::string NewResourceId();
 
 }  // namespace telsync::scim

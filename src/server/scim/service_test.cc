@@ -1,8 +1,13 @@
 #include "server/scim/service.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 namespace telsync::scim {
 namespace {
@@ -247,6 +252,147 @@ TEST_F(ScimServiceTest, DiscoveryEndpoints) {
   EXPECT_EQ(Call("GET", "Schemas", "urn:ietf:params:scim:schemas:core:2.0:User").status, 200);
   EXPECT_EQ(Call("GET", "Schemas", "urn:nope").status, 404);
   EXPECT_EQ(Call("POST", "Schemas").status, 405);
+}
+
+// Group commit: requests that queue while a batch runs share the next commit; each is
+// answered after it, with its own outcome, and a failing one takes nothing else down.
+TEST(ScimGroupCommitTest, ConcurrentWritesShareACommitAndFailuresStayTheirOwn) {
+  const std::string path =
+      ::testing::TempDir() + "/scim_group_commit_" + std::to_string(getpid()) + ".db";
+  std::remove(path.c_str());
+  auto opened = OpenStore(path);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::unique_ptr<Store> store = std::move(opened).value();
+  std::mutex store_mutex;
+  std::mutex touched_mutex;
+  std::set<std::string> touched;
+  ScimServiceOptions options;
+  options.tenant = "acme";
+  options.profile = "entra";
+  options.clock = [] { return int64_t{1700000000}; };
+  options.on_touched = [&](const std::vector<std::string>& ids) {
+    std::lock_guard<std::mutex> lock(touched_mutex);
+    touched.insert(ids.begin(), ids.end());
+  };
+  ScimService service(*store, store_mutex, options);
+  auto request = [](const std::string& method, const std::string& resource, const std::string& id,
+                    const std::string& body) {
+    ScimRequest r;
+    r.method = method;
+    r.resource = resource;
+    r.id = id;
+    r.body = body;
+    r.base_url = "https://scim.example.com/scim/v2/acme";
+    return r;
+  };
+  auto user = [](const std::string& name) {
+    return R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": ")" + name +
+           R"("})";
+  };
+  ASSERT_EQ(service.Handle(request("POST", "Users", "", user("taken@example.com"))).status, 201);
+  const size_t commits_before = service.commits();
+
+  std::vector<ScimRequest> requests;
+  for (int i = 0; i < 6; ++i) {
+    requests.push_back(
+        request("POST", "Users", "", user("new" + std::to_string(i) + "@example.com")));
+  }
+  requests.push_back(request("POST", "Users", "", user("TAKEN@example.com")));  // 409
+  requests.push_back(request("PATCH", "Users", "no-such-id",
+                             R"({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                 "Operations": [{"op": "replace", "path": "title",
+                                                 "value": "x"}]})"));  // 404
+  requests.push_back(request("POST", "Groups", "",
+                             R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                                 "displayName": "Sales",
+                                 "members": [{"value": "not-a-user"}]})"));  // 400
+  std::vector<ScimResponse> responses(requests.size());
+  std::vector<std::thread> threads;
+  {
+    // Hold the store: the first request leads a batch and waits here, every other one
+    // queues behind it and joins that batch once it runs.
+    std::unique_lock<std::mutex> hold(store_mutex);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      threads.emplace_back([&, i] { responses[i] = service.Handle(requests[i]); });
+    }
+    for (int spin = 0; spin < 5000 && service.waiting() < requests.size() - 1; ++spin) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(service.waiting(), requests.size() - 1);
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(service.commits() - commits_before, 1u);
+
+  std::set<std::string> created;
+  for (size_t i = 0; i < 6; ++i) {
+    ASSERT_EQ(responses[i].status, 201) << responses[i].body;
+    json body = json::parse(responses[i].body);
+    EXPECT_EQ(body["userName"], "new" + std::to_string(i) + "@example.com");
+    EXPECT_EQ(responses[i].etag, "W/\"1\"");
+    EXPECT_EQ(body["meta"]["version"], "W/\"1\"");
+    EXPECT_EQ(body["meta"]["created"], "2023-11-14T22:13:20Z");
+    created.insert(body["id"].get<std::string>());
+  }
+  EXPECT_EQ(responses[6].status, 409) << responses[6].body;
+  EXPECT_EQ(json::parse(responses[6].body)["scimType"], "uniqueness");
+  EXPECT_EQ(responses[7].status, 404) << responses[7].body;
+  EXPECT_EQ(responses[8].status, 400) << responses[8].body;
+  for (const std::string& id : created) EXPECT_EQ(touched.count(id), 1u) << id;
+
+  // Durable: a second connection sees every 201 and nothing of the failures.
+  auto reopened = OpenStore(path);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->CountMirror("acme", "entra", ObjectKind::kUser), 7u);
+  EXPECT_EQ(*(*reopened)->CountMirror("acme", "entra", ObjectKind::kGroup), 0u);
+  for (const std::string& id : created) {
+    auto entry = (*reopened)->GetMirrorEntry("acme", "entra", ObjectKind::kUser, id);
+    ASSERT_TRUE(entry.ok() && entry->has_value()) << id;
+  }
+  reopened->reset();
+  store.reset();
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+}
+
+TEST_F(ScimServiceTest, PatchAnswerMatchesWhatIsStoredAndNoopKeepsTheVersion) {
+  const std::string id = CreateUser("asa@example.com");
+  const std::string patch =
+      R"({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          "Operations": [{"op": "Replace", "path": "name.familyName", "value": "C"}]})";
+  auto r = Call("PATCH", "Users", id, patch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.etag, "W/\"2\"");
+  auto got = Call("GET", "Users", id);
+  EXPECT_EQ(json::parse(r.body), json::parse(got.body));
+  auto again = Call("PATCH", "Users", id, patch);  // the same value: nothing changes
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.etag, "W/\"2\"");
+  EXPECT_EQ(json::parse(again.body), json::parse(got.body));
+}
+
+TEST_F(ScimServiceTest, ListPagesCountWithoutAFilter) {
+  for (int i = 0; i < 5; ++i) CreateUser("u" + std::to_string(i) + "@example.com");
+  ScimRequest r;
+  r.method = "GET";
+  r.resource = "Users";
+  r.start_index = "2";
+  r.count = "2";
+  r.base_url = "https://scim.example.com/scim/v2/acme";
+  json body = json::parse(service_->Handle(r).body);
+  EXPECT_EQ(body["totalResults"], 5);
+  EXPECT_EQ(body["startIndex"], 2);
+  EXPECT_EQ(body["itemsPerPage"], 2);
+  ASSERT_EQ(body["Resources"].size(), 2u);
+  r.start_index = "5";
+  r.count = "10";
+  body = json::parse(service_->Handle(r).body);
+  EXPECT_EQ(body["itemsPerPage"], 1);
+  r.resource = "Groups";
+  r.start_index = "";
+  body = json::parse(service_->Handle(r).body);
+  EXPECT_EQ(body["totalResults"], 0);
+  EXPECT_EQ(body["Resources"], json::array());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_mirror.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -38,9 +40,6 @@ int64_t EntryHash(const MirrorEntry& entry, std::string_view data) {
 
 int KindCode(ObjectKind kind) { return kind == ObjectKind::kUser ? 0 : 1; }
 
-constexpr const char* kEntryColumns =
-    "kind, id, name, external_id, enabled, data, payload, version, created_at, updated_at";
-
 Result<MirrorEntry> ReadEntry(const Statement& stmt) {
   auto object = DecodeMirrorData(stmt.ColumnText(5));
   if (!object.ok()) return object.error();
@@ -58,59 +57,123 @@ Result<MirrorEntry> ReadEntry(const Statement& stmt) {
   return entry;
 }
 
+// Steps a cached statement once and resets it on every path.
 Result<std::optional<MirrorEntry>> QueryOne(Statement& stmt, std::string_view what) {
   const int rc = stmt.Step();
-  if (rc == SQLITE_DONE) return std::optional<MirrorEntry>();
-  if (rc != SQLITE_ROW) return stmt.LastError(rc, what);
-  auto entry = ReadEntry(stmt);
-  if (!entry.ok()) return entry.error();
-  return std::optional<MirrorEntry>(std::move(*entry));
+  Result<std::optional<MirrorEntry>> out = std::optional<MirrorEntry>();
+  if (rc == SQLITE_ROW) {
+    auto entry = ReadEntry(stmt);
+    if (entry.ok()) {
+      out = std::optional<MirrorEntry>(std::move(*entry));
+    } else {
+      out = entry.error();
+    }
+  } else if (rc != SQLITE_DONE) {
+    out = stmt.LastError(rc, what);
+  }
+  stmt.Reset();
+  return out;
+}
+
+const char* SlotSql(SqliteMirror::Slot slot) {
+  switch (slot) {
+    case SqliteMirror::kBegin:
+      return "BEGIN IMMEDIATE";
+    case SqliteMirror::kCommit:
+      return "COMMIT";
+    case SqliteMirror::kRollback:
+      return "ROLLBACK";
+    case SqliteMirror::kSavepoint:
+      return "SAVEPOINT mirror_write";
+    case SqliteMirror::kRelease:
+      return "RELEASE mirror_write";
+    case SqliteMirror::kRollbackTo:
+      return "ROLLBACK TO mirror_write";
+    case SqliteMirror::kFind:
+      return "SELECT hash, version, created_at, name_key FROM mirror "
+             "WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND id = ?4";
+    case SqliteMirror::kOwner:
+      return "SELECT id FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
+             "name_key = ?4 AND name_key <> ''";
+    case SqliteMirror::kUpsert:
+      return "INSERT INTO mirror (tenant, profile, kind, id, name, name_key, external_id, "
+             "enabled, data, payload, hash, version, created_at, updated_at) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+             "ON CONFLICT (tenant, profile, kind, id) DO UPDATE SET name = excluded.name, "
+             "name_key = excluded.name_key, external_id = excluded.external_id, "
+             "enabled = excluded.enabled, data = excluded.data, payload = excluded.payload, "
+             "hash = excluded.hash, version = excluded.version, updated_at = excluded.updated_at";
+    case SqliteMirror::kRemove:
+      return "DELETE FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND id = ?4";
+    case SqliteMirror::kGet:
+      return "SELECT kind, id, name, external_id, enabled, data, payload, version, created_at, "
+             "updated_at FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
+             "id = ?4";
+    case SqliteMirror::kByName:
+      return "SELECT kind, id, name, external_id, enabled, data, payload, version, created_at, "
+             "updated_at FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
+             "name_key = ?4 AND name_key <> ''";
+    case SqliteMirror::kCount:
+      return "SELECT count(*) FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3";
+    case SqliteMirror::kScan:
+      return "SELECT kind, id, name, external_id, enabled, data, payload, version, created_at, "
+             "updated_at FROM mirror WHERE tenant = ?1 AND profile = ?2 ORDER BY kind, id";
+    case SqliteMirror::kScanPage:
+      return "SELECT kind, id, name, external_id, enabled, data, payload, version, created_at, "
+             "updated_at FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 "
+             "ORDER BY id LIMIT ?4 OFFSET ?5";
+    case SqliteMirror::kDataVersion:
+      return "PRAGMA data_version";
+    case SqliteMirror::kSlotCount:
+      break;
+  }
+  return "";
+}
+
+// Runs one of the cached transaction-control statements.
+Status RunCached(SqliteMirror& mirror, SqliteMirror::Slot slot) {
+  auto stmt = mirror.Cached(slot);
+  if (!stmt.ok()) return stmt.error();
+  return (*stmt)->Run(SlotSql(slot));
 }
 
 class SqliteMirrorWriter final : public MirrorWriter {
  public:
-  SqliteMirrorWriter(Db& db, Transaction txn, std::string tenant, std::string profile,
+  SqliteMirrorWriter(SqliteMirror& mirror, bool nested, std::string tenant, std::string profile,
                      MirrorWriteMode mode, int64_t now)
-      : db_(db),
-        txn_(std::move(txn)),
+      : mirror_(mirror),
+        nested_(nested),
         tenant_(std::move(tenant)),
         profile_(std::move(profile)),
         mode_(mode),
         now_(now) {}
 
-  Status Prepare() {
-    auto find = db_.Prepare(
-        "SELECT hash, version, created_at FROM mirror "
-        "WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND id = ?4");
-    if (!find.ok()) return find.error();
-    find_ = std::move(*find);
-    auto owner = db_.Prepare(
-        "SELECT id FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
-        "name_key = ?4 AND name_key <> ''");
-    if (!owner.ok()) return owner.error();
-    owner_ = std::move(*owner);
-    auto upsert = db_.Prepare(
-        "INSERT INTO mirror (tenant, profile, kind, id, name, name_key, external_id, enabled, "
-        "data, payload, hash, version, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-        "ON CONFLICT (tenant, profile, kind, id) DO UPDATE SET name = excluded.name, "
-        "name_key = excluded.name_key, external_id = excluded.external_id, "
-        "enabled = excluded.enabled, data = excluded.data, payload = excluded.payload, "
-        "hash = excluded.hash, version = excluded.version, updated_at = excluded.updated_at");
-    if (!upsert.ok()) return upsert.error();
-    upsert_ = std::move(*upsert);
-    auto remove = db_.Prepare(
-        "DELETE FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND id = ?4");
-    if (!remove.ok()) return remove.error();
-    remove_ = std::move(*remove);
+  ~SqliteMirrorWriter() override {
+    if (committed_ || !open_ || !mirror_.db().InTransaction()) return;
+    if (nested_) {
+      // Undo this writer's statements, keep the outer transaction's.
+      (void)RunCached(mirror_, SqliteMirror::kRollbackTo);
+      (void)RunCached(mirror_, SqliteMirror::kRelease);
+    } else {
+      (void)RunCached(mirror_, SqliteMirror::kRollback);
+    }
+  }
+
+  Status Open() {
+    if (Status s = RunCached(mirror_, nested_ ? SqliteMirror::kSavepoint : SqliteMirror::kBegin);
+        !s.ok()) {
+      return s;
+    }
+    open_ = true;
     if (mode_ == MirrorWriteMode::kReplace) {
-      if (Status s = db_.Exec("CREATE TEMP TABLE IF NOT EXISTS mirror_seen (kind INTEGER, id "
-                              "TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID");
+      Db& db = mirror_.db();
+      if (Status s = db.Exec("CREATE TEMP TABLE IF NOT EXISTS mirror_seen (kind INTEGER, id "
+                             "TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID");
           !s.ok()) {
         return s;
       }
-      if (Status s = db_.Exec("DELETE FROM temp.mirror_seen"); !s.ok()) return s;
-      auto seen = db_.Prepare("INSERT OR IGNORE INTO temp.mirror_seen (kind, id) VALUES (?1, ?2)");
+      if (Status s = db.Exec("DELETE FROM temp.mirror_seen"); !s.ok()) return s;
+      auto seen = db.Prepare("INSERT OR IGNORE INTO temp.mirror_seen (kind, id) VALUES (?1, ?2)");
       if (!seen.ok()) return seen.error();
       seen_ = std::move(*seen);
     }
@@ -128,7 +191,11 @@ class SqliteMirrorWriter final : public MirrorWriter {
     }
     const std::string data = EncodeMirrorData(entry.object);
     const int64_t hash = EntryHash(entry, data);
+    const std::string name_key = LowerAscii(entry.name);
 
+    auto find = mirror_.Cached(SqliteMirror::kFind);
+    if (!find.ok()) return find.error();
+    Statement& find_ = **find;
     find_.BindText(1, tenant_);
     find_.BindText(2, profile_);
     find_.BindInt(3, kind);
@@ -137,10 +204,12 @@ class SqliteMirrorWriter final : public MirrorWriter {
     std::optional<int64_t> stored_hash;
     int64_t version = 0;
     int64_t created_at = now_;
+    bool same_name = false;
     if (rc == SQLITE_ROW) {
       stored_hash = find_.ColumnInt(0);
       version = find_.ColumnInt(1);
       created_at = find_.ColumnInt(2);
+      same_name = find_.ColumnText(3) == name_key;
     } else if (rc != SQLITE_DONE) {
       Error error = find_.LastError(rc, "mirror: find entry");
       find_.Reset();
@@ -158,8 +227,12 @@ class SqliteMirrorWriter final : public MirrorWriter {
     }
     if (stored_hash && *stored_hash == hash) return version;
 
-    const std::string name_key = LowerAscii(entry.name);
-    if (!name_key.empty()) {
+    // The unique index would refuse a taken name too, but as a bare constraint error;
+    // this names the holder. An entry keeping its own name needs no look.
+    if (!name_key.empty() && !same_name) {
+      auto owner_stmt = mirror_.Cached(SqliteMirror::kOwner);
+      if (!owner_stmt.ok()) return owner_stmt.error();
+      Statement& owner_ = **owner_stmt;
       owner_.BindText(1, tenant_);
       owner_.BindText(2, profile_);
       owner_.BindInt(3, kind);
@@ -176,6 +249,9 @@ class SqliteMirrorWriter final : public MirrorWriter {
       }
     }
 
+    auto upsert = mirror_.Cached(SqliteMirror::kUpsert);
+    if (!upsert.ok()) return upsert.error();
+    Statement& upsert_ = **upsert;
     upsert_.BindText(1, tenant_);
     upsert_.BindText(2, profile_);
     upsert_.BindInt(3, kind);
@@ -197,12 +273,15 @@ class SqliteMirrorWriter final : public MirrorWriter {
 
   Status Remove(ObjectKind kind, const std::string& id) override {
     if (committed_) return Error::Internal("mirror writer used after Commit");
+    auto remove = mirror_.Cached(SqliteMirror::kRemove);
+    if (!remove.ok()) return remove.error();
+    Statement& remove_ = **remove;
     remove_.BindText(1, tenant_);
     remove_.BindText(2, profile_);
     remove_.BindInt(3, KindCode(kind));
     remove_.BindText(4, id);
     if (Status s = remove_.Run("mirror: remove entry"); !s.ok()) return s;
-    if (db_.Changes() == 0) return Error::NotFound("no such object: " + id);
+    if (mirror_.db().Changes() == 0) return Error::NotFound("no such object: " + id);
     ++removed_;
     return Ok();
   }
@@ -212,8 +291,9 @@ class SqliteMirrorWriter final : public MirrorWriter {
 
   Status Commit() override {
     if (committed_) return Error::Internal("mirror writer committed twice");
+    Db& db = mirror_.db();
     if (seen_.has_value()) {
-      auto sweep = db_.Prepare(
+      auto sweep = db.Prepare(
           "DELETE FROM mirror WHERE tenant = ?1 AND profile = ?2 AND NOT EXISTS (SELECT 1 "
           "FROM temp.mirror_seen s WHERE s.kind = mirror.kind AND s.id = mirror.id)");
       if (!sweep.ok()) return sweep.error();
@@ -222,27 +302,28 @@ class SqliteMirrorWriter final : public MirrorWriter {
       if (Status s = sweep->Run("mirror: remove objects the full read did not return"); !s.ok()) {
         return s;
       }
-      removed_ += static_cast<size_t>(db_.Changes());
-      if (Status s = db_.Exec("DELETE FROM temp.mirror_seen"); !s.ok()) return s;
+      removed_ += static_cast<size_t>(db.Changes());
+      if (Status s = db.Exec("DELETE FROM temp.mirror_seen"); !s.ok()) return s;
+    }
+    if (Status s = RunCached(mirror_, nested_ ? SqliteMirror::kRelease : SqliteMirror::kCommit);
+        !s.ok()) {
+      return s;  // the destructor rolls back what is still open
     }
     committed_ = true;
-    return txn_.Commit();
+    return Ok();
   }
 
  private:
-  Db& db_;
-  Transaction txn_;
+  SqliteMirror& mirror_;
+  const bool nested_;
   const std::string tenant_;
   const std::string profile_;
   const MirrorWriteMode mode_;
   const int64_t now_;
-  Statement find_;
-  Statement owner_;
-  Statement upsert_;
-  Statement remove_;
   std::optional<Statement> seen_;
   size_t changed_ = 0;
   size_t removed_ = 0;
+  bool open_ = false;
   bool committed_ = false;
 };
 
@@ -301,76 +382,169 @@ Result<SourceObject> DecodeMirrorData(std::string_view data) {
   return object;
 }
 
-Result<std::unique_ptr<MirrorWriter>> BeginSqliteMirrorWrite(Db& db, const std::string& tenant,
-                                                             const std::string& profile,
-                                                             MirrorWriteMode mode, int64_t now) {
-  auto txn = Transaction::Begin(db);
-  if (!txn.ok()) return txn.error();
-  auto writer =
-      std::make_unique<SqliteMirrorWriter>(db, std::move(*txn), tenant, profile, mode, now);
-  if (Status s = writer->Prepare(); !s.ok()) return s.error();
+Result<Statement*> SqliteMirror::Cached(Slot slot) {
+  if (!ready_[slot]) {
+    auto stmt = db_.Prepare(SlotSql(slot), /*persistent=*/true);
+    if (!stmt.ok()) return stmt.error();
+    statements_[slot] = std::move(*stmt);
+    ready_[slot] = true;
+    ++prepared_;
+  }
+  return &statements_[slot];
+}
+
+Result<Statement> SqliteMirror::Take(Slot slot) {
+  if (ready_[slot]) {
+    ready_[slot] = false;
+    return std::move(statements_[slot]);
+  }
+  auto stmt = db_.Prepare(SlotSql(slot), /*persistent=*/true);
+  if (!stmt.ok()) return stmt.error();
+  ++prepared_;
+  return std::move(*stmt);
+}
+
+void SqliteMirror::Give(Slot slot, Statement stmt) {
+  stmt.Reset();
+  if (ready_[slot]) return;  // a nested scan put its own back first: drop this one
+  statements_[slot] = std::move(stmt);
+  ready_[slot] = true;
+}
+
+Result<std::unique_ptr<MirrorWriter>> SqliteMirror::BeginWrite(const std::string& tenant,
+                                                               const std::string& profile,
+                                                               MirrorWriteMode mode, int64_t now) {
+  const bool nested = db_.InTransaction();
+  if (nested && mode == MirrorWriteMode::kReplace) {
+    return Error::Internal("a full mirror write cannot nest in another transaction");
+  }
+  auto writer = std::make_unique<SqliteMirrorWriter>(*this, nested, tenant, profile, mode, now);
+  if (Status s = writer->Open(); !s.ok()) return s.error();
   return std::unique_ptr<MirrorWriter>(std::move(writer));
 }
 
-Status ScanSqliteMirror(Db& db, const std::string& tenant, const std::string& profile,
-                        const std::function<bool(MirrorEntry&&)>& fn) {
-  auto stmt = db.Prepare(std::string("SELECT ") + kEntryColumns +
-                         " FROM mirror WHERE tenant = ?1 AND profile = ?2 ORDER BY kind, id");
+namespace {
+
+// Steps `stmt` (bound) through its rows into `fn`; the statement is Given back after.
+Status ScanRows(SqliteMirror& mirror, SqliteMirror::Slot slot, Statement stmt,
+                const std::function<bool(MirrorEntry&&)>& fn) {
+  Status out = Ok();
+  for (;;) {
+    const int rc = stmt.Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      out = stmt.LastError(rc, "mirror: scan");
+      break;
+    }
+    auto entry = ReadEntry(stmt);
+    if (!entry.ok()) {
+      out = entry.error();
+      break;
+    }
+    if (!fn(std::move(*entry))) break;
+  }
+  mirror.Give(slot, std::move(stmt));
+  return out;
+}
+
+}  // namespace
+
+Status SqliteMirror::Scan(const std::string& tenant, const std::string& profile,
+                          const std::function<bool(MirrorEntry&&)>& fn) {
+  auto stmt = Take(kScan);
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, tenant);
   stmt->BindText(2, profile);
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return Ok();
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "mirror: scan");
-    auto entry = ReadEntry(*stmt);
-    if (!entry.ok()) return entry.error();
-    if (!fn(std::move(*entry))) return Ok();
-  }
+  return ScanRows(*this, kScan, std::move(*stmt), fn);
 }
 
-Result<std::optional<MirrorEntry>> GetSqliteMirrorEntry(Db& db, const std::string& tenant,
-                                                        const std::string& profile, ObjectKind kind,
-                                                        const std::string& id) {
-  auto stmt = db.Prepare(std::string("SELECT ") + kEntryColumns +
-                         " FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
-                         "id = ?4");
+Status SqliteMirror::ScanPage(const std::string& tenant, const std::string& profile,
+                              ObjectKind kind, size_t offset, size_t limit,
+                              const std::function<bool(MirrorEntry&&)>& fn) {
+  if (limit == 0) return Ok();
+  auto stmt = Take(kScanPage);
   if (!stmt.ok()) return stmt.error();
+  constexpr size_t kMax = static_cast<size_t>(INT64_MAX);
   stmt->BindText(1, tenant);
   stmt->BindText(2, profile);
   stmt->BindInt(3, KindCode(kind));
-  stmt->BindText(4, id);
-  return QueryOne(*stmt, "mirror: get entry");
+  stmt->BindInt(4, static_cast<int64_t>(std::min(limit, kMax)));
+  stmt->BindInt(5, static_cast<int64_t>(std::min(offset, kMax)));
+  return ScanRows(*this, kScanPage, std::move(*stmt), fn);
 }
 
-Result<std::optional<MirrorEntry>> FindSqliteMirrorEntryByName(Db& db, const std::string& tenant,
-                                                               const std::string& profile,
-                                                               ObjectKind kind,
-                                                               const std::string& name) {
+Result<std::optional<MirrorEntry>> SqliteMirror::Get(const std::string& tenant,
+                                                     const std::string& profile, ObjectKind kind,
+                                                     const std::string& id) {
+  auto stmt = Cached(kGet);
+  if (!stmt.ok()) return stmt.error();
+  (*stmt)->BindText(1, tenant);
+  (*stmt)->BindText(2, profile);
+  (*stmt)->BindInt(3, KindCode(kind));
+  (*stmt)->BindText(4, id);
+  return QueryOne(**stmt, "mirror: get entry");
+}
+
+Result<std::optional<MirrorEntry>> SqliteMirror::FindByName(const std::string& tenant,
+                                                            const std::string& profile,
+                                                            ObjectKind kind,
+                                                            const std::string& name) {
   if (name.empty()) return std::optional<MirrorEntry>();
-  auto stmt = db.Prepare(std::string("SELECT ") + kEntryColumns +
-                         " FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3 AND "
-                         "name_key = ?4 AND name_key <> ''");
+  auto stmt = Cached(kByName);
   if (!stmt.ok()) return stmt.error();
   const std::string key = LowerAscii(name);
-  stmt->BindText(1, tenant);
-  stmt->BindText(2, profile);
-  stmt->BindInt(3, KindCode(kind));
-  stmt->BindText(4, key);
-  return QueryOne(*stmt, "mirror: find by name");
+  (*stmt)->BindText(1, tenant);
+  (*stmt)->BindText(2, profile);
+  (*stmt)->BindInt(3, KindCode(kind));
+  (*stmt)->BindText(4, key);
+  return QueryOne(**stmt, "mirror: find by name");
 }
 
-Result<size_t> CountSqliteMirror(Db& db, const std::string& tenant, const std::string& profile,
-                                 ObjectKind kind) {
-  auto stmt =
-      db.Prepare("SELECT count(*) FROM mirror WHERE tenant = ?1 AND profile = ?2 AND kind = ?3");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, tenant);
-  stmt->BindText(2, profile);
-  stmt->BindInt(3, KindCode(kind));
-  const int rc = stmt->Step();
-  if (rc != SQLITE_ROW) return stmt->LastError(rc, "mirror: count");
-  return static_cast<size_t>(stmt->ColumnInt(0));
+Result<size_t> SqliteMirror::Count(const std::string& tenant, const std::string& profile,
+                                   ObjectKind kind) {
+  // Inside a transaction the count may include writes a rollback undoes: not remembered.
+  const bool cacheable = !db_.InTransaction();
+  int64_t data_version = -1;
+  int64_t total_changes = -1;
+  if (cacheable) {
+    auto version = Cached(kDataVersion);
+    if (!version.ok()) return version.error();
+    const int rc = (*version)->Step();
+    if (rc == SQLITE_ROW) data_version = (*version)->ColumnInt(0);
+    (*version)->Reset();
+    total_changes = sqlite3_total_changes64(db_.handle());
+    for (const CachedCount& c : counts_) {
+      if (c.kind == kind && c.tenant == tenant && c.profile == profile &&
+          c.data_version == data_version && c.total_changes == total_changes && data_version >= 0) {
+        return c.count;
+      }
+    }
+  }
+  auto cached = Cached(kCount);
+  if (!cached.ok()) return cached.error();
+  Statement& stmt = **cached;
+  stmt.BindText(1, tenant);
+  stmt.BindText(2, profile);
+  stmt.BindInt(3, KindCode(kind));
+  const int rc = stmt.Step();
+  Result<size_t> out = size_t{0};
+  if (rc == SQLITE_ROW) {
+    out = static_cast<size_t>(stmt.ColumnInt(0));
+  } else {
+    out = stmt.LastError(rc, "mirror: count");
+  }
+  stmt.Reset();
+  if (cacheable && out.ok() && data_version >= 0) {
+    // Entries of an older state of the database are useless: drop them.
+    std::erase_if(counts_, [&](const CachedCount& c) {
+      return c.data_version != data_version || c.total_changes != total_changes ||
+             (c.kind == kind && c.tenant == tenant && c.profile == profile);
+    });
+    if (counts_.size() < 64) {
+      counts_.push_back(CachedCount{tenant, profile, kind, *out, data_version, total_changes});
+    }
+  }
+  return out;
 }
 
 Result<int64_t> AddSqliteToken(Db& db, const ApiToken& token) {

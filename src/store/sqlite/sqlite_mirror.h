@@ -24,22 +24,87 @@ namespace telsync::sqlite_detail {
 std::string EncodeMirrorData(const SourceObject& object);
 Result<SourceObject> DecodeMirrorData(std::string_view data);
 
-// The writer owns a write transaction on `db` until Commit or destruction.
-Result<std::unique_ptr<MirrorWriter>> BeginSqliteMirrorWrite(Db& db, const std::string& tenant,
-                                                             const std::string& profile,
-                                                             MirrorWriteMode mode, int64_t now);
+// The mirror half of one SQLite connection: every statement is prepared once, on first
+// use, and reset and rebound after (the SQL parser costs more than a SCIM request's
+// index lookups). Owned by the SqliteStore next to its Db, so it lives as long as the
+// connection. Not thread-safe, like the Db.
+class SqliteMirror {
+ public:
+  explicit SqliteMirror(Db& db) : db_(db) {}
+  SqliteMirror(const SqliteMirror&) = delete;
+  SqliteMirror& operator=(const SqliteMirror&) = delete;
 
-Status ScanSqliteMirror(Db& db, const std::string& tenant, const std::string& profile,
-                        const std::function<bool(MirrorEntry&&)>& fn);
-Result<std::optional<MirrorEntry>> GetSqliteMirrorEntry(Db& db, const std::string& tenant,
-                                                        const std::string& profile, ObjectKind kind,
-                                                        const std::string& id);
-Result<std::optional<MirrorEntry>> FindSqliteMirrorEntryByName(Db& db, const std::string& tenant,
-                                                               const std::string& profile,
-                                                               ObjectKind kind,
-                                                               const std::string& name);
-Result<size_t> CountSqliteMirror(Db& db, const std::string& tenant, const std::string& profile,
-                                 ObjectKind kind);
+  // A writer opens a write transaction (BEGIN IMMEDIATE) and owns it until Commit or
+  // destruction. When the connection already has a transaction open (a SCIM group commit:
+  // one outer writer, one inner writer per request), the writer nests as a SAVEPOINT:
+  // its Commit releases the savepoint into the outer transaction (durable when that one
+  // commits), its destruction without Commit rolls back only its own writes. A kReplace
+  // writer cannot nest.
+  Result<std::unique_ptr<MirrorWriter>> BeginWrite(const std::string& tenant,
+                                                   const std::string& profile, MirrorWriteMode mode,
+                                                   int64_t now);
+  Status Scan(const std::string& tenant, const std::string& profile,
+              const std::function<bool(MirrorEntry&&)>& fn);
+  // Entries of one kind in id order from `offset`, at most `limit`: a LIMIT / OFFSET on
+  // the primary key, rows before `offset` are skipped undecoded.
+  Status ScanPage(const std::string& tenant, const std::string& profile, ObjectKind kind,
+                  size_t offset, size_t limit, const std::function<bool(MirrorEntry&&)>& fn);
+  Result<std::optional<MirrorEntry>> Get(const std::string& tenant, const std::string& profile,
+                                         ObjectKind kind, const std::string& id);
+  Result<std::optional<MirrorEntry>> FindByName(const std::string& tenant,
+                                                const std::string& profile, ObjectKind kind,
+                                                const std::string& name);
+  // Remembered between calls while the database is unchanged (no commit by another
+  // connection: PRAGMA data_version; no change by this one: total_changes), since COUNT
+  // walks every row of the kind and a SCIM list asks for it on every page.
+  Result<size_t> Count(const std::string& tenant, const std::string& profile, ObjectKind kind);
+
+  // Statements compiled so far on this connection (tests: a second request prepares none).
+  size_t prepared() const { return prepared_; }
+
+  enum Slot : int {
+    kBegin,
+    kCommit,
+    kRollback,
+    kSavepoint,
+    kRelease,
+    kRollbackTo,
+    kFind,
+    kOwner,
+    kUpsert,
+    kRemove,
+    kGet,
+    kByName,
+    kCount,
+    kScan,
+    kScanPage,
+    kDataVersion,
+    kSlotCount
+  };
+  // The cached statement of `slot`, prepared on first use; callers Reset it before they
+  // return. Not for statements whose rows are handed to callbacks (see Take).
+  Result<Statement*> Cached(Slot slot);
+  // Moves the cached statement out (preparing one when the slot is empty or lent), for a
+  // scan whose callback may use this SqliteMirror again; Give puts it back.
+  Result<Statement> Take(Slot slot);
+  void Give(Slot slot, Statement stmt);
+  Db& db() { return db_; }
+
+ private:
+  Db& db_;
+  Statement statements_[kSlotCount];
+  bool ready_[kSlotCount] = {};
+  size_t prepared_ = 0;
+  struct CachedCount {
+    std::string tenant;
+    std::string profile;
+    ObjectKind kind = ObjectKind::kUser;
+    size_t count = 0;
+    int64_t data_version = -1;
+    int64_t total_changes = -1;
+  };
+  std::vector<CachedCount> counts_;
+};
 
 Result<int64_t> AddSqliteToken(Db& db, const ApiToken& token);
 Result<std::vector<ApiToken>> ListSqliteTokens(Db& db, const std::string& tenant,

@@ -1,10 +1,13 @@
 #include "store/sqlite/sqlite_mirror.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -154,6 +157,190 @@ TEST(SqliteMirrorTest, TokensAreFoundByHashUntilRevoked) {
   EXPECT_TRUE(store->FindToken("scim", "def")->has_value());
   EXPECT_EQ(store->RevokeToken("acme", "scim", 0, 30).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store->ListTokens("acme", "scim")->at(0).revoked_at, 20);
+}
+
+// A migrated connection and its SqliteMirror, to look at the statement cache.
+struct RawMirror {
+  RawMirror() {
+    auto opened = sqlite_detail::Db::Open(":memory:");
+    EXPECT_TRUE(opened.ok());
+    db = std::move(*opened);
+    EXPECT_TRUE(MigrateSqliteStore(db).ok());
+    mirror = std::make_unique<sqlite_detail::SqliteMirror>(db);
+  }
+  sqlite_detail::Db db;
+  std::unique_ptr<sqlite_detail::SqliteMirror> mirror;
+};
+
+TEST(SqliteMirrorTest, StatementsArePreparedOnceAndReused) {
+  RawMirror raw;
+  auto& mirror = *raw.mirror;
+  auto write = [&](const std::string& id, const std::string& name) {
+    auto writer = mirror.BeginWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Put(User(id, name, name)).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  };
+  write("1", "ann");
+  ASSERT_TRUE(mirror.Get("t", "p", ObjectKind::kUser, "1").ok());
+  ASSERT_TRUE(mirror.FindByName("t", "p", ObjectKind::kUser, "ANN").ok());
+  const size_t after_first = mirror.prepared();
+  EXPECT_GT(after_first, 0u);
+  for (int i = 2; i < 20; ++i) {
+    write(std::to_string(i), "user" + std::to_string(i));
+    auto got = mirror.Get("t", "p", ObjectKind::kUser, std::to_string(i));
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->name, "user" + std::to_string(i));
+    auto named = mirror.FindByName("t", "p", ObjectKind::kUser, "USER" + std::to_string(i));
+    ASSERT_TRUE(named.ok() && named->has_value());
+    EXPECT_EQ((*named)->object.id, std::to_string(i));
+  }
+  EXPECT_EQ(mirror.prepared(), after_first);  // 18 more writes and reads compiled nothing
+  EXPECT_EQ(*mirror.Count("t", "p", ObjectKind::kUser), 19u);
+  // A failed lookup leaves its statement reset and usable.
+  EXPECT_FALSE(mirror.Get("t", "p", ObjectKind::kUser, "nope")->has_value());
+  EXPECT_TRUE(mirror.Get("t", "p", ObjectKind::kUser, "1")->has_value());
+}
+
+TEST(SqliteMirrorTest, NestedWritersAreSavepointsOfTheOuterTransaction) {
+  auto store = Open();
+  EXPECT_TRUE(store->NestsMirrorWrites());
+  auto outer = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+  ASSERT_TRUE(outer.ok());
+  {
+    auto a = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE((*a)->Put(User("a", "ann", "a@x")).ok());
+    ASSERT_TRUE((*a)->Commit().ok());
+  }
+  {
+    // Fails half-way: its first Put is undone, not the one before it.
+    auto b = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE((*b)->Put(User("b", "bob", "b@x")).ok());
+    EXPECT_EQ((*b)->Put(User("c", "ANN", "c@x")).error().code, ErrorCode::kConflict);
+  }
+  {
+    auto c = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Put(User("c", "cid", "c@x")).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+  }
+  // A full write cannot nest: its sweep would see the outer writes.
+  EXPECT_FALSE(store->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 100).ok());
+  ASSERT_TRUE((*outer)->Commit().ok());
+  EXPECT_EQ(Ids(*store, "t", "p"), (std::vector<std::string>{"a", "c"}));
+
+  // An outer writer dropped without Commit takes its committed savepoints with it.
+  {
+    auto dropped = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(dropped.ok());
+    auto inner = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(inner.ok());
+    ASSERT_TRUE((*inner)->Put(User("d", "dee", "d@x")).ok());
+    ASSERT_TRUE((*inner)->Commit().ok());
+  }
+  EXPECT_EQ(Ids(*store, "t", "p"), (std::vector<std::string>{"a", "c"}));
+  // And the connection is usable again for a plain write.
+  auto plain = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kReplace, 100);
+  ASSERT_TRUE(plain.ok());
+  ASSERT_TRUE((*plain)->Put(User("a", "ann", "a@x")).ok());
+  ASSERT_TRUE((*plain)->Commit().ok());
+  EXPECT_EQ(Ids(*store, "t", "p"), (std::vector<std::string>{"a"}));
+}
+
+TEST(SqliteMirrorTest, PagesOfOneKindInIdOrder) {
+  auto store = Open();
+  auto writer = store->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+  ASSERT_TRUE(writer.ok());
+  for (const char* id : {"5", "1", "3", "2", "4"}) {
+    ASSERT_TRUE((*writer)->Put(User(id, std::string("u") + id, "x")).ok());
+  }
+  MirrorEntry group;
+  group.object.kind = ObjectKind::kGroup;
+  group.object.id = "0";
+  group.name = "Sales";
+  ASSERT_TRUE((*writer)->Put(group).ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  auto page = [&](ObjectKind kind, size_t offset, size_t limit) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store
+                    ->ScanMirrorPage("t", "p", kind, offset, limit,
+                                     [&](MirrorEntry&& e) {
+                                       EXPECT_EQ(e.object.kind, kind);
+                                       ids.push_back(e.object.id);
+                                       return true;
+                                     })
+                    .ok());
+    return ids;
+  };
+  EXPECT_EQ(page(ObjectKind::kUser, 0, 2), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(page(ObjectKind::kUser, 3, 10), (std::vector<std::string>{"4", "5"}));
+  EXPECT_TRUE(page(ObjectKind::kUser, 5, 10).empty());
+  EXPECT_TRUE(page(ObjectKind::kUser, 0, 0).empty());
+  EXPECT_EQ(page(ObjectKind::kGroup, 0, 10), (std::vector<std::string>{"0"}));
+  EXPECT_TRUE(page(ObjectKind::kUser, 0, 10).size() == 5);
+  // Another tenant sees none of it.
+  std::vector<std::string> other;
+  ASSERT_TRUE(store
+                  ->ScanMirrorPage("u", "p", ObjectKind::kUser, 0, 10,
+                                   [&](MirrorEntry&& e) {
+                                     other.push_back(e.object.id);
+                                     return true;
+                                   })
+                  .ok());
+  EXPECT_TRUE(other.empty());
+  // A scan whose callback reads the mirror again (the statement is lent, not shared).
+  size_t inner_reads = 0;
+  ASSERT_TRUE(store
+                  ->ScanMirror("t", "p",
+                               [&](MirrorEntry&& e) {
+                                 auto again =
+                                     store->GetMirrorEntry("t", "p", e.object.kind, e.object.id);
+                                 EXPECT_TRUE(again.ok() && again->has_value());
+                                 inner_reads += page(ObjectKind::kUser, 0, 1).size();
+                                 return true;
+                               })
+                  .ok());
+  EXPECT_EQ(inner_reads, 6u);
+}
+
+TEST(SqliteMirrorTest, RememberedCountsFollowEveryConnectionsWrites) {
+  const std::string path =
+      ::testing::TempDir() + "/mirror_count_" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  auto a = OpenSqliteStore(path);
+  auto b = OpenSqliteStore(path);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto put = [](Store& store, const std::string& id) {
+    auto writer = store.BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Put(User(id, "n" + id, "x")).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  };
+  auto count = [](Store& store) { return *store.CountMirror("t", "p", ObjectKind::kUser); };
+  put(**a, "1");
+  EXPECT_EQ(count(**a), 1u);
+  EXPECT_EQ(count(**a), 1u);  // remembered
+  put(**b, "2");              // another connection commits
+  EXPECT_EQ(count(**a), 2u);
+  put(**a, "3");  // this one commits
+  EXPECT_EQ(count(**a), 3u);
+  EXPECT_EQ(*(*a)->CountMirror("t", "p", ObjectKind::kGroup), 0u);
+  {
+    auto writer = (*a)->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Put(User("4", "n4", "x")).ok());
+    EXPECT_EQ(count(**a), 4u);  // its own uncommitted write, not remembered
+  }                             // rolled back
+  EXPECT_EQ(count(**a), 3u);
+  ASSERT_TRUE((*b)->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100).ok());
+  EXPECT_EQ(count(**b), 3u);
+  a->reset();
+  b->reset();
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
 }
 
 }  // namespace

@@ -298,26 +298,32 @@ class SqliteStore final : public Store {
                                                          const std::string& profile,
                                                          MirrorWriteMode mode,
                                                          int64_t now) override {
-    return sqlite_detail::BeginSqliteMirrorWrite(db_, tenant, profile, mode, now);
+    return mirror_.BeginWrite(tenant, profile, mode, now);
   }
   Status ScanMirror(const std::string& tenant, const std::string& profile,
                     const std::function<bool(MirrorEntry&&)>& fn) override {
-    return sqlite_detail::ScanSqliteMirror(db_, tenant, profile, fn);
+    return mirror_.Scan(tenant, profile, fn);
   }
   Result<std::optional<MirrorEntry>> GetMirrorEntry(const std::string& tenant,
                                                     const std::string& profile, ObjectKind kind,
                                                     const std::string& id) override {
-    return sqlite_detail::GetSqliteMirrorEntry(db_, tenant, profile, kind, id);
+    return mirror_.Get(tenant, profile, kind, id);
   }
   Result<std::optional<MirrorEntry>> FindMirrorEntryByName(const std::string& tenant,
                                                            const std::string& profile,
                                                            ObjectKind kind,
                                                            const std::string& name) override {
-    return sqlite_detail::FindSqliteMirrorEntryByName(db_, tenant, profile, kind, name);
+    return mirror_.FindByName(tenant, profile, kind, name);
   }
   Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
                              ObjectKind kind) override {
-    return sqlite_detail::CountSqliteMirror(db_, tenant, profile, kind);
+    return mirror_.Count(tenant, profile, kind);
+  }
+  bool NestsMirrorWrites() const override { return true; }  // savepoints (sqlite_mirror.h)
+  Status ScanMirrorPage(const std::string& tenant, const std::string& profile, ObjectKind kind,
+                        size_t offset, size_t limit,
+                        const std::function<bool(MirrorEntry&&)>& fn) override {
+    return mirror_.ScanPage(tenant, profile, kind, offset, limit, fn);
   }
   Result<int64_t> AddToken(const ApiToken& token) override {
     return sqlite_detail::AddSqliteToken(db_, token);
@@ -352,8 +358,7 @@ class SqliteStore final : public Store {
     return sqlite_detail::EnqueueSqliteJob(db_, job);
   }
   Result<std::optional<JobRecord>> ClaimJob(const std::string& worker, int64_t now,
-                                            int64_t lease_seconds,
-                                            size_t per_tenant_cap) override {
+                                            int64_t lease_seconds, size_t per_tenant_cap) override {
     return sqlite_detail::ClaimSqliteJob(db_, worker, now, lease_seconds, per_tenant_cap);
   }
   Status HeartbeatJob(int64_t id, const std::string& worker, int64_t lease_until, int64_t run_id,
@@ -383,6 +388,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Department>> ReadDepartments(Statement& stmt);
 
   Db db_;
+  sqlite_detail::SqliteMirror mirror_{db_};  // the mirror's cached statements on db_
   int version_;
   SqliteStoreOptions options_;
 };
