@@ -9,6 +9,7 @@
 
 #include "notify/mime.h"
 #include "report/xlsx_report.h"
+#include "util/service_metrics.h"
 
 namespace telsync {
 namespace {
@@ -216,6 +217,7 @@ NotificationRecord Notifier::Deliver(NotificationRecord record, const std::vecto
     record.status = "failed";
     record.error = "no SMTP server configured (set smtp.url)";
     record.message = mime;
+    metrics::MailTotal().With({record.kind, record.status}).Inc();
     return record;
   }
   const SendResult sent = sender_.Send(to, mime);
@@ -229,6 +231,7 @@ NotificationRecord Notifier::Deliver(NotificationRecord record, const std::vecto
     record.error = sent.error;
     record.message = mime;
   }
+  metrics::MailTotal().With({record.kind, record.status}).Inc();
   return record;
 }
 

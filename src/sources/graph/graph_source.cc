@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "util/service_metrics.h"
+
 namespace telsync {
 namespace {
 
@@ -64,7 +66,11 @@ Result<std::string> GraphSource::AccessToken() {
                              {"grant_type", "client_credentials"}},
                             {{"Accept", "application/json"}});
     if (answer.ok() && !Retryable(answer->status)) break;
-    if (attempt < 2) sleep_(graph::RetryDelay(attempt, std::nullopt, 0.5));
+    if (attempt < 2) {
+      const double wait = graph::RetryDelay(attempt, std::nullopt, 0.5);
+      metrics::ThrottleWaitSecondsTotal().With({"graph"}).Inc(wait);
+      sleep_(wait);
+    }
   }
   if (!answer.ok()) {
     return Error::Unavailable("cannot sign in to Entra ID: " + answer.error().message);
@@ -100,6 +106,7 @@ Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string
       }
       if (!Retryable(answer->status)) return answer;
       retry_after = answer->RetryAfterSeconds(now_());
+      metrics::ThrottledRequestsTotal().With({"graph"}).Inc();
       last_problem = "HTTP " + std::to_string(answer->status) +
                      (answer->status == 429 ? " Too Many Requests" : " from Graph");
     } else {
@@ -117,6 +124,7 @@ Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string
                    ""};
     }
     waited_ += wait;
+    metrics::ThrottleWaitSecondsTotal().With({"graph"}).Inc(wait);
     sleep_(wait);
   }
 }
