@@ -3,17 +3,27 @@
 // whose source.type is scim, the SCIM 2.0 endpoints at /scim/v2/<tenant>/ (Entra ID
 // provisioning). SIGTERM / SIGINT stop accepting, finish requests in flight, apply what
 // SCIM requests changed, and exit 0.
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
 #include <iostream>
 #include <map>
 #include <mutex>
 
 #include "cli/context.h"
+#include "mapping/user_mapping.h"
+#include "schedule/catalog.h"
+#include "schedule/schedule_loop.h"
+#include "schedule/worker.h"
 #include "server/api/rest_api.h"
 #include "server/http/server.h"
 #include "server/http/signals.h"
+#include "server/ops/ops_routes.h"
 #include "server/scim/applier.h"
 #include "server/scim/routes.h"
 #include "server/scim/service.h"
+#include "util/log.h"
 
 namespace telsync::cli {
 namespace {
@@ -25,13 +35,22 @@ struct ServeOptions {
   size_t max_body = 1 << 20;
   double rate_limit = 50;
   int threads = 32;
+  size_t workers = 2;        // job-running threads in this process
+  bool worker_only = false;  // --worker: run jobs and schedules, serve no HTTP
+  int64_t lease_seconds = 60;
+  size_t tenant_cap = 1;
+  std::string log_format = "logfmt";  // --log-format logfmt | json (util/log.h)
+  std::string log_level = "info";     // --log-level debug | info | warn | error
 };
 
-void Log(const std::string& line) {
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  std::cerr << line << std::endl;
+std::string WorkerName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host[0] != '\0' ? host : "telsync") + ":" + std::to_string(::getpid());
 }
+
+// One structured line per event on stderr (util/log.h: logfmt or JSON, thread-safe).
+void Log(const std::string& line) { telsync::Log(LogLevel::kInfo, line); }
 
 // One tenant's applier: plans and applies touched ids on its own Store connection.
 std::unique_ptr<scim::MirrorApplier> MakeApplier(Context& ctx, const Profile& profile) {
@@ -69,29 +88,24 @@ std::unique_ptr<scim::MirrorApplier> MakeApplier(Context& ctx, const Profile& pr
 }
 
 void Serve(Context& ctx, const ServeOptions& o) {
+  if (Status s = ConfigureLogging(o.log_format, o.log_level); !s.ok())
+    throw Exit{kExitUsage, s.error().ToString()};
+  std::atomic<bool> stopping{false};  // /readyz answers 503 from the signal on
   // Before any thread starts: the signal mask is inherited.
   http::HttpServer* running = nullptr;
   std::mutex running_mutex;
+  std::condition_variable stop_cv;
+  bool stop = false;
   http::SignalWatcher watcher([&](int) {
     Log("serve: signal received, shutting down");
+    stopping = true;
     std::lock_guard<std::mutex> lock(running_mutex);
+    stop = true;
+    stop_cv.notify_all();
     if (running != nullptr) running->Shutdown();
   });
 
   const Config& config = ctx.LoadConfig();
-  std::map<std::string, const Profile*> scim_profiles;
-  for (const Tenant& tenant : config.tenants) {
-    for (const Profile& profile : tenant.profiles) {
-      if (profile.source.type != "scim") continue;
-      if (scim_profiles.count(tenant.name) != 0) {
-        throw Exit{kExitUsage, "tenant " + tenant.name +
-                                   " has more than one profile with source.type scim (" +
-                                   scim_profiles[tenant.name]->name + ", " + profile.name +
-                                   "): SCIM pushes need exactly one"};
-      }
-      scim_profiles[tenant.name] = &profile;
-    }
-  }
   const size_t colon = o.listen.rfind(':');
   if (colon == std::string::npos)
     throw Exit{kExitUsage, "--listen must be HOST:PORT, got " + o.listen};
@@ -111,6 +125,79 @@ void Serve(Context& ctx, const ServeOptions& o) {
 
   Store& store = ctx.OpenStore();
   std::mutex store_mutex;
+  const std::string store_spec = config.store;
+  auto open_store = [store_spec] { return telsync::OpenStore(store_spec); };
+
+  // Profiles: the config file's and those created over the REST API (in the store).
+  ProfileCatalog catalog(config,
+                         [](const std::map<std::string, std::string>& mapping,
+                            const std::string& source_type) -> std::string {
+                           auto compiled = UserMapping::Compile(mapping, source_type);
+                           return compiled.ok() ? std::string() : compiled.error().message;
+                         });
+  if (Status s = catalog.Refresh(store); !s.ok())
+    throw Exit{kExitFailed, "store: " + s.error().message};
+  for (const std::string& problem : catalog.Problems()) Log("serve: profile " + problem);
+
+  // SCIM endpoints: one per tenant with a scim profile (the config's, or one created over
+  // the API before this start).
+  std::map<std::string, const Profile*> scim_profiles;
+  std::vector<std::shared_ptr<const Profile>> scim_owned;
+  for (const auto& profile : catalog.List("")) {
+    if (profile->source.type != "scim") continue;
+    const std::string& tenant = profile->tenant;
+    if (scim_profiles.count(tenant) != 0) {
+      const std::string both = scim_profiles[tenant]->name + ", " + profile->name;
+      if (!catalog.FromConfig(tenant, profile->name)) {
+        Log("serve: tenant " + tenant + " has more than one scim profile (" + both + "); " +
+            profile->name + " gets no SCIM endpoint");
+        continue;
+      }
+      throw Exit{kExitUsage, "tenant " + tenant +
+                                 " has more than one profile with source.type scim (" + both +
+                                 "): SCIM pushes need exactly one"};
+    }
+    scim_owned.push_back(profile);
+    scim_profiles[tenant] = profile.get();
+  }
+
+  // Jobs: scheduled and requested syncs, claimed from the store by this process's workers
+  // and by those of any other `serve` on the same store.
+  WorkerOptions worker_options;
+  worker_options.name = WorkerName();
+  worker_options.threads = o.workers;
+  worker_options.lease_seconds = o.lease_seconds;
+  worker_options.per_tenant_cap = o.tenant_cap;
+  worker_options.clock = [&ctx] { return ctx.Now(); };
+  worker_options.open_store = open_store;
+  worker_options.catalog = &catalog;
+  worker_options.base_dir = ctx.BaseDir();
+  worker_options.log = [](const std::string& line) { Log(line); };
+  WorkerPool workers(worker_options);
+  ScheduleLoopOptions schedule_options;
+  schedule_options.clock = [&ctx] { return ctx.Now(); };
+  schedule_options.open_store = open_store;
+  schedule_options.catalog = &catalog;
+  schedule_options.on_enqueued = [&workers] { workers.Wake(); };
+  schedule_options.log = [](const std::string& line) { Log(line); };
+  ScheduleLoop schedule(schedule_options);
+  if (Status s = schedule.Start(); !s.ok()) Log("serve: schedules: " + s.error().ToString());
+  if (o.workers > 0) workers.Start();
+  Log("serve: worker " + worker_options.name + " runs " + std::to_string(o.workers) +
+      " job thread(s), lease " + std::to_string(o.lease_seconds) + " s");
+  if (o.worker_only) {
+    // A worker node: no HTTP; runs until SIGTERM, then finishes the jobs in progress.
+    std::cout << "worker " << worker_options.name << " running" << std::endl;
+    {
+      std::unique_lock<std::mutex> lock(running_mutex);
+      stop_cv.wait(lock, [&] { return stop; });
+    }
+    Log("serve: finishing the jobs in progress");
+    schedule.Stop();
+    workers.Stop();
+    Log("serve: stopped");
+    return;
+  }
   std::map<std::string, std::unique_ptr<scim::MirrorApplier>> appliers;
   scim::ScimEndpointOptions endpoint_options;
   endpoint_options.rate_per_second = o.rate_limit;
@@ -132,10 +219,11 @@ void Serve(Context& ctx, const ServeOptions& o) {
 
   // The REST API (/api/v1): its runs open their own store connections.
   api::RestApiOptions api_options;
-  api_options.config = &config;
+  api_options.catalog = &catalog;
   api_options.base_dir = ctx.BaseDir();
-  const std::string store_spec = config.store;
-  api_options.open_store = [store_spec] { return telsync::OpenStore(store_spec); };
+  api_options.open_store = open_store;
+  api_options.on_job_queued = [&workers] { workers.Wake(); };
+  api_options.on_profiles_changed = [&schedule] { schedule.Reload(); };
   api_options.clock = [&ctx] { return ctx.Now(); };
   api_options.rate_per_second = o.rate_limit;
   api_options.burst = std::max(1.0, o.rate_limit * 2);
@@ -144,6 +232,15 @@ void Serve(Context& ctx, const ServeOptions& o) {
   http::HttpServer server(options);
   server.Route("GET", "/healthz",
                [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
+  ops::OpsOptions ops_options;  // GET /metrics, GET /readyz (README "Operations")
+  ops_options.store_check = ops::MakeStoreCheck(store_spec, [&store, &store_mutex]() -> Status {
+    std::lock_guard<std::mutex> lock(store_mutex);
+    auto cursor = store.GetCursor("", "");  // a trivial read
+    return cursor.ok() ? Ok() : Status(cursor.error());
+  });
+  ops_options.shutting_down = [&stopping] { return stopping.load(); };
+  for (const auto& [tenant, profile] : scim_profiles) ops_options.scim_tenants.push_back(tenant);
+  ops::RegisterOpsRoutes(server, std::move(ops_options));
   endpoint.Register(server);
   rest_api.Register(server);
   auto port = server.Bind();
@@ -170,7 +267,8 @@ void Serve(Context& ctx, const ServeOptions& o) {
     running = nullptr;
   }
   for (auto& [tenant, applier] : appliers) applier->Stop();  // apply what was pushed
-  rest_api.Stop();                                           // let sync jobs finish their runs
+  schedule.Stop();
+  workers.Stop();  // finish the runs in progress; queued jobs wait for the next start
   if (!served.ok()) throw Exit{kExitFailed, served.error().message};
   Log("serve: stopped");
 }
@@ -188,7 +286,23 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
   serve->add_option("--max-body", o.max_body, "largest request body in bytes (default 1048576)");
   serve->add_option("--rate-limit", o.rate_limit,
                     "SCIM and REST API requests per second per tenant (default 50; 0 = none)");
-  serve->add_option("--threads", o.threads, "worker threads (default 32)");
+  serve->add_option("--threads", o.threads, "HTTP threads (default 32)");
+  serve->add_option("--workers", o.workers,
+                    "threads that run sync jobs (default 2; 0 = this process runs none)");
+  serve->add_flag("--worker", o.worker_only,
+                  "a worker node: run jobs and schedules only, no HTTP listener");
+  serve
+      ->add_option("--lease-seconds", o.lease_seconds,
+                   "a job's lease: another worker takes it over this long after its worker "
+                   "stopped (default 60)")
+      ->check(CLI::Range(3, 3600));
+  serve->add_option("--tenant-cap", o.tenant_cap,
+                    "running jobs per tenant over all workers (default 1; 0 = no cap)");
+  serve->add_option("--log-format", o.log_format,
+                    "stderr log lines: logfmt (default) or json (one object per line)");
+  serve->add_option("--log-level", o.log_level,
+                    "least level logged: debug, info (default), "
+                    "warn or error");
   serve->callback([&ctx]() { Serve(ctx, o); });
 }
 

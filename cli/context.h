@@ -54,6 +54,8 @@ void AddServeCommand(CLI::App& app, Context& ctx);
 void AddScimCommand(CLI::App& app, Context& ctx);
 void AddNotifyCommand(CLI::App& app, Context& ctx);
 void AddAdminCommand(CLI::App& app, Context& ctx);
+void AddJobsCommand(CLI::App& app, Context& ctx);
+void AddMigrateCommand(CLI::App& app, Context& ctx);
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {

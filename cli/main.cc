@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   telsync::cli::AddScimCommand(app, ctx);
   telsync::cli::AddNotifyCommand(app, ctx);
   telsync::cli::AddAdminCommand(app, ctx);
+  telsync::cli::AddJobsCommand(app, ctx);
+  telsync::cli::AddMigrateCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

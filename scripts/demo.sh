@@ -53,4 +53,38 @@ run sync --approve "$held"
 step "8. History, and the directory now"
 run runs list
 run users list --limit 15
-printf '\nReports of any run: telsync -c %s runs show ID --format json|csv\n' "$W/telsync.yaml"
+run runs show "$held" --format xlsx -o "$W/run-$held.xlsx"
+run runs show "$held" --format html -o "$W/run-$held.html"
+
+step "9. The service: REST API, jobs run by its workers, /metrics (stopped after a moment)"
+token=$($BIN -c "$W/telsync.yaml" admin token create contoso --label demo)
+$BIN -c "$W/telsync.yaml" serve --listen 127.0.0.1:0 --workers 1 >"$W/serve.out" 2>"$W/serve.log" &
+serve_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "^listening on" "$W/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+base=$(awk '/^listening on/ {print $3}' "$W/serve.out")
+if [ -n "$base" ]; then
+  api() { curl -s -H "Authorization: Bearer $token" "$@"; }
+  printf '$ curl %s/api/v1/tenants/contoso/profiles\n' "$base"
+  api "$base/api/v1/tenants/contoso/profiles" | /usr/bin/python3 -c 'import json,sys; [print(" ", p["name"], p["source"]["type"], p["origin"]) for p in json.load(sys.stdin)["profiles"]]'
+  printf '$ curl -X POST -d {} %s/api/v1/tenants/contoso/profiles/phones/sync\n' "$base"
+  job=$(api -X POST -H "Content-Type: application/json" -d "{}" "$base/api/v1/tenants/contoso/profiles/phones/sync" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["job"])')
+  for _ in $(seq 1 100); do
+    state=$(api "$base/api/v1/tenants/contoso/jobs/$job" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["run_id"], d["exit_code"])')
+    case "$state" in done*|failed*) break ;; esac
+    sleep 0.2
+  done
+  printf '  job %s: %s (status, run, exit code)\n' "$job" "$state"
+  printf '$ curl %s/metrics | grep telsync_runs_total\n' "$base"
+  curl -s "$base/metrics" | grep '^telsync_runs_total' | head -5
+  printf '\nThe service was at %s: the REST API under /api/v1 (OpenAPI at %s/api/v1/openapi.json),\n' "$base" "$base"
+  printf 'SCIM at /scim/v2/<tenant>, /metrics, /healthz and /readyz. Its log: %s/serve.log\n' "$W"
+else
+  printf 'the service did not start; its log:\n' && cat "$W/serve.log"
+fi
+kill -TERM "$serve_pid" 2>/dev/null
+wait "$serve_pid" 2>/dev/null
+printf '\nReports of any run: telsync -c %s runs show ID --format json|csv|html|xlsx -o FILE\n' "$W/telsync.yaml"
+printf 'Reports of the held run: %s/run-%s.xlsx and %s/run-%s.html\n' "$W" "$held" "$W" "$held"

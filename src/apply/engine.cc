@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "apply/run_metrics.h"
 #include "mapping/user_mapping.h"
 #include "plan/planner.h"
 #include "plan/validate.h"
@@ -355,6 +356,8 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   auto id = store.CreateRun(run);
   if (!id.ok()) return id.error();
   run.id = *id;
+  if (options.on_run_created) options.on_run_created(run.id);
+  RunMetrics run_metrics(profile);  // /metrics: result, duration, read errors, users
 
   // Read, map and validate.
   const unsigned threads =
@@ -368,6 +371,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       unreadable.push_back({"record:" + where, "", reason});
     }
   });
+  run_metrics.ReadDone(read);
   PlanInput input = pipeline.Finish();
   // The read's source objects are freed in the workers' malloc arenas; hand the free pages
   // back before the snapshot and the plan need memory (peak RSS at a million users).
@@ -383,6 +387,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   plan_options.approved = options.approve_run != 0;
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
   Plan& plan = out.plan;
+  run_metrics.Snapshot(*snapshot, plan);
   // The plan carries what apply needs: free the inputs before writing (P2).
   snapshot = StoreSnapshot{};
   input = PlanInput{};
@@ -405,6 +410,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       run.message = verdict.error().message;
       run.finished_at = options.clock ? options.clock() : options.now;
       if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
+      run_metrics.Finished(run);
       out.exit_code = kExitUsage;
       return out;
     }
@@ -434,6 +440,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
         run.finished_at = options.clock ? options.clock() : options.now;
         (void)store.SaveRunItems(run.id, plan);
         (void)store.UpdateRun(run);
+        run_metrics.Finished(run);
         out.exit_code = kExitFailed;
         return out;
       }
@@ -451,6 +458,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   if (auto s = store.SaveRunItems(run.id, plan); !s.ok()) return s.error();
   run.finished_at = options.clock ? options.clock() : options.now;
   if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
+  run_metrics.Finished(run);
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync && !plan.held &&
       run.status != RunStatus::kFailed) {

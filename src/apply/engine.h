@@ -49,6 +49,9 @@ struct EngineOptions {
   std::function<int64_t()> clock;        // for finished_at; unset: finished_at = now
   unsigned threads = 0;                  // map + validate workers; 0 = hardware threads
   std::function<void(const Progress&)> on_progress;
+  // Called once the run is recorded (a worker keeps the id with its job, so a run left
+  // behind by a worker that died can be closed by the one that takes the job over).
+  std::function<void(int64_t run_id)> on_run_created;
 };
 
 struct RunOutcome {

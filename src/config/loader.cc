@@ -199,6 +199,14 @@ class FileReader {
   FileReader(std::string file, std::string base_dir, const MappingChecker& checker)
       : file_(std::move(file)), base_dir_(std::move(base_dir)), checker_(checker) {}
 
+  // A profile sent over the REST API: it may name nothing on the server (see
+  // LoadProfileDocument).
+  void ForbidServerFiles() { remote_ = true; }
+  // ReadProfile, for LoadProfileDocument.
+  bool ReadOneProfile(const YAML::Node& node, const std::string& path, Profile& profile) {
+    return ReadProfile(node, path, profile);
+  }
+
   std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
   // The file's `smtp:` block, when it has one.
   const std::optional<SmtpConfig>& smtp() const { return smtp_; }
@@ -334,13 +342,24 @@ class FileReader {
         notify.welcome_copy_to = *s;
       }
     }
-    if (auto s = String(node["templates_dir"], path + ".templates_dir")) {
+    if (node["templates_dir"].IsDefined() &&
+        !ServerFileAllowed(node["templates_dir"], path + ".templates_dir")) {
+    } else if (auto s = String(node["templates_dir"], path + ".templates_dir")) {
       notify.templates_dir = ResolvePath(*s);
       if (!fs::is_directory(notify.templates_dir)) {
         Problem(node["templates_dir"], path + ".templates_dir",
                 "directory not found: " + notify.templates_dir);
       }
     }
+  }
+
+  // False, with a problem, when the document may not name a server file.
+  bool ServerFileAllowed(const YAML::Node& node, const std::string& path) {
+    if (!remote_) return true;
+    Problem(node, path,
+            "a profile sent over the API cannot name a file on the server; use a config file "
+            "for that");
+    return false;
   }
 
   std::string ResolvePath(const std::string& p) const {
@@ -540,6 +559,9 @@ class FileReader {
   }
 
   void ReadFileSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
+    if (node["path"].IsDefined() && !ServerFileAllowed(node["path"], path + ".path")) {
+      return;
+    }
     if (!node["path"].IsDefined()) {
       Problem(node, path + ".path", "required key 'path' is missing for a file source");
     } else if (auto s = String(node["path"], path + ".path")) {
@@ -651,7 +673,8 @@ class FileReader {
     }
     if (auto b = Bool(node["include_guests"], path + ".include_guests")) source.include_guests = *b;
     if (auto s = String(node["filter"], path + ".filter")) source.odata_filter = *s;
-    if (auto s = String(node["ca_file"], path + ".ca_file")) {
+    if (node["ca_file"].IsDefined() && !ServerFileAllowed(node["ca_file"], path + ".ca_file")) {
+    } else if (auto s = String(node["ca_file"], path + ".ca_file")) {
       source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
     }
     if (auto s = String(node["proxy"], path + ".proxy")) source.proxy = *s;
@@ -812,7 +835,8 @@ class FileReader {
     if (auto n = Int(node["page_size"], path + ".page_size", 1, 1000)) {
       source.page_size = static_cast<int>(*n);
     }
-    if (auto s = String(node["ca_file"], path + ".ca_file")) {
+    if (node["ca_file"].IsDefined() && !ServerFileAllowed(node["ca_file"], path + ".ca_file")) {
+    } else if (auto s = String(node["ca_file"], path + ".ca_file")) {
       source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
     }
   }
@@ -1129,6 +1153,12 @@ class FileReader {
     if (text.size() < 3 || text.rfind("${", 0) != 0 || text.back() != '}') {
       return Resolved{text, "literal"};
     }
+    if (remote_) {
+      Problem(node, path,
+              "a profile sent over the API cannot read the server's environment or files; send "
+              "the value itself");
+      return std::nullopt;
+    }
     const std::string ref = text.substr(2, text.size() - 3);
     if (ref.rfind("env:", 0) == 0) {
       const std::string name = ref.substr(4);
@@ -1274,6 +1304,7 @@ class FileReader {
   const MappingChecker& checker_;
   std::vector<ConfigProblem> problems_;
   std::optional<SmtpConfig> smtp_;
+  bool remote_ = false;
 };
 
 struct Loaded {
@@ -1467,6 +1498,41 @@ Result<Config> LoadConfig(const std::string& path, const MappingChecker& checker
   if (first.line > 0) context += ":" + std::to_string(first.line);
   if (!first.field_path.empty()) context += " " + first.field_path;
   return Error::Invalid(message, context);
+}
+
+Result<Profile> LoadProfileDocument(const std::string& tenant, const std::string& document,
+                                    const std::string& base_dir, const MappingChecker& checker) {
+  FileReader reader("profile", base_dir, checker);
+  reader.ForbidServerFiles();
+  Profile profile;
+  try {
+    const YAML::Node root = YAML::Load(document);
+    if (!root.IsDefined() || root.IsNull()) {
+      return Error::Invalid("the profile is empty; send a mapping with at least name and source",
+                            "body");
+    }
+    reader.ReadOneProfile(root, "body", profile);
+  } catch (const YAML::ParserException& e) {
+    std::string where;
+    if (!e.mark.is_null()) {
+      where = " at line " + std::to_string(e.mark.line + 1) + ", column " +
+              std::to_string(e.mark.column + 1);
+    }
+    return Error::Invalid("the profile is not valid YAML or JSON" + where + ": " + e.msg, "body");
+  } catch (const YAML::Exception& e) {
+    return Error::Invalid(std::string("the profile cannot be read: ") + e.msg, "body");
+  }
+  std::vector<ConfigProblem> problems = reader.TakeProblems();
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& p : problems) {
+      if (!message.empty()) message += "\n";
+      message += (p.field_path.empty() ? "" : p.field_path + ": ") + p.reason;
+    }
+    return Error::Invalid(message, problems.front().field_path);
+  }
+  profile.tenant = tenant;
+  return profile;
 }
 
 }  // namespace telsync

@@ -50,6 +50,17 @@ std::vector<ConfigProblem> CheckConfig(const std::string& path, const MappingChe
 // NotFound when `path` does not exist.
 Result<Config> LoadConfig(const std::string& path, const MappingChecker& checker = {});
 
+// A profile sent over the REST API (issue 7): a YAML or JSON mapping with the keys of a
+// profile in a config file (`name` and `source` required), read with the same checks.
+// One more rule: it may name nothing on the server, neither files (a file source's path,
+// ca_file, notify.templates_dir) nor `${env:...}` / `${file:...}` references, since a
+// tenant's admin must not read the server's files or environment through telsync.
+// Errors: Invalid with every problem as "field.path: reason" on its own line and the
+// first problem's field path ("body.source.type") as context.
+Result<Profile> LoadProfileDocument(const std::string& tenant, const std::string& document,
+                                    const std::string& base_dir,
+                                    const MappingChecker& checker = {});
+
 // Exposed for tests and the CLI's suggestions: Levenshtein distance, and the closest of
 // `candidates` to `word` within a small distance ("" when none is close).
 size_t EditDistance(const std::string& a, const std::string& b);

@@ -691,3 +691,52 @@ TEST(EditDistanceTest, SuggestsCloseWordsOnly) {
 
 }  // namespace
 }  // namespace telsync
+
+namespace telsync {
+namespace {
+
+TEST(LoadProfileDocumentTest, ReadsAProfileSentOverTheApi) {
+  auto profile = LoadProfileDocument("acme", R"({"name": "entra", "source": {"type": "graph",
+      "tenant_id": "11111111-2222-3333-4444-555555555555", "client_id":
+      "66666666-7777-8888-9999-000000000000", "client_secret": "s3cret-value"},
+      "policy": {"mode": "review"}, "schedules": ["0 2 * * *"]})",
+                                     ".");
+  ASSERT_TRUE(profile.ok()) << profile.error().ToString();
+  EXPECT_EQ(profile->tenant, "acme");
+  EXPECT_EQ(profile->name, "entra");
+  EXPECT_EQ(profile->source.type, "graph");
+  EXPECT_EQ(profile->schedules, (std::vector<std::string>{"0 2 * * *"}));
+  EXPECT_EQ(profile->source.client_secret.Masked().find("s3cret"), std::string::npos);
+}
+
+TEST(LoadProfileDocumentTest, NamesTheFieldAndNeverTheServersFiles) {
+  auto bad =
+      LoadProfileDocument("acme", "name: x\nsource: {type: graph}\npolicy: {mode: fulll}", ".");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(bad.error().message.find("body.policy.mode"), std::string::npos) << bad.error().message;
+
+  auto file = LoadProfileDocument("acme", "name: x\nsource: {type: file, path: /etc/passwd}", ".");
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.error().message.find("body.source.path"), std::string::npos);
+  EXPECT_NE(file.error().message.find("cannot name a file on the server"), std::string::npos);
+
+  setenv("TELSYNC_TEST_SERVER_SECRET", "server-only", 1);
+  auto env = LoadProfileDocument(
+      "acme",
+      "name: x\nsource: {type: ldap, url: 'ldap://127.0.0.1', base_dn: 'dc=x', bind_dn: "
+      "'cn=a', bind_password: '${env:TELSYNC_TEST_SERVER_SECRET}'}",
+      ".");
+  unsetenv("TELSYNC_TEST_SERVER_SECRET");
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.error().message.find("body.source.bind_password"), std::string::npos);
+  EXPECT_EQ(env.error().message.find("server-only"), std::string::npos);
+
+  auto syntax = LoadProfileDocument("acme", "{name: [", ".");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_NE(syntax.error().message.find("not valid YAML or JSON"), std::string::npos);
+  EXPECT_FALSE(LoadProfileDocument("acme", "", ".").ok());
+}
+
+}  // namespace
+}  // namespace telsync

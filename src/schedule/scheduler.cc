@@ -82,6 +82,15 @@ size_t Scheduler::Tick() {
     for (auto& [name, e] : profiles_) {
       if (!e.state.next_run || *e.state.next_run > now) continue;
       e.state.last_fired = now;
+      // The latest occurrence due, so that a restart that reads the slot back finds
+      // nothing more missed (bounded: a once-a-minute schedule down for ten weeks).
+      int64_t slot = *e.state.next_run;
+      for (int i = 0; i < 100000; ++i) {
+        const std::optional<int64_t> later = NextAfter(e, slot);
+        if (!later || *later > now) break;
+        slot = *later;
+      }
+      e.state.last_slot = slot;
       // From now, not from the due instant: every missed occurrence is skipped at once.
       e.state.next_run = NextAfter(e, now);
       if (e.state.running) {

@@ -43,6 +43,10 @@ class Scheduler {
     bool follow_up = false;             // a coalesced trigger waits for the running run
     std::optional<int64_t> next_run;    // the next scheduled instant; none without schedules
     std::optional<int64_t> last_fired;  // the last instant the schedule fired
+    // The scheduled instant of the last run the schedule launched (not when Tick() ran):
+    // the same on every process that runs this schedule, so a job queue can run each
+    // occurrence once.
+    std::optional<int64_t> last_slot;
     std::optional<int64_t> last_success;
     std::string last_error;  // of the last launch or run; empty when it went well
   };

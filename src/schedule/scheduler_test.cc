@@ -41,6 +41,7 @@ TEST(SchedulerTest, FiresWhenDueAndNotBefore) {
   EXPECT_EQ(h.launched[0], std::make_pair(std::string("acme/main"), std::string("schedule")));
   EXPECT_TRUE(h.scheduler.State("acme/main")->running);
   EXPECT_EQ(h.scheduler.State("acme/main")->next_run, Utc(2026, 1, 12, 2, 0));
+  EXPECT_EQ(h.scheduler.State("acme/main")->last_slot, Utc(2026, 1, 11, 2, 0));
   EXPECT_FALSE(h.scheduler.Finished("acme/main", true, h.now + 60));
   EXPECT_EQ(h.scheduler.State("acme/main")->last_success, h.now + 60);
   EXPECT_FALSE(h.scheduler.State("acme/main")->running);
@@ -62,6 +63,11 @@ TEST(SchedulerTest, MissedRunsAfterARestartRunOnce) {
   EXPECT_EQ(h.scheduler.Tick(), 0u);  // not once per missed night
   EXPECT_EQ(h.launched.size(), 1u);
   EXPECT_EQ(h.scheduler.State("p")->next_run, Utc(2026, 1, 11, 2, 0));
+  // The slot is the latest occurrence missed: a restart that reads it back misses nothing.
+  EXPECT_EQ(h.scheduler.State("p")->last_slot, Utc(2026, 1, 10, 2, 0));
+  Harness restarted;
+  ASSERT_TRUE(restarted.scheduler.SetProfile("p", {"0 2 * * *"}, "UTC", Utc(2026, 1, 10, 2)).ok());
+  EXPECT_EQ(restarted.scheduler.Tick(), 0u);
   // Last fired recently: nothing was missed.
   Harness fresh;
   ASSERT_TRUE(fresh.scheduler.SetProfile("p", {"0 2 * * *"}, "UTC", Utc(2026, 1, 10, 2)).ok());

@@ -99,7 +99,7 @@ def wait_job(api, tenant, job, token):
     for _ in range(300):
         status, doc = api.json("GET", f"/api/v1/tenants/{tenant}/jobs/{job}", token)
         assert status == 200, doc
-        if doc["status"] == "done":
+        if doc["status"] in ("done", "failed"):
             return doc
         time.sleep(0.05)
     raise AssertionError("job did not finish: %r" % doc)
@@ -108,7 +108,7 @@ def wait_job(api, tenant, job, token):
 def sync(api, tok):
     status, started = api.json("POST", "/api/v1/tenants/acme/profiles/main/sync", tok)
     assert status == 202, started
-    assert started["status"] == "running"
+    assert started["status"] == "queued"
     return wait_job(api, "acme", started["job"], tok)
 
 
@@ -281,7 +281,7 @@ def test_openapi_document_lists_and_every_route_works(api):
     for path, ops in doc["paths"].items():
         assert path.startswith("/api/v1/")
         for method, op in ops.items():
-            assert op["operationId"] and ("200" in op["responses"] or "202" in op["responses"])
+            assert op["operationId"] and any(c.startswith("2") for c in op["responses"])
             url = path
             for p in op.get("parameters", []):
                 assert p["in"] in ("path", "query") and "schema" in p
@@ -294,7 +294,7 @@ def test_openapi_document_lists_and_every_route_works(api):
             status, data, _ = api.call(method.upper(), url, tok)
             assert str(status) in op["responses"], (method, url, status, data)
             seen += 1
-    assert seen == 13
+    assert seen == 21
 
 
 def test_rate_and_body_limits_answer_json_errors(ws):
@@ -322,3 +322,104 @@ def test_rate_and_body_limits_answer_json_errors(ws):
     finally:
         code, err = api.stop()
     assert code == 0, err
+
+
+def test_profiles_created_over_the_api_keep_secrets_write_only(ws, api):
+    tok = api.tokens["acme"]
+    base = "/api/v1/tenants/acme/profiles"
+    ldap = {"name": "branch", "source": {
+        "type": "ldap", "url": "ldap://127.0.0.1:1", "bind_dn": "cn=reader,dc=branch",
+        "bind_password": "Api-Secret-77", "user_search_dn": "dc=branch"},
+        "policy": {"mode": "review"}, "schedules": ["30 1 * * *"], "timezone": "Europe/Stockholm"}
+    status, created, headers = api.call("POST", base, tok, ldap)
+    assert status == 201, created
+    created = json.loads(created)
+    assert headers["Location"] == base + "/branch"
+    assert created["origin"] == "api" and created["version"] == 1
+    assert created["source"]["bind_password"].startswith("********")
+    assert b"Api-Secret-77" not in api.call("GET", base + "/branch", tok)[1]
+    assert b"Api-Secret-77" not in api.call("GET", base, tok)[1]
+    # Another tenant sees nothing of it.
+    assert api.call("GET", "/api/v1/tenants/globex/profiles/branch", api.tokens["globex"])[0] == 404
+    assert api.call("GET", base + "/branch", api.tokens["globex"])[0] == 404
+
+    # Replace: the secret left out keeps its value (the stored document still has it).
+    changed = dict(ldap, policy={"mode": "full"})
+    changed["source"] = dict(ldap["source"])
+    del changed["source"]["bind_password"]
+    status, doc = api.json("PUT", base + "/branch", tok, changed)
+    assert status == 200 and doc["version"] == 2 and doc["policy"]["mode"] == "full", doc
+    assert doc["source"]["bind_password"].startswith("********")
+    # A stale version is refused.
+    req = urllib.request.Request(api.base + base + "/branch", method="PUT",
+                                 data=json.dumps(changed).encode(),
+                                 headers={"Authorization": "Bearer " + tok, "If-Match": '"1"',
+                                          "Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(req, timeout=10)
+        raise AssertionError("a stale If-Match was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 412 and json.loads(e.read())["error"]["field"] == "If-Match"
+
+    # test-connection of the stored profile: the LDAP server is not there, in plain words.
+    status, doc = api.json("POST", base + "/branch/test-connection", tok)
+    assert status == 200 and doc["ok"] is False and doc["message"], doc
+    assert "Api-Secret-77" not in json.dumps(doc)
+
+    # Bad documents name the field; nothing of the server can be named.
+    cases = [
+        ({"name": "x", "source": {"type": "file", "path": "/etc/passwd"}}, "body.source.path"),
+        ({"name": "x", "source": dict(ldap["source"], bind_password="${env:HOME}")},
+         "body.source.bind_password"),
+        ({"name": "x", "source": {"type": "scim"}, "policy": {"mode": "fulll"}},
+         "body.policy.mode"),
+        ({"source": {"type": "scim"}}, "body.name"),
+        ({"name": "main", "source": {"type": "scim"}}, "body.name"),  # the config's profile
+        ({"name": "branch", "source": {"type": "scim"}}, "body.name"),  # exists
+    ]
+    for body, field in cases:
+        status, doc = api.json("POST", base, tok, body)
+        assert status in (400, 409) and doc["error"]["field"] == field, (body, doc)
+    assert api.json("DELETE", base + "/main", tok)[0] == 409  # config profiles are read-only
+
+    # A profile created here syncs like any other (a SCIM profile: nothing pushed yet).
+    status, doc = api.json("POST", base, tok, {"name": "pushed", "source": {"type": "scim"}})
+    assert status == 201, doc
+    status, started = api.json("POST", base + "/pushed/sync", tok)
+    assert status == 202, started
+    assert wait_job(api, "acme", started["job"], tok)["status"] == "done"
+
+    # Stored profiles outlive the process.
+    code, err = api.stop()
+    assert code == 0, err
+    assert "Api-Secret-77" not in err
+    again = Api(ws)
+    try:
+        status, doc = again.json("GET", base, tok)
+        names = {p["name"]: p["origin"] for p in doc["profiles"]}
+        assert names == {"main": "config", "ad": "config", "branch": "api", "pushed": "api"}
+        assert again.call("DELETE", base + "/branch", tok)[0] == 204
+        assert again.call("GET", base + "/branch", tok)[0] == 404
+        assert again.call("DELETE", base + "/branch", tok)[0] == 404
+    finally:
+        code, err = again.stop()
+    assert code == 0, err
+    api.proc = again.proc
+
+
+def test_jobs_departments_and_user_search(ws, api):
+    tok = api.tokens["acme"]
+    done = sync(api, tok)
+    assert done["status"] == "done" and done["run_id"] > 0 and done["attempts"] == 1
+    status, doc = api.json("GET", "/api/v1/tenants/acme/jobs?profile=main", tok)
+    assert status == 200 and doc["jobs"][0]["job"] == done["job"]
+    assert doc["jobs"][0]["trigger"] == "api"
+    assert api.json("GET", "/api/v1/tenants/globex/jobs", api.tokens["globex"])[1]["jobs"] == []
+    status, doc = api.json("GET", "/api/v1/tenants/acme/departments", tok)
+    assert status == 200 and isinstance(doc["departments"], list)
+    status, users = api.json("GET", "/api/v1/tenants/acme/users?q=USER3", tok)
+    assert status == 200 and [u["username"] for u in users] == ["user3"], users
+    status, users = api.json("GET", "/api/v1/tenants/acme/users?q=nobody-like-this", tok)
+    assert status == 200 and users == []
+    status, doc = api.json("GET", "/api/v1/tenants/acme", tok)
+    assert status == 200 and {p["name"] for p in doc["profiles"]} == {"main", "ad"}

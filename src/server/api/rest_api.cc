@@ -197,18 +197,33 @@ Json ProfileJson(const Profile& p) {
   return j;
 }
 
-Json JobJson(const Job& job) {
+Json JobJson(const JobRecord& job) {
   Json j;
   j["job"] = job.id;
   j["tenant"] = job.tenant;
   j["profile"] = job.profile;
-  j["status"] = job.done ? "done" : "running";
+  j["kind"] = job.kind;
+  j["trigger"] = job.trigger;
+  j["status"] = std::string(JobStateName(job.state));
   j["run_id"] = job.run_id;
   j["exit_code"] = job.exit_code;
   j["message"] = job.message;
-  j["progress"] = Json{
-      {"phase", job.progress.phase}, {"done", job.progress.done}, {"total", job.progress.total}};
+  j["attempts"] = job.attempts;
+  j["worker"] = job.worker;
+  j["created_at"] = job.created_at;
+  j["started_at"] = job.started_at;
+  j["finished_at"] = job.finished_at;
+  Json progress = Json::parse(job.progress.empty() ? "{}" : job.progress, nullptr, false);
+  j["progress"] = progress.is_discarded() ? Json::object() : progress;
   return j;
+}
+
+// The secrets of a profile document: write-only over the API.
+const std::vector<std::pair<std::string, std::string>> kSecretKeys = {{"source", "client_secret"},
+                                                                      {"source", "bind_password"}};
+
+bool IsMasked(const Json& v) {
+  return v.is_string() && v.get<std::string>().rfind("********", 0) == 0;
 }
 
 // The tenant segment of /api/v1/tenants/{tenant}/...; "" for other paths.
@@ -227,54 +242,77 @@ http::Response ErrorResponse(int status, const std::string& field, const std::st
   return http::Response::Json(status, j.dump());
 }
 
-// ---- JobTable
-
-Result<int64_t> JobTable::Start(const std::string& tenant, const std::string& profile) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [id, job] : jobs_) {
-    if (!job.done && job.tenant == tenant && job.profile == profile) {
-      return Error::Conflict("a sync of " + tenant + "/" + profile + " is already running (job " +
-                             std::to_string(id) + ")");
-    }
-  }
-  Job job;
-  job.id = next_++;
-  job.tenant = tenant;
-  job.profile = profile;
-  jobs_[job.id] = job;
-  if (jobs_.size() > 1000) {  // bounded: forget the oldest finished jobs
-    for (auto it = jobs_.begin(); it != jobs_.end() && jobs_.size() > 1000;) {
-      it = it->second.done ? jobs_.erase(it) : std::next(it);
-    }
-  }
-  return job.id;
-}
-
-void JobTable::Update(int64_t id, const std::function<void(Job&)>& change) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = jobs_.find(id);
-  if (it != jobs_.end()) change(it->second);
-}
-
-std::optional<Job> JobTable::Get(const std::string& tenant, int64_t id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = jobs_.find(id);
-  if (it == jobs_.end() || it->second.tenant != tenant) return std::nullopt;
-  return it->second;
-}
-
 // ---- routes
 
 const std::vector<RouteSpec>& RestApi::Routes() {
   static const std::vector<RouteSpec> routes = {
       {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
       {"GET",
-       "/api/v1/tenants/{tenant}/profiles",
-       "listProfiles",
-       "The tenant's profiles from the loaded config (secrets masked)",
+       "/api/v1/tenants/{tenant}",
+       "getTenant",
+       "The tenant: its profiles and where each is defined",
        {},
        false,
        {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles",
+       "listProfiles",
+       "The tenant's profiles, from the config file and created here (secrets masked)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles",
+       "createProfile",
+       "Create a profile from a document with the keys of a config profile (name, source, "
+       "mapping, policy, schedules, ...); it may not name files on the server",
+       {},
+       true,
+       {201, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "getProfile",
+       "One profile (secrets masked) with its origin and version",
+       {},
+       false,
+       {200, 404}},
+      {"PUT",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "replaceProfile",
+       "Replace a profile created here; a secret left out or sent masked keeps its value; "
+       "If-Match: the version to replace",
+       {},
+       true,
+       {200, 400, 404, 409, 412}},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "deleteProfile",
+       "Delete a profile created here (its users stay in the directory)",
+       {},
+       false,
+       {204, 404, 409}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/test-connection",
+       "testConnection",
+       "Connect to the profile's source and read a sample: the reason in plain words",
+       {},
+       false,
+       {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/departments",
+       "listDepartments",
+       "Departments and their ring groups",
+       {},
+       false,
+       {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/jobs",
+       "listJobs",
+       "Jobs (scheduled and requested syncs), newest first",
+       {{"profile", "string", "only this profile", {}},
+        {"limit", "integer", "at most this many (1..1000, default 20)", {}}},
+       false,
+       {200, 400, 404}},
       {"POST",
        "/api/v1/tenants/{tenant}/profiles/{profile}/preview",
        "preview",
@@ -285,7 +323,7 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"POST",
        "/api/v1/tenants/{tenant}/profiles/{profile}/sync",
        "sync",
-       "Start a sync job (one per profile at a time)",
+       "Queue a sync job (one per profile at a time); body {\"user\": NAME} syncs one user",
        {},
        true,
        {202, 400, 404, 409}},
@@ -340,7 +378,8 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        "/api/v1/tenants/{tenant}/users",
        "listUsers",
        "The PBX directory's users",
-       {{"limit", "integer", "at most this many (1..1000, default 100)", {}},
+       {{"q", "string", "only users whose username, e-mail or name contains this", {}},
+        {"limit", "integer", "at most this many (1..1000, default 100)", {}},
         {"offset", "integer", "skip this many (default 0)", {}}},
        false,
        {200, 400, 404}},
@@ -400,7 +439,26 @@ std::string RestApi::OpenApiJson() {
                             {"schema", schema}});
     }
     if (!params.empty()) op["parameters"] = params;
-    if (r.body) {
+    if (r.body && (r.operation_id == "createProfile" || r.operation_id == "replaceProfile")) {
+      op["requestBody"] = Json{
+          {"required", true},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"description",
+                 "A profile: the keys of a profile in the config file (docs/configuration.md)"},
+                {"required", Json::array({"source"})},
+                {"properties",
+                 {{"name", {{"type", "string"}}},
+                  {"source", {{"type", "object"}}},
+                  {"mapping", {{"type", "object"}}},
+                  {"validation", {{"type", "object"}}},
+                  {"policy", {{"type", "object"}}},
+                  {"schedules", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                  {"timezone", {{"type", "string"}}},
+                  {"notify", {{"type", "object"}}}}}}}}}}}};
+    } else if (r.body) {
       op["requestBody"] = Json{{"required", false},
                                {"content",
                                 {{"application/json",
@@ -442,17 +500,6 @@ RestApi::RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options)
       options_(std::move(options)),
       limiter_(options_.rate_per_second, options_.burst) {}
 
-RestApi::~RestApi() { Stop(); }
-
-void RestApi::Stop() {
-  std::vector<std::pair<int64_t, std::thread>> threads;
-  {
-    std::lock_guard<std::mutex> lock(threads_mutex_);
-    threads.swap(threads_);
-  }
-  for (auto& [id, t] : threads) t.join();
-}
-
 void RestApi::Register(http::HttpServer& server) {
   for (const RouteSpec& r : Routes()) {
     const std::string op = r.operation_id;
@@ -464,13 +511,9 @@ void RestApi::Register(http::HttpServer& server) {
   });
 }
 
-const Profile* RestApi::FindProfile(const std::string& tenant, const std::string& name) const {
-  for (const Tenant& t : options_.config->tenants) {
-    if (t.name != tenant) continue;
-    for (const Profile& p : t.profiles)
-      if (p.name == name) return &p;
-  }
-  return nullptr;
+std::shared_ptr<const Profile> RestApi::FindProfile(const std::string& tenant,
+                                                    const std::string& name) const {
+  return options_.catalog->Find(tenant, name);
 }
 
 std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
@@ -516,11 +559,17 @@ std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
 
 http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "openapi") return http::Response::Json(200, OpenApiJson());
-  // The tenant must exist in the config (the token's tenant may have been removed).
-  bool known = false;
-  for (const Tenant& t : options_.config->tenants) known = known || t.name == r.Param("tenant");
-  if (!known) return ErrorResponse(404, "tenant", "no tenant " + r.Param("tenant").substr(0, 64));
+  // The token names the tenant (Authenticate): a tenant exists once it has an admin token,
+  // with or without profiles.
+  if (op == "getTenant") return GetTenant(r);
   if (op == "listProfiles") return Profiles(r);
+  if (op == "createProfile") return PutProfile(r, true);
+  if (op == "getProfile") return GetProfile(r);
+  if (op == "replaceProfile") return PutProfile(r, false);
+  if (op == "deleteProfile") return DeleteProfile(r);
+  if (op == "testConnection") return TestConnection(r);
+  if (op == "listDepartments") return ListDepartments(r);
+  if (op == "listJobs") return ListJobs(r);
   if (op == "preview") return Preview(r);
   if (op == "sync") return Sync(r);
   if (op == "getJob") return GetJob(r);
@@ -536,16 +585,223 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
 }
 
 http::Response RestApi::Profiles(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
   Json list = Json::array();
-  for (const Tenant& t : options_.config->tenants) {
-    if (t.name != r.Param("tenant")) continue;
-    for (const Profile& p : t.profiles) list.push_back(ProfileJson(p));
+  for (const auto& p : options_.catalog->List(tenant)) {
+    Json j = ProfileJson(*p);
+    j["origin"] = options_.catalog->FromConfig(tenant, p->name) ? "config" : "api";
+    list.push_back(std::move(j));
   }
   return JsonOk(200, Json{{"profiles", list}});
 }
 
+http::Response RestApi::GetTenant(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  Json profiles = Json::array();
+  for (const auto& p : options_.catalog->List(tenant)) {
+    profiles.push_back(
+        Json{{"name", p->name},
+             {"source", p->source.type},
+             {"origin", options_.catalog->FromConfig(tenant, p->name) ? "config" : "api"}});
+  }
+  return JsonOk(200, Json{{"name", tenant}, {"profiles", profiles}});
+}
+
+http::Response RestApi::GetProfile(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto profile = FindProfile(tenant, r.Param("profile"));
+  if (!profile)
+    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+  Json j = ProfileJson(*profile);
+  const bool from_config = options_.catalog->FromConfig(tenant, profile->name);
+  j["origin"] = from_config ? "config" : "api";
+  if (!from_config) {
+    Result<std::optional<StoredProfile>> stored = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      stored = store_.GetStoredProfile(tenant, profile->name);
+    }
+    if (stored.ok() && stored->has_value()) {
+      j["version"] = (*stored)->version;
+      j["updated_at"] = (*stored)->updated_at;
+      http::Response resp = JsonOk(200, j);
+      resp.headers.emplace_back("ETag", "\"" + std::to_string((*stored)->version) + "\"");
+      return resp;
+    }
+  }
+  return JsonOk(200, j);
+}
+
+http::Response RestApi::PutProfile(http::Request& r, bool create) {
+  const std::string tenant = r.Param("tenant");
+  Json body = Json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return ErrorResponse(400, "body", "the body must be a JSON object: the profile");
+  std::string name;
+  if (create) {
+    if (!body.contains("name") || !body["name"].is_string())
+      return ErrorResponse(400, "body.name", "required: the profile's name");
+    name = body["name"].get<std::string>();
+  } else {
+    name = r.Param("profile");
+    if (body.contains("name") && body["name"] != name)
+      return ErrorResponse(400, "body.name",
+                           "differs from the profile in the path; a profile cannot be renamed");
+    body["name"] = name;
+  }
+  if (options_.catalog->FromConfig(tenant, name)) {
+    return ErrorResponse(
+        409, create ? "body.name" : "profile",
+        "profile " + name.substr(0, 64) + " is defined in the config file; change it there");
+  }
+  int64_t expected = 0;
+  if (!create) {
+    Result<std::optional<StoredProfile>> stored = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      stored = store_.GetStoredProfile(tenant, name);
+    }
+    if (!stored.ok()) return FromError(stored.error());
+    if (!stored->has_value())
+      return ErrorResponse(404, "profile", "no profile " + name.substr(0, 64));
+    expected = (*stored)->version;
+    const std::string if_match = r.Header("If-Match");
+    if (!if_match.empty() && if_match != "*" &&
+        if_match != "\"" + std::to_string(expected) + "\"") {
+      return ErrorResponse(412, "If-Match",
+                           "the profile is at version " + std::to_string(expected) +
+                               "; read it again before replacing it");
+    }
+    // Secrets are write-only: one left out or sent masked keeps its stored value.
+    Json old = Json::parse((*stored)->document, nullptr, false);
+    for (const auto& [section, key] : kSecretKeys) {
+      if (old.is_discarded() || !old.contains(section) || !old[section].is_object() ||
+          !old[section].contains(key))
+        continue;
+      if (!body.contains(section) || !body[section].is_object()) continue;
+      if (!body[section].contains(key) || IsMasked(body[section][key]))
+        body[section][key] = old[section][key];
+    }
+  }
+  for (const auto& [section, key] : kSecretKeys) {
+    if (body.contains(section) && body[section].is_object() && body[section].contains(key) &&
+        IsMasked(body[section][key]))
+      return ErrorResponse(400, "body." + section + "." + key,
+                           "send the secret itself; a masked value is only kept on a PUT");
+  }
+  const std::string document = body.dump();
+  Result<Profile> loaded = options_.catalog->Load(tenant, document);
+  if (!loaded.ok()) {
+    return ErrorResponse(400, loaded.error().context.empty() ? "body" : loaded.error().context,
+                         loaded.error().message);
+  }
+  StoredProfile stored{tenant, name, document, 0, 0, 0};
+  Result<int64_t> version = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    version = store_.PutStoredProfile(stored, expected, options_.clock());
+  }
+  if (!version.ok()) return FromError(version.error(), create ? "body.name" : "profile");
+  options_.catalog->Set(tenant, name, std::make_shared<const Profile>(std::move(*loaded)));
+  if (options_.on_profiles_changed) options_.on_profiles_changed();
+  Json j = ProfileJson(*options_.catalog->Find(tenant, name));
+  j["origin"] = "api";
+  j["version"] = *version;
+  http::Response resp = JsonOk(create ? 201 : 200, j);
+  resp.headers.emplace_back("ETag", "\"" + std::to_string(*version) + "\"");
+  if (create) {
+    resp.headers.emplace_back("Location", "/api/v1/tenants/" + tenant + "/profiles/" + name);
+  }
+  return resp;
+}
+
+http::Response RestApi::DeleteProfile(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  const std::string name = r.Param("profile");
+  if (options_.catalog->FromConfig(tenant, name))
+    return ErrorResponse(
+        409, "profile",
+        "profile " + name.substr(0, 64) + " is defined in the config file; remove it there");
+  Status deleted = Ok();
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    deleted = store_.DeleteStoredProfile(tenant, name);
+  }
+  if (!deleted.ok()) return FromError(deleted.error(), "profile");
+  options_.catalog->Set(tenant, name, nullptr);
+  if (options_.on_profiles_changed) options_.on_profiles_changed();
+  http::Response gone;
+  gone.status = 204;
+  gone.content_type.clear();
+  return gone;
+}
+
+http::Response RestApi::TestConnection(http::Request& r) {
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (!profile)
+    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+  Json j;
+  j["profile"] = profile->name;
+  j["source"] = profile->source.type;
+  if (profile->source.type == "scim") {
+    Result<size_t> users = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      users = store_.CountMirror(profile->tenant, profile->name, ObjectKind::kUser);
+    }
+    j["ok"] = users.ok();
+    j["message"] = users.ok() ? "SCIM pushes: " + std::to_string(*users) +
+                                    " users received from the identity provider so far"
+                              : users.error().message;
+    return JsonOk(200, j);
+  }
+  auto source = MakeSource(profile->source, options_.base_dir);
+  if (!source.ok()) {
+    j["ok"] = false;
+    j["message"] = source.error().message;
+    return JsonOk(200, j);
+  }
+  ConnectionReport report = (*source)->TestConnection();
+  j["ok"] = report.ok;
+  j["message"] = report.message;
+  j["attributes"] = report.attributes;
+  j["sample"] = report.sample;
+  return JsonOk(200, j);
+}
+
+http::Response RestApi::ListDepartments(http::Request& r) {
+  Result<std::vector<Department>> departments = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    departments = store_.ListDepartments(r.Param("tenant"));
+  }
+  if (!departments.ok()) return FromError(departments.error());
+  Json list = Json::array();
+  for (const Department& d : *departments) {
+    list.push_back(Json{{"name", d.name},
+                        {"profile", d.profile},
+                        {"ring_group", d.ring_group},
+                        {"members", d.members}});
+  }
+  return JsonOk(200, Json{{"departments", list}});
+}
+
+http::Response RestApi::ListJobs(http::Request& r) {
+  auto limit = IntQuery(r, "limit", 20, 1, 1000);
+  if (!limit.ok()) return FromError(limit.error(), "limit");
+  Result<std::vector<JobRecord>> jobs = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    jobs = store_.ListJobs(r.Param("tenant"), r.Query("profile"), *limit);
+  }
+  if (!jobs.ok()) return FromError(jobs.error());
+  Json list = Json::array();
+  for (const JobRecord& j : *jobs) list.push_back(JobJson(j));
+  return JsonOk(200, Json{{"jobs", list}});
+}
+
 http::Response RestApi::Preview(http::Request& r) {
-  const Profile* profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
   if (profile == nullptr)
     return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
   auto user = UserFromBody(r.body);
@@ -576,77 +832,31 @@ http::Response RestApi::Preview(http::Request& r) {
 
 http::Response RestApi::StartSync(const std::string& tenant, const Profile& profile,
                                   int64_t approve, const std::string& user) {
-  auto started = jobs_.Start(tenant, profile.name);
-  if (!started.ok()) return FromError(started.error(), "profile");
-  const int64_t id = *started;
-  auto work = [this, id, &profile, approve, user]() {
-    auto finish = [this, id](int code, int64_t run_id, const std::string& message) {
-      jobs_.Update(id, [&](Job& j) {
-        j.done = true;
-        j.exit_code = code;
-        j.run_id = run_id;
-        j.message = message;
-      });
-    };
-    auto store = options_.open_store();
-    if (!store.ok()) return finish(kExitFailed, 0, "the store is unavailable");
-    EngineOptions options;
-    options.kind = RunKind::kSync;
-    options.trigger = approve != 0    ? "approve:" + std::to_string(approve)
-                      : !user.empty() ? "user:" + user
-                                      : "api";
-    if (!user.empty()) options.only_user = user;
-    options.approve_run = approve;
-    options.now = options_.clock();
-    options.clock = options_.clock;
-    options.on_progress = [this, id](const Progress& p) {
-      jobs_.Update(id, [&](Job& j) { j.progress = p; });
-    };
-    Result<RunOutcome> outcome = Error::Internal("");
-    if (profile.source.type == "scim") {
-      outcome = SyncMirror(profile, **store, {}, options);
-    } else {
-      auto source = MakeSource(profile.source, options_.base_dir);
-      if (!source.ok()) return finish(kExitUsage, 0, source.error().message);
-      outcome = ExecuteRun(profile, **source, **store, options);
-    }
-    if (!outcome.ok()) {
-      return finish(outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed, 0,
-                    outcome.error().message);
-    }
-    if (options_.notify) {
-      Notifier notifier(options_.config->smtp, **store);
-      notifier.AfterRun(profile, *outcome, options_.clock());
-    }
-    finish(outcome->exit_code, outcome->run.id, outcome->run.message);
-  };
+  JobRecord job;
+  job.tenant = tenant;
+  job.profile = profile.name;
+  job.kind = approve != 0 ? "approve" : "sync";
+  job.approve_run = approve;
+  job.trigger = !user.empty() ? "user:" + user : "api";
+  job.created_at = options_.clock();
+  Result<int64_t> id = Error::Internal("");
   {
-    std::lock_guard<std::mutex> lock(threads_mutex_);
-    // Join the threads of finished jobs, so a server that runs for months keeps none.
-    for (auto it = threads_.begin(); it != threads_.end();) {
-      // done is the thread's last write: joining it now waits for nothing.
-      bool done = false;
-      jobs_.Update(it->first, [&](Job& j) { done = j.done; });
-      if (done) {
-        it->second.join();
-        it = threads_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    threads_.emplace_back(id, std::thread(work));
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    id = store_.EnqueueJob(job);
   }
+  if (!id.ok()) return FromError(id.error(), "profile");
+  if (options_.on_job_queued) options_.on_job_queued();
   Json j;
-  j["job"] = id;
-  j["status"] = "running";
+  j["job"] = *id;
+  j["status"] = "queued";
   http::Response resp = JsonOk(202, j);
   resp.headers.emplace_back("Location",
-                            "/api/v1/tenants/" + tenant + "/jobs/" + std::to_string(id));
+                            "/api/v1/tenants/" + tenant + "/jobs/" + std::to_string(*id));
   return resp;
 }
 
 http::Response RestApi::Sync(http::Request& r) {
-  const Profile* profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
   if (profile == nullptr)
     return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
   auto user = UserFromBody(r.body);
@@ -670,7 +880,7 @@ http::Response RestApi::Approve(http::Request& r) {
     return ErrorResponse(
         409, "id",
         "run " + std::to_string(*id) + " is " + RunStatusName(run->status) + ", not held");
-  const Profile* profile = FindProfile(tenant, run->profile);
+  auto profile = FindProfile(tenant, run->profile);
   if (profile == nullptr)
     return ErrorResponse(404, "profile",
                          "run " + std::to_string(*id) + "'s profile " + run->profile +
@@ -681,8 +891,12 @@ http::Response RestApi::Approve(http::Request& r) {
 http::Response RestApi::GetJob(http::Request& r) {
   auto id = IdParam(r, "id");
   if (!id.ok()) return FromError(id.error(), "id");
-  auto job = jobs_.Get(r.Param("tenant"), *id);
-  if (!job) return ErrorResponse(404, "id", "no job " + std::to_string(*id));
+  Result<JobRecord> job = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    job = store_.GetJob(r.Param("tenant"), *id);
+  }
+  if (!job.ok()) return FromError(job.error(), "id");
   return JsonOk(200, JobJson(*job));
 }
 
@@ -696,18 +910,16 @@ http::Response RestApi::ListRuns(http::Request& r) {
                          "no profile " + profile.substr(0, 64) + " in tenant " + tenant);
   Json runs = Json::array();
   Json last = Json::object();
+  const auto profiles = options_.catalog->List(tenant);
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
     auto listed = store_.ListRuns(tenant, profile, *limit);
     if (!listed.ok()) return FromError(listed.error());
     for (const Run& run : *listed) runs.push_back(RunJson(run));
-    for (const Tenant& t : options_.config->tenants) {
-      if (t.name != tenant) continue;
-      for (const Profile& p : t.profiles) {
-        if (!profile.empty() && p.name != profile) continue;
-        auto ok = store_.LastSuccessfulSync(tenant, p.name);
-        if (ok.ok()) last[p.name] = ok->has_value() ? Json((*ok)->id) : Json(nullptr);
-      }
+    for (const auto& p : profiles) {
+      if (!profile.empty() && p->name != profile) continue;
+      auto ok = store_.LastSuccessfulSync(tenant, p->name);
+      if (ok.ok()) last[p->name] = ok->has_value() ? Json((*ok)->id) : Json(nullptr);
     }
   }
   return JsonOk(200, Json{{"runs", runs}, {"last_successful_sync", last}});
@@ -784,12 +996,44 @@ http::Response RestApi::ListUsers(http::Request& r) {
   if (!limit.ok()) return FromError(limit.error(), "limit");
   auto offset = IntQuery(r, "offset", 0, 0, 100000000);
   if (!offset.ok()) return FromError(offset.error(), "offset");
-  std::lock_guard<std::mutex> lock(store_mutex_);
-  auto listed = store_.ListUsers(r.Param("tenant"), *limit, *offset);
-  if (!listed.ok()) return FromError(listed.error());
+  const std::string q = r.Query("q");
+  if (q.size() > 200) return ErrorResponse(400, "q", "at most 200 characters");
   Json arr = Json::array();
-  for (const PbxUser& u : *listed) arr.push_back(UserJson(u));
-  return JsonOk(200, arr);
+  if (q.empty()) {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    auto listed = store_.ListUsers(r.Param("tenant"), *limit, *offset);
+    if (!listed.ok()) return FromError(listed.error());
+    for (const PbxUser& u : *listed) arr.push_back(UserJson(u));
+    return JsonOk(200, arr);
+  }
+  // Search: case-insensitive substring of username, e-mail, display name or extension,
+  // over pages of the directory (the store lock is taken per page, not for the scan).
+  auto lower = [](std::string v) {
+    std::transform(v.begin(), v.end(), v.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return v;
+  };
+  const std::string needle = lower(q);
+  size_t skipped = 0;
+  constexpr size_t kPage = 5000;
+  for (size_t page_offset = 0;; page_offset += kPage) {
+    Result<std::vector<PbxUser>> page = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      page = store_.ListUsers(r.Param("tenant"), kPage, page_offset);
+    }
+    if (!page.ok()) return FromError(page.error());
+    for (const PbxUser& u : *page) {
+      bool match = false;
+      for (Field f : {Field::kUsername, Field::kEmail, Field::kDisplayName, Field::kExtension})
+        match = match || lower(std::string(u.fields.Get(f))).find(needle) != std::string::npos;
+      if (!match) continue;
+      if (skipped++ < *offset) continue;
+      arr.push_back(UserJson(u));
+      if (arr.size() >= *limit) return JsonOk(200, arr);
+    }
+    if (page->size() < kPage) return JsonOk(200, arr);
+  }
 }
 
 http::Response RestApi::GetUser(http::Request& r) {

@@ -18,10 +18,15 @@
 // ("invalid", "not_found", ...), field the request part at fault ("limit", "body.user",
 // "" when none). Secrets of the config are never shown: profiles show them masked.
 //
-// Sync and approve start a job on a background thread (one per profile at a time: 409
-// while one runs), polled at /jobs/{id}. Preview runs on the request's thread. Each run
-// opens its own Store connection (the engine needs one per run); reads share the
-// server's Store under its mutex. Thread-safe once registered; Stop() joins the jobs.
+// Profiles come from the config file (read-only here) and from the store (created,
+// replaced and deleted here; ProfileCatalog). Secrets are write-only: shown masked, and a
+// PUT that sends a secret masked or leaves it out keeps the stored one.
+//
+// Sync and approve queue a job in the store (one per profile at a time: 409 while one is
+// queued or running), which a worker of any `serve` process runs (schedule/worker.h);
+// /jobs/{id} shows its state and progress. Preview and test-connection run on the
+// request's thread on their own Store connection; reads share the server's Store under
+// its mutex. Thread-safe once registered.
 #pragma once
 
 #include <cstdint>
@@ -35,20 +40,24 @@
 
 #include "apply/engine.h"
 #include "config/profile.h"
+#include "schedule/catalog.h"
 #include "server/http/server.h"
 #include "store/store.h"
 
 namespace telsync::api {
 
 struct RestApiOptions {
-  const Config* config = nullptr;  // not owned; outlives the API
-  std::string base_dir = ".";      // relative source paths
-  // A new Store connection for one run (preview, sync job).
+  ProfileCatalog* catalog = nullptr;  // not owned; outlives the API (config + stored profiles)
+  std::string base_dir = ".";         // relative source paths
+  // A new Store connection for one run (preview, test-connection).
   std::function<Result<std::unique_ptr<Store>>()> open_store;
   std::function<int64_t()> clock;  // unix seconds
   double rate_per_second = 50;     // per tenant; <= 0: no limit
   double burst = 100;
-  bool notify = true;  // mail reports after sync jobs, like `telsync sync`
+  // A job was queued (wake the local workers) / a stored profile changed (reload the
+  // schedules).
+  std::function<void()> on_job_queued;
+  std::function<void()> on_profiles_changed;
 };
 
 // One documented route: what Register() mounts and the OpenAPI document lists.
@@ -69,40 +78,12 @@ struct RouteSpec {
   bool public_route = false;  // no token needed
 };
 
-// A job: one sync (or approve) of a profile on a background thread.
-struct Job {
-  int64_t id = 0;
-  std::string tenant;
-  std::string profile;
-  bool done = false;
-  int64_t run_id = 0;
-  int exit_code = 0;
-  std::string message;  // a failure before the run was recorded
-  Progress progress;
-};
-
-// The jobs of a server. Thread-safe.
-class JobTable {
- public:
-  // A new running job; kConflict when a job of that profile is still running.
-  Result<int64_t> Start(const std::string& tenant, const std::string& profile);
-  void Update(int64_t id, const std::function<void(Job&)>& change);
-  // The job, when it exists and belongs to `tenant`.
-  std::optional<Job> Get(const std::string& tenant, int64_t id);
-
- private:
-  std::mutex mutex_;
-  int64_t next_ = 1;
-  std::map<int64_t, Job> jobs_;
-};
-
 // The JSON error body and its response.
 http::Response ErrorResponse(int status, const std::string& field, const std::string& message);
 
 class RestApi {
  public:
   RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options);
-  ~RestApi();  // Stop()
   RestApi(const RestApi&) = delete;
   RestApi& operator=(const RestApi&) = delete;
 
@@ -111,13 +92,18 @@ class RestApi {
   static std::string OpenApiJson();
 
   void Register(http::HttpServer& server);
-  // Waits for running jobs to finish.
-  void Stop();
 
  private:
   std::optional<http::Response> Authenticate(http::Request& request);
   http::Response Dispatch(const std::string& operation_id, http::Request& request);
   http::Response Profiles(http::Request& request);
+  http::Response GetTenant(http::Request& request);
+  http::Response GetProfile(http::Request& request);
+  http::Response PutProfile(http::Request& request, bool create);
+  http::Response DeleteProfile(http::Request& request);
+  http::Response TestConnection(http::Request& request);
+  http::Response ListDepartments(http::Request& request);
+  http::Response ListJobs(http::Request& request);
   http::Response Preview(http::Request& request);
   http::Response StartSync(const std::string& tenant, const Profile& profile, int64_t approve,
                            const std::string& user);
@@ -130,15 +116,13 @@ class RestApi {
   http::Response ListUsers(http::Request& request);
   http::Response GetUser(http::Request& request);
   http::Response UnlinkUser(http::Request& request);
-  const Profile* FindProfile(const std::string& tenant, const std::string& name) const;
+  std::shared_ptr<const Profile> FindProfile(const std::string& tenant,
+                                             const std::string& name) const;
 
   Store& store_;
   std::mutex& store_mutex_;
   RestApiOptions options_;
   http::RateLimiter limiter_;
-  JobTable jobs_;
-  std::mutex threads_mutex_;
-  std::vector<std::pair<int64_t, std::thread>> threads_;  // by job id
 };
 
 }  // namespace telsync::api

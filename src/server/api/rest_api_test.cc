@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "schedule/worker.h"
 #include "util/token.h"
 
 namespace telsync::api {
@@ -68,13 +69,26 @@ class RestApiTest : public ::testing::Test {
       ASSERT_TRUE(store_->AddToken(t).ok());
       tokens_[tenant] = *secret;
     }
-    RestApiOptions options;
-    options.config = &config_;
-    options.base_dir = dir_.string();
+    catalog_ = std::make_unique<ProfileCatalog>(config_);
     const std::string spec = store_spec_;
+    WorkerOptions worker_options;
+    worker_options.name = "test";
+    worker_options.threads = 1;
+    worker_options.poll = std::chrono::milliseconds(20);
+    worker_options.clock = [] { return int64_t{1790000000}; };
+    worker_options.open_store = [spec] { return OpenStore(spec); };
+    worker_options.catalog = catalog_.get();
+    worker_options.base_dir = dir_.string();
+    worker_options.notify = false;
+    workers_ = std::make_unique<WorkerPool>(worker_options);
+    workers_->Start();
+    RestApiOptions options;
+    options.catalog = catalog_.get();
+    options.base_dir = dir_.string();
     options.open_store = [spec] { return OpenStore(spec); };
     options.clock = [] { return int64_t{1790000000}; };
-    options.notify = false;
+    WorkerPool* workers = workers_.get();
+    options.on_job_queued = [workers] { workers->Wake(); };
     api_ = std::make_unique<RestApi>(*store_, store_mutex_, options);
     http::ServerOptions server_options;
     server_options.host = "127.0.0.1";
@@ -91,7 +105,7 @@ class RestApiTest : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->Shutdown();
     if (serving_.joinable()) serving_.join();
-    if (api_) api_->Stop();
+    if (workers_) workers_->Stop();
     api_.reset();
     server_.reset();
     store_.reset();
@@ -104,6 +118,8 @@ class RestApiTest : public ::testing::Test {
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     if (method == "GET") return client.Get(path, headers);
+    if (method == "PUT") return client.Put(path, headers, body, "application/json");
+    if (method == "DELETE") return client.Delete(path, headers);
     return client.Post(path, headers, body, "application/json");
   }
 
@@ -115,6 +131,8 @@ class RestApiTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   std::mutex store_mutex_;
   std::map<std::string, std::string> tokens_;
+  std::unique_ptr<ProfileCatalog> catalog_;
+  std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<RestApi> api_;
   std::unique_ptr<http::HttpServer> server_;
   std::thread serving_;
@@ -188,21 +206,6 @@ TEST_F(RestApiTest, PreviewReturnsThePreviewContractAndSyncJobFinishes) {
   EXPECT_EQ(json::parse(users->body).size(), 3u);
   EXPECT_EQ(
       json::parse(Call("GET", "/api/v1/tenants/globex/users", tokens_["globex"])->body).size(), 0u);
-}
-
-TEST(JobTableTest, OneRunningJobPerProfile) {
-  JobTable jobs;
-  auto first = jobs.Start("acme", "main");
-  ASSERT_TRUE(first.ok());
-  auto second = jobs.Start("acme", "main");
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
-  EXPECT_TRUE(jobs.Start("acme", "other").ok());
-  EXPECT_TRUE(jobs.Start("globex", "main").ok());
-  jobs.Update(*first, [](Job& j) { j.done = true; });
-  EXPECT_TRUE(jobs.Start("acme", "main").ok());
-  EXPECT_FALSE(jobs.Get("globex", *first).has_value());
-  EXPECT_TRUE(jobs.Get("acme", *first).has_value());
 }
 
 // Every route of the OpenAPI document is mounted: each path called with its parameters

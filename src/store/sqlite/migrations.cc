@@ -177,6 +177,7 @@ CREATE TABLE jobs (
   kind         TEXT    NOT NULL DEFAULT 'sync',  -- 'sync' | 'approve'
   triggered_by TEXT    NOT NULL DEFAULT '',
   approve_run  INTEGER NOT NULL DEFAULT 0,
+  slot         INTEGER NOT NULL DEFAULT 0,  -- scheduled occurrence (unix seconds); 0 = none
   state        TEXT    NOT NULL DEFAULT 'queued',  -- 'queued' | 'running' | 'done' | 'failed'
   worker       TEXT    NOT NULL DEFAULT '',
   lease_until  INTEGER NOT NULL DEFAULT 0,
@@ -194,6 +195,8 @@ CREATE UNIQUE INDEX jobs_active ON jobs (tenant, profile) WHERE state IN ('queue
 -- Claims scan only unfinished jobs, oldest first.
 CREATE INDEX jobs_ready ON jobs (state, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_tenant ON jobs (tenant, profile, id);
+-- Each scheduled occurrence of a profile is queued once, whichever process queues it.
+CREATE UNIQUE INDEX jobs_slot ON jobs (tenant, profile, slot) WHERE slot > 0;
 )sql",
 };
 

@@ -22,7 +22,7 @@ StoredProfile ReadProfile(const Statement& row) {
 
 constexpr std::string_view kJobColumns =
     "id, tenant, profile, kind, triggered_by, approve_run, state, worker, lease_until, "
-    "attempts, run_id, exit_code, message, progress, created_at, started_at, finished_at";
+    "attempts, run_id, exit_code, message, progress, created_at, started_at, finished_at, slot";
 
 Result<JobRecord> ReadJob(const Statement& row) {
   JobRecord j;
@@ -48,6 +48,7 @@ Result<JobRecord> ReadJob(const Statement& row) {
   j.created_at = row.ColumnInt(14);
   j.started_at = row.ColumnInt(15);
   j.finished_at = row.ColumnInt(16);
+  j.slot = row.ColumnInt(17);
   return j;
 }
 
@@ -165,9 +166,24 @@ Result<int64_t> EnqueueSqliteJob(Db& db, const JobRecord& job) {
     }
     if (rc != SQLITE_DONE) return active->LastError(rc, "enqueue job");
   }
+  if (job.slot > 0) {
+    Result<Statement> same =
+        db.Prepare("SELECT id FROM jobs WHERE tenant = ?1 AND profile = ?2 AND slot = ?3");
+    if (!same.ok()) return same.error();
+    same->BindText(1, job.tenant);
+    same->BindText(2, job.profile);
+    same->BindInt(3, job.slot);
+    const int rc = same->Step();
+    if (rc == SQLITE_ROW) {
+      return Error::Conflict("the occurrence " + std::to_string(job.slot) + " of profile " +
+                             job.tenant + "/" + job.profile + " is already job " +
+                             std::to_string(same->ColumnInt(0)));
+    }
+    if (rc != SQLITE_DONE) return same->LastError(rc, "enqueue job");
+  }
   Result<Statement> stmt = db.Prepare(
       "INSERT INTO jobs (tenant, profile, kind, triggered_by, approve_run, state, progress, "
-      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)");
+      "created_at, slot) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8)");
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, job.tenant);
   stmt->BindText(2, job.profile);
@@ -176,6 +192,7 @@ Result<int64_t> EnqueueSqliteJob(Db& db, const JobRecord& job) {
   stmt->BindInt(5, job.approve_run);
   stmt->BindText(6, job.progress);
   stmt->BindInt(7, job.created_at);
+  stmt->BindInt(8, job.slot);
   if (Status s = stmt->Run("enqueue job"); !s.ok()) return s.error();
   const int64_t id = db.LastInsertRowid();
   if (Status s = tx->Commit(); !s.ok()) return s.error();

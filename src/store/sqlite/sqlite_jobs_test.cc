@@ -42,6 +42,25 @@ TEST_F(SqliteJobsTest, OneUnfinishedJobPerProfile) {
   EXPECT_TRUE(store_->EnqueueJob(Job("globex", "entra")).ok());
 }
 
+TEST_F(SqliteJobsTest, EachScheduledOccurrenceIsQueuedOnce) {
+  JobRecord scheduled = Job("acme", "entra");
+  scheduled.slot = 7200;
+  auto id = store_->EnqueueJob(scheduled);
+  ASSERT_TRUE(id.ok());
+  auto claimed = store_->ClaimJob("w1", 7200, 30, 0);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  JobRecord done = **claimed;
+  EXPECT_EQ(done.slot, 7200);
+  done.state = JobState::kDone;
+  ASSERT_TRUE(store_->FinishJob(done).ok());
+  // A second process's scheduler reaches the same occurrence after the run finished.
+  auto again = store_->EnqueueJob(scheduled);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  scheduled.slot = 10800;
+  EXPECT_TRUE(store_->EnqueueJob(scheduled).ok());
+}
+
 TEST_F(SqliteJobsTest, ClaimFinishAndEnqueueAgain) {
   auto id = store_->EnqueueJob(Job("acme", "entra"));
   ASSERT_TRUE(id.ok());

@@ -1,0 +1,62 @@
+// ProfileCatalog: the profiles a running service knows, from two places.
+//
+//   - The config file's profiles: fixed for the life of the process, read-only over the
+//     REST API (an admin edits the file).
+//   - Stored profiles (Store::*StoredProfile), created and changed over the REST API and
+//     shared by every `serve` process on one store. Refresh() rereads them; a document
+//     that no longer loads (e.g. after an upgrade tightened a check) is left out and its
+//     problem kept in Problems(), never fatal to the service.
+//
+// A name is unique per tenant across both places: the config's profile wins, and the
+// REST API refuses to create a stored profile with a config profile's name.
+// Profiles are handed out as shared_ptr<const Profile>: a run keeps its profile alive
+// while an update replaces it in the catalog. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "config/profile.h"
+#include "store/store.h"
+#include "util/result.h"
+
+namespace telsync {
+
+class ProfileCatalog {
+ public:
+  // `config` must outlive the catalog; `base_dir` resolves the config profiles' paths.
+  ProfileCatalog(const Config& config, MappingChecker checker = {});
+
+  // Rereads every tenant's stored profiles.
+  Status Refresh(Store& store);
+  // Loads one stored profile's document (what the REST API validates before storing).
+  Result<Profile> Load(const std::string& tenant, const std::string& document) const;
+  // Replaces or removes (nullptr) one stored profile without a full Refresh.
+  void Set(const std::string& tenant, const std::string& name,
+           std::shared_ptr<const Profile> profile);
+
+  std::shared_ptr<const Profile> Find(const std::string& tenant, const std::string& name) const;
+  // Config profiles first (in file order), then stored ones by name. "" = every tenant.
+  std::vector<std::shared_ptr<const Profile>> List(const std::string& tenant) const;
+  bool FromConfig(const std::string& tenant, const std::string& name) const;
+  // A tenant of the config, or with stored profiles.
+  bool HasTenant(const std::string& tenant) const;
+  // "tenant/profile: reason" for stored profiles left out by the last Refresh.
+  std::vector<std::string> Problems() const;
+
+  const Config& config() const { return config_; }
+
+ private:
+  const Config& config_;
+  MappingChecker checker_;
+  mutable std::mutex mutex_;
+  // tenant -> name -> profile
+  std::map<std::string, std::map<std::string, std::shared_ptr<const Profile>>> stored_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace telsync

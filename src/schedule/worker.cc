@@ -1,0 +1,237 @@
+#include "schedule/worker.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "notify/notifier.h"
+#include "sources/source.h"
+
+namespace telsync {
+namespace {
+
+std::string ProgressJson(const Progress& p) {
+  nlohmann::json j;
+  j["phase"] = p.phase;
+  j["done"] = p.done;
+  j["total"] = p.total;
+  return j.dump();
+}
+
+bool IsDone(int exit_code) {
+  return exit_code == kExitOk || exit_code == kExitHeld || exit_code == kExitUserErrors;
+}
+
+// Closes a run that a dead worker left "running": it will never finish.
+void CloseAbandonedRun(const JobRecord& job, Store& store, const WorkerOptions& options) {
+  if (job.attempts <= 1 || job.run_id == 0) return;
+  Result<Run> run = store.GetRun(job.tenant, job.run_id);
+  if (!run.ok() || run->status != RunStatus::kRunning) return;
+  run->status = RunStatus::kFailed;
+  run->finished_at = options.clock();
+  run->message = "the worker running it stopped (its lease ran out); job " +
+                 std::to_string(job.id) + " was taken over and runs again";
+  if (Status s = store.UpdateRun(*run); !s.ok() && options.log) {
+    options.log("job " + std::to_string(job.id) + ": cannot close abandoned run " +
+                std::to_string(job.run_id) + ": " + s.error().message);
+  } else if (options.log) {
+    options.log("job " + std::to_string(job.id) + ": closed run " + std::to_string(job.run_id) +
+                " left by a stopped worker");
+  }
+}
+
+}  // namespace
+
+JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& options,
+                 const std::function<void(const Progress&)>& on_progress,
+                 const std::function<void(int64_t)>& on_run_created) {
+  JobRecord job = claimed;
+  auto finish = [&](int exit_code, const std::string& message) {
+    job.state = IsDone(exit_code) ? JobState::kDone : JobState::kFailed;
+    job.exit_code = exit_code;
+    job.message = message;
+    job.finished_at = options.clock();
+    return job;
+  };
+  std::shared_ptr<const Profile> profile =
+      options.catalog == nullptr ? nullptr : options.catalog->Find(job.tenant, job.profile);
+  if (!profile) return finish(kExitUsage, "profile " + job.profile + " no longer exists");
+  CloseAbandonedRun(job, store, options);
+
+  EngineOptions engine;
+  engine.kind = RunKind::kSync;
+  engine.trigger = job.trigger.empty() ? "api" : job.trigger;
+  if (job.trigger.rfind("user:", 0) == 0) engine.only_user = job.trigger.substr(5);
+  if (job.kind == "approve") {
+    engine.approve_run = job.approve_run;
+    engine.trigger = "approve:" + std::to_string(job.approve_run);
+  }
+  engine.now = options.clock();
+  engine.clock = options.clock;
+  engine.threads = options.engine_threads;
+  engine.on_progress = on_progress;
+  engine.on_run_created = [&](int64_t run_id) {
+    job.run_id = run_id;
+    if (on_run_created) on_run_created(run_id);
+  };
+  Result<RunOutcome> outcome = Error::Internal("not run");
+  if (profile->source.type == "scim") {
+    outcome = SyncMirror(*profile, store, {}, engine);
+  } else {
+    auto source = MakeSource(profile->source, options.base_dir);
+    if (!source.ok()) return finish(kExitUsage, source.error().message);
+    outcome = ExecuteRun(*profile, **source, store, engine);
+  }
+  if (!outcome.ok()) {
+    return finish(outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
+                  outcome.error().message);
+  }
+  if (options.notify && options.catalog != nullptr) {
+    Notifier notifier(options.catalog->config().smtp, store);
+    notifier.AfterRun(*profile, *outcome, options.clock());
+  }
+  job.run_id = outcome->run.id;
+  return finish(outcome->exit_code, outcome->exit_code == kExitFailed ? outcome->run.message : "");
+}
+
+WorkerPool::WorkerPool(WorkerOptions options) : options_(std::move(options)) {}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+void WorkerPool::Start() {
+  for (size_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { Loop(i); });
+}
+
+void WorkerPool::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++pending_wakes_;
+  }
+  wake_.notify_one();
+}
+
+void WorkerPool::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void WorkerPool::Loop(size_t index) {
+  const std::string worker = options_.name + ":" + std::to_string(index);
+  auto log = [this, &worker](const std::string& line) {
+    if (options_.log) options_.log("worker " + worker + ": " + line);
+  };
+  std::unique_ptr<Store> store;       // claims, finishing
+  std::unique_ptr<Store> run_store;   // the engine's
+  std::unique_ptr<Store> beat_store;  // the heartbeat thread's
+  auto open = [&](std::unique_ptr<Store>& s) {
+    if (s) return true;
+    auto opened = options_.open_store();
+    if (!opened.ok()) {
+      log("store unavailable: " + opened.error().message);
+      return false;
+    }
+    s = std::move(*opened);
+    return true;
+  };
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+    std::optional<JobRecord> claimed;
+    if (open(store)) {
+      auto got = store->ClaimJob(worker, options_.clock(), options_.lease_seconds,
+                                 options_.per_tenant_cap);
+      if (got.ok()) {
+        claimed = std::move(*got);
+      } else {
+        log("claim failed: " + got.error().message);
+        if (got.error().code != ErrorCode::kUnavailable) store.reset();
+      }
+    }
+    if (!claimed) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, options_.poll, [this] { return stopping_ || pending_wakes_ > 0; });
+      if (pending_wakes_ > 0) --pending_wakes_;
+      continue;
+    }
+    const JobRecord job = *claimed;
+    log("job " + std::to_string(job.id) + " (" + job.tenant + "/" + job.profile + ", " +
+        job.trigger + ")" +
+        (job.attempts > 1 ? " taken over, attempt " + std::to_string(job.attempts) : " claimed"));
+    if (!open(run_store) || !open(beat_store)) {
+      // The lease runs out and another worker (or this one, later) takes the job.
+      continue;
+    }
+
+    // The heartbeat: renews the lease and records progress until the run ends.
+    std::mutex beat_mutex;
+    std::condition_variable beat_cv;
+    bool running = true;
+    bool lost = false;
+    bool beat_now = false;  // the run was just recorded: keep its id with the job at once
+    int64_t run_id = 0;
+    std::string progress;
+    std::thread beat([&] {
+      const auto every =
+          std::chrono::milliseconds(std::max<int64_t>(200, options_.lease_seconds * 1000 / 3));
+      std::unique_lock<std::mutex> lock(beat_mutex);
+      while (running) {
+        beat_cv.wait_for(lock, every, [&] { return !running || beat_now; });
+        if (!running) break;
+        beat_now = false;
+        const int64_t id = run_id;
+        const std::string p = progress;
+        lock.unlock();
+        Status s = beat_store->HeartbeatJob(job.id, worker,
+                                            options_.clock() + options_.lease_seconds, id, p);
+        lock.lock();
+        if (!s.ok() && s.error().code == ErrorCode::kConflict) {
+          lost = true;
+          break;
+        }
+      }
+    });
+    JobRecord result = RunJob(
+        job, *run_store, options_,
+        [&](const Progress& p) {
+          std::lock_guard<std::mutex> lock(beat_mutex);
+          progress = ProgressJson(p);
+        },
+        [&](int64_t id) {
+          {
+            std::lock_guard<std::mutex> lock(beat_mutex);
+            run_id = id;
+            beat_now = true;
+          }
+          beat_cv.notify_all();
+        });
+    {
+      std::lock_guard<std::mutex> lock(beat_mutex);
+      running = false;
+      result.progress = progress;
+    }
+    beat_cv.notify_all();
+    beat.join();
+    if (lost) {
+      log("job " + std::to_string(job.id) +
+          ": its lease was taken over by another worker; this result is not recorded");
+      continue;
+    }
+    Status finished = store->FinishJob(result);
+    if (!finished.ok()) {
+      log("job " + std::to_string(job.id) + ": cannot record its end: " + finished.error().message);
+      continue;
+    }
+    ++finished_;
+    log("job " + std::to_string(job.id) + " " + std::string(JobStateName(result.state)) + ", run " +
+        std::to_string(result.run_id) + ", exit " + std::to_string(result.exit_code));
+    if (options_.on_finished) options_.on_finished(result);
+  }
+}
+
+}  // namespace telsync
