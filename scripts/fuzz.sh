@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/fuzz
 mkdir -p "$out/obj"
-flags=($(pkg-config --cflags cpp-httplib simdjson) -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Isrc
+flags=($(pkg-config --cflags cpp-httplib simdjson libpq) -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Isrc
        -Wno-unused-command-line-argument -Wno-unknown-warning-option)
 mapfile -t core < <(find src -name '*.cc' ! -name '*_test.cc' ! -name '*_fuzz.cc' | sort)
 objs=()
@@ -29,7 +29,7 @@ while IFS= read -r target; do
   bin="$out/${name}_fuzz"
   clang++ "${flags[@]}" -fsanitize=fuzzer "$target" "${objs[@]}" -o "$bin" \
     -lphonenumber -lyaml-cpp -lsqlite3 -lpthread -lcpp-httplib -lssl -lcrypto -lcurl -lldap -llber \
-    -lsimdjson -lxlsxwriter
+    -lsimdjson -lxlsxwriter -lpq
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
   if [ -n "${FUZZ_SECONDS:-}" ]; then
