@@ -14,16 +14,6 @@
 namespace telsync::cli {
 namespace {
 
-std::string Time(int64_t t) {
-  if (t == 0) return "-";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
-
 struct JobsOptions {
   bool all = false;
   size_t limit = 50;
@@ -123,8 +113,8 @@ void AddJobsCommand(CLI::App& app, Context& ctx) {
     for (const JobRecord& j : *listed) {
       std::cout << std::left << std::setw(7) << j.id << std::setw(24)
                 << (j.tenant + "/" + j.profile) << std::setw(9) << JobStateName(j.state)
-                << std::setw(10) << j.trigger << std::setw(22) << Time(j.started_at) << std::setw(6)
-                << j.run_id << std::setw(7) << j.attempts
+                << std::setw(10) << j.trigger << std::setw(22) << TableTime(j.started_at)
+                << std::setw(6) << j.run_id << std::setw(7) << j.attempts
                 << (j.message.empty() ? j.worker : j.message) << "\n";
     }
   });

@@ -12,19 +12,6 @@
 #include "report/xlsx_report.h"
 
 namespace telsync::cli {
-namespace {
-
-std::string Time(int64_t t) {
-  if (t == 0) return "-";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 void AddRunsCommand(CLI::App& app, Context& ctx) {
   auto* runs = app.add_subcommand("runs", "run history");
@@ -48,7 +35,7 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
       auto n = [&](Action a) { return r.summary[static_cast<size_t>(a)]; };
       std::cout << std::left << std::setw(6) << r.id << std::setw(14) << r.profile << std::setw(9)
                 << RunKindName(r.kind) << std::setw(10) << RunStatusName(r.status) << std::setw(22)
-                << Time(r.started_at) << std::right << std::setw(6) << n(Action::kCreate)
+                << TableTime(r.started_at) << std::right << std::setw(6) << n(Action::kCreate)
                 << std::setw(7) << n(Action::kUpdate) << std::setw(7) << n(Action::kDelete)
                 << std::setw(8) << n(Action::kPendingDelete) << std::setw(7)
                 << n(Action::kError) + n(Action::kConflict) << "  " << r.message << "\n";
@@ -61,7 +48,7 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
           auto last = ctx.OpenStore().LastSuccessfulSync(tenant, p.name);
           if (last.ok()) {
             std::cout << "last successful sync of " << tenant << "/" << p.name << ": "
-                      << (last->has_value() ? Time((*last)->finished_at) + " (run " +
+                      << (last->has_value() ? TableTime((*last)->finished_at) + " (run " +
                                                   std::to_string((*last)->id) + ")"
                                             : std::string("never"))
                       << "\n";
@@ -128,8 +115,8 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
       WriteCsv(out, plan);
     } else {
       out << "Run " << run->id << " (" << RunKindName(run->kind) << ", " << run->trigger
-          << "): " << RunStatusName(run->status) << ", started " << Time(run->started_at)
-          << ", finished " << Time(run->finished_at) << "\n";
+          << "): " << RunStatusName(run->status) << ", started " << TableTime(run->started_at)
+          << ", finished " << TableTime(run->finished_at) << "\n";
       if (!run->message.empty()) out << run->message << "\n";
       TableOptions options;
       options.all = all;

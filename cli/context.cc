@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -99,6 +100,16 @@ std::function<void(const Progress&)> Context::ProgressPrinter() const {
       std::cerr << "\r                                        \r" << std::flush;
     }
   };
+}
+
+std::string TableTime(int64_t t) {
+  if (t == 0) return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace telsync::cli

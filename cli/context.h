@@ -53,6 +53,9 @@ void AddDumpSourceCommand(CLI::App& app, Context& ctx);
 void AddServeCommand(CLI::App& app, Context& ctx);
 void AddScimCommand(CLI::App& app, Context& ctx);
 void AddNotifyCommand(CLI::App& app, Context& ctx);
+// "2026-11-24 15:00:00Z" for table output; "-" for 0 (never).
+std::string TableTime(int64_t unix_seconds);
+
 void AddAdminCommand(CLI::App& app, Context& ctx);
 void AddJobsCommand(CLI::App& app, Context& ctx);
 void AddMigrateCommand(CLI::App& app, Context& ctx);

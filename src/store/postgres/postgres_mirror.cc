@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "store/detail/columns.h"
+
 namespace telsync::pg_detail {
 namespace {
 
@@ -19,66 +21,12 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-// {"a": [[name, [values...]], ...], "g": [groups...]}: the SQLite store's encoding, so a
-// mirror moves between backends unchanged.
-std::string EncodeData(const SourceObject& object) {
-  json attributes = json::array();
-  for (const auto& [name, values] : object.attributes) attributes.push_back({name, values});
-  json out = {{"a", std::move(attributes)}};
-  if (!object.groups.empty()) out["g"] = object.groups;
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// The data column is encoded as in the SQLite store (store/detail/columns.h), so a mirror
+// moves between backends unchanged.
+using store_detail::DecodeMirrorData;
+using store_detail::EncodeMirrorData;
 
-Result<SourceObject> DecodeData(std::string_view data) {
-  const json parsed = json::parse(data, nullptr, /*allow_exceptions=*/false);
-  auto corrupt = [] { return Error::Internal("store: corrupt mirror data column"); };
-  if (!parsed.is_object()) return corrupt();
-  SourceObject object;
-  if (auto a = parsed.find("a"); a != parsed.end()) {
-    if (!a->is_array()) return corrupt();
-    object.attributes.reserve(a->size());
-    for (const auto& pair : *a) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_array()) {
-        return corrupt();
-      }
-      std::vector<std::string> values;
-      values.reserve(pair[1].size());
-      for (const auto& v : pair[1]) {
-        if (!v.is_string()) return corrupt();
-        values.push_back(v.get<std::string>());
-      }
-      object.attributes.emplace_back(pair[0].get<std::string>(), std::move(values));
-    }
-  }
-  if (auto g = parsed.find("g"); g != parsed.end()) {
-    if (!g->is_array()) return corrupt();
-    for (const auto& v : *g) {
-      if (!v.is_string()) return corrupt();
-      object.groups.push_back(v.get<std::string>());
-    }
-  }
-  return object;
-}
-
-// FNV-1a over the fields a Put can change, with a separator between them so that moving
-// bytes from one field to the next changes the hash.
-int64_t EntryHash(const MirrorEntry& entry, std::string_view data) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view text) {
-    for (const char c : text) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  mix(data);
-  mix(entry.name);
-  mix(entry.external_id);
-  mix(entry.payload);
-  mix(entry.object.enabled ? "1" : "0");
-  return static_cast<int64_t>(h);
-}
+using store_detail::EntryHash;
 
 int KindCode(ObjectKind kind) { return kind == ObjectKind::kUser ? 0 : 1; }
 
@@ -86,7 +34,7 @@ constexpr const char* kEntryColumns =
     "kind, id, name, external_id, enabled, data, payload, version, created_at, updated_at";
 
 Result<MirrorEntry> ReadEntry(const PgResult& r, int row) {
-  auto object = DecodeData(r.Text(row, 5));
+  auto object = DecodeMirrorData(r.Text(row, 5));
   if (!object.ok()) return object.error();
   MirrorEntry entry;
   entry.object = std::move(*object);
@@ -209,7 +157,7 @@ class PostgresMirrorWriter final : public MirrorWriter {
     if (committed_) return Error::Internal("mirror writer used after Commit");
     if (entry.object.id.empty()) return Error::Invalid("a mirror entry needs an id");
     const int kind = KindCode(entry.object.kind);
-    const std::string data = EncodeData(entry.object);
+    const std::string data = EncodeMirrorData(entry.object);
     const int64_t hash = EntryHash(entry, data);
     // A full read (the engine) Puts nameless entries without a version check: those are
     // answered from what was loaded and written in batches.

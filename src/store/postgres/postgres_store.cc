@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/fields.h"
+#include "store/detail/columns.h"
 #include "store/postgres/detail/pg_conn.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_mirror.h"
@@ -31,89 +32,16 @@ constexpr size_t kCopyFlushBytes = 4u << 20;
 
 // ---- JSON columns: the same text as the SQLite store writes. ----
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string GroupsJson(const std::vector<std::string>& groups) {
-  return groups.empty() ? "[]" : Dump(json(groups));
-}
-
-std::string CustomJson(const std::vector<std::pair<std::string, std::string>>& custom) {
-  if (custom.empty()) return "{}";
-  json object = json::object();
-  for (const auto& [name, value] : custom) object[name] = value;
-  return Dump(object);
-}
-
-std::string ChangesJson(const std::vector<FieldChange>& changes) {
-  if (changes.empty()) return "[]";
-  json array = json::array();
-  for (const auto& c : changes) array.push_back({c.field, c.old_value, c.new_value});
-  return Dump(array);
-}
-
-bool IsEmptyJson(std::string_view text) { return text.empty() || text == "[]" || text == "{}"; }
-
-Result<std::vector<std::string>> ParseStringArray(std::string_view text, std::string_view what) {
-  std::vector<std::string> out;
-  if (IsEmptyJson(text)) return out;
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return Error::Internal("store: corrupt " + std::string(what) + " column");
-  for (const auto& v : parsed) {
-    if (!v.is_string()) return Error::Internal("store: corrupt " + std::string(what) + " column");
-    out.push_back(v.get_ref<const std::string&>());
-  }
-  return out;
-}
-
-Result<std::vector<std::pair<std::string, std::string>>> ParseCustom(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (IsEmptyJson(text)) return out;
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return Error::Internal("store: corrupt custom column");
-  for (const auto& [name, value] : parsed.items()) {
-    if (!value.is_string()) return Error::Internal("store: corrupt custom column");
-    out.emplace_back(name, value.get_ref<const std::string&>());
-  }
-  return out;
-}
-
-Result<std::vector<FieldChange>> ParseChanges(std::string_view text) {
-  std::vector<FieldChange> out;
-  if (IsEmptyJson(text)) return out;
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return Error::Internal("store: corrupt changes column");
-  for (const auto& c : parsed) {
-    if (!c.is_array() || c.size() != 3 || !c[0].is_string() || !c[1].is_string() ||
-        !c[2].is_string()) {
-      return Error::Internal("store: corrupt changes column");
-    }
-    out.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::string>()});
-  }
-  return out;
-}
-
-std::string SummaryJson(const std::array<size_t, kActionCount>& summary) {
-  json object = json::object();
-  for (size_t i = 0; i < kActionCount; ++i) {
-    object[std::string(ActionName(static_cast<Action>(i)))] = summary[i];
-  }
-  return Dump(object);
-}
-
-std::array<size_t, kActionCount> ParseSummary(std::string_view text) {
-  std::array<size_t, kActionCount> summary{};
-  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return summary;
-  for (const auto& [name, value] : parsed.items()) {
-    const std::optional<Action> action = ActionFromName(name);
-    if (action && value.is_number_unsigned()) {
-      summary[static_cast<size_t>(*action)] = value.get<size_t>();
-    }
-  }
-  return summary;
-}
+using store_detail::ChangesJson;
+using store_detail::CustomJson;
+using store_detail::Dump;
+using store_detail::GroupsJson;
+using store_detail::IsEmptyJson;
+using store_detail::ParseChanges;
+using store_detail::ParseCustom;
+using store_detail::ParseStringArray;
+using store_detail::ParseSummary;
+using store_detail::SummaryJson;
 
 // ---- Users ----
 

@@ -18,25 +18,7 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-// FNV-1a over the fields a Put can change, with a separator between them so that moving
-// bytes from one field to the next changes the hash.
-int64_t EntryHash(const MirrorEntry& entry, std::string_view data) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view text) {
-    for (const char c : text) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  mix(data);
-  mix(entry.name);
-  mix(entry.external_id);
-  mix(entry.payload);
-  mix(entry.object.enabled ? "1" : "0");
-  return static_cast<int64_t>(h);
-}
+using store_detail::EntryHash;
 
 int KindCode(ObjectKind kind) { return kind == ObjectKind::kUser ? 0 : 1; }
 
@@ -342,45 +324,6 @@ ApiToken ReadToken(const Statement& stmt) {
 constexpr const char* kTokenColumns = "id, tenant, kind, label, hash, created_at, revoked_at";
 
 }  // namespace
-
-std::string EncodeMirrorData(const SourceObject& object) {
-  json attributes = json::array();
-  for (const auto& [name, values] : object.attributes) attributes.push_back({name, values});
-  json out = {{"a", std::move(attributes)}};
-  if (!object.groups.empty()) out["g"] = object.groups;
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-Result<SourceObject> DecodeMirrorData(std::string_view data) {
-  const json parsed = json::parse(data, nullptr, /*allow_exceptions=*/false);
-  auto corrupt = [] { return Error::Internal("store: corrupt mirror data column"); };
-  if (!parsed.is_object()) return corrupt();
-  SourceObject object;
-  if (auto a = parsed.find("a"); a != parsed.end()) {
-    if (!a->is_array()) return corrupt();
-    object.attributes.reserve(a->size());
-    for (const auto& pair : *a) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_array()) {
-        return corrupt();
-      }
-      std::vector<std::string> values;
-      values.reserve(pair[1].size());
-      for (const auto& v : pair[1]) {
-        if (!v.is_string()) return corrupt();
-        values.push_back(v.get<std::string>());
-      }
-      object.attributes.emplace_back(pair[0].get<std::string>(), std::move(values));
-    }
-  }
-  if (auto g = parsed.find("g"); g != parsed.end()) {
-    if (!g->is_array()) return corrupt();
-    for (const auto& v : *g) {
-      if (!v.is_string()) return corrupt();
-      object.groups.push_back(v.get<std::string>());
-    }
-  }
-  return object;
-}
 
 Result<Statement*> SqliteMirror::Cached(Slot slot) {
   if (!ready_[slot]) {

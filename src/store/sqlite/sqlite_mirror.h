@@ -14,15 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "store/detail/columns.h"
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/store.h"
 #include "util/result.h"
 
 namespace telsync::sqlite_detail {
 
-// {"a": [[name, [values...]], ...], "g": [groups...]}: the attribute order is kept.
-std::string EncodeMirrorData(const SourceObject& object);
-Result<SourceObject> DecodeMirrorData(std::string_view data);
+// The data column's encoding (store/detail/columns.h), under the names the tests use.
+using store_detail::DecodeMirrorData;
+using store_detail::EncodeMirrorData;
 
 // The mirror half of one SQLite connection: every statement is prepared once, on first
 // use, and reset and rebound after (the SQL parser costs more than a SCIM request's
