@@ -5,15 +5,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/text.h"
+
 namespace telsync {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Length of the valid UTF-8 sequence at text[i], or 0 when the byte starts none.
 size_t Utf8Length(std::string_view text, size_t i) {
@@ -143,7 +138,7 @@ const char* LogLevelName(LogLevel level) {
 }
 
 std::optional<LogLevel> LogLevelFromName(std::string_view name) {
-  const std::string n = Lower(name);
+  const std::string n = AsciiLower(name);
   if (n == "debug") return LogLevel::kDebug;
   if (n == "info") return LogLevel::kInfo;
   if (n == "warn" || n == "warning") return LogLevel::kWarn;
@@ -152,14 +147,14 @@ std::optional<LogLevel> LogLevelFromName(std::string_view name) {
 }
 
 std::optional<LogFormat> LogFormatFromName(std::string_view name) {
-  const std::string n = Lower(name);
+  const std::string n = AsciiLower(name);
   if (n == "logfmt") return LogFormat::kLogfmt;
   if (n == "json") return LogFormat::kJson;
   return std::nullopt;
 }
 
 bool IsSecretLogKey(std::string_view key) {
-  const std::string k = Lower(key);
+  const std::string k = AsciiLower(key);
   for (const char* word :
        {"password", "passwd", "secret", "token", "authorization", "api_key", "credential"}) {
     if (k.find(word) != std::string::npos) return true;

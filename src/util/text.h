@@ -19,4 +19,8 @@ std::string PadRight(std::string_view text, size_t width);
 // attributes may be binary (photos, SIDs, objectGUID); sources keep only text values.
 bool IsValidUtf8(std::string_view s);
 
+// Lower-cases A-Z only: the case folding of names and keys that every store and
+// comparison shares, whatever the locale.
+std::string AsciiLower(std::string_view s);
+
 }  // namespace telsync

@@ -9,10 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "util/text.h"
+
 namespace telsync::plan_detail {
 
 bool HasUpper(std::string_view s);
-std::string AsciiLower(std::string_view s);
+using telsync::AsciiLower;
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view TrimView(std::string_view s);
 // "2026-11-24" for a unix time (UTC).

@@ -10,6 +10,7 @@
 #include "report/report.h"
 #include "report/xlsx_report.h"
 #include "sources/source.h"
+#include "util/text.h"
 #include "util/token.h"
 
 namespace telsync::api {
@@ -1008,12 +1009,7 @@ http::Response RestApi::ListUsers(http::Request& r) {
   }
   // Search: case-insensitive substring of username, e-mail, display name or extension,
   // over pages of the directory (the store lock is taken per page, not for the scan).
-  auto lower = [](std::string v) {
-    std::transform(v.begin(), v.end(), v.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return v;
-  };
-  const std::string needle = lower(q);
+  const std::string needle = AsciiLower(q);
   size_t skipped = 0;
   constexpr size_t kPage = 5000;
   for (size_t page_offset = 0;; page_offset += kPage) {
@@ -1026,7 +1022,7 @@ http::Response RestApi::ListUsers(http::Request& r) {
     for (const PbxUser& u : *page) {
       bool match = false;
       for (Field f : {Field::kUsername, Field::kEmail, Field::kDisplayName, Field::kExtension})
-        match = match || lower(std::string(u.fields.Get(f))).find(needle) != std::string::npos;
+        match = match || AsciiLower(u.fields.Get(f)).find(needle) != std::string::npos;
       if (!match) continue;
       if (skipped++ < *offset) continue;
       arr.push_back(UserJson(u));

@@ -5,21 +5,12 @@
 #include <utility>
 
 #include "store/detail/columns.h"
+#include "util/text.h"
 
 namespace telsync::pg_detail {
 namespace {
 
 using json = nlohmann::json;
-
-// The name key is lowered in C++, ASCII only, as the SQLite store does: both backends
-// then agree on which names collide, whatever the database's locale.
-std::string LowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // The data column is encoded as in the SQLite store (store/detail/columns.h), so a mirror
 // moves between backends unchanged.
@@ -27,6 +18,8 @@ using store_detail::DecodeMirrorData;
 using store_detail::EncodeMirrorData;
 
 using store_detail::EntryHash;
+// The name key is lowered in C++ with AsciiLower, as the SQLite store does: both backends
+// then agree on which names collide, whatever the database's locale.
 
 int KindCode(ObjectKind kind) { return kind == ObjectKind::kUser ? 0 : 1; }
 
@@ -190,7 +183,7 @@ class PostgresMirrorWriter final : public MirrorWriter {
     if (Status s = FlushStage(); !s.ok()) return s.error();
     Params p;
     p.Add(tenant_).Add(profile_).Add(kind).Add(entry.object.id).Add(entry.name);
-    p.Add(LowerAscii(entry.name)).Add(entry.external_id).Add(entry.object.enabled ? 1 : 0);
+    p.Add(AsciiLower(entry.name)).Add(entry.external_id).Add(entry.object.enabled ? 1 : 0);
     p.Add(data).Add(entry.payload).Add(hash).Add(now_).Add(expected_version);
     Known* known = nullptr;
     if (mode_ == MirrorWriteMode::kReplace) {
@@ -415,7 +408,7 @@ Result<std::optional<MirrorEntry>> FindPostgresMirrorEntryByName(Conn& conn,
                                                                  const std::string& name) {
   if (name.empty()) return std::optional<MirrorEntry>();
   Params p;
-  p.Add(tenant).Add(profile).Add(KindCode(kind)).Add(LowerAscii(name));
+  p.Add(tenant).Add(profile).Add(KindCode(kind)).Add(AsciiLower(name));
   return QueryOne(conn.ExecPrepared("telsync_mirror_by_name",
                                     std::string("SELECT ") + kEntryColumns +
                                         " FROM mirror WHERE tenant = $1 AND profile = $2 AND "

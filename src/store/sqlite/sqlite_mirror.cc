@@ -5,18 +5,12 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "util/text.h"
+
 namespace telsync::sqlite_detail {
 namespace {
 
 using json = nlohmann::json;
-
-std::string LowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 using store_detail::EntryHash;
 
@@ -173,7 +167,7 @@ class SqliteMirrorWriter final : public MirrorWriter {
     }
     const std::string data = EncodeMirrorData(entry.object);
     const int64_t hash = EntryHash(entry, data);
-    const std::string name_key = LowerAscii(entry.name);
+    const std::string name_key = AsciiLower(entry.name);
 
     auto find = mirror_.Cached(SqliteMirror::kFind);
     if (!find.ok()) return find.error();
@@ -435,7 +429,7 @@ Result<std::optional<MirrorEntry>> SqliteMirror::FindByName(const std::string& t
   if (name.empty()) return std::optional<MirrorEntry>();
   auto stmt = Cached(kByName);
   if (!stmt.ok()) return stmt.error();
-  const std::string key = LowerAscii(name);
+  const std::string key = AsciiLower(name);
   (*stmt)->BindText(1, tenant);
   (*stmt)->BindText(2, profile);
   (*stmt)->BindInt(3, KindCode(kind));
