@@ -10,6 +10,7 @@
 
 #include "config/loader.h"
 #include "mapping/user_mapping.h"
+#include "util/log.h"
 
 namespace telsync::cli {
 
@@ -23,6 +24,8 @@ std::string Context::BaseDir() const {
 
 const Config& Context::LoadConfig() {
   if (!config.tenants.empty()) return config;
+  if (Status s = ConfigureLogging(log_format, log_level); !s.ok())
+    throw Exit{kExitUsage, s.error().ToString()};
   if (config_path.empty()) {
     const char* env = std::getenv("TELSYNC_CONFIG");
     config_path = env != nullptr && *env != '\0' ? env : "telsync.yaml";

@@ -24,6 +24,8 @@ struct Context {
   std::string config_path;   // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
   std::string profile_name;  // -p/--profile "tenant/profile"
   bool quiet = false;
+  std::string log_level = "info";     // --log-level (serve has its own)
+  std::string log_format = "logfmt";  // --log-format
 
   // Loaded lazily by the commands that need them.
   Config config;

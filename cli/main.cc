@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
                  "config file or directory (default: $TELSYNC_CONFIG or ./telsync.yaml)");
   app.add_option("-p,--profile", ctx.profile_name, "profile as TENANT/PROFILE (or TENANT)");
   app.add_flag("-q,--quiet", ctx.quiet, "no progress output");
+  app.add_option("--log-level", ctx.log_level,
+                 "log events at this level or above on stderr: debug (with run phase timings), "
+                 "info (default), warn, error");
+  app.add_option("--log-format", ctx.log_format, "logfmt (default) or json");
 
   telsync::cli::AddCheckConfigCommand(app, ctx);
   telsync::cli::AddTestConnectionCommand(app, ctx);

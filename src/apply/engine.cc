@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "mapping/user_mapping.h"
 #include "plan/planner.h"
 #include "plan/validate.h"
+#include "util/log.h"
 
 namespace telsync {
 namespace {
@@ -110,6 +112,29 @@ class ReadPipeline {
   std::deque<std::future<BatchResult>> in_flight_;
   std::vector<BatchResult> done_;  // in source order
   size_t read_ = 0;
+};
+
+// Wall time per phase of a run, logged at debug level ("run phases"): where a slow run
+// spends its time, without a profiler.
+class PhaseClock {
+ public:
+  void Mark(const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_).count();
+    fields_.emplace_back(std::string(phase) + "_ms", std::to_string(ms));
+    last_ = now;
+  }
+  void Log(const Run& run) {
+    if (!GlobalLogger().Enabled(LogLevel::kDebug)) return;
+    LogFields fields{
+        {"tenant", run.tenant}, {"profile", run.profile}, {"run", std::to_string(run.id)}};
+    fields.insert(fields.end(), fields_.begin(), fields_.end());
+    telsync::Log(LogLevel::kDebug, "run phases", fields);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  LogFields fields_;
 };
 
 bool IsDeletion(Action a) { return a == Action::kDelete || a == Action::kPendingDelete; }
@@ -342,6 +367,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
                            const Reader& reader, PlanOptions plan_options,
                            const std::string& note) {
   const Validator validator(profile);
+  PhaseClock clock;
 
   RunOutcome out;
   Run& run = out.run;
@@ -373,6 +399,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   });
   run_metrics.ReadDone(read);
   PlanInput input = pipeline.Finish();
+  clock.Mark("read");
   // The read's source objects are freed in the workers' malloc arenas; hand the free pages
   // back before the snapshot and the plan need memory (peak RSS at a million users).
   malloc_trim(0);
@@ -382,6 +409,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
 
   auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
+  clock.Mark("snapshot");
   if (options.on_progress) options.on_progress({"plan", 0, 0});
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
@@ -391,6 +419,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   // The plan carries what apply needs: free the inputs before writing (P2).
   snapshot = StoreSnapshot{};
   input = PlanInput{};
+  clock.Mark("plan");
 
   run.complete = plan.complete;
   run.summary = plan.Summary();
@@ -445,6 +474,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
         return out;
       }
       out.applied = *applied;
+      clock.Mark("apply");
       if (reader.after_apply) {
         if (auto s = reader.after_apply(read); !s.ok()) return s.error();
       }
@@ -459,6 +489,8 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   run.finished_at = options.clock ? options.clock() : options.now;
   if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
   run_metrics.Finished(run);
+  clock.Mark("record");
+  clock.Log(run);
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync && !plan.held &&
       run.status != RunStatus::kFailed) {
