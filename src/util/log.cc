@@ -10,80 +10,6 @@
 namespace telsync {
 namespace {
 
-// Length of the valid UTF-8 sequence at text[i], or 0 when the byte starts none.
-size_t Utf8Length(std::string_view text, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  unsigned char min2 = 0x80, max2 = 0xBF;  // the second byte's range (RFC 3629 §4)
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) min2 = 0xA0;
-    if (c == 0xED) max2 = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) min2 = 0x90;
-    if (c == 0xF4) max2 = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > text.size()) return 0;
-  if (b(i + 1) < min2 || b(i + 1) > max2) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
-// Escapes for a double-quoted string, common to JSON and quoted logfmt values.
-void AppendQuoted(std::string& out, std::string_view text) {
-  out += '"';
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t n = Utf8Length(text, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      out.append(text.substr(i, n));
-      i += n;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-}
-
 bool NeedsQuotes(std::string_view value) {
   if (value.empty()) return true;
   for (unsigned char c : value) {
@@ -169,25 +95,26 @@ std::string FormatLogLine(LogFormat format, int64_t unix_ms, LogLevel level, std
   const std::string ts = Timestamp(unix_ms);
   if (format == LogFormat::kJson) {
     out += "{\"ts\":\"" + ts + "\",\"level\":\"" + LogLevelName(level) + "\",\"msg\":";
-    AppendQuoted(out, msg);
+    AppendJsonQuoted(out, msg);
     for (const auto& [key, value] : fields) {
       out += ',';
-      AppendQuoted(out, CleanKey(key));
+      AppendJsonQuoted(out, CleanKey(key));
       out += ':';
-      AppendQuoted(out, IsSecretLogKey(key) ? std::string_view("***") : std::string_view(value));
+      AppendJsonQuoted(out,
+                       IsSecretLogKey(key) ? std::string_view("***") : std::string_view(value));
     }
     out += '}';
     return out;
   }
   out += "ts=" + ts + " level=" + LogLevelName(level) + " msg=";
-  AppendQuoted(out, msg);  // msg is always quoted: it is prose
+  AppendJsonQuoted(out, msg);  // msg is always quoted: it is prose
   for (const auto& [key, value] : fields) {
     out += ' ';
     out += CleanKey(key);
     out += '=';
     const std::string_view v = IsSecretLogKey(key) ? std::string_view("***") : value;
     if (NeedsQuotes(v)) {
-      AppendQuoted(out, v);
+      AppendJsonQuoted(out, v);
     } else {
       out += v;
     }

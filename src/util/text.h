@@ -15,6 +15,15 @@ size_t DisplayWidth(std::string_view utf8);
 // characters plus "…", so a column never pushes the next one.
 std::string PadRight(std::string_view text, size_t width);
 
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlong forms,
+// no surrogates), or 0 when the byte there starts none.
+size_t Utf8Length(std::string_view text, size_t i);
+
+// Appends `text` as a double-quoted JSON string (also a quoted logfmt value): quotes,
+// backslashes and control characters escaped, and each byte that is not UTF-8 replaced
+// by U+FFFD, so that the output always parses.
+void AppendJsonQuoted(std::string& out, std::string_view text);
+
 // True when `s` is well-formed UTF-8 without NUL: text, not binary data. Directory
 // attributes may be binary (photos, SIDs, objectGUID); sources keep only text values.
 bool IsValidUtf8(std::string_view s);

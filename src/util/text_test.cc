@@ -19,5 +19,31 @@ TEST(TextTest, PadsAndCutsAtCharacterBoundaries) {
   EXPECT_EQ(PadRight("abc", 0), "");
 }
 
+TEST(TextTest, Utf8IsCheckedStrictly) {
+  EXPECT_TRUE(IsValidUtf8("Aino Hämäläinen 😀"));
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_FALSE(IsValidUtf8(std::string("a\0b", 3)));  // NUL: binary
+  EXPECT_FALSE(IsValidUtf8("\xC3"));                  // cut mid-character
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));              // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));          // overlong, 3 bytes
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));          // a surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));      // above U+10FFFF
+  EXPECT_EQ(Utf8Length("ä", 0), 2u);
+  EXPECT_EQ(Utf8Length("\xFF", 0), 0u);
+}
+
+TEST(TextTest, JsonQuotingEscapesAndReplacesBadBytes) {
+  std::string out;
+  AppendJsonQuoted(out, "say \"hi\"\\\n\t\x01\x7F é");
+  EXPECT_EQ(out, "\"say \\\"hi\\\"\\\\\\n\\t\\u0001\\u007f é\"");
+  out.clear();
+  AppendJsonQuoted(out,
+                   "a\xFF"
+                   "b");
+  EXPECT_EQ(out,
+            "\"a\xEF\xBF\xBD"
+            "b\"");  // U+FFFD
+}
+
 }  // namespace
 }  // namespace telsync

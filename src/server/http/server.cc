@@ -9,6 +9,8 @@
 #include <exception>
 #include <thread>
 
+#include "util/text.h"
+
 namespace telsync::http {
 namespace {
 
@@ -25,38 +27,6 @@ std::string Find(const std::vector<std::pair<std::string, std::string>>& pairs,
     if (ignore_case ? EqualsIgnoreCase(k, name) : k == name) return v;
   }
   return "";
-}
-
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
 }
 
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -148,8 +118,9 @@ int HttpStatus(ErrorCode code) {
 }
 
 Response DefaultError(int status, const std::string& detail) {
-  return Response::Json(status, "{\"error\":{\"status\":" + std::to_string(status) +
-                                    ",\"message\":\"" + JsonEscape(detail) + "\"}}");
+  std::string body = "{\"error\":{\"status\":" + std::to_string(status) + ",\"message\":";
+  AppendJsonQuoted(body, detail);
+  return Response::Json(status, body + "}}");
 }
 
 double MonotonicSeconds() {
