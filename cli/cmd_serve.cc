@@ -52,18 +52,21 @@ std::string WorkerName() {
 // One structured line per event on stderr (util/log.h: logfmt or JSON, thread-safe).
 void Log(const std::string& line) { telsync::Log(LogLevel::kInfo, line); }
 
-// One tenant's applier: plans and applies touched ids on its own Store connection.
-std::unique_ptr<scim::MirrorApplier> MakeApplier(Context& ctx, const Profile& profile) {
+// One tenant's applier: plans and applies touched ids on its own Store connection. It
+// keeps its profile alive: a profile replaced over the API retires the applier, whose
+// last batch still runs with the profile it was made for.
+std::shared_ptr<scim::MirrorApplier> MakeApplier(Context& ctx,
+                                                 std::shared_ptr<const Profile> profile) {
   auto store = std::make_shared<std::unique_ptr<Store>>();
   const std::string spec = ctx.config.store;
   Context* c = &ctx;
-  return std::make_unique<scim::MirrorApplier>(
-      [store, spec, &profile, c](const std::vector<std::string>& ids) {
+  return std::make_shared<scim::MirrorApplier>(
+      [store, spec, profile, c](const std::vector<std::string>& ids) {
+        const std::string who = "scim " + profile->tenant + "/" + profile->name;
         if (!*store) {
           auto opened = OpenStore(spec);
           if (!opened.ok()) {
-            Log("scim " + profile.tenant + "/" + profile.name +
-                ": store: " + opened.error().message);
+            Log(who + ": store: " + opened.error().message);
             return;
           }
           *store = std::move(opened).value();
@@ -74,18 +77,101 @@ std::unique_ptr<scim::MirrorApplier> MakeApplier(Context& ctx, const Profile& pr
         options.now = c->Now();
         options.clock = [c] { return c->Now(); };
         options.threads = 1;
-        auto outcome = SyncMirror(profile, **store, ids, options);
+        auto outcome = SyncMirror(*profile, **store, ids, options);
         if (!outcome.ok()) {
-          Log("scim " + profile.tenant + "/" + profile.name +
-              ": run failed: " + outcome.error().ToString());
+          Log(who + ": run failed: " + outcome.error().ToString());
           return;
         }
-        Log("scim " + profile.tenant + "/" + profile.name + ": run " +
-            std::to_string(outcome->run.id) + " for " + std::to_string(ids.size()) +
-            " touched object(s), exit " + std::to_string(outcome->exit_code));
+        Log(who + ": run " + std::to_string(outcome->run.id) + " for " +
+            std::to_string(ids.size()) + " touched object(s), exit " +
+            std::to_string(outcome->exit_code));
       },
       std::chrono::milliseconds(200));
 }
+
+// The SCIM endpoints of the tenants, following the catalog: a SCIM profile created over
+// the REST API (on this node or another: the schedule loop refreshes the catalog) gets
+// its endpoint at its first request, a replaced one a new service, a deleted one none.
+// A tenant's SCIM profile is its config file's, else its first stored one by name.
+class ScimTenants {
+ public:
+  ScimTenants(Context& ctx, Store& store, std::mutex& store_mutex, const ProfileCatalog& catalog)
+      : ctx_(ctx), store_(store), store_mutex_(store_mutex), catalog_(catalog) {}
+  ~ScimTenants() { StopAll(); }
+
+  std::shared_ptr<const Profile> ProfileOf(const std::string& tenant) const {
+    std::shared_ptr<const Profile> first;
+    for (const auto& p : catalog_.List(tenant)) {
+      if (p->source.type != "scim") continue;
+      if (catalog_.FromConfig(tenant, p->name)) return p;
+      if (!first) first = p;
+    }
+    return first;
+  }
+
+  std::shared_ptr<scim::ScimService> Get(const std::string& tenant) {
+    std::shared_ptr<const Profile> profile = ProfileOf(tenant);
+    std::shared_ptr<scim::MirrorApplier> retired;
+    std::shared_ptr<scim::ScimService> service;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(tenant);
+      if (it != entries_.end() && it->second.profile == profile) return it->second.service;
+      if (it != entries_.end()) {
+        retired = std::move(it->second.applier);
+        entries_.erase(it);
+      }
+      if (profile) {
+        Entry entry;
+        entry.profile = profile;
+        entry.applier = MakeApplier(ctx_, profile);
+        scim::ScimServiceOptions options;
+        options.tenant = tenant;
+        options.profile = profile->name;
+        Context* c = &ctx_;
+        options.clock = [c] { return c->Now(); };
+        std::weak_ptr<scim::MirrorApplier> applier = entry.applier;
+        options.on_touched = [applier](const std::vector<std::string>& ids) {
+          if (auto a = applier.lock()) a->Touch(ids);
+        };
+        entry.service = std::make_shared<scim::ScimService>(store_, store_mutex_, options);
+        service = entry.service;
+        entries_[tenant] = std::move(entry);
+        Log("serve: SCIM endpoint /scim/v2/" + tenant + " serves profile " + profile->name);
+      }
+    }
+    if (retired) retired->Stop();  // applies what the old profile's endpoint took
+    return service;
+  }
+
+  bool Has(std::string_view tenant) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entries_.count(std::string(tenant)) != 0;
+  }
+
+  // Applies what was pushed, then stops every applier (shutdown).
+  void StopAll() {
+    std::map<std::string, Entry> entries;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      entries.swap(entries_);
+    }
+    for (auto& [tenant, entry] : entries) entry.applier->Stop();
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const Profile> profile;
+    std::shared_ptr<scim::MirrorApplier> applier;
+    std::shared_ptr<scim::ScimService> service;
+  };
+  Context& ctx_;
+  Store& store_;
+  std::mutex& store_mutex_;
+  const ProfileCatalog& catalog_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
 
 void Serve(Context& ctx, const ServeOptions& o) {
   if (Status s = ConfigureLogging(o.log_format, o.log_level); !s.ok())
@@ -139,26 +225,22 @@ void Serve(Context& ctx, const ServeOptions& o) {
     throw Exit{kExitFailed, "store: " + s.error().message};
   for (const std::string& problem : catalog.Problems()) Log("serve: profile " + problem);
 
-  // SCIM endpoints: one per tenant with a scim profile (the config's, or one created over
-  // the API before this start).
-  std::map<std::string, const Profile*> scim_profiles;
-  std::vector<std::shared_ptr<const Profile>> scim_owned;
-  for (const auto& profile : catalog.List("")) {
-    if (profile->source.type != "scim") continue;
-    const std::string& tenant = profile->tenant;
-    if (scim_profiles.count(tenant) != 0) {
-      const std::string both = scim_profiles[tenant]->name + ", " + profile->name;
-      if (!catalog.FromConfig(tenant, profile->name)) {
-        Log("serve: tenant " + tenant + " has more than one scim profile (" + both + "); " +
-            profile->name + " gets no SCIM endpoint");
+  // SCIM endpoints: one per tenant with a scim profile. Two in the config file for one
+  // tenant is a configuration error; stored ones follow the catalog (ScimTenants).
+  std::vector<std::pair<std::string, std::string>> scim_at_start;  // tenant, profile
+  {
+    std::map<std::string, std::string> seen;
+    for (const auto& profile : catalog.List("")) {
+      if (profile->source.type != "scim" || !catalog.FromConfig(profile->tenant, profile->name))
         continue;
+      auto [it, fresh] = seen.emplace(profile->tenant, profile->name);
+      if (!fresh) {
+        throw Exit{kExitUsage, "tenant " + profile->tenant +
+                                   " has more than one profile with source.type scim (" +
+                                   it->second + ", " + profile->name +
+                                   "): SCIM pushes need exactly one"};
       }
-      throw Exit{kExitUsage, "tenant " + tenant +
-                                 " has more than one profile with source.type scim (" + both +
-                                 "): SCIM pushes need exactly one"};
     }
-    scim_owned.push_back(profile);
-    scim_profiles[tenant] = profile.get();
   }
 
   // Jobs: scheduled and requested syncs, claimed from the store by this process's workers
@@ -198,24 +280,17 @@ void Serve(Context& ctx, const ServeOptions& o) {
     Log("serve: stopped");
     return;
   }
-  std::map<std::string, std::unique_ptr<scim::MirrorApplier>> appliers;
+  ScimTenants scim_tenants(ctx, store, store_mutex, catalog);
+  for (const TenantInfo& t : catalog.Tenants()) {
+    if (auto profile = scim_tenants.ProfileOf(t.name))
+      scim_at_start.emplace_back(t.name, profile->name);
+  }
   scim::ScimEndpointOptions endpoint_options;
   endpoint_options.rate_per_second = o.rate_limit;
   endpoint_options.burst = std::max(1.0, o.rate_limit * 2);
   scim::ScimEndpoint endpoint(store, store_mutex, endpoint_options);
-  for (const auto& [tenant, profile] : scim_profiles) {
-    appliers[tenant] = MakeApplier(ctx, *profile);
-    scim::ScimServiceOptions service_options;
-    service_options.tenant = tenant;
-    service_options.profile = profile->name;
-    service_options.clock = [&ctx] { return ctx.Now(); };
-    scim::MirrorApplier* applier = appliers[tenant].get();
-    service_options.on_touched = [applier](const std::vector<std::string>& ids) {
-      applier->Touch(ids);
-    };
-    endpoint.AddTenant(tenant,
-                       std::make_unique<scim::ScimService>(store, store_mutex, service_options));
-  }
+  endpoint.SetResolver(
+      [&scim_tenants](const std::string& tenant) { return scim_tenants.Get(tenant); });
 
   // The REST API (/api/v1): its runs open their own store connections.
   api::RestApiOptions api_options;
@@ -239,7 +314,9 @@ void Serve(Context& ctx, const ServeOptions& o) {
     return cursor.ok() ? Ok() : Status(cursor.error());
   });
   ops_options.shutting_down = [&stopping] { return stopping.load(); };
-  for (const auto& [tenant, profile] : scim_profiles) ops_options.scim_tenants.push_back(tenant);
+  ops_options.is_scim_tenant = [&scim_tenants](std::string_view tenant) {
+    return scim_tenants.Has(tenant);
+  };
   ops::RegisterOpsRoutes(server, std::move(ops_options));
   endpoint.Register(server);
   rest_api.Register(server);
@@ -254,19 +331,19 @@ void Serve(Context& ctx, const ServeOptions& o) {
   const std::string scheme = options.tls_cert.empty() ? "http" : "https";
   // Tests and scripts read the port from this line (--listen HOST:0 picks a free one).
   std::cout << "listening on " << scheme << "://" << options.host << ":" << *port << std::endl;
-  for (const auto& [tenant, profile] : scim_profiles) {
+  for (const auto& [tenant, profile] : scim_at_start) {
     Log("serve: SCIM tenant URL " + scheme + "://" + options.host + ":" + std::to_string(*port) +
-        "/scim/v2/" + tenant + " (profile " + profile->name + ")");
+        "/scim/v2/" + tenant + " (profile " + profile + ")");
   }
   Log("serve: REST API " + scheme + "://" + options.host + ":" + std::to_string(*port) +
       "/api/v1 (OpenAPI: /api/v1/openapi.json; tokens: telsync admin token create TENANT)");
-  if (scim_profiles.empty()) Log("serve: no profile has source.type scim");
+  if (scim_at_start.empty()) Log("serve: no profile has source.type scim yet");
   auto served = server.Serve();
   {
     std::lock_guard<std::mutex> lock(running_mutex);
     running = nullptr;
   }
-  for (auto& [tenant, applier] : appliers) applier->Stop();  // apply what was pushed
+  scim_tenants.StopAll();  // apply what was pushed
   schedule.Stop();
   workers.Stop();  // finish the runs in progress; queued jobs wait for the next start
   if (!served.ok()) throw Exit{kExitFailed, served.error().message};

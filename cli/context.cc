@@ -24,8 +24,11 @@ std::string Context::BaseDir() const {
 
 const Config& Context::LoadConfig() {
   if (!config.tenants.empty()) return config;
-  if (Status s = ConfigureLogging(log_format, log_level); !s.ok())
-    throw Exit{kExitUsage, s.error().ToString()};
+  if (!log_format.empty() || !log_level.empty()) {
+    Status s = ConfigureLogging(log_format.empty() ? "logfmt" : log_format,
+                                log_level.empty() ? "info" : log_level);
+    if (!s.ok()) throw Exit{kExitUsage, s.error().ToString()};
+  }
   if (config_path.empty()) {
     const char* env = std::getenv("TELSYNC_CONFIG");
     config_path = env != nullptr && *env != '\0' ? env : "telsync.yaml";

@@ -24,8 +24,8 @@ struct Context {
   std::string config_path;   // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
   std::string profile_name;  // -p/--profile "tenant/profile"
   bool quiet = false;
-  std::string log_level = "info";     // --log-level (serve has its own)
-  std::string log_format = "logfmt";  // --log-format
+  std::string log_level;   // --log-level ("" = not given: info; serve has its own)
+  std::string log_format;  // --log-format ("" = not given: logfmt)
 
   // Loaded lazily by the commands that need them.
   Config config;
@@ -61,6 +61,7 @@ std::string TableTime(int64_t unix_seconds);
 void AddAdminCommand(CLI::App& app, Context& ctx);
 void AddJobsCommand(CLI::App& app, Context& ctx);
 void AddMigrateCommand(CLI::App& app, Context& ctx);
+void AddTenantCommand(CLI::App& app, Context& ctx);
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {

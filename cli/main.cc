@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddAdminCommand(app, ctx);
   telsync::cli::AddJobsCommand(app, ctx);
   telsync::cli::AddMigrateCommand(app, ctx);
+  telsync::cli::AddTenantCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

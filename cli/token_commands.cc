@@ -11,11 +11,21 @@
 namespace telsync::cli {
 namespace {
 
-void RequireTenant(Context& ctx, const std::string& tenant) {
+// A tenant of the config file or of the store (created over the REST API or with
+// `telsync tenant create`). Operator tokens have no tenant.
+void RequireTenant(Context& ctx, const std::string& tenant, const TokenCommandText& text) {
+  if (text.kind == "operator") return;
   for (const Tenant& t : ctx.LoadConfig().tenants) {
     if (t.name == tenant) return;
   }
-  throw Exit{kExitUsage, "no tenant " + tenant + " in the config"};
+  auto stored = ctx.OpenStore().GetTenant(tenant);
+  if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
+  if (stored->has_value()) return;
+  throw Exit{kExitUsage, "no tenant " + tenant + " in the config or the store"};
+}
+
+void AddTenantArg(CLI::App* command, std::string& tenant, const TokenCommandText& text) {
+  if (text.kind != "operator") command->add_option("TENANT", tenant, "tenant name")->required();
 }
 
 std::string Time(int64_t unix_seconds) {
@@ -38,10 +48,10 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
   };
   auto args = std::make_shared<Args>();
   auto* create = token->add_subcommand("create", "create a token and print it (once)");
-  create->add_option("TENANT", args->tenant, "tenant name")->required();
+  AddTenantArg(create, args->tenant, text);
   create->add_option("--label", args->label, "a note for the admin (" + text.label_hint + ")");
   create->callback([&ctx, args, text]() {
-    RequireTenant(ctx, args->tenant);
+    RequireTenant(ctx, args->tenant, text);
     auto secret = GenerateToken();
     if (!secret.ok()) throw Exit{kExitFailed, secret.error().message};
     ApiToken t;
@@ -53,15 +63,16 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
     auto added = ctx.OpenStore().AddToken(t);
     if (!added.ok()) throw Exit{kExitFailed, added.error().ToString()};
     std::cout << *secret << "\n";
-    std::cerr << text.noun << " " << *added << " for tenant " << args->tenant << ": "
+    std::cerr << text.noun << " " << *added
+              << (args->tenant.empty() ? "" : " for tenant " + args->tenant) << ": "
               << text.created_hint << "; it is not shown again\n";
   });
 
   auto* list =
       token->add_subcommand("list", "list a tenant's " + text.noun + "s (never the secrets)");
-  list->add_option("TENANT", args->tenant, "tenant name")->required();
+  AddTenantArg(list, args->tenant, text);
   list->callback([&ctx, args, text]() {
-    RequireTenant(ctx, args->tenant);
+    RequireTenant(ctx, args->tenant, text);
     auto tokens = ctx.OpenStore().ListTokens(args->tenant, text.kind);
     if (!tokens.ok()) throw Exit{kExitFailed, tokens.error().ToString()};
     std::cout << std::left << std::setw(6) << "ID" << std::setw(24) << "CREATED" << std::setw(24)
@@ -74,18 +85,20 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
   });
 
   auto* revoke = token->add_subcommand("revoke", "revoke one token (--id) or all of a tenant's");
-  revoke->add_option("TENANT", args->tenant, "tenant name")->required();
+  AddTenantArg(revoke, args->tenant, text);
   revoke->add_option("--id", args->id,
                      "the token's id (telsync " + text.kind + " token list); default: all");
   revoke->callback([&ctx, args, text]() {
-    RequireTenant(ctx, args->tenant);
+    RequireTenant(ctx, args->tenant, text);
     auto revoked = ctx.OpenStore().RevokeToken(args->tenant, text.kind, args->id, ctx.Now());
     if (!revoked.ok()) {
       throw Exit{revoked.error().code == ErrorCode::kNotFound ? kExitUsage : kExitFailed,
                  revoked.error().ToString()};
     }
-    std::cerr << (args->id == 0 ? "every " + text.noun + " of tenant " + args->tenant + " revoked"
-                                : text.noun + " " + std::to_string(args->id) + " revoked")
+    std::cerr << (args->id == 0
+                      ? "every " + text.noun +
+                            (args->tenant.empty() ? "" : " of tenant " + args->tenant) + " revoked"
+                      : text.noun + " " + std::to_string(args->id) + " revoked")
               << "\n";
   });
 }

@@ -450,6 +450,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   }
 
   const bool nothing_read = !read.complete && read.objects == 0;
+  // The run items, written beside the apply when the store can (they do not depend on
+  // its outcome); the plan does not change until the wait below.
+  std::optional<RunItemsSave> items_saved;
   if (nothing_read) {
     run.status = RunStatus::kFailed;
     out.exit_code = kExitFailed;
@@ -462,12 +465,13 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       run.message = "mode paused: nothing applied";
     } else if (options.kind == RunKind::kSync) {
       if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});
+      items_saved.emplace(store.StartSaveRunItems(run.id, plan));
       auto applied = store.Apply(plan);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
         run.message = "applying the plan failed: " + applied.error().message;
         run.finished_at = options.clock ? options.clock() : options.now;
-        (void)store.SaveRunItems(run.id, plan);
+        (void)items_saved->Wait();
         (void)store.UpdateRun(run);
         run_metrics.Finished(run);
         out.exit_code = kExitFailed;
@@ -485,7 +489,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   }
 
   if (options.on_progress) options.on_progress({"record", 0, 0});
-  if (auto s = store.SaveRunItems(run.id, plan); !s.ok()) return s.error();
+  if (auto s = items_saved ? items_saved->Wait() : store.SaveRunItems(run.id, plan); !s.ok()) {
+    return s.error();
+  }
   run.finished_at = options.clock ? options.clock() : options.now;
   if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
   run_metrics.Finished(run);

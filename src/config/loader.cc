@@ -1535,4 +1535,6 @@ Result<Profile> LoadProfileDocument(const std::string& tenant, const std::string
   return profile;
 }
 
+bool IsValidName(const std::string& name) { return IsName(name); }
+
 }  // namespace telsync

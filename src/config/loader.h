@@ -45,6 +45,9 @@ using MappingChecker = std::function<std::string(const std::map<std::string, std
 // Every problem in the config at `path` (file or directory); empty when it is valid.
 std::vector<ConfigProblem> CheckConfig(const std::string& path, const MappingChecker& checker = {});
 
+// A tenant or profile name: [a-z0-9][a-z0-9_-]* (what the config file accepts).
+bool IsValidName(const std::string& name);
+
 // The config at `path`. Errors: Invalid with every problem's ToString() joined by
 // newlines as the message and the first problem's "file:line field_path" as context;
 // NotFound when `path` does not exist.

@@ -1,5 +1,6 @@
 #include "schedule/catalog.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace telsync {
@@ -12,6 +13,8 @@ Result<Profile> ProfileCatalog::Load(const std::string& tenant, const std::strin
 }
 
 Status ProfileCatalog::Refresh(Store& store) {
+  Result<std::vector<TenantRecord>> tenants = store.ListTenants();
+  if (!tenants.ok()) return tenants.error();
   Result<std::vector<StoredProfile>> stored = store.ListStoredProfiles("");
   if (!stored.ok()) return stored.error();
   std::map<std::string, std::map<std::string, std::shared_ptr<const Profile>>> next;
@@ -32,6 +35,8 @@ Status ProfileCatalog::Refresh(Store& store) {
   std::lock_guard<std::mutex> lock(mutex_);
   stored_ = std::move(next);
   problems_ = std::move(problems);
+  tenants_.clear();
+  for (TenantRecord& t : *tenants) tenants_[t.name] = std::move(t);
   return Ok();
 }
 
@@ -91,7 +96,37 @@ bool ProfileCatalog::HasTenant(const std::string& tenant) const {
   for (const Tenant& t : config_.tenants)
     if (t.name == tenant) return true;
   std::lock_guard<std::mutex> lock(mutex_);
-  return stored_.count(tenant) != 0;
+  return stored_.count(tenant) != 0 || tenants_.count(tenant) != 0;
+}
+
+std::vector<TenantInfo> ProfileCatalog::Tenants() const {
+  std::vector<TenantInfo> out;
+  for (const Tenant& t : config_.tenants) out.push_back({t.name, "", "config", 0, 0});
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [name, t] : tenants_) {
+    if (std::any_of(config_.tenants.begin(), config_.tenants.end(),
+                    [&](const Tenant& c) { return c.name == name; }))
+      continue;
+    out.push_back({t.name, t.display_name, "api", t.created_at, t.updated_at});
+  }
+  return out;
+}
+
+std::optional<TenantInfo> ProfileCatalog::FindTenant(const std::string& name) const {
+  for (const TenantInfo& t : Tenants())
+    if (t.name == name) return t;
+  return std::nullopt;
+}
+
+void ProfileCatalog::SetTenant(const TenantRecord& tenant) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tenants_[tenant.name] = tenant;
+}
+
+void ProfileCatalog::RemoveTenant(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tenants_.erase(name);
+  stored_.erase(name);
 }
 
 std::vector<std::string> ProfileCatalog::Problems() const {

@@ -7,6 +7,9 @@
 //     that no longer loads (e.g. after an upgrade tightened a check) is left out and its
 //     problem kept in Problems(), never fatal to the service.
 //
+// Tenants likewise: the config file's, and those created over the REST API
+// (Store::CreateTenant), reread by Refresh(). A tenant of both is the config's.
+//
 // A name is unique per tenant across both places: the config's profile wins, and the
 // REST API refuses to create a stored profile with a config profile's name.
 // Profiles are handed out as shared_ptr<const Profile>: a run keeps its profile alive
@@ -16,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +30,21 @@
 
 namespace telsync {
 
+// A tenant as the REST API shows it.
+struct TenantInfo {
+  std::string name;
+  std::string display_name;
+  std::string origin;  // "config" | "api"
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 class ProfileCatalog {
  public:
   // `config` must outlive the catalog; `base_dir` resolves the config profiles' paths.
   ProfileCatalog(const Config& config, MappingChecker checker = {});
 
-  // Rereads every tenant's stored profiles.
+  // Rereads the stored tenants and every tenant's stored profiles.
   Status Refresh(Store& store);
   // Loads one stored profile's document (what the REST API validates before storing).
   Result<Profile> Load(const std::string& tenant, const std::string& document) const;
@@ -43,8 +56,15 @@ class ProfileCatalog {
   // Config profiles first (in file order), then stored ones by name. "" = every tenant.
   std::vector<std::shared_ptr<const Profile>> List(const std::string& tenant) const;
   bool FromConfig(const std::string& tenant, const std::string& name) const;
-  // A tenant of the config, or with stored profiles.
+  // A tenant of the config, a stored tenant, or one with stored profiles.
   bool HasTenant(const std::string& tenant) const;
+  // Config tenants first (in file order), then stored ones by name.
+  std::vector<TenantInfo> Tenants() const;
+  std::optional<TenantInfo> FindTenant(const std::string& name) const;
+  // Adds or replaces a stored tenant without a full Refresh.
+  void SetTenant(const TenantRecord& tenant);
+  // Forgets a stored tenant and its stored profiles (after Store::DeleteTenant).
+  void RemoveTenant(const std::string& name);
   // "tenant/profile: reason" for stored profiles left out by the last Refresh.
   std::vector<std::string> Problems() const;
 
@@ -56,6 +76,7 @@ class ProfileCatalog {
   mutable std::mutex mutex_;
   // tenant -> name -> profile
   std::map<std::string, std::map<std::string, std::shared_ptr<const Profile>>> stored_;
+  std::map<std::string, TenantRecord> tenants_;  // stored tenants by name
   std::vector<std::string> problems_;
 };
 

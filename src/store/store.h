@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/pbx.h"
@@ -110,6 +111,28 @@ struct StoredProfile {
   int64_t updated_at = 0;
 };
 
+// A tenant created over the REST API or `telsync tenant create` (issue 7): one customer
+// company of a provider, with its own profiles, users, runs and tokens. The config file's
+// tenants are not stored; they exist while the file names them.
+struct TenantRecord {
+  std::string name;          // [a-z0-9][a-z0-9_-]*, as a config tenant's name
+  std::string display_name;  // free text for people ("Contoso Ltd")
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// What DeleteTenant removed, by kind.
+struct TenantDeletion {
+  int64_t users = 0;
+  int64_t departments = 0;
+  int64_t runs = 0;  // with their items
+  int64_t mirror_entries = 0;
+  int64_t tokens = 0;
+  int64_t profiles = 0;  // stored profiles
+  int64_t jobs = 0;
+  int64_t notifications = 0;
+};
+
 // A queued run (issue 8): scheduled and requested syncs become jobs that any worker
 // (`telsync serve`, one or many processes) claims with a lease. A worker that dies loses
 // its lease at `lease_until`; another worker then claims the job again (attempts + 1), so
@@ -139,6 +162,28 @@ struct JobRecord {
   int64_t finished_at = 0;
 };
 
+// A save of a run's items that may still be under way (Store::StartSaveRunItems). Wait()
+// gives its outcome (the first call waits; later calls repeat the outcome). The destructor
+// waits too: the plan the save reads outlives it.
+class RunItemsSave {
+ public:
+  explicit RunItemsSave(std::function<Status()> wait) : wait_(std::move(wait)) {}
+  RunItemsSave(RunItemsSave&& other) noexcept
+      : wait_(std::exchange(other.wait_, nullptr)), status_(std::move(other.status_)) {}
+  RunItemsSave& operator=(RunItemsSave&&) = delete;
+  ~RunItemsSave() {
+    if (wait_) (void)Wait();
+  }
+  Status Wait() {
+    if (wait_) status_ = std::exchange(wait_, nullptr)();
+    return status_;
+  }
+
+ private:
+  std::function<Status()> wait_;
+  Status status_;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -161,6 +206,13 @@ class Store {
   virtual Result<int64_t> CreateRun(const Run& run) = 0;
   virtual Status UpdateRun(const Run& run) = 0;  // by run.id: status, times, summary, message
   virtual Status SaveRunItems(int64_t run_id, const Plan& plan) = 0;  // items + departments
+  // SaveRunItems, possibly beside the calls that follow until Wait() (the engine runs
+  // Apply meanwhile: the items do not depend on its outcome). The plan must not change
+  // until Wait(). This default saves at Wait(), on this store's connection, as a plain
+  // SaveRunItems after the apply would; PostgreSQL writes on a second connection at once.
+  virtual RunItemsSave StartSaveRunItems(int64_t run_id, const Plan& plan) {
+    return RunItemsSave([this, run_id, &plan] { return SaveRunItems(run_id, plan); });
+  }
   virtual Result<Run> GetRun(const std::string& tenant, int64_t run_id) = 0;
   // Newest first. Empty profile: all profiles of the tenant.
   virtual Result<std::vector<Run>> ListRuns(const std::string& tenant, const std::string& profile,
@@ -264,6 +316,19 @@ class Store {
                                            int64_t now) = 0;
   // kNotFound when there is no such profile.
   virtual Status DeleteStoredProfile(const std::string& tenant, const std::string& name) = 0;
+
+  // Tenants (issue 7). ListTenants: by name. CreateTenant: kConflict when the name exists.
+  // UpdateTenant writes display_name and updated_at (kNotFound when there is none).
+  // DeleteTenant removes the tenant record and every row the tenant owns (users,
+  // departments, runs and their items, mirror, cursors, tokens, notifications, stored
+  // profiles, jobs) in one transaction: all or nothing. kNotFound when there is no tenant
+  // record (a config tenant cannot be deleted here); kConflict, removing nothing, while one
+  // of its jobs runs with a lease live at `now` (queued jobs are removed with the rest).
+  virtual Result<std::vector<TenantRecord>> ListTenants() = 0;
+  virtual Result<std::optional<TenantRecord>> GetTenant(const std::string& name) = 0;
+  virtual Status CreateTenant(const TenantRecord& tenant) = 0;
+  virtual Status UpdateTenant(const TenantRecord& tenant) = 0;
+  virtual Result<TenantDeletion> DeleteTenant(const std::string& name, int64_t now) = 0;
 
   // Jobs (issue 8). EnqueueJob: kConflict when the profile already has a queued or running
   // job (one run per profile at a time); the error's message names that job's id. Also

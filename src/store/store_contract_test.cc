@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/detail/columns.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
@@ -259,6 +260,45 @@ class StoreContractTest : public ::testing::TestWithParam<std::string> {
     } else {
       SqliteExec(spec_, sql);
     }
+  }
+
+  // The first column of a raw query's rows, as text.
+  std::vector<std::string> RawColumn(const std::string& sql) {
+    std::vector<std::string> out;
+    if (IsPostgres()) {
+      PGconn* conn = PQconnectdb(spec_.c_str());
+      EXPECT_EQ(PQstatus(conn), CONNECTION_OK);
+      PGresult* r = PQexec(conn, sql.c_str());
+      EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(conn);
+      for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+      PQclear(r);
+      PQfinish(conn);
+    } else {
+      sqlite3* db = nullptr;
+      EXPECT_EQ(sqlite3_open(spec_.c_str(), &db), SQLITE_OK);
+      char* message = nullptr;
+      auto collect = [](void* sink, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(sink)->emplace_back(values[0] ? values[0] : "");
+        return 0;
+      };
+      EXPECT_EQ(sqlite3_exec(db, sql.c_str(), collect, &out, &message), SQLITE_OK)
+          << (message ? message : "");
+      sqlite3_free(message);
+      sqlite3_close(db);
+    }
+    return out;
+  }
+
+  // Every table of the schema with a `tenant` column.
+  std::vector<std::string> TablesWithTenantColumn() {
+    if (IsPostgres()) {
+      return RawColumn(
+          "SELECT table_name FROM information_schema.columns WHERE column_name = 'tenant' AND "
+          "table_schema = 'public' ORDER BY table_name");
+    }
+    return RawColumn(
+        "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = "
+        "'table' AND c.name = 'tenant' ORDER BY m.name");
   }
 
   std::vector<PbxUser> Users(const std::string& tenant = "acme") {
@@ -740,6 +780,153 @@ TEST_P(StoreContractTest, RunItemsRoundTripInPlanOrderWithFilter) {
   Plan foreign = plan;
   foreign.tenant = "other";
   EXPECT_EQ(store_->SaveRunItems(run_id, foreign).error().code, ErrorCode::kNotFound);
+}
+
+// ---- Bulk writes (PostgreSQL: creates COPY straight into users, run items beside Apply) ----
+
+TEST_P(StoreContractTest, ACreateWhoseKeyIsAlreadyStoredUpdatesThatRow) {
+  // Another writer (another connection) stored k1 before this plan's creates came.
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                  .ok());
+  const auto before = Users();
+  ASSERT_EQ(before.size(), 2u);
+  PbxUser bob = before[1];
+  bob.fields.Set(Field::kCity, "Lund");
+  PbxUser alice = MakeUser("k1", "alice");
+  alice.fields.Set(Field::kCity, "Malmö");
+  auto r = store_->Apply(
+      MakePlan({Item(Action::kUpdate, bob, bob.id), Item(Action::kCreate, MakeUser("k0", "carol")),
+                Item(Action::kCreate, alice), Item(Action::kCreate, MakeUser("k3", "dave"))}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->users_written, 4u);
+  const auto after = Users();
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[0].id, before[0].id);  // k1 kept its row
+  EXPECT_EQ(after[0].fields.Get(Field::kCity), "Malmö");
+  EXPECT_EQ(after[1].fields.Get(Field::kCity), "Lund");  // the update survived the fallback
+  EXPECT_EQ(after[2].source_key, "k0");
+  EXPECT_EQ(after[3].source_key, "k3");
+  // A later plan of new keys only is written as well.
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k4", "erin"))})).ok());
+  EXPECT_EQ(Users().size(), 5u);
+}
+
+TEST_P(StoreContractTest, RunItemsSavedBesideApplyEqualTheSynchronousSave) {
+  PbxUser odd = MakeUser("k1", "ålice");
+  odd.fields.Set(Field::kDisplayName, "tab\there \"q\" back\\slash\nline \x01\x1f\x7f ö € 𝄞");
+  odd.fields.Set(Field::kCity, "bad \xC3 utf8 \xED\xA0\x80 \xF4\x90\x80\x80");
+  odd.searchable = false;
+  odd.groups = {"Non AD sync", "g\"2"};
+  odd.custom = {{"cost\tcenter", "4\\2"}, {"site", "Lund"}};
+  PlanItem update = Item(Action::kUpdate, MakeUser("k2", "bob"), 7);
+  update.changes = {{"city", "A\xFF", "B\tö"}, {"custom.x", "", "1"}};
+  PlanItem empty_create = Item(Action::kCreate, PbxUser());
+  PlanItem skip = Item(Action::kSkip, MakeUser("k3", "carol"));
+  skip.reason = "reason\twith\ttabs\\";
+  Plan plan = MakePlan({Item(Action::kCreate, odd), update, empty_create, skip,
+                        Item(Action::kCreate, MakeUser("k4", "d"))});
+  // Enough items that PostgreSQL writes them on its second connection.
+  for (int i = 0; i < 1200; ++i) {
+    plan.items.push_back(Item(Action::kCreate, MakeUser("p" + std::to_string(i), "u")));
+  }
+  const int64_t sync_run =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kRunning, 1));
+  const int64_t beside_run =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kRunning, 2));
+  ASSERT_TRUE(store_->SaveRunItems(sync_run, plan).ok());
+  {
+    RunItemsSave save = store_->StartSaveRunItems(beside_run, plan);
+    Plan creates = MakePlan({Item(Action::kCreate, MakeUser("k9", "zed"))});
+    ASSERT_TRUE(store_->Apply(creates).ok());
+    Status saved = save.Wait();
+    ASSERT_TRUE(saved.ok()) << saved.error().ToString();
+    EXPECT_TRUE(save.Wait().ok());  // the outcome again
+  }
+  auto a = store_->GetRunItems("acme", sync_run, std::nullopt);
+  auto b = store_->GetRunItems("acme", beside_run, std::nullopt);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(a->size(), plan.items.size());
+  ASSERT_EQ(b->size(), plan.items.size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    const PlanItem& x = (*a)[i];
+    const PlanItem& y = (*b)[i];
+    EXPECT_EQ(x.action, y.action) << i;
+    EXPECT_EQ(x.key, y.key) << i;
+    EXPECT_EQ(x.username, y.username) << i;
+    EXPECT_EQ(x.reason, y.reason) << i;
+    EXPECT_EQ(x.user_id, y.user_id) << i;
+    ASSERT_EQ(x.changes.size(), y.changes.size()) << i;
+    for (size_t j = 0; j < x.changes.size(); ++j) {
+      EXPECT_EQ(x.changes[j].field, y.changes[j].field);
+      EXPECT_EQ(x.changes[j].old_value, y.changes[j].old_value);
+      EXPECT_EQ(x.changes[j].new_value, y.changes[j].new_value);
+    }
+  }
+  // The create's changes are derived from its target, escapes intact.
+  const std::vector<FieldChange> expected = EffectiveChanges(plan.items[0]);
+  ASSERT_EQ((*b)[0].changes.size(), expected.size());
+  for (const FieldChange& c : (*b)[0].changes) {
+    if (c.field == "display_name") {
+      EXPECT_EQ(c.new_value, odd.fields.Get(Field::kDisplayName));
+    }
+  }
+  EXPECT_EQ((*b)[3].reason, skip.reason);
+}
+
+TEST_P(StoreContractTest, RunItemsSavedBesideAFailingApplyAreStillSaved) {
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                  .ok());
+  auto users = Users();
+  PbxUser bob = users[1];
+  bob.source_key = "k1";  // breaks (tenant, profile, source_key) uniqueness
+  Plan plan = MakePlan({Item(Action::kUpdate, bob, bob.id)});
+  for (int i = 0; i < 1200; ++i) {  // PostgreSQL: written on its second connection
+    plan.items.push_back(Item(Action::kSkip, MakeUser("s" + std::to_string(i), "u")));
+  }
+  const int64_t run_id =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kRunning, 1));
+  RunItemsSave save = store_->StartSaveRunItems(run_id, plan);
+  auto applied = store_->Apply(plan);
+  ASSERT_FALSE(applied.ok());
+  EXPECT_EQ(applied.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(save.Wait().ok());
+  auto items = store_->GetRunItems("acme", run_id, std::nullopt);
+  ASSERT_TRUE(items.ok());
+  EXPECT_EQ(items->size(), plan.items.size());
+  // The store stays usable on both connections.
+  ASSERT_TRUE(store_->SaveRunItems(run_id, plan).ok());
+  RunItemsSave again = store_->StartSaveRunItems(run_id, plan);
+  EXPECT_TRUE(again.Wait().ok());
+  EXPECT_EQ(store_->GetRunItems("acme", run_id, std::nullopt)->size(), plan.items.size());
+}
+
+TEST_P(StoreContractTest, AFailedRunItemsSaveBesideApplyIsReported) {
+  const int64_t run_id =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kRunning, 1));
+  Plan foreign = MakePlan({}, "other");
+  for (int i = 0; i < 1200; ++i) {
+    foreign.items.push_back(Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u")));
+  }
+  RunItemsSave save = store_->StartSaveRunItems(run_id, foreign);  // another tenant's run
+  ASSERT_TRUE(store_->Apply(foreign).ok());
+  Status saved = save.Wait();
+  ASSERT_FALSE(saved.ok());
+  EXPECT_EQ(saved.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->GetRunItems("acme", run_id, std::nullopt)->empty());
+  // Dropped without Wait(): the save still ends before the plan goes.
+  {
+    Plan plan = MakePlan({});
+    for (int i = 0; i < 1200; ++i) plan.items.push_back(Item(Action::kSkip, MakeUser("s", "u")));
+    RunItemsSave dropped = store_->StartSaveRunItems(run_id, plan);
+  }
+  EXPECT_EQ(store_->GetRunItems("acme", run_id, std::nullopt)->size(), 1200u);
 }
 
 // ---- Mirrors ----
@@ -1399,6 +1586,125 @@ TEST(PostgresStoreTest, ALostConnectionIsUnavailableOnceThenReconnects) {
   ASSERT_TRUE(cursor.ok()) << cursor.error().ToString();
   EXPECT_EQ(*cursor, "c1");
   EXPECT_TRUE(store.Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+}
+
+// ---- Tenants ----
+
+TEST_P(StoreContractTest, TenantsAreCreatedOnceListedByNameAndUpdated) {
+  ASSERT_TRUE(store_->CreateTenant({"zeta", "Zeta AG", 100, 0}).ok());
+  ASSERT_TRUE(store_->CreateTenant({"acme", "Acme Ltd", 200, 0}).ok());
+  EXPECT_EQ(store_->CreateTenant({"acme", "Other", 300, 0}).error().code, ErrorCode::kConflict);
+  auto all = store_->ListTenants();
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "acme");
+  EXPECT_EQ((*all)[0].display_name, "Acme Ltd");  // the conflict changed nothing
+  EXPECT_EQ((*all)[0].created_at, 200);
+  EXPECT_EQ((*all)[0].updated_at, 200);
+  EXPECT_EQ((*all)[1].name, "zeta");
+
+  ASSERT_TRUE(store_->UpdateTenant({"acme", "Acme Group", 0, 400}).ok());
+  auto got = store_->GetTenant("acme");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->display_name, "Acme Group");
+  EXPECT_EQ((*got)->created_at, 200);
+  EXPECT_EQ((*got)->updated_at, 400);
+  EXPECT_FALSE(store_->GetTenant("nope")->has_value());
+  EXPECT_EQ(store_->UpdateTenant({"nope", "x", 0, 1}).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
+  // Every table with a tenant column is emptied by DeleteTenant: a table added by a later
+  // migration must be added to kTenantTables too.
+  std::set<std::string> listed;
+  for (const auto& t : store_detail::kTenantTables) listed.insert(t.table);
+  const std::vector<std::string> tables = TablesWithTenantColumn();
+  ASSERT_GE(tables.size(), 9u);
+  for (const std::string& table : tables) EXPECT_TRUE(listed.count(table)) << table;
+
+  for (const std::string tenant : {"acme", "beta"}) {
+    ASSERT_TRUE(store_->CreateTenant({tenant, tenant, 1, 0}).ok());
+    ASSERT_TRUE(store_
+                    ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                      Item(Action::kCreate, MakeUser("k2", "bob"))},
+                                     tenant))
+                    .ok());
+    auto run = store_->CreateRun(MakeRun(tenant, "hr", RunKind::kSync, RunStatus::kSuccess, 10));
+    ASSERT_TRUE(run.ok());
+    Plan plan = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))}, tenant);
+    plan.departments.push_back({Action::kCreate, {0, "Sales", "hr", "rg-sales", {}}, {}});
+    ASSERT_TRUE(store_->Apply(plan).ok());
+    ASSERT_TRUE(store_->SaveRunItems(*run, plan).ok());
+    auto w = store_->BeginMirrorWrite(tenant, "hr", MirrorWriteMode::kPatch, 1);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Put(Entry("m1", "alice")).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+    ASSERT_TRUE(store_->SetCursor(tenant, "hr", "c1").ok());
+    ApiToken token;
+    token.tenant = tenant;
+    token.kind = "admin";
+    token.hash = "hash-" + tenant;
+    ASSERT_TRUE(store_->AddToken(token).ok());
+    NotificationRecord mail;
+    mail.tenant = tenant;
+    mail.kind = "report";
+    mail.status = "sent";
+    ASSERT_TRUE(store_->AddNotification(mail).ok());
+    ASSERT_TRUE(
+        store_->PutStoredProfile({tenant, "hr", "source: {type: file}", 0, 0, 0}, 0, 1).ok());
+    ASSERT_TRUE(store_->EnqueueJob(MakeJob(tenant, "hr")).ok());  // queued: removed with it
+  }
+  const std::string beta_items =
+      "SELECT count(*) FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = 'beta')";
+  const std::vector<std::string> beta_before = RawColumn(beta_items);
+
+  auto deleted = store_->DeleteTenant("acme", 1000);
+  ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
+  EXPECT_EQ(deleted->users, 2);
+  EXPECT_EQ(deleted->departments, 1);
+  EXPECT_EQ(deleted->runs, 1);
+  EXPECT_EQ(deleted->mirror_entries, 1);
+  EXPECT_EQ(deleted->tokens, 1);
+  EXPECT_EQ(deleted->profiles, 1);
+  EXPECT_EQ(deleted->jobs, 1);
+  EXPECT_EQ(deleted->notifications, 1);
+  for (const std::string& table : tables) {
+    EXPECT_EQ(RawColumn("SELECT count(*) FROM " + table + " WHERE tenant = 'acme'"),
+              std::vector<std::string>{"0"})
+        << table;
+    EXPECT_NE(RawColumn("SELECT count(*) FROM " + table + " WHERE tenant = 'beta'"),
+              std::vector<std::string>{"0"})
+        << table;
+  }
+  EXPECT_EQ(RawColumn("SELECT count(*) FROM run_items WHERE run_id NOT IN (SELECT id FROM runs)"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(RawColumn(beta_items), beta_before);
+  EXPECT_EQ(beta_before, std::vector<std::string>{"1"});
+  EXPECT_FALSE(store_->GetTenant("acme")->has_value());
+  EXPECT_TRUE(store_->GetTenant("beta")->has_value());
+  EXPECT_EQ(Users("beta").size(), 2u);
+  // Gone is gone: a second delete finds nothing; a config tenant (no record) is not deleted.
+  EXPECT_EQ(store_->DeleteTenant("acme", 1000).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteTenant("configured", 1000).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeleteTenantWaitsForARunningJobButNotForADeadWorker) {
+  ASSERT_TRUE(store_->CreateTenant({"acme", "", 1, 0}).ok());
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  ASSERT_TRUE(store_->EnqueueJob(MakeJob("acme", "hr")).ok());
+  auto claimed = store_->ClaimJob("w1", 100, 60, 0);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  auto refused = store_->DeleteTenant("acme", 150);  // the lease runs to 160
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_NE(refused.error().message.find("running job"), std::string::npos);
+  EXPECT_EQ(Users().size(), 1u);  // nothing removed
+  EXPECT_TRUE(store_->GetTenant("acme")->has_value());
+  // The worker died: its lease ran out, nothing runs any more.
+  auto deleted = store_->DeleteTenant("acme", 161);
+  ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
+  EXPECT_EQ(deleted->jobs, 1);
+  EXPECT_TRUE(Users().empty());
 }
 
 }  // namespace

@@ -286,15 +286,18 @@ def test_openapi_document_lists_and_every_route_works(api):
             for p in op.get("parameters", []):
                 assert p["in"] in ("path", "query") and "schema" in p
                 if p["in"] == "path":
-                    url = url.replace("{%s}" % p["name"], fill[p["name"]])
+                    # Token 1 is acme's own admin token: revoke one that does not exist.
+                    value = "999" if "/tokens/" in path else fill[p["name"]]
+                    url = url.replace("{%s}" % p["name"], value)
             if op.get("security") != []:
                 assert "401" in op["responses"]
                 status, _, _ = api.call(method.upper(), url)
                 assert status == 401, url
             status, data, _ = api.call(method.upper(), url, tok)
             assert str(status) in op["responses"], (method, url, status, data)
+            assert status != 401, (method, url, data)  # the token still works
             seen += 1
-    assert seen == 21
+    assert seen == 28
 
 
 def test_rate_and_body_limits_answer_json_errors(ws):
@@ -423,3 +426,93 @@ def test_jobs_departments_and_user_search(ws, api):
     assert status == 200 and users == []
     status, doc = api.json("GET", "/api/v1/tenants/acme", tok)
     assert status == 200 and {p["name"] for p in doc["profiles"]} == {"main", "ad"}
+
+
+def scim_call(api, method, path, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(api.base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/scim+json")
+    req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_operator_onboards_a_scim_tenant_without_a_restart_and_deletes_it(ws, api):
+    """The provider's flow: an operator token (CLI), a tenant created over the API with its
+    first admin token, a SCIM profile and a SCIM token created by that admin, Entra's push
+    served at once by the running service, then the tenant deleted with all it owned."""
+    r = ws.run("admin", "operator-token", "create", "--label", "provider")
+    assert r.code == 0, r
+    op = r.out.strip()
+    assert "operator token" in r.err
+    status, doc = api.json("POST", "/api/v1/tenants", op, {"name": "initech",
+                                                             "display_name": "Initech"})
+    assert status == 201, doc
+    admin = doc["admin_token"]
+    # The CLI sees the stored tenant beside the config's.
+    listed = ws.run("tenant", "list", "-f", "json").json()
+    assert [(t["name"], t["origin"]) for t in listed] == [
+        ("acme", "config"), ("globex", "config"), ("initech", "store")]
+
+    status, doc = api.json("POST", "/api/v1/tenants/initech/profiles", admin,
+                           {"name": "entra", "source": {"type": "scim"}})
+    assert status == 201, doc
+    status, doc = api.json("POST", "/api/v1/tenants/initech/tokens", admin,
+                           {"kind": "scim", "label": "Entra"})
+    assert status == 201, doc
+    scim = doc["token"]
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@initech.example", "active": True,
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"value": "ada@initech.example", "type": "work", "primary": True}],
+            "phoneNumbers": [{"value": "+46 8 123 456 78", "type": "work"}]}
+    status, body = scim_call(api, "POST", "/scim/v2/initech/Users", scim, user)
+    assert status == 201, body  # no restart: the endpoint follows the new profile
+    for _ in range(200):
+        status, doc = api.json("GET", "/api/v1/tenants/initech/users", admin)
+        if status == 200 and doc:
+            break
+        time.sleep(0.05)
+    assert [u["email"] for u in doc] == ["ada@initech.example"], doc
+
+    # Deleting needs the operator and the name again; then everything is gone.
+    assert api.json("DELETE", "/api/v1/tenants/initech", admin)[0] == 403
+    assert api.json("DELETE", "/api/v1/tenants/initech?confirm=nope", op)[0] == 400
+    status, doc = api.json("DELETE", "/api/v1/tenants/initech?confirm=initech", op)
+    assert status == 200, doc
+    assert doc["removed"]["users"] == 1 and doc["removed"]["tokens"] == 2
+    assert doc["removed"]["profiles"] == 1 and doc["removed"]["runs"] >= 1
+    # The SCIM token went with the tenant (a cached lookup may still know it for a few
+    # seconds: then the endpoint itself is gone).
+    assert scim_call(api, "GET", "/scim/v2/initech/Users", scim)[0] in (401, 404)
+    assert api.json("GET", "/api/v1/tenants/initech", admin)[0] == 401
+    assert api.json("GET", "/api/v1/tenants/initech", op)[0] == 404
+    assert [t["name"] for t in ws.run("tenant", "list", "-f", "json").json()] == ["acme", "globex"]
+    # acme is untouched.
+    assert api.json("GET", "/api/v1/tenants/acme", api.tokens["acme"])[0] == 200
+    code, err = api.stop()
+    assert code == 0, err
+    assert op not in err and admin not in err and scim not in err
+
+
+def test_tenant_commands_of_the_cli(ws):
+    ws.write("telsync.yaml", CONFIG)
+    assert ws.run("tenant", "create", "Bad").code == 2
+    assert ws.run("tenant", "create", "acme").code == 2  # in the config file
+    r = ws.run("tenant", "create", "initech", "--display-name", "Initech Inc")
+    assert r.code == 0 and "admin token create initech" in r.err, r
+    assert ws.run("tenant", "create", "initech").code == 2
+    assert ws.run("tenant", "rename", "initech", "--display-name", "Initech").code == 0
+    table = ws.run("tenant", "list")
+    assert table.code == 0 and "initech" in table.out and "Initech" in table.out, table
+    token = ws.run("admin", "token", "create", "initech")
+    assert token.code == 0, token
+    assert ws.run("tenant", "delete", "initech", "--confirm", "acme").code == 2
+    assert ws.run("tenant", "delete", "acme", "--confirm", "acme").code == 2
+    r = ws.run("tenant", "delete", "initech", "--confirm", "initech")
+    assert r.code == 0 and "1 tokens" in r.out, r
+    assert ws.run("admin", "token", "list", "initech").code == 2  # no such tenant any more

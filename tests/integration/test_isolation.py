@@ -41,7 +41,7 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def call(base, method, path, token, body=None):
-    data = json.dumps(body).encode() if body is not None else (b"{}" if method in ("POST", "PUT") else None)
+    data = json.dumps(body).encode() if body is not None else (b"{}" if method in ("POST", "PUT", "PATCH") else None)
     req = urllib.request.Request(base + path, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
@@ -109,6 +109,11 @@ def scenario(ws, store):
                 assert b"acme" not in body.replace(b"no tenant acme", b""), body
                 tried += 1
         assert tried >= 20
+        # The routes without a tenant: globex's token lists globex alone and creates nothing.
+        status, body = call(base, "GET", "/api/v1/tenants", admin["globex"])
+        assert status == 200 and [t["name"] for t in json.loads(body)["tenants"]] == ["globex"]
+        status, body = call(base, "POST", "/api/v1/tenants", admin["globex"], {"name": "acme2"})
+        assert status == 403, body
         # globex's own routes with acme's ids: not found either.
         assert call(base, "GET", f"/api/v1/tenants/globex/runs/{acme_run}", admin["globex"])[0] == 404
         assert call(base, "GET", f"/api/v1/tenants/globex/jobs/{acme_job}", admin["globex"])[0] == 404

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "config/loader.h"
 #include "notify/notifier.h"
 #include "report/html_report.h"
 #include "report/report.h"
@@ -19,6 +20,45 @@ namespace {
 using Json = nlohmann::ordered_json;
 constexpr std::string_view kPrefix = "/api/v1/";
 constexpr std::string_view kTenants = "/api/v1/tenants/";
+// The principal of an operator token (no tenant name can be "*"), and its token kind.
+constexpr std::string_view kOperator = "*";
+constexpr const char* kOperatorKind = "operator";
+constexpr size_t kMaxDisplayName = 200;
+
+Json TenantJson(const TenantInfo& t) {
+  Json j = {{"name", t.name}, {"display_name", t.display_name}, {"origin", t.origin}};
+  if (t.created_at != 0) j["created_at"] = t.created_at;
+  if (t.updated_at != 0) j["updated_at"] = t.updated_at;
+  return j;
+}
+
+Json TokenJson(const ApiToken& t) {
+  return Json{{"id", t.id},
+              {"kind", t.kind},
+              {"label", t.label},
+              {"created_at", t.created_at},
+              {"revoked_at", t.revoked_at}};
+}
+
+// A JSON object body with only `allowed` keys, each a string no longer than `max`:
+// the object, or the 400 naming the field at fault.
+Result<Json> StringFieldsBody(const std::string& text, const std::vector<std::string>& allowed,
+                              size_t max) {
+  Json body = Json::parse(text.empty() ? "{}" : text, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return Error::Invalid("the body must be a JSON object", "body");
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string names;
+      for (const std::string& a : allowed) names += (names.empty() ? "" : ", ") + a;
+      return Error::Invalid("unknown key; allowed: " + names, "body." + key.substr(0, 64));
+    }
+    if (!value.is_string()) return Error::Invalid("must be a string", "body." + key);
+    if (value.get<std::string>().size() > max)
+      return Error::Invalid("longer than " + std::to_string(max) + " bytes", "body." + key);
+  }
+  return body;
+}
 
 const char* CodeOf(int status) {
   switch (status) {
@@ -249,12 +289,73 @@ const std::vector<RouteSpec>& RestApi::Routes() {
   static const std::vector<RouteSpec> routes = {
       {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
       {"GET",
+       "/api/v1/tenants",
+       "listTenants",
+       "Tenants: every tenant for an operator token, the token's own for an admin token",
+       {},
+       false,
+       {200}},
+      {"POST",
+       "/api/v1/tenants",
+       "createTenant",
+       "Create a tenant (operator token); the answer carries its first admin token, shown once",
+       {},
+       true,
+       {201, 400, 403, 409},
+       false,
+       R"({"type": "object", "required": ["name"], "additionalProperties": false,
+           "properties": {"name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+                          "display_name": {"type": "string", "maxLength": 200}}})"},
+      {"GET",
        "/api/v1/tenants/{tenant}",
        "getTenant",
-       "The tenant: its profiles and where each is defined",
+       "The tenant: its display name, origin and profiles",
        {},
        false,
        {200, 404}},
+      {"PATCH",
+       "/api/v1/tenants/{tenant}",
+       "updateTenant",
+       "Change a tenant's display name (tenants created here)",
+       {},
+       true,
+       {200, 400, 404, 409},
+       false,
+       R"({"type": "object", "required": ["display_name"], "additionalProperties": false,
+           "properties": {"display_name": {"type": "string", "maxLength": 200}}})"},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}",
+       "deleteTenant",
+       "Delete a tenant created here and everything it owns: users, runs, profiles, tokens "
+       "(operator token; ?confirm= the tenant's name; refused while one of its jobs runs)",
+       {{"confirm", "string", "the tenant's name again", {}}},
+       false,
+       {200, 400, 403, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/tokens",
+       "listTokens",
+       "The tenant's admin and SCIM tokens (never the secrets)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/tokens",
+       "createToken",
+       "Create an admin or SCIM token; the answer carries the secret, shown once",
+       {},
+       true,
+       {201, 400, 404},
+       false,
+       R"({"type": "object", "required": ["kind"], "additionalProperties": false,
+           "properties": {"kind": {"type": "string", "enum": ["admin", "scim"]},
+                          "label": {"type": "string", "maxLength": 200}}})"},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}/tokens/{id}",
+       "revokeToken",
+       "Revoke one of the tenant's tokens",
+       {},
+       false,
+       {204, 400, 404}},
       {"GET",
        "/api/v1/tenants/{tenant}/profiles",
        "listProfiles",
@@ -440,7 +541,12 @@ std::string RestApi::OpenApiJson() {
                             {"schema", schema}});
     }
     if (!params.empty()) op["parameters"] = params;
-    if (r.body && (r.operation_id == "createProfile" || r.operation_id == "replaceProfile")) {
+    if (!r.body_schema.empty()) {
+      op["requestBody"] =
+          Json{{"required", true},
+               {"content", {{"application/json", {{"schema", Json::parse(r.body_schema)}}}}}};
+    } else if (r.body &&
+               (r.operation_id == "createProfile" || r.operation_id == "replaceProfile")) {
       op["requestBody"] = Json{
           {"required", true},
           {"content",
@@ -536,20 +642,30 @@ std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
   while (!token.empty() && token.back() == ' ') token.pop_back();
   const std::string hash = Sha256Hex(token);
   Result<std::optional<ApiToken>> found = Error::Internal("");
+  bool operator_token = false;
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
     found = store_.FindToken("admin", hash);
+    if (found.ok() && !found->has_value()) {
+      found = store_.FindToken(kOperatorKind, hash);
+      operator_token = true;
+    }
   }
   if (!found.ok()) return ErrorResponse(503, "", "the token store is unavailable; retry later");
   if (!found->has_value() || !ConstantTimeEquals((*found)->hash, hash))
     return unauthorized("the token is not a valid admin token");
-  const std::string token_tenant = (*found)->tenant;
   const std::string tenant = TenantOf(request.path);
-  // Another tenant's data: the same answer as a tenant that does not exist.
-  if (!tenant.empty() && tenant != token_tenant)
+  const std::string token_tenant = operator_token ? std::string(kOperator) : (*found)->tenant;
+  if (operator_token) {
+    if (!tenant.empty() && !options_.catalog->HasTenant(tenant))
+      return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
+  } else if (!tenant.empty() && tenant != token_tenant) {
+    // Another tenant's data: the same answer as a tenant that does not exist.
     return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
+  }
   request.principal = token_tenant;
-  const double wait = limiter_.Take(token_tenant, http::MonotonicSeconds());
+  const double wait = limiter_.Take(operator_token && !tenant.empty() ? tenant : token_tenant,
+                                    http::MonotonicSeconds());
   if (wait > 0) {
     http::Response r = ErrorResponse(429, "", "too many requests for this tenant; retry later");
     r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(wait) + 1));
@@ -561,8 +677,15 @@ std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
 http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "openapi") return http::Response::Json(200, OpenApiJson());
   // The token names the tenant (Authenticate): a tenant exists once it has an admin token,
-  // with or without profiles.
+  // with or without profiles; an operator token reaches the tenants the catalog knows.
+  if (op == "listTenants") return ListTenants(r);
+  if (op == "createTenant") return CreateTenant(r);
   if (op == "getTenant") return GetTenant(r);
+  if (op == "updateTenant") return UpdateTenant(r);
+  if (op == "deleteTenant") return DeleteTenant(r);
+  if (op == "listTokens") return ListTokens(r);
+  if (op == "createToken") return CreateToken(r);
+  if (op == "revokeToken") return RevokeToken(r);
   if (op == "listProfiles") return Profiles(r);
   if (op == "createProfile") return PutProfile(r, true);
   if (op == "getProfile") return GetProfile(r);
@@ -596,8 +719,66 @@ http::Response RestApi::Profiles(http::Request& r) {
   return JsonOk(200, Json{{"profiles", list}});
 }
 
+http::Response RestApi::ListTenants(http::Request& r) {
+  Json list = Json::array();
+  for (const TenantInfo& t : options_.catalog->Tenants()) {
+    if (r.principal == kOperator || t.name == r.principal) list.push_back(TenantJson(t));
+  }
+  // A tenant known only by its admin token (created before tenants were stored).
+  if (r.principal != kOperator && list.empty())
+    list.push_back(TenantJson({r.principal, "", "token", 0, 0}));
+  return JsonOk(200, Json{{"tenants", list}});
+}
+
+http::Response RestApi::CreateTenant(http::Request& r) {
+  if (r.principal != kOperator)
+    return ErrorResponse(403, "Authorization",
+                         "creating tenants needs an operator token (telsync admin token create "
+                         "--operator)");
+  auto body = StringFieldsBody(r.body, {"name", "display_name"}, kMaxDisplayName);
+  if (!body.ok()) return FromError(body.error(), body.error().context);
+  if (!body->contains("name"))
+    return ErrorResponse(400, "body.name", "required: the tenant's name");
+  const std::string name = (*body)["name"].get<std::string>();
+  if (!IsValidName(name) || name.size() > 64)
+    return ErrorResponse(400, "body.name",
+                         "must start with a lower-case letter or digit and contain only a-z, "
+                         "0-9, '_' and '-' (at most 64)");
+  if (options_.catalog->FindTenant(name))
+    return ErrorResponse(409, "body.name", "tenant " + name + " already exists");
+  TenantRecord record;
+  record.name = name;
+  record.display_name = body->value("display_name", "");
+  record.created_at = record.updated_at = options_.clock();
+  auto secret = GenerateToken();
+  if (!secret.ok()) return FromError(secret.error());
+  ApiToken token;
+  token.tenant = name;
+  token.kind = "admin";
+  token.label = "created with the tenant";
+  token.hash = Sha256Hex(*secret);
+  token.created_at = record.created_at;
+  Result<int64_t> token_id = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    if (Status s = store_.CreateTenant(record); !s.ok()) return FromError(s.error(), "body.name");
+    token_id = store_.AddToken(token);
+  }
+  if (!token_id.ok()) return FromError(token_id.error());
+  options_.catalog->SetTenant(record);
+  Json j =
+      TenantJson({record.name, record.display_name, "api", record.created_at, record.updated_at});
+  j["admin_token"] = *secret;  // shown once; only its hash is kept
+  j["admin_token_id"] = *token_id;
+  http::Response resp = JsonOk(201, j);
+  resp.headers.emplace_back("Location", std::string(kTenants) + name);
+  return resp;
+}
+
 http::Response RestApi::GetTenant(http::Request& r) {
   const std::string tenant = r.Param("tenant");
+  Json j = TenantJson(
+      options_.catalog->FindTenant(tenant).value_or(TenantInfo{tenant, "", "token", 0, 0}));
   Json profiles = Json::array();
   for (const auto& p : options_.catalog->List(tenant)) {
     profiles.push_back(
@@ -605,7 +786,136 @@ http::Response RestApi::GetTenant(http::Request& r) {
              {"source", p->source.type},
              {"origin", options_.catalog->FromConfig(tenant, p->name) ? "config" : "api"}});
   }
-  return JsonOk(200, Json{{"name", tenant}, {"profiles", profiles}});
+  j["profiles"] = profiles;
+  return JsonOk(200, j);
+}
+
+http::Response RestApi::UpdateTenant(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto body = StringFieldsBody(r.body, {"display_name"}, kMaxDisplayName);
+  if (!body.ok()) return FromError(body.error(), body.error().context);
+  if (!body->contains("display_name"))
+    return ErrorResponse(400, "body.display_name", "required: the new display name");
+  std::optional<TenantInfo> found = options_.catalog->FindTenant(tenant);
+  if (!found || found->origin != "api")
+    return ErrorResponse(409, "tenant",
+                         "tenant " + tenant + " is defined in the config file; change it there");
+  TenantRecord record{tenant, (*body)["display_name"].get<std::string>(), found->created_at,
+                      options_.clock()};
+  Status s = Ok();
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    s = store_.UpdateTenant(record);
+  }
+  if (!s.ok()) return FromError(s.error(), "tenant");
+  options_.catalog->SetTenant(record);
+  return JsonOk(
+      200, TenantJson({tenant, record.display_name, "api", record.created_at, record.updated_at}));
+}
+
+http::Response RestApi::DeleteTenant(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  if (r.principal != kOperator)
+    return ErrorResponse(403, "Authorization", "deleting a tenant needs an operator token");
+  std::optional<TenantInfo> found = options_.catalog->FindTenant(tenant);
+  if (!found || found->origin != "api")
+    return ErrorResponse(409, "tenant",
+                         "tenant " + tenant + " is defined in the config file; remove it there");
+  if (r.Query("confirm") != tenant)
+    return ErrorResponse(400, "confirm",
+                         "deleting a tenant removes its users, runs, profiles and tokens; "
+                         "confirm with ?confirm=" +
+                             tenant);
+  Result<TenantDeletion> deleted = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    deleted = store_.DeleteTenant(tenant, options_.clock());
+  }
+  if (!deleted.ok()) return FromError(deleted.error(), "tenant");
+  options_.catalog->RemoveTenant(tenant);
+  if (options_.on_profiles_changed) options_.on_profiles_changed();
+  const TenantDeletion& d = *deleted;
+  return JsonOk(200, Json{{"deleted", tenant},
+                          {"removed",
+                           {{"users", d.users},
+                            {"departments", d.departments},
+                            {"runs", d.runs},
+                            {"mirror_entries", d.mirror_entries},
+                            {"tokens", d.tokens},
+                            {"profiles", d.profiles},
+                            {"jobs", d.jobs},
+                            {"notifications", d.notifications}}}});
+}
+
+http::Response RestApi::ListTokens(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  Json list = Json::array();
+  for (const char* kind : {"admin", "scim"}) {
+    Result<std::vector<ApiToken>> tokens = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      tokens = store_.ListTokens(tenant, kind);
+    }
+    if (!tokens.ok()) return FromError(tokens.error());
+    for (const ApiToken& t : *tokens) list.push_back(TokenJson(t));
+  }
+  return JsonOk(200, Json{{"tokens", list}});
+}
+
+http::Response RestApi::CreateToken(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto body = StringFieldsBody(r.body, {"kind", "label"}, kMaxDisplayName);
+  if (!body.ok()) return FromError(body.error(), body.error().context);
+  const std::string kind = body->value("kind", "");
+  if (kind != "admin" && kind != "scim")
+    return ErrorResponse(400, "body.kind",
+                         "required: \"admin\" (this API) or \"scim\" (Entra provisioning)");
+  auto secret = GenerateToken();
+  if (!secret.ok()) return FromError(secret.error());
+  ApiToken token;
+  token.tenant = tenant;
+  token.kind = kind;
+  token.label = body->value("label", "");
+  token.hash = Sha256Hex(*secret);
+  token.created_at = options_.clock();
+  Result<int64_t> id = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    id = store_.AddToken(token);
+  }
+  if (!id.ok()) return FromError(id.error());
+  token.id = *id;
+  Json j = TokenJson(token);
+  j["token"] = *secret;  // shown once; only its hash is kept
+  return JsonOk(201, j);
+}
+
+http::Response RestApi::RevokeToken(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto id = IdParam(r, "id");
+  if (!id.ok()) return FromError(id.error(), "id");
+  for (const char* kind : {"admin", "scim"}) {
+    Result<std::vector<ApiToken>> tokens = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      tokens = store_.ListTokens(tenant, kind);
+    }
+    if (!tokens.ok()) return FromError(tokens.error());
+    for (const ApiToken& t : *tokens) {
+      if (t.id != *id || t.revoked_at != 0) continue;
+      Status s = Ok();
+      {
+        std::lock_guard<std::mutex> lock(store_mutex_);
+        s = store_.RevokeToken(tenant, kind, *id, options_.clock());
+      }
+      if (!s.ok()) return FromError(s.error(), "id");
+      http::Response gone;
+      gone.status = 204;
+      gone.content_type.clear();
+      return gone;
+    }
+  }
+  return ErrorResponse(404, "id", "no valid token " + std::to_string(*id));
 }
 
 http::Response RestApi::GetProfile(http::Request& r) {
@@ -695,6 +1005,16 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
   if (!loaded.ok()) {
     return ErrorResponse(400, loaded.error().context.empty() ? "body" : loaded.error().context,
                          loaded.error().message);
+  }
+  if (loaded->source.type == "scim") {
+    // Entra pushes to one tenant URL: the tenant's SCIM endpoint serves one profile.
+    for (const auto& p : options_.catalog->List(tenant)) {
+      if (p->source.type == "scim" && p->name != name)
+        return ErrorResponse(409, "body.source.type",
+                             "profile " + p->name +
+                                 " already receives this tenant's SCIM pushes; a tenant has one "
+                                 "SCIM profile");
+    }
   }
   StoredProfile stored{tenant, name, document, 0, 0, 0};
   Result<int64_t> version = Error::Internal("");

@@ -11,8 +11,14 @@
 // Authentication: an `admin` bearer token (telsync admin token create TENANT), whose
 // SHA-256 is looked up in the store. A token belongs to one tenant: a request for any
 // other tenant gets the same 404 as a tenant that does not exist, so a token learns
-// nothing about other tenants. Only /api/v1/openapi.json is public. Requests are rate
-// limited per tenant (429 with Retry-After).
+// nothing about other tenants. An `operator` token (telsync admin token create
+// --operator: the provider running telsync) reaches every tenant and alone may create and
+// delete tenants (403 for a tenant's admin). Only /api/v1/openapi.json is public.
+// Requests are rate limited per tenant (429 with Retry-After).
+//
+// Tenants come from the config file (read-only here) and from the store (created over
+// the API with a first admin token, renamed for display, deleted with everything they
+// own: DELETE needs ?confirm=<the tenant's name>, and waits for a running job).
 //
 // Errors are JSON: {"error": {"code", "field", "message"}}; code is the ErrorCode name
 // ("invalid", "not_found", ...), field the request part at fault ("limit", "body.user",
@@ -73,9 +79,10 @@ struct RouteSpec {
   std::string operation_id;
   std::string summary;
   std::vector<QueryParam> query;
-  bool body = false;          // accepts an optional JSON object body
-  std::vector<int> statuses;  // documented answers besides 401/429
-  bool public_route = false;  // no token needed
+  bool body = false;             // accepts an optional JSON object body
+  std::vector<int> statuses;     // documented answers besides 401/429
+  bool public_route = false;     // no token needed
+  std::string body_schema = {};  // the body's JSON schema (JSON text); "" = the default one
 };
 
 // The JSON error body and its response.
@@ -97,7 +104,14 @@ class RestApi {
   std::optional<http::Response> Authenticate(http::Request& request);
   http::Response Dispatch(const std::string& operation_id, http::Request& request);
   http::Response Profiles(http::Request& request);
+  http::Response ListTenants(http::Request& request);
+  http::Response CreateTenant(http::Request& request);
   http::Response GetTenant(http::Request& request);
+  http::Response UpdateTenant(http::Request& request);
+  http::Response DeleteTenant(http::Request& request);
+  http::Response ListTokens(http::Request& request);
+  http::Response CreateToken(http::Request& request);
+  http::Response RevokeToken(http::Request& request);
   http::Response GetProfile(http::Request& request);
   http::Response PutProfile(http::Request& request, bool create);
   http::Response DeleteProfile(http::Request& request);

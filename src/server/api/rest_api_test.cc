@@ -69,6 +69,13 @@ class RestApiTest : public ::testing::Test {
       ASSERT_TRUE(store_->AddToken(t).ok());
       tokens_[tenant] = *secret;
     }
+    auto op_secret = GenerateToken();
+    ASSERT_TRUE(op_secret.ok());
+    ApiToken op;
+    op.kind = "operator";
+    op.hash = Sha256Hex(*op_secret);
+    ASSERT_TRUE(store_->AddToken(op).ok());
+    operator_token_ = *op_secret;
     catalog_ = std::make_unique<ProfileCatalog>(config_);
     const std::string spec = store_spec_;
     WorkerOptions worker_options;
@@ -119,12 +126,14 @@ class RestApiTest : public ::testing::Test {
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     if (method == "GET") return client.Get(path, headers);
     if (method == "PUT") return client.Put(path, headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path, headers, body, "application/json");
     if (method == "DELETE") return client.Delete(path, headers);
     return client.Post(path, headers, body, "application/json");
   }
 
   static json Error(const httplib::Result& r) { return json::parse(r->body)["error"]; }
 
+  std::string operator_token_;
   fs::path dir_;
   std::string store_spec_;
   Config config_;
@@ -224,7 +233,9 @@ TEST_F(RestApiTest, EveryOpenApiRouteAnswersADocumentedStatus) {
         const std::string value = name == "tenant"    ? "acme"
                                   : name == "profile" ? "main"
                                   : name == "name"    ? "user1"
-                                                      : "1";
+                                  : path.find("/tokens/") != std::string::npos
+                                      ? "999"  // token 1 is acme's own: revoke none
+                                      : "1";
         url.replace(url.find("{" + name + "}"), name.size() + 2, value);
       }
       std::string m = method;
@@ -234,10 +245,102 @@ TEST_F(RestApiTest, EveryOpenApiRouteAnswersADocumentedStatus) {
       EXPECT_TRUE(op["responses"].contains(std::to_string(r->status)))
           << m << " " << url << " -> " << r->status << " " << r->body;
       EXPECT_NE(r->status, 405) << url;
+      EXPECT_NE(r->status, 401) << m << " " << url;  // acme's token still works
       ++calls;
     }
   }
   EXPECT_EQ(calls, RestApi::Routes().size());
+}
+
+// The provider's operator token creates a tenant (with its first admin token), which then
+// works like any other; a tenant's admin token cannot create or delete tenants, and
+// deleting takes ?confirm= and removes everything the tenant owned.
+TEST_F(RestApiTest, OperatorCreatesUsesAndDeletesATenant) {
+  // A tenant admin: its own tenant only, and no tenant management.
+  auto own = Call("GET", "/api/v1/tenants", tokens_["acme"]);
+  ASSERT_EQ(own->status, 200);
+  ASSERT_EQ(json::parse(own->body)["tenants"].size(), 1u);
+  EXPECT_EQ(json::parse(own->body)["tenants"][0]["name"], "acme");
+  EXPECT_EQ(json::parse(own->body)["tenants"][0]["origin"], "config");
+  auto refused = Call("POST", "/api/v1/tenants", tokens_["acme"], R"({"name":"initech"})");
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(Error(refused)["field"], "Authorization");
+
+  // Bad bodies name the field.
+  EXPECT_EQ(
+      Error(Call("POST", "/api/v1/tenants", operator_token_, R"({"name":"Bad Name"})"))["field"],
+      "body.name");
+  EXPECT_EQ(Error(Call("POST", "/api/v1/tenants", operator_token_, R"({"nam":"x"})"))["field"],
+            "body.nam");
+  EXPECT_EQ(Error(Call("POST", "/api/v1/tenants", operator_token_, R"({"name":5})"))["field"],
+            "body.name");
+  EXPECT_EQ(Call("POST", "/api/v1/tenants", operator_token_, R"({"name":"acme"})")->status, 409);
+
+  auto created = Call("POST", "/api/v1/tenants", operator_token_,
+                      R"({"name":"initech","display_name":"Initech Inc"})");
+  ASSERT_EQ(created->status, 201) << created->body;
+  json tenant = json::parse(created->body);
+  EXPECT_EQ(tenant["origin"], "api");
+  EXPECT_EQ(tenant["display_name"], "Initech Inc");
+  const std::string admin = tenant["admin_token"];
+  EXPECT_GE(admin.size(), 32u);
+  EXPECT_EQ(Call("POST", "/api/v1/tenants", operator_token_, R"({"name":"initech"})")->status, 409);
+
+  // The operator sees every tenant; the new tenant's admin sees its own and works in it.
+  auto all = json::parse(Call("GET", "/api/v1/tenants", operator_token_)->body)["tenants"];
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2]["name"], "initech");
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", admin)->status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme", admin)->status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/nobody", operator_token_)->status, 404);
+  auto renamed = Call("PATCH", "/api/v1/tenants/initech", admin, R"({"display_name":"Initech"})");
+  ASSERT_EQ(renamed->status, 200) << renamed->body;
+  EXPECT_EQ(json::parse(Call("GET", "/api/v1/tenants/initech", admin)->body)["display_name"],
+            "Initech");
+  EXPECT_EQ(
+      Call("PATCH", "/api/v1/tenants/acme", tokens_["acme"], R"({"display_name":"x"})")->status,
+      409);  // config tenants change in the file
+
+  // Tokens: a SCIM token for Entra, shown once, listed without its secret, revoked.
+  auto scim = Call("POST", "/api/v1/tenants/initech/tokens", admin,
+                   R"({"kind":"scim","label":"Entra provisioning"})");
+  ASSERT_EQ(scim->status, 201) << scim->body;
+  const int64_t scim_id = json::parse(scim->body)["id"];
+  EXPECT_FALSE(json::parse(scim->body)["token"].get<std::string>().empty());
+  EXPECT_EQ(
+      Error(Call("POST", "/api/v1/tenants/initech/tokens", admin, R"({"kind":"root"})"))["field"],
+      "body.kind");
+  auto listed = Call("GET", "/api/v1/tenants/initech/tokens", admin);
+  EXPECT_EQ(json::parse(listed->body)["tokens"].size(), 2u);
+  EXPECT_EQ(listed->body.find(json::parse(scim->body)["token"].get<std::string>()),
+            std::string::npos);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/tenants/initech/tokens/" + std::to_string(scim_id), admin)->status,
+      204);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/tenants/initech/tokens/" + std::to_string(scim_id), admin)->status,
+      404);
+
+  // A profile and a sync in the new tenant, then the deletion.
+  const std::string profile = R"({"name":"hr","source":{"type":"scim"}})";
+  ASSERT_EQ(Call("POST", "/api/v1/tenants/initech/profiles", admin, profile)->status, 201);
+  EXPECT_EQ(Call("POST", "/api/v1/tenants/initech/profiles", admin,
+                 R"({"name":"hr2","source":{"type":"scim"}})")
+                ->status,
+            409);  // one SCIM profile per tenant
+  EXPECT_EQ(Call("DELETE", "/api/v1/tenants/initech", admin)->status, 403);
+  auto unconfirmed = Call("DELETE", "/api/v1/tenants/initech?confirm=acme", operator_token_);
+  EXPECT_EQ(unconfirmed->status, 400);
+  EXPECT_EQ(Error(unconfirmed)["field"], "confirm");
+  EXPECT_EQ(Call("DELETE", "/api/v1/tenants/acme?confirm=acme", operator_token_)->status, 409);
+  auto deleted = Call("DELETE", "/api/v1/tenants/initech?confirm=initech", operator_token_);
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(json::parse(deleted->body)["removed"]["profiles"], 1);
+  EXPECT_EQ(json::parse(deleted->body)["removed"]["tokens"], 2);
+  // Its admin token went with it.
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", admin)->status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", operator_token_)->status, 404);
+  EXPECT_FALSE(store_->GetTenant("initech")->has_value());
 }
 
 }  // namespace

@@ -40,13 +40,14 @@ http::Response ReadinessResponse(const std::vector<std::pair<std::string, Status
   return r;
 }
 
-http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants) {
+http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants,
+                                   std::function<bool(std::string_view)> is_scim_tenant) {
   std::sort(scim_tenants.begin(), scim_tenants.end());
   auto tenants = std::make_shared<const std::vector<std::string>>(std::move(scim_tenants));
   const metrics::CounterFamily http_total = metrics::HttpRequestsTotal();
   const metrics::HistogramFamily http_seconds = metrics::HttpRequestDurationSeconds();
   const metrics::CounterFamily scim_total = metrics::ScimRequestsTotal();
-  return [tenants, http_total, http_seconds, scim_total](
+  return [tenants, is_scim_tenant, http_total, http_seconds, scim_total](
              const http::Request& req, const http::Response& res, double seconds) {
     const std::string_view route =
         req.pattern.empty() ? "unmatched" : std::string_view(req.pattern);
@@ -59,7 +60,9 @@ http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants) {
       // caller sends, so it is never a label value.
       std::string_view rest = std::string_view(req.path).substr(kScimPrefix.size());
       const std::string_view tenant = rest.substr(0, rest.find('/'));
-      const bool known = std::binary_search(tenants->begin(), tenants->end(), tenant);
+      const bool known = is_scim_tenant
+                             ? is_scim_tenant(tenant)
+                             : std::binary_search(tenants->begin(), tenants->end(), tenant);
       // Methods are the five the server routes; anything else is one label.
       const std::string_view method = req.method == "GET" || req.method == "POST" ||
                                               req.method == "PUT" || req.method == "PATCH" ||
@@ -81,7 +84,7 @@ http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants) {
 
 void RegisterOpsRoutes(http::HttpServer& server, OpsOptions options) {
   metrics::RegisterServiceMetrics();
-  server.SetObserver(MakeRequestObserver(options.scim_tenants));
+  server.SetObserver(MakeRequestObserver(options.scim_tenants, options.is_scim_tenant));
   server.Route("GET", "/metrics", [](http::Request&) {
     http::Response r;
     r.status = 200;

@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,13 +37,17 @@ struct OpsOptions {
   std::function<bool()> shutting_down;
   // Tenants with SCIM endpoints: the only tenant label values of the SCIM counter.
   std::vector<std::string> scim_tenants;
+  // When set, decides instead of scim_tenants (tenants whose endpoint comes and goes
+  // with their profiles while the service runs). Called on every SCIM request.
+  std::function<bool(std::string_view tenant)> is_scim_tenant;
 };
 
 // The /readyz answer for the checks' results: pure, for tests.
 http::Response ReadinessResponse(const std::vector<std::pair<std::string, Status>>& results);
 
 // The request observer described above.
-http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants);
+http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants,
+                                   std::function<bool(std::string_view)> is_scim_tenant = {});
 
 // Mounts GET /metrics and GET /readyz and sets the server's observer. Call before Bind().
 void RegisterOpsRoutes(http::HttpServer& server, OpsOptions options);

@@ -37,6 +37,8 @@ void ScimEndpoint::AddTenant(const std::string& tenant, std::unique_ptr<ScimServ
   services_[tenant] = std::move(service);
 }
 
+void ScimEndpoint::SetResolver(Resolver resolver) { resolver_ = std::move(resolver); }
+
 std::optional<http::Response> ScimEndpoint::Authenticate(http::Request& request) {
   auto unauthorized = [](const std::string& detail) {
     http::Response r = ToHttp(ScimService::Error(401, "", detail));
@@ -96,8 +98,13 @@ std::optional<http::Response> ScimEndpoint::Authenticate(http::Request& request)
 }
 
 http::Response ScimEndpoint::Serve(http::Request& request, const std::string& resource) {
-  auto it = services_.find(request.Param("tenant"));
-  if (it == services_.end()) {
+  std::shared_ptr<ScimService> service;
+  if (resolver_) {
+    service = resolver_(request.Param("tenant"));
+  } else if (auto it = services_.find(request.Param("tenant")); it != services_.end()) {
+    service = it->second;
+  }
+  if (!service) {
     return ToHttp(ScimService::Error(404, "", "this tenant has no profile with source.type scim"));
   }
   ScimRequest scim;
@@ -115,7 +122,7 @@ http::Response ScimEndpoint::Serve(http::Request& request, const std::string& re
   if (host.empty()) host = "localhost";
   scim.base_url = std::string(request.tls ? "https://" : "http://") + host + std::string(kPrefix) +
                   request.Param("tenant");
-  return ToHttp(it->second->Handle(scim));
+  return ToHttp(service->Handle(scim));
 }
 
 void ScimEndpoint::Register(http::HttpServer& server) {

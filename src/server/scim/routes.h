@@ -12,6 +12,7 @@
 // Thread-safe once registered.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,12 @@ class ScimEndpoint {
 
   // Before Register(). The service answers /scim/v2/<tenant>/...
   void AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service);
+  // Before Register(): the service of a tenant, asked on every request instead of the
+  // tenants added (nullptr: the tenant has no SCIM profile, 404). Tenants whose SCIM
+  // profile is created, replaced or deleted while the server runs. A request keeps the
+  // service it got alive until it is answered.
+  using Resolver = std::function<std::shared_ptr<ScimService>(const std::string& tenant)>;
+  void SetResolver(Resolver resolver);
   void Register(http::HttpServer& server);
 
  private:
@@ -46,7 +53,8 @@ class ScimEndpoint {
   std::mutex& store_mutex_;
   ScimEndpointOptions options_;
   http::RateLimiter limiter_;
-  std::map<std::string, std::unique_ptr<ScimService>> services_;
+  std::map<std::string, std::shared_ptr<ScimService>> services_;
+  Resolver resolver_;
   struct CachedToken {
     std::string tenant;  // "" = not a valid token
     double expires = 0;

@@ -153,3 +153,18 @@ int64_t EntryHash(const MirrorEntry& entry, std::string_view data) {
 }
 
 }  // namespace telsync::store_detail
+
+namespace telsync::store_detail {
+
+void CountDeleted(std::string_view table, int64_t rows, TenantDeletion& out) {
+  if (table == "users") out.users += rows;
+  if (table == "departments") out.departments += rows;
+  if (table == "runs") out.runs += rows;
+  if (table == "mirror") out.mirror_entries += rows;
+  if (table == "api_tokens") out.tokens += rows;
+  if (table == "stored_profiles") out.profiles += rows;
+  if (table == "jobs") out.jobs += rows;
+  if (table == "notifications") out.notifications += rows;
+}
+
+}  // namespace telsync::store_detail

@@ -39,3 +39,34 @@ Result<SourceObject> DecodeMirrorData(std::string_view data);
 int64_t EntryHash(const MirrorEntry& entry, std::string_view data);
 
 }  // namespace telsync::store_detail
+
+namespace telsync::store_detail {
+
+// Every table a tenant owns and the statement that empties it of one tenant ($1), in the
+// order DeleteTenant runs them (items before their runs). Both stores run this list, so
+// a table added by a migration is added here once. The contract test checks that after
+// DeleteTenant no table with a `tenant` column holds a row of the tenant.
+struct TenantTable {
+  const char* table;
+  const char* delete_sql;
+};
+inline constexpr std::array<TenantTable, 12> kTenantTables = {{
+    {"run_items", "DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
+    {"run_departments",
+     "DELETE FROM run_departments WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
+    {"runs", "DELETE FROM runs WHERE tenant = $1"},
+    {"users", "DELETE FROM users WHERE tenant = $1"},
+    {"departments", "DELETE FROM departments WHERE tenant = $1"},
+    {"mirror", "DELETE FROM mirror WHERE tenant = $1"},
+    {"cursors", "DELETE FROM cursors WHERE tenant = $1"},
+    {"api_tokens", "DELETE FROM api_tokens WHERE tenant = $1"},
+    {"notifications", "DELETE FROM notifications WHERE tenant = $1"},
+    {"stored_profiles", "DELETE FROM stored_profiles WHERE tenant = $1"},
+    {"jobs", "DELETE FROM jobs WHERE tenant = $1"},
+    {"tenants", "DELETE FROM tenants WHERE name = $1"},
+}};
+
+// Adds `rows` removed from `table` to the deletion's count of that kind.
+void CountDeleted(std::string_view table, int64_t rows, TenantDeletion& out);
+
+}  // namespace telsync::store_detail

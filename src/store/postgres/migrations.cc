@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 4> kSteps = {
+constexpr std::array<const char*, 5> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -206,6 +206,15 @@ CREATE UNIQUE INDEX jobs_active ON jobs (tenant, profile) WHERE state IN ('queue
 CREATE INDEX jobs_ready ON jobs (state, id) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_tenant ON jobs (tenant, profile, id);
 CREATE UNIQUE INDEX jobs_slot ON jobs (tenant, profile, slot) WHERE slot > 0;
+)sql",
+    // 5: tenants created over the REST API (the config file's are not stored).
+    R"sql(
+CREATE TABLE tenants (
+  name         TEXT    NOT NULL PRIMARY KEY,
+  display_name TEXT    NOT NULL DEFAULT '',
+  created_at   BIGINT  NOT NULL DEFAULT 0,
+  updated_at   BIGINT  NOT NULL DEFAULT 0
+);
 )sql",
 };
 

@@ -429,8 +429,10 @@ Result<size_t> CountPostgresMirror(Conn& conn, const std::string& tenant,
 }
 
 Result<int64_t> AddPostgresToken(Conn& conn, const ApiToken& token) {
-  if (token.tenant.empty() || token.kind.empty() || token.hash.empty()) {
-    return Error::Invalid("a token needs a tenant, a kind and a hash");
+  // Operator tokens (the provider's) have no tenant; every other token has one.
+  if (token.kind.empty() || token.hash.empty() ||
+      token.tenant.empty() != (token.kind == "operator")) {
+    return Error::Invalid("a token needs a kind, a hash and a tenant (none for an operator)");
   }
   Params p;
   p.Add(token.tenant).Add(token.kind).Add(token.label).Add(token.hash).Add(token.created_at);

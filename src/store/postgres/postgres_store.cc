@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -12,8 +14,10 @@
 #include "model/fields.h"
 #include "store/detail/columns.h"
 #include "store/postgres/detail/pg_conn.h"
+#include "store/postgres/detail/pg_encode.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_mirror.h"
+#include "store/postgres/postgres_tenants.h"
 
 namespace telsync {
 namespace {
@@ -21,14 +25,12 @@ namespace {
 using json = nlohmann::json;
 using pg_detail::Conn;
 using pg_detail::CopyBuffer;
+using pg_detail::CopyStream;
 using pg_detail::Params;
 using pg_detail::PgResult;
 using pg_detail::Transaction;
 
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
-
-// COPY buffers are sent when they reach this size: memory stays flat on big runs.
-constexpr size_t kCopyFlushBytes = 4u << 20;
 
 // ---- JSON columns: the same text as the SQLite store writes. ----
 
@@ -104,6 +106,20 @@ Result<std::vector<PbxUser>> ReadUsers(const PgResult& r, std::vector<PbxUser>* 
   return local;
 }
 
+// A create's (profile, source_key), viewing the plan's strings.
+struct CreateKey {
+  std::string_view profile;
+  std::string_view source_key;
+  bool operator==(const CreateKey&) const = default;
+};
+struct CreateKeyHash {
+  size_t operator()(const CreateKey& k) const {
+    const size_t h = std::hash<std::string_view>()(k.source_key);
+    return h ^
+           (std::hash<std::string_view>()(k.profile) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+  }
+};
+
 // The staging table of Apply and the columns COPY fills, in order. Subscription is not
 // among them (F16): a sync never writes it.
 std::string StageColumns() {
@@ -149,10 +165,8 @@ std::string InsertFromStageSql() {
   return sql;
 }
 
-void StageUser(CopyBuffer& copy, int64_t seq, int64_t id, const std::string& tenant,
-               const PbxUser& user, int64_t now) {
-  copy.Int(seq);
-  copy.Int(id);
+// The UserValueColumns of one user, as COPY text.
+void UserRow(CopyBuffer& copy, const std::string& tenant, const PbxUser& user, int64_t now) {
   copy.Field(tenant);
   copy.Field(user.profile);
   copy.Field(user.source_key);
@@ -165,6 +179,13 @@ void StageUser(CopyBuffer& copy, int64_t seq, int64_t id, const std::string& ten
   copy.Int(now);
   copy.Int(now);
   copy.EndRow();
+}
+
+void StageUser(CopyBuffer& copy, int64_t seq, int64_t id, const std::string& tenant,
+               const PbxUser& user, int64_t now) {
+  copy.Int(seq);
+  copy.Int(id);
+  UserRow(copy, tenant, user, now);
 }
 
 // ---- Runs ----
@@ -302,9 +323,14 @@ std::string ConflictContext(Conn& conn, const std::string& tenant, const Error& 
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::unique_ptr<Conn> conn, int version, PostgresStoreOptions options)
-      : conn_(std::move(conn)), version_(version), options_(options) {
+  PostgresStore(std::unique_ptr<Conn> conn, std::string url, int version,
+                PostgresStoreOptions options)
+      : conn_(std::move(conn)), url_(std::move(url)), version_(version), options_(options) {
     if (options_.batch_size == 0) options_.batch_size = 1;
+  }
+  ~PostgresStore() override {
+    // The items thread uses items_conn_: it ends before the connection closes.
+    if (pending_items_.valid()) pending_items_.wait();
   }
 
   Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
@@ -313,6 +339,7 @@ class PostgresStore final : public Store {
   Result<int64_t> CreateRun(const Run& run) override;
   Status UpdateRun(const Run& run) override;
   Status SaveRunItems(int64_t run_id, const Plan& plan) override;
+  RunItemsSave StartSaveRunItems(int64_t run_id, const Plan& plan) override;
   Result<Run> GetRun(const std::string& tenant, int64_t run_id) override;
   Result<std::vector<Run>> ListRuns(const std::string& tenant, const std::string& profile,
                                     size_t limit) override;
@@ -386,6 +413,22 @@ class PostgresStore final : public Store {
                                                             int64_t run_id,
                                                             bool failed_only) override;
 
+  Result<std::vector<TenantRecord>> ListTenants() override {
+    return pg_detail::ListPostgresTenants(*conn_);
+  }
+  Result<std::optional<TenantRecord>> GetTenant(const std::string& name) override {
+    return pg_detail::GetPostgresTenant(*conn_, name);
+  }
+  Status CreateTenant(const TenantRecord& tenant) override {
+    return pg_detail::CreatePostgresTenant(*conn_, tenant);
+  }
+  Status UpdateTenant(const TenantRecord& tenant) override {
+    return pg_detail::UpdatePostgresTenant(*conn_, tenant);
+  }
+  Result<TenantDeletion> DeleteTenant(const std::string& name, int64_t now) override {
+    return pg_detail::DeletePostgresTenant(*conn_, name, now);
+  }
+
   Result<std::vector<StoredProfile>> ListStoredProfiles(const std::string& tenant) override;
   Result<std::optional<StoredProfile>> GetStoredProfile(const std::string& tenant,
                                                         const std::string& name) override;
@@ -406,14 +449,33 @@ class PostgresStore final : public Store {
   int SchemaVersion() override { return version_; }
 
  private:
-  Status CheckRunTenant(const std::string& tenant, int64_t run_id);
-  // Writes one batch of Apply in its own transaction.
+  Status CheckRunTenant(const std::string& tenant, int64_t run_id) {
+    return CheckRunTenantOn(*conn_, tenant, run_id);
+  }
+  static Status CheckRunTenantOn(Conn& conn, const std::string& tenant, int64_t run_id);
+  // SaveRunItems on `conn`: this store's connection, or items_conn_ from the items thread
+  // (so it touches no other member).
+  static Status SaveRunItemsOn(Conn& conn, int64_t run_id, const Plan& plan);
+  // Writes one batch of Apply in its own transaction. direct_creates: try COPY straight
+  // into users first; cleared when a batch had to fall back.
   Status ApplyBatch(const Plan& plan, const std::vector<const PlanItem*>& batch, int64_t now,
-                    ApplyReport& report);
+                    bool& direct_creates, ApplyReport& report);
+  // COPYs `items` into the session's staging table users_stage (created on first use).
+  Status StageUsers(const std::string& tenant, const std::vector<const PlanItem*>& items,
+                    int64_t now, ApplyReport& report);
+  // COPYs creates straight into users inside a savepoint. kConflict (the savepoint rolled
+  // back, the transaction usable) when a row already holds one of their unique values.
+  Status CopyCreates(const std::string& tenant, const std::vector<const PlanItem*>& creates,
+                     int64_t now, ApplyReport& report);
 
   std::unique_ptr<Conn> conn_;
+  std::string url_;  // for items_conn_
   int version_;
   PostgresStoreOptions options_;
+  // The run items' own connection (StartSaveRunItems), opened on first use, and the save
+  // under way on it.
+  std::unique_ptr<Conn> items_conn_;
+  std::shared_future<Status> pending_items_;
 };
 
 Result<StoreSnapshot> PostgresStore::LoadSnapshot(const std::string& tenant,
@@ -467,11 +529,13 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
   // A create repeated in one plan keeps only its last occurrence: the SQLite store's
   // row-by-row upsert ends in the same state, and one INSERT ... ON CONFLICT may not
   // touch a row twice.
-  std::unordered_map<std::string, size_t> last_create;
+  // Keyed by views into the plan: a first sync would otherwise build a million strings.
+  std::unordered_map<CreateKey, size_t, CreateKeyHash> last_create;
+  last_create.reserve(plan.items.size());
   for (size_t i = 0; i < plan.items.size(); ++i) {
     const PlanItem& item = plan.items[i];
     if (item.action == Action::kCreate && !item.target->source_key.empty()) {
-      last_create[item.target->profile + '\n' + item.target->source_key] = i;
+      last_create[{item.target->profile, item.target->source_key}] = i;
     }
   }
   std::vector<const PlanItem*> order;
@@ -483,18 +547,21 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
     const PlanItem& item = plan.items[i];
     if (!IsWrite(item.action) || item.action == Action::kDelete) continue;
     if (item.action == Action::kCreate && !item.target->source_key.empty() &&
-        last_create[item.target->profile + '\n' + item.target->source_key] != i) {
+        last_create.at({item.target->profile, item.target->source_key}) != i) {
       continue;
     }
     order.push_back(&item);
   }
 
   const int64_t now = NowSeconds();
+  bool direct_creates = true;
   for (size_t at = 0; at < order.size(); at += options_.batch_size) {
     const size_t end = std::min(order.size(), at + options_.batch_size);
     std::vector<const PlanItem*> batch(order.begin() + static_cast<ptrdiff_t>(at),
                                        order.begin() + static_cast<ptrdiff_t>(end));
-    if (Status s = ApplyBatch(plan, batch, now, report); !s.ok()) return s.error();
+    if (Status s = ApplyBatch(plan, batch, now, direct_creates, report); !s.ok()) {
+      return s.error();
+    }
   }
 
   // Departments: a handful per profile, one prepared statement each, one transaction.
@@ -541,7 +608,7 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
 }
 
 Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanItem*>& batch,
-                                 int64_t now, ApplyReport& report) {
+                                 int64_t now, bool& direct_creates, ApplyReport& report) {
   std::vector<int64_t> deletes;
   std::vector<const PlanItem*> updates;
   std::vector<const PlanItem*> creates;
@@ -566,33 +633,6 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
     ++report.statements;
     report.users_written += static_cast<size_t>(r->Affected());
   }
-  if (updates.empty() && creates.empty()) return tx->Commit();
-
-  // The rows go in with COPY; one UPDATE and one INSERT then write them all.
-  if (auto r = conn_->Exec("CREATE TEMP TABLE IF NOT EXISTS users_stage (seq BIGINT NOT NULL, "
-                           "LIKE users INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                           "prepare staging table");
-      !r.ok()) {
-    return r.error();
-  }
-  CopyBuffer copy;
-  int64_t seq = 0;
-  const std::string copy_sql = "COPY users_stage (" + StageColumns() + ") FROM STDIN";
-  for (const auto* list : {&updates, &creates}) {
-    for (const PlanItem* item : *list) {
-      StageUser(copy, seq++, item->action == Action::kCreate ? 0 : item->user_id, plan.tenant,
-                *item->target, now);
-      if (copy.size() >= kCopyFlushBytes) {
-        if (Status s = conn_->CopyIn(copy_sql, copy, "stage users"); !s.ok()) return s;
-        ++report.statements;
-        copy.Clear();
-      }
-    }
-  }
-  if (copy.size() > 0) {
-    if (Status s = conn_->CopyIn(copy_sql, copy, "stage users"); !s.ok()) return s;
-    ++report.statements;
-  }
   auto fail = [&](Error error, const std::vector<const PlanItem*>& items) {
     if (error.code == ErrorCode::kConflict) {
       // The transaction is aborted: end it before asking which item broke the rule.
@@ -601,21 +641,93 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
     }
     return error;
   };
+  // Updates go in with COPY to the staging table; one UPDATE then writes them all.
   if (!updates.empty()) {
+    if (Status s = StageUsers(plan.tenant, updates, now, report); !s.ok()) return s;
     static const std::string kUpdate = UpdateFromStageSql();
     auto r = conn_->ExecPrepared("telsync_users_update", kUpdate, Params(), "update users");
     if (!r.ok()) return fail(r.error(), updates);
     ++report.statements;
     report.users_written += static_cast<size_t>(r->Affected());
   }
-  if (!creates.empty()) {
-    static const std::string kInsert = InsertFromStageSql();
-    auto r = conn_->ExecPrepared("telsync_users_insert", kInsert, Params(), "create users");
-    if (!r.ok()) return fail(r.error(), creates);
-    ++report.statements;
-    report.users_written += static_cast<size_t>(r->Affected());
+  if (creates.empty()) return tx->Commit();
+  // Creates go straight into users when none of their keys is there yet (a first sync),
+  // which halves the server's work. A key that is there (a rerun after a crash, or another
+  // writer that inserted it meanwhile) makes that COPY fail as a whole: the batch is then
+  // staged and written with INSERT ... ON CONFLICT as before, and so are the rest of this
+  // Apply's batches (the conflicts of a rerun come in runs).
+  if (direct_creates) {
+    Status s = CopyCreates(plan.tenant, creates, now, report);
+    if (s.ok()) return tx->Commit();
+    if (s.error().code != ErrorCode::kConflict) return s;
+    direct_creates = false;
   }
+  if (Status s = StageUsers(plan.tenant, creates, now, report); !s.ok()) return s;
+  static const std::string kInsert = InsertFromStageSql();
+  auto r = conn_->ExecPrepared("telsync_users_insert", kInsert, Params(), "create users");
+  if (!r.ok()) return fail(r.error(), creates);
+  ++report.statements;
+  report.users_written += static_cast<size_t>(r->Affected());
   return tx->Commit();
+}
+
+Status PostgresStore::StageUsers(const std::string& tenant,
+                                 const std::vector<const PlanItem*>& items, int64_t now,
+                                 ApplyReport& report) {
+  if (auto r = conn_->Exec("CREATE TEMP TABLE IF NOT EXISTS users_stage (seq BIGINT NOT NULL, "
+                           "LIKE users INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+                           "prepare staging table");
+      !r.ok()) {
+    return r.error();
+  }
+  // Updates and creates of a batch may both be staged: creates have id 0 and their own
+  // seq order, and each statement reads only its own rows.
+  auto stream = CopyStream::Start(*conn_, "COPY users_stage (" + StageColumns() + ") FROM STDIN",
+                                  "stage users");
+  if (!stream.ok()) return stream.error();
+  int64_t seq = 0;
+  for (const PlanItem* item : items) {
+    StageUser(stream->rows(), seq++, item->action == Action::kCreate ? 0 : item->user_id, tenant,
+              *item->target, now);
+    if (!stream->Flush().ok()) break;
+  }
+  if (Status s = stream->Finish(); !s.ok()) return s;
+  ++report.statements;
+  return Ok();
+}
+
+Status PostgresStore::CopyCreates(const std::string& tenant,
+                                  const std::vector<const PlanItem*>& creates, int64_t now,
+                                  ApplyReport& report) {
+  if (auto r = conn_->Exec("SAVEPOINT telsync_direct", "create users"); !r.ok()) return r.error();
+  Status status = Ok();
+  {
+    auto stream = CopyStream::Start(*conn_, "COPY users (" + UserValueColumns("") + ") FROM STDIN",
+                                    "create users");
+    if (!stream.ok()) {
+      status = stream.error();
+    } else {
+      for (const PlanItem* item : creates) {
+        UserRow(stream->rows(), tenant, *item->target, now);
+        if (!stream->Flush().ok()) break;
+      }
+      status = stream->Finish();
+    }
+  }
+  if (status.ok()) {
+    ++report.statements;
+    report.users_written += creates.size();
+    if (auto r = conn_->Exec("RELEASE SAVEPOINT telsync_direct", "create users"); !r.ok()) {
+      return r.error();
+    }
+    return Ok();
+  }
+  if (status.error().code == ErrorCode::kConflict) {
+    if (auto r = conn_->Exec("ROLLBACK TO SAVEPOINT telsync_direct", "create users"); !r.ok()) {
+      return r.error();
+    }
+  }
+  return status;
 }
 
 Result<int64_t> PostgresStore::CreateRun(const Run& run) {
@@ -650,52 +762,85 @@ Status PostgresStore::UpdateRun(const Run& run) {
   return Ok();
 }
 
-Status PostgresStore::CheckRunTenant(const std::string& tenant, int64_t run_id) {
+Status PostgresStore::CheckRunTenantOn(Conn& conn, const std::string& tenant, int64_t run_id) {
   Params p;
   p.Add(tenant).Add(run_id);
-  auto r = conn_->ExecPrepared("telsync_run_tenant",
-                               "SELECT 1 FROM runs WHERE tenant = $1 AND id = $2::bigint", p,
-                               "find run");
+  auto r =
+      conn.ExecPrepared("telsync_run_tenant",
+                        "SELECT 1 FROM runs WHERE tenant = $1 AND id = $2::bigint", p, "find run");
   if (!r.ok()) return r.error();
   if (r->rows() == 0) return Error::NotFound("run " + std::to_string(run_id) + " not found");
   return Ok();
 }
 
 Status PostgresStore::SaveRunItems(int64_t run_id, const Plan& plan) {
-  if (Status s = CheckRunTenant(plan.tenant, run_id); !s.ok()) return s;
-  auto tx = Transaction::Begin(*conn_);
+  if (pending_items_.valid()) pending_items_.wait();  // a started save ends first
+  return SaveRunItemsOn(*conn_, run_id, plan);
+}
+
+RunItemsSave PostgresStore::StartSaveRunItems(int64_t run_id, const Plan& plan) {
+  if (pending_items_.valid()) pending_items_.wait();  // one save at a time on items_conn_
+  if (plan.items.size() < options_.concurrent_items_min) {
+    return Store::StartSaveRunItems(run_id, plan);
+  }
+  if (!items_conn_) {
+    // When a second connection cannot be had (max_connections), the items are written
+    // afterwards on this one, as SaveRunItems always did.
+    auto conn = Conn::Open(url_);
+    if (!conn.ok()) return Store::StartSaveRunItems(run_id, plan);
+    items_conn_ = std::move(*conn);
+  }
+  try {
+    Conn* conn = items_conn_.get();
+    pending_items_ = std::async(std::launch::async, [conn, run_id, &plan] {
+                       return SaveRunItemsOn(*conn, run_id, plan);
+                     }).share();
+  } catch (const std::system_error&) {  // no thread to be had
+    return Store::StartSaveRunItems(run_id, plan);
+  }
+  return RunItemsSave([pending = pending_items_] { return pending.get(); });
+}
+
+Status PostgresStore::SaveRunItemsOn(Conn& conn, int64_t run_id, const Plan& plan) {
+  if (Status s = CheckRunTenantOn(conn, plan.tenant, run_id); !s.ok()) return s;
+  auto tx = Transaction::Begin(conn);
   if (!tx.ok()) return tx.error();
   // Saving again replaces the items, so a retried save does not fail or duplicate.
   Params p;
   p.Add(run_id);
   for (const char* sql : {"DELETE FROM run_items WHERE run_id = $1::bigint",
                           "DELETE FROM run_departments WHERE run_id = $1::bigint"}) {
-    if (auto r = conn_->Exec(sql, p, "clear run items"); !r.ok()) return r.error();
+    if (auto r = conn.Exec(sql, p, "clear run items"); !r.ok()) return r.error();
   }
-  const std::string items_sql =
-      "COPY run_items (run_id, seq, action, key, username, changes, reason, user_id) FROM STDIN";
+  if (!plan.items.empty()) {
+    auto stream = CopyStream::Start(
+        conn,
+        "COPY run_items (run_id, seq, action, key, username, changes, reason, user_id) FROM STDIN",
+        "save run items");
+    if (!stream.ok()) return stream.error();
+    std::string changes;
+    int64_t seq = 0;
+    for (const PlanItem& item : plan.items) {
+      CopyBuffer& copy = stream->rows();
+      copy.Int(run_id);
+      copy.Int(seq++);
+      copy.Field(ActionName(item.action));
+      copy.Field(item.key);
+      copy.Field(item.username);
+      // ChangesJson(EffectiveChanges(item)), written without the vector and JSON tree.
+      changes.clear();
+      pg_detail::AppendItemChangesJson(changes, item);
+      CopyBuffer::Escape(copy.buffer(), changes);
+      copy.Next();
+      copy.Field(item.reason);
+      copy.Int(item.user_id);
+      copy.EndRow();
+      if (!stream->Flush().ok()) break;
+    }
+    if (Status s = stream->Finish(); !s.ok()) return s;
+  }
   CopyBuffer copy;
   int64_t seq = 0;
-  for (const PlanItem& item : plan.items) {
-    copy.Int(run_id);
-    copy.Int(seq++);
-    copy.Field(ActionName(item.action));
-    copy.Field(item.key);
-    copy.Field(item.username);
-    copy.Field(ChangesJson(EffectiveChanges(item)));
-    copy.Field(item.reason);
-    copy.Int(item.user_id);
-    copy.EndRow();
-    if (copy.size() >= kCopyFlushBytes) {
-      if (Status s = conn_->CopyIn(items_sql, copy, "save run items"); !s.ok()) return s;
-      copy.Clear();
-    }
-  }
-  if (copy.size() > 0) {
-    if (Status s = conn_->CopyIn(items_sql, copy, "save run items"); !s.ok()) return s;
-    copy.Clear();
-  }
-  seq = 0;
   for (const DepartmentChange& change : plan.departments) {
     copy.Int(run_id);
     copy.Int(seq++);
@@ -708,7 +853,7 @@ Status PostgresStore::SaveRunItems(int64_t run_id, const Plan& plan) {
     copy.EndRow();
   }
   if (copy.size() > 0) {
-    if (Status s = conn_->CopyIn(
+    if (Status s = conn.CopyIn(
             "COPY run_departments (run_id, seq, action, name, profile, ring_group, members, "
             "changes) FROM STDIN",
             copy, "save run departments");
@@ -1246,7 +1391,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
   Result<int> version = MigratePostgresStore(**conn);
   if (!version.ok()) return WithContext(version.error(), url);
   return std::unique_ptr<Store>(
-      std::make_unique<PostgresStore>(std::move(*conn), *version, options));
+      std::make_unique<PostgresStore>(std::move(*conn), url, *version, options));
 }
 
 Result<int> ReadPostgresStoreVersion(const std::string& url) {

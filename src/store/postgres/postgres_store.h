@@ -3,9 +3,13 @@
 // number of `telsync serve` processes.
 //
 // Opening connects, then migrates the schema (store/postgres/migrations.h). Each Store
-// owns one connection: one Store per thread, as with SQLite. Bulk paths send rows with
-// COPY into a per-connection temporary staging table and write them with one
-// set-based statement per batch (Apply, SaveRunItems); a no-op plan sends nothing (P3).
+// owns one connection (plus a second one, opened on first use, on which
+// StartSaveRunItems writes a run's items while Apply runs): one Store per thread, as
+// with SQLite. Bulk paths stream rows with COPY while they are encoded. Apply's creates
+// go straight into users; a batch whose COPY hits a unique violation (a key already
+// stored) is rolled back to a savepoint and, like updates, goes through a temporary
+// staging table and one set-based statement (INSERT ... ON CONFLICT, UPDATE ... FROM).
+// A no-op plan sends nothing (P3).
 // ApplyReport::statements counts the row-writing statements sent (COPY, INSERT, UPDATE,
 // DELETE; BEGIN and COMMIT are not counted). Job claims use FOR UPDATE SKIP LOCKED.
 // Semantics follow the SQLite store exactly; store/store_contract_test.cc runs the same
@@ -24,6 +28,10 @@ namespace telsync {
 struct PostgresStoreOptions {
   // Rows per transaction in Apply: as in SqliteStoreOptions::batch_size.
   size_t batch_size = 10000;
+  // StartSaveRunItems writes on the second connection only for plans of at least this
+  // many items: a small run (a SCIM push, a tenant of 30 users) gains nothing from a
+  // thread and would hold a second connection per store.
+  size_t concurrent_items_min = 1000;
 };
 
 // `url`: postgres://user:password@host:port/database?options (libpq's URI form).

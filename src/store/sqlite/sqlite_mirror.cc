@@ -485,8 +485,10 @@ Result<size_t> SqliteMirror::Count(const std::string& tenant, const std::string&
 }
 
 Result<int64_t> AddSqliteToken(Db& db, const ApiToken& token) {
-  if (token.tenant.empty() || token.kind.empty() || token.hash.empty()) {
-    return Error::Invalid("a token needs a tenant, a kind and a hash");
+  // Operator tokens (the provider's) have no tenant; every other token has one.
+  if (token.kind.empty() || token.hash.empty() ||
+      token.tenant.empty() != (token.kind == "operator")) {
+    return Error::Invalid("a token needs a kind, a hash and a tenant (none for an operator)");
   }
   auto stmt = db.Prepare(
       "INSERT INTO api_tokens (tenant, kind, label, hash, created_at) VALUES (?1, ?2, ?3, ?4, "

@@ -13,6 +13,7 @@
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_jobs.h"
+#include "store/sqlite/sqlite_tenants.h"
 #include "store/sqlite/sqlite_mirror.h"
 
 namespace telsync {
@@ -263,6 +264,22 @@ class SqliteStore final : public Store {
                                             const std::string& hash) override {
     return sqlite_detail::FindSqliteToken(db_, kind, hash);
   }
+  Result<std::vector<TenantRecord>> ListTenants() override {
+    return sqlite_detail::ListSqliteTenants(db_);
+  }
+  Result<std::optional<TenantRecord>> GetTenant(const std::string& name) override {
+    return sqlite_detail::GetSqliteTenant(db_, name);
+  }
+  Status CreateTenant(const TenantRecord& tenant) override {
+    return sqlite_detail::CreateSqliteTenant(db_, tenant);
+  }
+  Status UpdateTenant(const TenantRecord& tenant) override {
+    return sqlite_detail::UpdateSqliteTenant(db_, tenant);
+  }
+  Result<TenantDeletion> DeleteTenant(const std::string& name, int64_t now) override {
+    return sqlite_detail::DeleteSqliteTenant(db_, name, now);
+  }
+
   Result<std::vector<StoredProfile>> ListStoredProfiles(const std::string& tenant) override {
     return sqlite_detail::ListSqliteStoredProfiles(db_, tenant);
   }

@@ -1,5 +1,6 @@
 #include "store/postgres/detail/pg_conn.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -47,32 +48,43 @@ std::vector<const char*> Params::Values() const {
   return out;
 }
 
-void CopyBuffer::Field(std::string_view value) {
-  for (const char c : value) {
+void CopyBuffer::Escape(std::string& out, std::string_view value) {
+  // Runs of plain bytes are appended at once: most values need no escape at all.
+  size_t plain = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r' && c != '\0') continue;
+    out.append(value.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '\\':
-        data_ += "\\\\";
+        out += "\\\\";
         break;
       case '\t':
-        data_ += "\\t";
+        out += "\\t";
         break;
       case '\n':
-        data_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        data_ += "\\r";
+        out += "\\r";
         break;
-      case '\0':
-        break;  // text cannot hold NUL; the validators upstream reject it anyway
       default:
-        data_ += c;
+        break;  // NUL: text cannot hold it; the validators upstream reject it anyway
     }
   }
+  out.append(value.data() + plain, value.size() - plain);
+}
+
+void CopyBuffer::Field(std::string_view value) {
+  Escape(data_, value);
   data_ += '\t';
 }
 
 void CopyBuffer::Int(int64_t value) {
-  data_ += std::to_string(value);
+  char text[24];
+  const auto end = std::to_chars(text, text + sizeof(text), value).ptr;
+  data_.append(text, end);
   data_ += '\t';
 }
 
@@ -212,26 +224,66 @@ Result<PgResult> Conn::ExecPrepared(const char* name, const std::string& sql, co
 }
 
 Status Conn::CopyIn(const std::string& copy_sql, const CopyBuffer& rows, std::string_view what) {
-  if (Status s = EnsureConnected(); !s.ok()) return s;
-  PGresult* start = PQexec(conn_, copy_sql.c_str());
+  auto stream = CopyStream::Start(*this, copy_sql, what);
+  if (!stream.ok()) return stream.error();
+  const std::string& data = rows.data();
+  for (size_t at = 0; at < data.size(); at += CopyStream::kChunk) {
+    const size_t n = std::min(CopyStream::kChunk, data.size() - at);
+    stream->rows().buffer().assign(data, at, n);
+    if (!stream->Flush(/*force=*/true).ok()) break;
+  }
+  return stream->Finish();
+}
+
+Result<CopyStream> CopyStream::Start(Conn& conn, const std::string& copy_sql,
+                                     std::string_view what) {
+  if (Status s = conn.EnsureConnected(); !s.ok()) return s.error();
+  PGresult* start = PQexec(conn.conn_, copy_sql.c_str());
   if (PQresultStatus(start) != PGRES_COPY_IN) {
-    Error error = ErrorOf(start, what);
+    Error error = conn.ErrorOf(start, what);
     PQclear(start);
     return error;
   }
   PQclear(start);
-  const std::string& data = rows.data();
-  constexpr size_t kChunk = 1 << 20;
-  bool sent = true;
-  for (size_t at = 0; at < data.size() && sent; at += kChunk) {
-    const size_t n = std::min(kChunk, data.size() - at);
-    sent = PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) == 1;
+  CopyStream stream(&conn, std::string(what));
+  stream.rows_.buffer().reserve(kChunk + (64u << 10));
+  return stream;
+}
+
+CopyStream::~CopyStream() {
+  if (conn_ != nullptr) (void)End("telsync: COPY abandoned");
+}
+
+Status CopyStream::Flush(bool force) {
+  std::string& data = rows_.buffer();
+  if (conn_ == nullptr) return Error::Internal(what_ + ": COPY already finished");
+  if (data.empty() || (!force && data.size() < kChunk)) return Ok();
+  if (sent_) {
+    // Blocking mode: libpq sends as its buffer fills and waits only when the server is
+    // behind. A server error ends the COPY on its side; libpq then refuses more data.
+    sent_ = PQputCopyData(conn_->conn_, data.data(), static_cast<int>(data.size())) == 1;
   }
-  PQputCopyEnd(conn_, sent ? nullptr : "telsync: sending rows failed");
+  data.clear();
+  if (!sent_) return Error::Internal(what_ + ": sending rows failed");
+  return Ok();
+}
+
+Status CopyStream::Finish() {
+  if (conn_ == nullptr) return Error::Internal(what_ + ": COPY already finished");
+  (void)Flush(/*force=*/true);
+  return End(sent_ ? nullptr : "telsync: sending rows failed");
+}
+
+Status CopyStream::End(const char* abort_message) {
+  Conn* conn = std::exchange(conn_, nullptr);
+  PQputCopyEnd(conn->conn_, abort_message);
   Status status = Ok();
-  while (PGresult* r = PQgetResult(conn_)) {
-    if (status.ok() && !Succeeded(r)) status = ErrorOf(r, what);
+  while (PGresult* r = PQgetResult(conn->conn_)) {
+    if (status.ok() && !Succeeded(r)) status = conn->ErrorOf(r, what_);
     PQclear(r);
+  }
+  if (status.ok() && abort_message != nullptr) {
+    status = Error::Internal(what_ + ": " + abort_message);
   }
   return status;
 }

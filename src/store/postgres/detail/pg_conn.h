@@ -79,6 +79,12 @@ class CopyBuffer {
  public:
   void Field(std::string_view value);
   void Int(int64_t value);
+  // A field whose text the caller appends to buffer() itself, already escaped for COPY
+  // (Escape); Next() then ends it.
+  std::string& buffer() { return data_; }
+  void Next() { data_ += '\t'; }
+  // Appends `value` with COPY's escapes, no separator.
+  static void Escape(std::string& out, std::string_view value);
   void EndRow() {
     if (!data_.empty() && data_.back() == '\t') data_.back() = '\n';
   }
@@ -129,6 +135,41 @@ class Conn {
   std::unordered_set<std::string> prepared_;
   bool in_transaction_ = false;
   friend class Transaction;
+  friend class CopyStream;
+};
+
+// One COPY ... FROM STDIN whose rows go to the server while they are encoded: Flush()
+// hands what rows() holds to libpq once it reaches a chunk, so the server parses one
+// chunk while the client builds the next (one COPY per batch instead of a buffer built,
+// then sent, then waited for). After a failed Flush, stop encoding and call Finish() for
+// the server's error. A stream dropped unfinished aborts its COPY.
+class CopyStream {
+ public:
+  // kChunk: big enough that a send is not a syscall per row, small enough that the
+  // server starts early.
+  static constexpr size_t kChunk = 256u << 10;
+  static Result<CopyStream> Start(Conn& conn, const std::string& copy_sql, std::string_view what);
+  CopyStream(CopyStream&& other) noexcept
+      : conn_(std::exchange(other.conn_, nullptr)),
+        what_(std::move(other.what_)),
+        rows_(std::move(other.rows_)),
+        sent_(other.sent_) {}
+  CopyStream& operator=(CopyStream&&) = delete;
+  ~CopyStream();
+
+  CopyBuffer& rows() { return rows_; }
+  // Sends the rows built so far when they reach kChunk (always with force).
+  Status Flush(bool force = false);
+  // Sends the rest and ends the COPY: its outcome (kConflict for a unique violation).
+  Status Finish();
+
+ private:
+  CopyStream(Conn* conn, std::string what) : conn_(conn), what_(std::move(what)) {}
+  Status End(const char* abort_message);
+  Conn* conn_;
+  std::string what_;
+  CopyBuffer rows_;
+  bool sent_ = true;  // false once a send failed: the rest is not sent
 };
 
 // Transaction scope: rolls back unless Commit() succeeded.

@@ -1,0 +1,130 @@
+// telsync tenant list|create|rename|delete: the tenants a provider keeps in the store
+// (issue 7), beside those of the config file. The same records the REST API's
+// /api/v1/tenants manages; a config tenant is changed in the file, never here.
+//
+// delete removes the tenant's users, runs, profiles, tokens and jobs in one transaction;
+// it asks for --confirm with the tenant's name again and refuses while a job of the tenant
+// runs.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.h"
+#include "config/loader.h"
+
+namespace telsync::cli {
+namespace {
+
+bool InConfig(Context& ctx, const std::string& name) {
+  for (const Tenant& t : ctx.LoadConfig().tenants)
+    if (t.name == name) return true;
+  return false;
+}
+
+void CheckName(const std::string& name) {
+  if (!IsValidName(name) || name.size() > 64) {
+    throw Exit{kExitUsage, "tenant name " + name +
+                               ": must start with a lower-case letter or digit and contain "
+                               "only a-z, 0-9, '_' and '-' (at most 64)"};
+  }
+}
+
+}  // namespace
+
+void AddTenantCommand(CLI::App& app, Context& ctx) {
+  auto* tenant = app.add_subcommand("tenant", "tenants kept in the store (beside the config's)");
+  tenant->require_subcommand(1);
+  struct Args {
+    std::string name;
+    std::string display_name;
+    std::string confirm;
+    std::string format = "table";
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* list = tenant->add_subcommand("list", "every tenant: the config file's and the store's");
+  list->add_option("-f,--format", args->format, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  list->callback([&ctx, args]() {
+    auto stored = ctx.OpenStore().ListTenants();
+    if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Tenant& t : ctx.LoadConfig().tenants)
+      rows.push_back({{"name", t.name}, {"display_name", ""}, {"origin", "config"}});
+    for (const TenantRecord& t : *stored) {
+      if (InConfig(ctx, t.name)) continue;
+      rows.push_back({{"name", t.name},
+                      {"display_name", t.display_name},
+                      {"origin", "store"},
+                      {"created_at", t.created_at}});
+    }
+    if (args->format == "json") {
+      std::cout << rows.dump(2) << "\n";
+      return;
+    }
+    std::cout << std::left << std::setw(24) << "TENANT" << std::setw(8) << "ORIGIN" << std::setw(24)
+              << "CREATED"
+              << "DISPLAY NAME\n";
+    for (const auto& r : rows) {
+      std::cout << std::setw(24) << r["name"].get<std::string>() << std::setw(8)
+                << r["origin"].get<std::string>() << std::setw(24)
+                << TableTime(r.value("created_at", int64_t{0}))
+                << r["display_name"].get<std::string>() << "\n";
+    }
+  });
+
+  auto* create = tenant->add_subcommand("create", "create a tenant in the store");
+  create->add_option("NAME", args->name, "tenant name ([a-z0-9][a-z0-9_-]*)")->required();
+  create->add_option("--display-name", args->display_name, "a name for people");
+  create->callback([&ctx, args]() {
+    CheckName(args->name);
+    if (InConfig(ctx, args->name))
+      throw Exit{kExitUsage, "tenant " + args->name + " is in the config file already"};
+    TenantRecord t{args->name, args->display_name, ctx.Now(), ctx.Now()};
+    if (Status s = ctx.OpenStore().CreateTenant(t); !s.ok()) {
+      throw Exit{s.error().code == ErrorCode::kConflict ? kExitUsage : kExitFailed,
+                 s.error().message};
+    }
+    std::cerr << "tenant " << args->name
+              << " created; give its admin a token: telsync admin token create " << args->name
+              << "\n";
+  });
+
+  auto* rename = tenant->add_subcommand("rename", "change a stored tenant's display name");
+  rename->add_option("NAME", args->name, "tenant name")->required();
+  rename->add_option("--display-name", args->display_name, "the new display name")->required();
+  rename->callback([&ctx, args]() {
+    Store& store = ctx.OpenStore();
+    auto found = store.GetTenant(args->name);
+    if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
+    if (!found->has_value()) throw Exit{kExitUsage, "no tenant " + args->name + " in the store"};
+    TenantRecord t = **found;
+    t.display_name = args->display_name;
+    t.updated_at = ctx.Now();
+    if (Status s = store.UpdateTenant(t); !s.ok()) throw Exit{kExitFailed, s.error().message};
+  });
+
+  auto* remove = tenant->add_subcommand(
+      "delete", "delete a stored tenant and everything it owns (users, runs, profiles, tokens)");
+  remove->add_option("NAME", args->name, "tenant name")->required();
+  remove->add_option("--confirm", args->confirm, "the tenant's name again")->required();
+  remove->callback([&ctx, args]() {
+    if (InConfig(ctx, args->name))
+      throw Exit{kExitUsage, "tenant " + args->name + " is in the config file; remove it there"};
+    if (args->confirm != args->name)
+      throw Exit{kExitUsage, "--confirm must repeat the tenant's name (" + args->name + ")"};
+    auto deleted = ctx.OpenStore().DeleteTenant(args->name, ctx.Now());
+    if (!deleted.ok()) {
+      const ErrorCode code = deleted.error().code;
+      throw Exit{
+          code == ErrorCode::kNotFound || code == ErrorCode::kConflict ? kExitUsage : kExitFailed,
+          deleted.error().message};
+    }
+    std::cout << "tenant " << args->name << " deleted: " << deleted->users << " users, "
+              << deleted->runs << " runs, " << deleted->profiles << " profiles, " << deleted->tokens
+              << " tokens, " << deleted->jobs << " jobs\n";
+  });
+}
+
+}  // namespace telsync::cli
