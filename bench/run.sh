@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench [BENCH=plan|sync]: runs the benches, writes bench/results/latest.json and the
+# make bench [BENCH=plan|phone|sync]: runs the benches, writes bench/results/latest.json and the
 # README table. Each row: the work, its size, wall time, peak RSS, and the baseline (the
 # same work done by the simplest real thing) measured in the same run (DESIGN §7).
 set -euo pipefail
@@ -23,6 +23,13 @@ if [ -z "$only" ] || [ "$only" = plan ]; then
   for n in $SIZES; do
     echo "bench plan $n" >&2
     "$R/plan_bench" "$n" >>"$rows"
+  done
+fi
+
+if [ -z "$only" ] || [ "$only" = phone ]; then
+  for n in $SIZES; do
+    echo "bench phone $n" >&2
+    "$R/phone_bench" "$n" >>"$rows"
   done
 fi
 

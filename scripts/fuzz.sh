@@ -28,7 +28,7 @@ while IFS= read -r target; do
   name=$(basename "$target" _fuzz.cc)
   bin="$out/${name}_fuzz"
   clang++ "${flags[@]}" -fsanitize=fuzzer "$target" "${objs[@]}" -o "$bin" \
-    -lphonenumber -lyaml-cpp -lsqlite3 -lpthread -lcpp-httplib -lssl -lcrypto -lcurl -lldap -llber \
+    -lphonenumber -lre2 -lprotobuf -lyaml-cpp -lsqlite3 -lpthread -lcpp-httplib -lssl -lcrypto -lcurl -lldap -llber \
     -lsimdjson -lxlsxwriter -lpq
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true

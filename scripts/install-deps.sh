@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl
-  libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev
+  libphonenumber-dev libicu-dev libprotobuf-dev libboost-dev libre2-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev libldap-dev libsimdjson-dev libcpp-httplib-dev libssl-dev

@@ -33,6 +33,13 @@ PhoneNormalizer::PhoneNormalizer(PhoneMode mode, std::string default_region)
     : mode_(mode), default_region_(std::move(default_region)) {}
 
 Result<std::string> PhoneNormalizer::Normalize(std::string_view raw_in) const {
+  if (std::optional<std::string> fast = detail::FastNormalize(mode_, default_region_, raw_in))
+    return std::move(*fast);
+  return detail::SlowNormalize(mode_, default_region_, raw_in);
+}
+
+Result<std::string> detail::SlowNormalize(PhoneMode mode, const std::string& default_region,
+                                          std::string_view raw_in) {
   const std::string_view raw = TrimBlank(raw_in);
   if (raw.empty()) return Error::Invalid("is empty");
   if (HasLetters(raw)) {
@@ -40,12 +47,12 @@ Result<std::string> PhoneNormalizer::Normalize(std::string_view raw_in) const {
   }
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   const bool international = raw.front() == '+';
-  if (mode_ == PhoneMode::kStrict && !international) {
+  if (mode == PhoneMode::kStrict && !international) {
     return Error::Invalid(Quote(raw) +
                           " has no country code (strict mode demands +<country code>)");
   }
   PhoneNumber number;
-  const std::string region = international ? "ZZ" : default_region_;
+  const std::string region = international ? "ZZ" : default_region;
   const auto status = util.Parse(std::string(raw), region, &number);
   if (status != PhoneNumberUtil::NO_PARSING_ERROR) {
     switch (status) {
