@@ -403,6 +403,32 @@ TEST_P(StoreContractTest, SeveralConnectionsOpeningAtOnceMigrateOnce) {
 
 // ---- Apply and snapshots ----
 
+// A small tenant among big ones (the SQLite store then reads it through an index, not a
+// scan of every tenant's rows) and a big one: each snapshot is its tenant's rows, by id.
+TEST_P(StoreContractTest, SnapshotsOfSmallAndBigTenantsAreTheirRowsInIdOrder) {
+  std::vector<PlanItem> big;
+  for (int i = 0; i < 200; ++i)
+    big.push_back(
+        Item(Action::kCreate, MakeUser("b" + std::to_string(i), "u" + std::to_string(i))));
+  ASSERT_TRUE(store_->Apply(MakePlan(big, "big")).ok());
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k2", "zed")),
+                                    Item(Action::kCreate, MakeUser("k1", "amy"))},
+                                   "small"))
+                  .ok());
+  ASSERT_TRUE(
+      store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("b999", "late"))}, "big")).ok());
+  const std::vector<PbxUser> small = Users("small");
+  ASSERT_EQ(small.size(), 2u);
+  EXPECT_EQ(small[0].source_key, "k2");  // id order, not username order
+  EXPECT_EQ(small[1].source_key, "k1");
+  EXPECT_LT(small[0].id, small[1].id);
+  const std::vector<PbxUser> all = Users("big");
+  ASSERT_EQ(all.size(), 201u);
+  EXPECT_EQ(all.back().source_key, "b999");
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].id, all[i].id);
+}
+
 TEST_P(StoreContractTest, RoundTripsEveryUserField) {
   PbxUser u = MakeUser("k1", "alice");
   for (size_t i = 0; i < kFieldCount; ++i) {

@@ -13,8 +13,8 @@
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_jobs.h"
-#include "store/sqlite/sqlite_tenants.h"
 #include "store/sqlite/sqlite_mirror.h"
+#include "store/sqlite/sqlite_tenants.h"
 
 namespace telsync {
 namespace {
@@ -378,18 +378,26 @@ Result<StoreSnapshot> SqliteStore::LoadSnapshot(const std::string& tenant,
   Result<Transaction> tx = Transaction::BeginRead(db_);
   if (!tx.ok()) return tx.error();
   {
-    Result<int64_t> count = [&]() -> Result<int64_t> {
-      Result<Statement> stmt = db_.Prepare("SELECT count(*) FROM users WHERE tenant = ?1");
+    auto single = [&](const char* sql, bool bind) -> Result<int64_t> {
+      Result<Statement> stmt = db_.Prepare(sql);
       if (!stmt.ok()) return stmt.error();
-      stmt->BindText(1, tenant);
+      if (bind) stmt->BindText(1, tenant);
       const int rc = stmt->Step();
       if (rc != SQLITE_ROW) return stmt->LastError(rc, "count users");
       return stmt->ColumnInt(0);
-    }();
+    };
+    Result<int64_t> count = single("SELECT count(*) FROM users WHERE tenant = ?1", true);
     if (!count.ok()) return count.error();
-    // A single table scan in row order: "+tenant" keeps SQLite from walking the
-    // username index, which would visit the rows in random order.
-    Result<Statement> stmt = db_.Prepare(SelectUsersSql("WHERE +tenant = ?1 ORDER BY id"));
+    // The table's size, from the rowid b-tree's last entry (no scan).
+    Result<int64_t> rows = single("SELECT coalesce(max(rowid), 0) FROM users", false);
+    if (!rows.ok()) return rows.error();
+    // A tenant holding much of the table (one company's million users) is read by one
+    // scan in row order: "+tenant" keeps SQLite from walking a tenant index, which visits
+    // the rows in random order. A small tenant among many (a provider's thousand
+    // companies) is found through the index: a scan would read every tenant's rows.
+    const bool scan = *count * 4 >= *rows;
+    Result<Statement> stmt = db_.Prepare(
+        SelectUsersSql(scan ? "WHERE +tenant = ?1 ORDER BY id" : "WHERE tenant = ?1 ORDER BY id"));
     if (!stmt.ok()) return stmt.error();
     stmt->BindText(1, tenant);
     Result<std::vector<PbxUser>> users = ReadUsers(*stmt, static_cast<size_t>(*count));
