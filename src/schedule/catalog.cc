@@ -103,9 +103,10 @@ std::vector<TenantInfo> ProfileCatalog::Tenants() const {
   std::vector<TenantInfo> out;
   for (const Tenant& t : config_.tenants) out.push_back({t.name, "", "config", 0, 0});
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [name, t] : tenants_) {
+  for (const auto& entry : tenants_) {
+    const TenantRecord& t = entry.second;
     if (std::any_of(config_.tenants.begin(), config_.tenants.end(),
-                    [&](const Tenant& c) { return c.name == name; }))
+                    [&t](const Tenant& c) { return c.name == t.name; }))
       continue;
     out.push_back({t.name, t.display_name, "api", t.created_at, t.updated_at});
   }
