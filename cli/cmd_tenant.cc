@@ -17,9 +17,7 @@ namespace telsync::cli {
 namespace {
 
 bool InConfig(Context& ctx, const std::string& name) {
-  for (const Tenant& t : ctx.LoadConfig().tenants)
-    if (t.name == name) return true;
-  return false;
+  return ctx.LoadConfig().FindTenant(name) != nullptr;
 }
 
 void CheckName(const std::string& name) {

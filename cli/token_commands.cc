@@ -15,9 +15,7 @@ namespace {
 // `telsync tenant create`). Operator tokens have no tenant.
 void RequireTenant(Context& ctx, const std::string& tenant, const TokenCommandText& text) {
   if (text.kind == "operator") return;
-  for (const Tenant& t : ctx.LoadConfig().tenants) {
-    if (t.name == tenant) return;
-  }
+  if (ctx.LoadConfig().FindTenant(tenant) != nullptr) return;
   auto stored = ctx.OpenStore().GetTenant(tenant);
   if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
   if (stored->has_value()) return;

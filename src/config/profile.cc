@@ -35,6 +35,12 @@ const Profile* Config::FindProfile(const std::string& name) const {
   return nullptr;
 }
 
+const Tenant* Config::FindTenant(const std::string& name) const {
+  for (const Tenant& t : tenants)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
 std::string Config::BaseDir() const {
   if (origin.empty()) return ".";
   std::error_code ec;

@@ -181,6 +181,8 @@ struct Config {
   // The profile named "tenant/profile", or the only profile when name is empty and there
   // is exactly one; nullptr otherwise.
   const Profile* FindProfile(const std::string& name) const;
+  // The tenant of that name, or nullptr.
+  const Tenant* FindTenant(const std::string& name) const;
   // The directory relative paths resolve against (source.path via MakeSource's base_dir):
   // `origin` itself when it is a directory, else the file's directory; "." when unknown.
   std::string BaseDir() const;

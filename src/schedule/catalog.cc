@@ -1,6 +1,5 @@
 #include "schedule/catalog.h"
 
-#include <algorithm>
 #include <utility>
 
 namespace telsync {
@@ -53,13 +52,9 @@ void ProfileCatalog::Set(const std::string& tenant, const std::string& name,
 
 std::shared_ptr<const Profile> ProfileCatalog::Find(const std::string& tenant,
                                                     const std::string& name) const {
-  for (const Tenant& t : config_.tenants) {
-    if (t.name != tenant) continue;
-    for (const Profile& p : t.profiles) {
-      // Config profiles live as long as the config: an aliasing pointer owns nothing.
-      if (p.name == name) return std::shared_ptr<const Profile>(std::shared_ptr<void>(), &p);
-    }
-  }
+  // Config profiles live as long as the config: an aliasing pointer owns nothing.
+  if (const Profile* p = config_.FindProfile(tenant + "/" + name))
+    return std::shared_ptr<const Profile>(std::shared_ptr<void>(), p);
   std::lock_guard<std::mutex> lock(mutex_);
   auto t = stored_.find(tenant);
   if (t == stored_.end()) return nullptr;
@@ -84,17 +79,11 @@ std::vector<std::shared_ptr<const Profile>> ProfileCatalog::List(const std::stri
 }
 
 bool ProfileCatalog::FromConfig(const std::string& tenant, const std::string& name) const {
-  for (const Tenant& t : config_.tenants) {
-    if (t.name != tenant) continue;
-    for (const Profile& p : t.profiles)
-      if (p.name == name) return true;
-  }
-  return false;
+  return config_.FindProfile(tenant + "/" + name) != nullptr;
 }
 
 bool ProfileCatalog::HasTenant(const std::string& tenant) const {
-  for (const Tenant& t : config_.tenants)
-    if (t.name == tenant) return true;
+  if (config_.FindTenant(tenant) != nullptr) return true;
   std::lock_guard<std::mutex> lock(mutex_);
   return stored_.count(tenant) != 0 || tenants_.count(tenant) != 0;
 }
@@ -103,11 +92,8 @@ std::vector<TenantInfo> ProfileCatalog::Tenants() const {
   std::vector<TenantInfo> out;
   for (const Tenant& t : config_.tenants) out.push_back({t.name, "", "config", 0, 0});
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& entry : tenants_) {
-    const TenantRecord& t = entry.second;
-    if (std::any_of(config_.tenants.begin(), config_.tenants.end(),
-                    [&t](const Tenant& c) { return c.name == t.name; }))
-      continue;
+  for (const auto& [name, t] : tenants_) {
+    if (config_.FindTenant(name) != nullptr) continue;
     out.push_back({t.name, t.display_name, "api", t.created_at, t.updated_at});
   }
   return out;

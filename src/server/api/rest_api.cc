@@ -91,6 +91,13 @@ http::Response FromError(const Error& e, const std::string& field = "") {
 
 http::Response JsonOk(int status, const Json& j) { return http::Response::Json(status, j.dump()); }
 
+http::Response NoContent() {
+  http::Response gone;
+  gone.status = 204;
+  gone.content_type.clear();
+  return gone;
+}
+
 // A non-negative integer query parameter within [min, max]; `fallback` when absent.
 Result<size_t> IntQuery(const http::Request& r, const std::string& name, size_t fallback,
                         size_t min, size_t max) {
@@ -847,18 +854,22 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
                             {"notifications", d.notifications}}}});
 }
 
-http::Response RestApi::ListTokens(http::Request& r) {
-  const std::string tenant = r.Param("tenant");
-  Json list = Json::array();
+Result<std::vector<ApiToken>> RestApi::TenantTokens(const std::string& tenant) {
+  std::vector<ApiToken> all;
+  std::lock_guard<std::mutex> lock(store_mutex_);
   for (const char* kind : {"admin", "scim"}) {
-    Result<std::vector<ApiToken>> tokens = Error::Internal("");
-    {
-      std::lock_guard<std::mutex> lock(store_mutex_);
-      tokens = store_.ListTokens(tenant, kind);
-    }
-    if (!tokens.ok()) return FromError(tokens.error());
-    for (const ApiToken& t : *tokens) list.push_back(TokenJson(t));
+    Result<std::vector<ApiToken>> tokens = store_.ListTokens(tenant, kind);
+    if (!tokens.ok()) return tokens.error();
+    all.insert(all.end(), tokens->begin(), tokens->end());
   }
+  return all;
+}
+
+http::Response RestApi::ListTokens(http::Request& r) {
+  Result<std::vector<ApiToken>> tokens = TenantTokens(r.Param("tenant"));
+  if (!tokens.ok()) return FromError(tokens.error());
+  Json list = Json::array();
+  for (const ApiToken& t : *tokens) list.push_back(TokenJson(t));
   return JsonOk(200, Json{{"tokens", list}});
 }
 
@@ -894,26 +905,17 @@ http::Response RestApi::RevokeToken(http::Request& r) {
   const std::string tenant = r.Param("tenant");
   auto id = IdParam(r, "id");
   if (!id.ok()) return FromError(id.error(), "id");
-  for (const char* kind : {"admin", "scim"}) {
-    Result<std::vector<ApiToken>> tokens = Error::Internal("");
+  Result<std::vector<ApiToken>> tokens = TenantTokens(tenant);
+  if (!tokens.ok()) return FromError(tokens.error());
+  for (const ApiToken& t : *tokens) {
+    if (t.id != *id || t.revoked_at != 0) continue;
+    Status s = Ok();
     {
       std::lock_guard<std::mutex> lock(store_mutex_);
-      tokens = store_.ListTokens(tenant, kind);
+      s = store_.RevokeToken(tenant, t.kind, *id, options_.clock());
     }
-    if (!tokens.ok()) return FromError(tokens.error());
-    for (const ApiToken& t : *tokens) {
-      if (t.id != *id || t.revoked_at != 0) continue;
-      Status s = Ok();
-      {
-        std::lock_guard<std::mutex> lock(store_mutex_);
-        s = store_.RevokeToken(tenant, kind, *id, options_.clock());
-      }
-      if (!s.ok()) return FromError(s.error(), "id");
-      http::Response gone;
-      gone.status = 204;
-      gone.content_type.clear();
-      return gone;
-    }
+    if (!s.ok()) return FromError(s.error(), "id");
+    return NoContent();
   }
   return ErrorResponse(404, "id", "no valid token " + std::to_string(*id));
 }
@@ -1051,10 +1053,7 @@ http::Response RestApi::DeleteProfile(http::Request& r) {
   if (!deleted.ok()) return FromError(deleted.error(), "profile");
   options_.catalog->Set(tenant, name, nullptr);
   if (options_.on_profiles_changed) options_.on_profiles_changed();
-  http::Response gone;
-  gone.status = 204;
-  gone.content_type.clear();
-  return gone;
+  return NoContent();
 }
 
 http::Response RestApi::TestConnection(http::Request& r) {

@@ -112,6 +112,8 @@ class RestApi {
   http::Response ListTokens(http::Request& request);
   http::Response CreateToken(http::Request& request);
   http::Response RevokeToken(http::Request& request);
+  // The tenant's admin and SCIM tokens (revoked ones too), under the store mutex.
+  Result<std::vector<ApiToken>> TenantTokens(const std::string& tenant);
   http::Response GetProfile(http::Request& request);
   http::Response PutProfile(http::Request& request, bool create);
   http::Response DeleteProfile(http::Request& request);
