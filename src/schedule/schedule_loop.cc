@@ -110,8 +110,14 @@ Status ScheduleLoop::LoadSchedules() {
     }
   }
   last_schedules_ = std::move(seen);
-  last_reload_ = std::chrono::steady_clock::now();
+  last_reload_ = options_.clock();
   return first_error;
+}
+
+bool ScheduleLoop::ReloadDue(int64_t now) const {
+  if (!last_reload_) return true;        // the first pass loads, whatever the clock says
+  if (now < *last_reload_) return true;  // the clock was set back
+  return std::chrono::seconds(now - *last_reload_) >= options_.reload;
 }
 
 Status ScheduleLoop::Start() {
@@ -149,7 +155,7 @@ size_t ScheduleLoop::RunOnce() {
   bool reload = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    reload = reload_now_ || std::chrono::steady_clock::now() - last_reload_ >= options_.reload;
+    reload = reload_now_ || ReloadDue(options_.clock());
     reload_now_ = false;
   }
   if (reload) (void)LoadSchedules();

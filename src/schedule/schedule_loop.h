@@ -9,9 +9,11 @@
 // occurrence waits and is queued as soon as that job ends (one follow-up, however many
 // occurrences passed meanwhile).
 //
-// The loop wakes every `tick` (default 1 s), rereads the catalog's schedules every
-// `reload` (stored profiles may change on another process), and calls on_enqueued after
-// it queued a job (the local workers are woken).
+// The loop wakes every `tick` (default 1 s), rereads the catalog's schedules on the first
+// pass and then every `reload` (stored profiles may change on another process), and calls
+// on_enqueued after it queued a job (the local workers are woken). Every timing decision
+// reads the injected `clock`, never the machine's own clocks: a reload is due when the
+// clock has moved `reload` past the last one, or has moved back (it was set back).
 #pragma once
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -34,7 +37,7 @@ struct ScheduleLoopOptions {
   std::function<Result<std::unique_ptr<Store>>()> open_store;
   ProfileCatalog* catalog = nullptr;  // not owned
   std::chrono::milliseconds tick{1000};
-  std::chrono::milliseconds reload{30000};
+  std::chrono::milliseconds reload{30000};  // measured on `clock`
   std::function<void()> on_enqueued;
   std::function<void(const std::string& line)> log;
 };
@@ -60,6 +63,7 @@ class ScheduleLoop {
 
  private:
   Status LoadSchedules();
+  bool ReloadDue(int64_t now) const;
   // Queues the occurrence; true also when another process queued it already, false
   // when it must wait (the profile has an unfinished job) or the store failed.
   bool Enqueue(const std::string& key, int64_t slot);
@@ -69,7 +73,7 @@ class ScheduleLoop {
   Scheduler scheduler_;
   std::map<std::string, int64_t> waiting_;             // "tenant/profile" -> slot
   std::map<std::string, std::string> last_schedules_;  // key -> schedules + zone, to reload
-  std::chrono::steady_clock::time_point last_reload_{};
+  std::optional<int64_t> last_reload_;  // clock() of the last load; none before the first
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;

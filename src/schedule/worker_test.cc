@@ -219,5 +219,60 @@ TEST_F(WorkerTest, EachOccurrenceIsQueuedOnceByAnyNumberOfSchedulers) {
   EXPECT_EQ(restarted.RunOnce(), 0u);
 }
 
+// The loop reads time from the injected clock alone: the first pass loads the schedules
+// whatever the machine's uptime or date, and the reload timer runs on that clock. Run far
+// in the past and far in the future, so nothing depends on today or on how long the
+// machine has been up.
+class ScheduleClockTest : public WorkerTest {
+ protected:
+  void RunAt(int64_t base) {
+    now_ = base + 3600 - 30;  // 00:59:30: the hourly schedule fires at 01:00
+    ScheduleLoopOptions o;
+    o.clock = [this] { return now_.load(); };
+    const std::string spec = spec_;
+    o.open_store = [spec] { return OpenStore(spec); };
+    o.catalog = catalog_.get();
+    // Longer than any machine's uptime: a timer on the machine's clock never fires here.
+    o.reload = std::chrono::hours(24 * 1000);
+    ScheduleLoop loop(std::move(o));
+
+    // The very first pass loads the schedules.
+    EXPECT_EQ(loop.RunOnce(), 0u);
+    ASSERT_TRUE(loop.State("acme", "main").has_value());
+    now_ += 31;  // 01:00:01
+    EXPECT_EQ(loop.RunOnce(), 1u);
+    auto jobs = store_->ListJobs("acme", "main", 10);
+    ASSERT_TRUE(jobs.ok());
+    ASSERT_EQ(jobs->size(), 1u);
+    EXPECT_EQ((*jobs)[0].slot, base + 3600);
+
+    // A profile stored by another process is seen once `reload` has passed on the
+    // injected clock, not before.
+    const std::string document =
+        "name: extra\nsource: {type: ldap, url: \"ldap://127.0.0.1:1\", user_search_dn: \"dc=x\"}\n"
+        "schedules: [\"*/5 * * * *\"]\n";
+    StoredProfile extra{"acme", "extra", document, 0, 0, 0};
+    ASSERT_TRUE(store_->PutStoredProfile(extra, 0, now_).ok());
+    now_ += 999 * 86400;  // 999 days after the last load
+    loop.RunOnce();
+    EXPECT_FALSE(loop.State("acme", "extra").has_value());
+    now_ += 86400;  // 1000 days
+    loop.RunOnce();
+    std::string problems;
+    for (const auto& p : catalog_->Problems()) problems += p + "\n";
+    EXPECT_TRUE(loop.State("acme", "extra").has_value()) << problems;
+
+    // A clock set back reloads at once: the stored profile removed meanwhile is dropped.
+    ASSERT_TRUE(store_->DeleteStoredProfile("acme", "extra").ok());
+    now_ -= 2 * 3600;
+    loop.RunOnce();
+    EXPECT_FALSE(loop.State("acme", "extra").has_value());
+    EXPECT_TRUE(loop.State("acme", "main").has_value());
+  }
+};
+
+TEST_F(ScheduleClockTest, FarInThePast) { RunAt(31536000); }      // 1971-01-01 00:00 UTC
+TEST_F(ScheduleClockTest, FarInTheFuture) { RunAt(7258118400); }  // 2200-01-01 00:00 UTC
+
 }  // namespace
 }  // namespace telsync
