@@ -12,6 +12,7 @@
 
 #include "config/loader.h"
 #include "sources/file/file_formats.h"
+#include "util/text.h"
 
 namespace telsync {
 namespace {
@@ -164,7 +165,9 @@ TEST(FileSourceTest, JsonIncompleteCases) {
       {"truncated after user", "{\"value\": [{\"id\": \"1\"},",
        "file ends before the closing ']' of value (truncated export?)"},
       {"truncated array", "[{\"id\": \"1\"}", "closing ']' of the user list"},
-      {"syntax", "{\"value\": [{\"id\": \"1\"} {\"id\": \"2\"}]}", "JSON syntax error at line 1"},
+      {"syntax outside the list", "{\"value\": [{\"id\": \"1\"}] \"x\": 1}",
+       "JSON syntax error at line 1"},
+      {"text after the end", "[{\"id\": \"1\"}] x", "text after the end of the JSON"},
       {"no users", "{\"users\": []}", "expected a JSON array of users"},
       {"scalar", "42", "expected a JSON array of users"},
       {"next link", "{\"value\": [{\"id\": \"1\"}], \"@odata.nextLink\": \"https://graph/x\"}",
@@ -185,6 +188,41 @@ TEST(FileSourceTest, JsonIncompleteCases) {
   const Collected empty = ReadFile(dir.Write("e.json", "{\"value\": []}"));
   EXPECT_TRUE(empty.result.complete);
   EXPECT_EQ(empty.result.objects, 0u);
+}
+
+// Issue 14 item 8: a record that does not parse is skipped and reported with its line;
+// the records after it are read, and the read counts as not clean (nothing is deleted).
+TEST(FileSourceTest, JsonBrokenRecordDoesNotEndTheRead) {
+  std::string text = "{\"value\": [\n";
+  for (int i = 1; i <= 300; ++i) {
+    std::string record = "  {\"id\": \"u" + std::to_string(i) + "\", \"mail\": \"u" +
+                         std::to_string(i) + "@x.se\", \"department\": \"Sales\"}";
+    if (i == 151) record = "  {\"id\": \"u151\", \"mail\" \"u151@x.se\"}";  // no ':'
+    if (i == 200) record = "  {\"id\": \"u200\", \"department\": \"Sa\xff\xfeles\"}";
+    if (i == 250) record = "  {\"id\": \"u250\"} {\"id\": \"u250b\"}";  // no ',' between
+    text += record + (i < 300 ? ",\n" : "\n");
+  }
+  text += "]}\n";
+  TempDir dir;
+  const std::string path = dir.Write("broken.json", text);
+  const Collected c = ReadFile(path);
+  EXPECT_TRUE(c.result.complete) << c.result.error;
+  EXPECT_EQ(c.users.size(), 299u);  // 300 - 151 - 200 + 250b
+  EXPECT_EQ(c.result.bad_records, 3u);
+  EXPECT_NE(c.ById("u300"), nullptr);
+  EXPECT_NE(c.ById("u250b"), nullptr);
+  EXPECT_EQ(c.ById("u151"), nullptr);
+  EXPECT_EQ(c.ById("u200"), nullptr);
+  ASSERT_EQ(c.problems.size(), 3u);
+  EXPECT_EQ(c.problems[0].where, path + ":152");  // line 1 is {"value": [
+  EXPECT_NE(c.problems[0].reason.find("record 151: JSON syntax error"), std::string::npos)
+      << c.problems[0].reason;
+  EXPECT_EQ(c.problems[1].where, path + ":201");
+  // The bad bytes are escaped, never echoed raw to a terminal.
+  EXPECT_EQ(c.problems[1].reason.find('\xff'), std::string::npos);
+  EXPECT_TRUE(IsValidUtf8(c.problems[1].reason)) << c.problems[1].reason;
+  EXPECT_EQ(c.problems[2].where, path + ":251");
+  EXPECT_NE(c.problems[2].reason.find("expected ',' or ']' after record 250"), std::string::npos);
 }
 
 TEST(FileSourceTest, ReadsCsvWithSemicolonsBomQuotesAndCrlf) {
