@@ -64,7 +64,7 @@ std::shared_ptr<scim::MirrorApplier> MakeApplier(Context& ctx,
       [store, spec, profile, c](const std::vector<std::string>& ids) {
         const std::string who = "scim " + profile->tenant + "/" + profile->name;
         if (!*store) {
-          auto opened = OpenStore(spec);
+          auto opened = OpenStore(spec, StoreOpen::kMustExist);
           if (!opened.ok()) {
             Log(who + ": store: " + opened.error().message);
             return;
@@ -212,7 +212,7 @@ void Serve(Context& ctx, const ServeOptions& o) {
   Store& store = ctx.OpenStore();
   std::mutex store_mutex;
   const std::string store_spec = config.store;
-  auto open_store = [store_spec] { return telsync::OpenStore(store_spec); };
+  auto open_store = [store_spec] { return telsync::OpenStore(store_spec, StoreOpen::kMustExist); };
 
   // Profiles: the config file's and those created over the REST API (in the store).
   ProfileCatalog catalog(config,

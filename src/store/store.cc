@@ -39,13 +39,15 @@ bool IsPostgresSpec(std::string_view spec) {
 }
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& spec) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreOpen mode) {
   std::string_view path = spec;
   if (IsPostgresSpec(path)) return OpenPostgresStore(spec);
   // "sqlite:PATH" is accepted as an explicit spelling of a SQLite path.
   if (path.starts_with("sqlite:")) path.remove_prefix(7);
   if (path.empty()) return Error::Invalid("store path is empty", "store");
-  return OpenSqliteStore(std::string(path));
+  SqliteStoreOptions options;
+  options.create = mode == StoreOpen::kCreateIfMissing;
+  return OpenSqliteStore(std::string(path), options);
 }
 
 Result<StoreSchemaInfo> InspectStoreSchema(const std::string& spec) {

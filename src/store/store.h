@@ -363,10 +363,17 @@ class Store {
   virtual int SchemaVersion() = 0;
 };
 
-// Opens (creating and migrating when needed) the store a config names: a SQLite file
-// path, ":memory:" for a private in-memory database (tests), or a PostgreSQL URL
+// Whether an open may create a SQLite file that is not there. Only `telsync migrate` and
+// a process's first open (a first start on a new path) create; every further connection
+// of a running process (workers, the scheduler, the SCIM applier) must find the store it
+// started with: a file removed under it is an error, never a new empty store.
+enum class StoreOpen { kCreateIfMissing, kMustExist };
+
+// Opens (migrating when needed) the store a config names: a SQLite file path, ":memory:"
+// for a private in-memory database (tests), or a PostgreSQL URL
 // (postgres://user:password@host:port/database, store/postgres).
-Result<std::unique_ptr<Store>> OpenStore(const std::string& spec);
+Result<std::unique_ptr<Store>> OpenStore(const std::string& spec,
+                                         StoreOpen mode = StoreOpen::kCreateIfMissing);
 
 // The schema version of the store a spec names and the version this binary writes, read
 // without creating or migrating anything (`telsync migrate --check`). current is 0 for a

@@ -11,6 +11,7 @@
 #include "report/report.h"
 #include "report/xlsx_report.h"
 #include "sources/source.h"
+#include "util/json_out.h"
 #include "util/text.h"
 #include "util/token.h"
 
@@ -89,7 +90,9 @@ http::Response FromError(const Error& e, const std::string& field = "") {
   return ErrorResponse(http::HttpStatus(e.code), field, e.message);
 }
 
-http::Response JsonOk(int status, const Json& j) { return http::Response::Json(status, j.dump()); }
+http::Response JsonOk(int status, const Json& j) {
+  return http::Response::Json(status, DumpJson(j));
+}
 
 http::Response NoContent() {
   http::Response gone;
@@ -287,7 +290,10 @@ std::string TenantOf(const std::string& path) {
 http::Response ErrorResponse(int status, const std::string& field, const std::string& message) {
   Json j;
   j["error"] = Json{{"code", CodeOf(status)}, {"field", field}, {"message", message}};
-  return http::Response::Json(status, j.dump());
+  http::Response r = http::Response::Json(status, DumpJson(j));
+  // 503: the store cannot keep writes now; nothing was accepted, retry later.
+  if (status == 503) r.headers.emplace_back("Retry-After", "5");
+  return r;
 }
 
 // ---- routes

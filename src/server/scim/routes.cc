@@ -24,6 +24,9 @@ http::Response ToHttp(const ScimResponse& response) {
   r.content_type = "application/scim+json";
   if (!response.etag.empty()) r.headers.emplace_back("ETag", response.etag);
   if (!response.location.empty()) r.headers.emplace_back("Location", response.location);
+  if (response.retry_after > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(response.retry_after));
+  }
   return r;
 }
 

@@ -66,10 +66,19 @@ const char* ResourceTypeName(ResourceType type) {
   return type == ResourceType::kUser ? "User" : "Group";
 }
 
+constexpr int kUnavailableRetrySeconds = 5;
+
 ScimResponse FromError(const telsync::Error& error) {
   const int status = http::HttpStatus(error.code);
   std::string scim_type = error.context;
   if (error.code == ErrorCode::kConflict && scim_type.empty()) scim_type = "uniqueness";
+  if (status == 503) {
+    // The store cannot keep the write now (e.g. its file is gone): nothing was accepted,
+    // and Entra retries a 503 after Retry-After.
+    ScimResponse r = ScimService::Error(status, "", "the service cannot store writes right now");
+    r.retry_after = kUnavailableRetrySeconds;
+    return r;
+  }
   if (status >= 500)
     return ScimService::Error(status, "", "the server could not complete the request");
   return ScimService::Error(status, scim_type, error.message);

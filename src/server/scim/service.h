@@ -55,6 +55,7 @@ struct ScimResponse {
   std::string body;
   std::string etag;      // W/"<version>" for a single resource
   std::string location;  // created resources
+  int retry_after = 0;   // seconds, > 0 for a 503 the client should retry (Entra does)
 };
 
 struct ScimServiceOptions {

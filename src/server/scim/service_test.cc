@@ -395,5 +395,44 @@ TEST_F(ScimServiceTest, ListPagesCountWithoutAFilter) {
   EXPECT_EQ(body["Resources"], json::array());
 }
 
+// Issue 14 item 2: a write that the store cannot keep is never acknowledged. With the
+// store file removed under the running service, a POST answers 503 with Retry-After (Entra
+// retries it), and a new connection does not create an empty store in its place.
+TEST(ScimStoreGoneTest, WritesOnARemovedStoreAnswer503AndNothingIsCreated) {
+  const std::string path =
+      ::testing::TempDir() + "/scim_store_gone_" + std::to_string(getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  auto opened = OpenStore(path);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::unique_ptr<Store> store = std::move(opened).value();
+  std::mutex store_mutex;
+  ScimServiceOptions options;
+  options.tenant = "acme";
+  options.profile = "entra";
+  options.clock = [] { return int64_t{1700000000}; };
+  ScimService service(*store, store_mutex, options);
+  auto post = [&](const std::string& name) {
+    ScimRequest r;
+    r.method = "POST";
+    r.resource = "Users";
+    r.body = R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": ")" + name +
+             R"("})";
+    r.base_url = "https://scim.example.com/scim/v2/acme";
+    return service.Handle(r);
+  };
+  ASSERT_EQ(post("before@example.com").status, 201);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  const ScimResponse refused = post("after@example.com");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_GT(refused.retry_after, 0);
+  auto again = OpenStore(path, StoreOpen::kMustExist);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(again.error().message.find("does not exist"), std::string::npos);
+  FILE* f = std::fopen(path.c_str(), "r");
+  EXPECT_EQ(f, nullptr) << "a new empty store was created";
+  if (f != nullptr) std::fclose(f);
+}
+
 }  // namespace
 }  // namespace telsync::scim

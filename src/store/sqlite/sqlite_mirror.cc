@@ -136,6 +136,9 @@ class SqliteMirrorWriter final : public MirrorWriter {
   }
 
   Status Open() {
+    if (!nested_) {
+      if (Status s = mirror_.db().CheckFile(); !s.ok()) return s;
+    }
     if (Status s = RunCached(mirror_, nested_ ? SqliteMirror::kSavepoint : SqliteMirror::kBegin);
         !s.ok()) {
       return s;

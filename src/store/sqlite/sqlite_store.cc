@@ -929,7 +929,7 @@ Result<std::vector<NotificationRecord>> SqliteStore::ListNotifications(const std
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteStoreOptions& options) {
-  Result<Db> db = Db::Open(path);
+  Result<Db> db = Db::Open(path, options.create);
   if (!db.ok()) return db.error();
   Result<int> version = MigrateSqliteStore(*db);
   if (!version.ok()) {

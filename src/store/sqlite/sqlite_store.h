@@ -22,10 +22,12 @@ struct SqliteStoreOptions {
   // WAL each) do not dominate, small enough that readers see progress and a crash loses
   // little work (the next run converges anyway, R2).
   size_t batch_size = 10000;
+  // A missing file is created (and migrated); false: kUnavailable instead.
+  bool create = true;
 };
 
-// `path` is a file (created when missing) or ":memory:". kUnavailable when it cannot be
-// opened, kInvalid when its schema is newer than this binary supports.
+// `path` is a file or ":memory:". kUnavailable when it cannot be opened (or is missing and
+// options.create is false), kInvalid when its schema is newer than this binary supports.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const SqliteStoreOptions& options = {});
 

@@ -1,5 +1,7 @@
 #include "store/sqlite/detail/sqlite_db.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <thread>
 
@@ -37,9 +39,16 @@ Error Statement::LastError(int code, std::string_view what) const {
   return ErrorFromCode(code, std::move(message));
 }
 
-Result<Db> Db::Open(const std::string& path) {
+Result<Db> Db::Open(const std::string& path, bool create) {
+  const bool memory = path == ":memory:" || path.empty();
+  struct stat st {};
+  if (!create && !memory && ::stat(path.c_str(), &st) != 0) {
+    return Error::Unavailable("the store " + path +
+                              " does not exist (it is created by `telsync migrate` or the first "
+                              "start on a new path; was it removed?)");
+  }
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Db db(raw);  // closes `raw` on every path, even when open failed
   if (rc != SQLITE_OK) {
@@ -75,7 +84,28 @@ Result<Db> Db::Open(const std::string& path) {
     error.message = "cannot open store " + path + ": " + error.message;
     return error;
   }
+  if (!memory) {
+    // The file as opened (the PRAGMAs above created it when it was new).
+    if (::stat(path.c_str(), &st) != 0) {
+      return Error::Unavailable("the store " + path + " vanished while it was opened");
+    }
+    db.path_ = path;
+    db.dev_ = static_cast<uint64_t>(st.st_dev);
+    db.ino_ = static_cast<uint64_t>(st.st_ino);
+  }
   return db;
+}
+
+Status Db::CheckFile() const {
+  if (path_.empty()) return Ok();
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_dev) != dev_ ||
+      static_cast<uint64_t>(st.st_ino) != ino_) {
+    return Error::Unavailable("the store file " + path_ +
+                              " is gone or was replaced; writes are refused (they would be "
+                              "lost at restart)");
+  }
+  return Ok();
 }
 
 Result<Statement> Db::Prepare(std::string_view sql, bool persistent) {
@@ -111,6 +141,7 @@ Result<int64_t> Db::QueryInt(const char* sql) {
 }
 
 Result<Transaction> Transaction::Begin(Db& db) {
+  if (Status s = db.CheckFile(); !s.ok()) return s.error();
   if (Status s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s.error();
   return Transaction(&db);
 }

@@ -75,18 +75,23 @@ class Statement {
 
 class Db {
  public:
-  // Opens (creating) the database at `path` (":memory:" for a private in-memory one) and
-  // sets the connection pragmas: WAL, synchronous=NORMAL, foreign_keys, busy_timeout.
-  static Result<Db> Open(const std::string& path);
+  // Opens the database at `path` (":memory:" for a private in-memory one) and sets the
+  // connection pragmas: WAL, synchronous=NORMAL, foreign_keys, busy_timeout. A missing
+  // file is created only when `create` is true; otherwise it is kUnavailable.
+  static Result<Db> Open(const std::string& path, bool create = true);
 
   Db() = default;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
-  Db(Db&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+  Db(Db&& o) noexcept
+      : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)), dev_(o.dev_), ino_(o.ino_) {}
   Db& operator=(Db&& o) noexcept {
     if (this != &o) {
       sqlite3_close_v2(db_);
       db_ = std::exchange(o.db_, nullptr);
+      path_ = std::move(o.path_);
+      dev_ = o.dev_;
+      ino_ = o.ino_;
     }
     return *this;
   }
@@ -104,9 +109,17 @@ class Db {
   bool InTransaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
   sqlite3* handle() const { return db_; }
 
+  // kUnavailable when the file this connection opened is no longer at its path (removed
+  // or replaced while the process runs): a write would go to a file nobody opens again,
+  // and be lost at the next start. Checked before every write transaction (one stat).
+  Status CheckFile() const;
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  std::string path_;  // empty for ":memory:"
+  uint64_t dev_ = 0;
+  uint64_t ino_ = 0;
 };
 
 // A transaction, rolled back on destruction unless committed. Begin starts a write
