@@ -44,15 +44,19 @@ std::optional<size_t> UniqueIndex(Field f) {
 
 // Who holds a unique value. `owner` is the holder in the state reached by applying the
 // items planned so far, in order: a stored user's index, or stored.size() + desired
-// index for a user this plan creates. `first_desired` is the first desired user (source
-// order) that asks for the value: later ones are duplicates in the source.
-// Consequence, by design: a value moving from a user later in source order to an earlier
-// one is a conflict in this run and applied in the next, so no state between two applied
-// items ever holds a duplicate. Values of users deleted in this plan are released before
-// the desired users are planned (the store applies deletions first).
+// index for a user this plan creates. `claimant` is the one desired user that may have
+// the value when several ask for it; the others are conflicts. The claimant is the user
+// who holds it now (the desired user linked to, or adopting, the stored holder), else
+// the one with the smallest source id: never the order the source returned them in
+// (issue 14 item 5), so a delta read and a full read decide alike.
+// Desired users are planned in the order of their source ids (see Build). Consequence, by
+// design: a value moving from a user with a larger source id to one with a smaller one is
+// a conflict in this run and applied in the next, so no state between two applied items
+// ever holds a duplicate. Values of users deleted in this plan are released before the
+// desired users are planned (the store applies deletions first).
 struct Claim {
   int32_t owner = kNone;  // 32 bits: the index is the planner's hottest memory (P1)
-  int32_t first_desired = kNone;
+  int32_t claimant = kNone;
 };
 using ClaimMap = plan_detail::FlatIndex<Claim>;
 
@@ -83,6 +87,7 @@ class PlanBuilder {
     plan_.profile = profile_.name;
     plan_.source = input_.source;
     IndexStored();
+    order_ = CanonicalOrder();
     IndexDesired();
     complete_ = input_.complete;
     if (!input_.complete) {
@@ -105,7 +110,7 @@ class PlanBuilder {
     // all and touch twice the memory (P1).
     plan_.items.reserve(input_.desired.size() + input_.rejected.size() + deletions.size());
     item_stored_.reserve(plan_.items.capacity());
-    for (size_t i = 0; i < input_.desired.size(); ++i) PlanDesired(i);
+    for (const uint32_t i : order_) PlanDesired(i);
     for (const RejectedUser& r : input_.rejected) PlanRejected(r);
     for (auto& [item, index] : deletions) Push(std::move(item), index);
     if (profile_.departments.enabled && !options_.only_user && options_.only_keys.empty()) {
@@ -185,14 +190,65 @@ class PlanBuilder {
     }
   }
 
+  // The desired users by source id (byte order; equal ids keep source order): the order
+  // they are planned in, so that neither the claims nor the extensions allocated from the
+  // range depend on the order a source returns them in. Sorted on an 8-byte prefix first:
+  // ids are GUIDs or similar, so the prefix almost always decides (P1).
+  std::vector<uint32_t> CanonicalOrder() const {
+    struct Entry {
+      uint64_t prefix;
+      uint32_t index;
+    };
+    const size_t n = input_.desired.size();
+    std::vector<Entry> entries(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& key = input_.desired[i].user.source_key;
+      uint64_t prefix = 0;
+      for (size_t b = 0; b < 8; ++b) {
+        prefix = (prefix << 8) | (b < key.size() ? static_cast<unsigned char>(key[b]) : 0u);
+      }
+      entries[i] = {prefix, static_cast<uint32_t>(i)};
+    }
+    std::sort(entries.begin(), entries.end(), [this](const Entry& a, const Entry& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      const int c =
+          input_.desired[a.index].user.source_key.compare(input_.desired[b.index].user.source_key);
+      return c != 0 ? c < 0 : a.index < b.index;
+    });
+    std::vector<uint32_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = entries[i].index;
+    return order;
+  }
+
   void IndexDesired() {
+    // The stored user each desired user is (linked) or would become (adopted): the values
+    // that user holds are its own already.
+    std::vector<int32_t> match(input_.desired.size(), kNone);
     for (size_t i = 0; i < input_.desired.size(); ++i) {
-      const FieldSet& f = input_.desired[i].user.fields;
+      const DesiredUser& d = input_.desired[i];
+      if (const size_t* linked = linked_.Find(d.user.source_key)) {
+        match[i] = static_cast<int32_t>(*linked);
+      } else if (!unlinked_email_.empty() || !unlinked_username_.empty()) {
+        if (auto candidate = FindCandidate(d)) match[i] = static_cast<int32_t>(candidate->first);
+      }
+    }
+    // In id order, the first asking claims, unless a holder asks later. A repeated source
+    // id of the holder is a conflict of its own (the first in order claims).
+    auto holds = [&](int32_t i, const Claim& c) {
+      return match[i] != kNone && c.owner == match[i];
+    };
+    for (const uint32_t i : order_) {
+      const DesiredUser& d = input_.desired[i];
+      // A disabled user that is skipped or deleted is never written: it claims nothing
+      // (what it holds in the store stays its own through the owner).
+      if (!d.enabled && profile_.policy.disabled != DisabledAction::kUnsearchable) continue;
+      const FieldSet& f = d.user.fields;
       for (size_t k = 0; k < kUniqueFields.size(); ++k) {
         const std::string_view v = f.Get(kUniqueFields[k]);
         if (v.empty()) continue;
         Claim& c = claims_[k].FindOrInsert(Key(k, v));
-        if (c.first_desired == kNone) c.first_desired = static_cast<int32_t>(i);
+        const auto self = static_cast<int32_t>(i);
+        if (c.claimant == kNone || (holds(self, c) && !holds(c.claimant, c))) c.claimant = self;
       }
     }
   }
@@ -513,10 +569,10 @@ class PlanBuilder {
       const Claim* asked_claim = nullptr;
       if (!asked.empty()) {
         asked_claim = claims_[u].Find(Key(u, asked));
-        if (asked_claim != nullptr && asked_claim->first_desired != kNone &&
-            asked_claim->first_desired != static_cast<int64_t>(i)) {
+        if (asked_claim != nullptr && asked_claim->claimant != kNone &&
+            asked_claim->claimant != static_cast<int64_t>(i)) {
           return std::string(FieldName(kUniqueFields[u])) + " " + Quote(asked) +
-                 " is also used by " + DesiredName(static_cast<size_t>(asked_claim->first_desired));
+                 " is also used by " + DesiredName(static_cast<size_t>(asked_claim->claimant));
         }
       }
       const std::string_view v = new_values[u];
@@ -814,6 +870,7 @@ class PlanBuilder {
   bool complete_ = false;
   std::string incomplete_reason_;
   std::deque<std::string> arena_;  // lower-cased and allocated values the indexes view
+  std::vector<uint32_t> order_;    // desired indexes by source id: the planning order
   plan_detail::FlatIndex<size_t> linked_;
   std::unordered_map<std::string_view, size_t> unlinked_email_;
   std::unordered_map<std::string_view, size_t> unlinked_username_;

@@ -544,7 +544,7 @@ TEST(PlannerTest, ConflictsOnEveryUniqueField) {
                           Field::kMobile};
   for (const Field f : fields) {
     const std::string value = f == Field::kExtension ? "2001" : "+46812345678";
-    // Among desired users: the second in source order is the conflict.
+    // Among new desired users: the larger source id is the conflict.
     {
       World w = Base();
       DesiredUser a = Want("k8", "cleo");
@@ -616,9 +616,63 @@ TEST(PlannerTest, DuplicateSourceIdIsAConflict) {
   w.input.desired.push_back(Want("k9", "x"));
   w.input.desired.push_back(Want("k9", "y"));
   const Plan plan = w.Run();
-  EXPECT_EQ(plan.items[2].action, Action::kConflict);
+  // Planned in source-id order; of two objects with one id the first read is the one.
+  ASSERT_EQ(plan.items.size(), 5u);
+  EXPECT_EQ(plan.items[0].username, "anna");
+  EXPECT_EQ(plan.items[1].username, "anna2");
+  EXPECT_EQ(plan.items[1].action, Action::kConflict);
+  EXPECT_EQ(plan.items[3].username, "x");
+  EXPECT_EQ(plan.items[4].username, "y");
   EXPECT_EQ(plan.items[4].action, Action::kConflict);
   EXPECT_EQ(plan.Summary()[static_cast<size_t>(Action::kCreate)], 1u);
+}
+
+// Issue 14 item 5: a unique value stays with the PBX user that holds it, whatever the
+// order the source returns users in; a new user asking for it is the conflict.
+TEST(PlannerTest, TheHolderKeepsItsValueWhateverTheSourceOrder) {
+  for (const bool newcomer_first : {true, false}) {
+    SCOPED_TRACE(newcomer_first ? "newcomer first" : "holder first");
+    World w = Base();
+    w.stored.users[0].fields.Set(Field::kLandline, "+46812345678");
+    w.input.desired[0].user.fields.Set(Field::kLandline, "+46812345678");
+    w.input.desired[0].user.fields.Set(Field::kJobTitle, "Chef");  // a delta-style change
+    DesiredUser newcomer = Want("a0", "nils");  // a smaller source id than anna's k1
+    newcomer.user.fields.Set(Field::kLandline, "+46812345678");
+    newcomer.user.fields.Set(Field::kEmail, "anna@example.se");
+    auto& d = w.input.desired;
+    d.insert(newcomer_first ? d.begin() : d.end(), newcomer);
+    const Plan plan = w.Run();
+    EXPECT_EQ(Find(plan, "k1")->action, Action::kUpdate) << Find(plan, "k1")->reason;
+    const PlanItem* conflict = Find(plan, "a0");
+    EXPECT_EQ(conflict->action, Action::kConflict);
+    EXPECT_NE(conflict->reason.find("is also used by anna"), std::string::npos) << conflict->reason;
+    // The same when only the two touched users are planned (a delta or a SCIM push).
+    w.options.only_keys = {"k1", "a0"};
+    const Plan scoped = w.Run();
+    EXPECT_EQ(Find(scoped, "k1")->action, Action::kUpdate);
+    EXPECT_EQ(Find(scoped, "a0")->action, Action::kConflict);
+  }
+}
+
+// Between two new users the smaller source id gets the value, not the first one read.
+TEST(PlannerTest, BetweenNewUsersTheSmallerSourceIdWins) {
+  for (const bool larger_first : {true, false}) {
+    World w = Base();
+    DesiredUser small = Want("k5", "cleo");
+    DesiredUser large = Want("k7", "dora");
+    large.user.fields.Set(Field::kEmail, "cleo@example.se");
+    auto& d = w.input.desired;
+    if (larger_first) {
+      d.push_back(large);
+      d.push_back(small);
+    } else {
+      d.push_back(small);
+      d.push_back(large);
+    }
+    const Plan plan = w.Run();
+    EXPECT_EQ(Find(plan, "k5")->action, Action::kCreate);
+    EXPECT_EQ(Find(plan, "k7")->action, Action::kConflict);
+  }
 }
 
 // ---- templates (F13) ----
