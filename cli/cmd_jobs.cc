@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "util/json_out.h"
 
 namespace telsync::cli {
 namespace {
@@ -103,7 +104,7 @@ void AddJobsCommand(CLI::App& app, Context& ctx) {
                        {"started_at", j.started_at},
                        {"finished_at", j.finished_at}});
       }
-      std::cout << arr.dump() << std::endl;
+      std::cout << DumpJson(arr) << std::endl;
       return;
     }
     std::cout << std::left << std::setw(7) << "JOB" << std::setw(24) << "PROFILE" << std::setw(9)

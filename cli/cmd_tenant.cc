@@ -12,6 +12,7 @@
 
 #include "cli/context.h"
 #include "config/loader.h"
+#include "util/json_out.h"
 
 namespace telsync::cli {
 namespace {
@@ -58,7 +59,7 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
                       {"created_at", t.created_at}});
     }
     if (args->format == "json") {
-      std::cout << rows.dump(2) << "\n";
+      std::cout << DumpJson(rows, 2) << "\n";
       return;
     }
     std::cout << std::left << std::setw(24) << "TENANT" << std::setw(8) << "ORIGIN" << std::setw(24)

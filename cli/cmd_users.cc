@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "util/json_out.h"
 #include "util/text.h"
 
 namespace telsync::cli {
@@ -56,7 +57,7 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
     if (format == "json") {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
       for (const auto& u : *listed) arr.push_back(UserJson(u));
-      std::cout << arr.dump(2) << "\n";
+      std::cout << DumpJson(arr, 2) << "\n";
       return;
     }
     std::cout << PadRight("USERNAME", 22) << PadRight("NAME", 28) << PadRight("EXT", 7)
@@ -81,7 +82,7 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
   show->add_option("name", show_name, "username or e-mail")->required();
   show->callback([&ctx]() {
     const PbxUser u = FindOrExit(ctx, ctx.SelectTenant(), show_name);
-    std::cout << UserJson(u).dump(2) << "\n";
+    std::cout << DumpJson(UserJson(u), 2) << "\n";
   });
 
   static std::string unlink_name;

@@ -25,8 +25,8 @@ bool IsValidCustomName(std::string_view name) {
 std::map<std::string, std::string> UserMapping::Defaults(const std::string& source_type) {
   if (source_type == "graph") {
     return {
-        {"username",
-         R"(lower(coalesce({mailNickname}, replace({userPrincipalName}, "@.*$", ""))))"},
+        {"username", R"(lower(coalesce({mailNickname}, replace({userPrincipalName}, "@.*$", ""), )"
+                     R"(replace({mail}, "@.*$", ""))))"},
         {"first_name", "{givenName}"},
         {"last_name", "{surname}"},
         {"display_name", "{displayName}"},
@@ -41,7 +41,8 @@ std::map<std::string, std::string> UserMapping::Defaults(const std::string& sour
   }
   if (source_type == "ldap") {
     return {
-        {"username", "lower(coalesce({sAMAccountName}, {uid}))"},
+        {"username", R"(lower(coalesce({sAMAccountName}, {uid}, )"
+                     R"(replace({userPrincipalName}, "@.*$", ""), replace({mail}, "@.*$", ""))))"},
         {"first_name", "{givenName}"},
         {"last_name", "{sn}"},
         {"display_name", "coalesce({displayName}, {cn})"},
@@ -58,7 +59,7 @@ std::map<std::string, std::string> UserMapping::Defaults(const std::string& sour
   if (source_type == "file") {
     return {
         {"username", R"(lower(coalesce({sAMAccountName}, {uid}, {mailNickname}, )"
-                     R"(replace({userPrincipalName}, "@.*$", ""))))"},
+                     R"(replace({userPrincipalName}, "@.*$", ""), replace({mail}, "@.*$", ""))))"},
         {"first_name", "{givenName}"},
         {"last_name", "coalesce({surname}, {sn})"},
         {"display_name", "coalesce({displayName}, {cn})"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "plan/detail/text.h"
+#include "util/text.h"
 
 namespace telsync {
 namespace {
@@ -30,6 +31,16 @@ bool LooksLikeEmail(std::string_view s) {
   return dot != std::string_view::npos && dot != 0 && domain.back() != '.';
 }
 
+// The 1-based byte where `s` stops being text (bad UTF-8 or NUL), or 0 when it is text.
+size_t FirstNonText(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Length(s, i);
+    if (n == 0 || s[i] == '\0') return i + 1;
+    i += n;
+  }
+  return 0;
+}
+
 bool AllDigits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -44,6 +55,20 @@ Validator::Validator(const Profile& profile)
 
 Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
   FieldSet& f = mapped.fields;
+  // Nothing that is not text is stored: every output path (JSON, XLSX, the web page) would
+  // have to guess what the bytes meant.
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const auto field = static_cast<Field>(i);
+    if (const size_t at = FirstNonText(f.Get(field))) {
+      return Error::Invalid(std::string(FieldName(field)) + " is not valid UTF-8 at byte " +
+                            std::to_string(at));
+    }
+  }
+  for (const auto& [key, value] : mapped.custom) {
+    if (const size_t at = FirstNonText(value)) {
+      return Error::Invalid(key + " is not valid UTF-8 at byte " + std::to_string(at));
+    }
+  }
   // Directory values often carry stray blanks; they are never meaningful in these fields.
   for (size_t i = 0; i < kFieldCount; ++i) {
     const auto field = static_cast<Field>(i);
@@ -104,7 +129,13 @@ Result<DesiredUser> Validator::Validate(MappedUser mapped) const {
     }
   }
 
+  // Every PBX user has a username: it is how people, the CLI and the targets name it.
   const std::string_view username = f.Get(Field::kUsername);
+  if (username.empty()) {
+    return Error::Invalid(
+        "username is empty: the mapping gave no value (the source has none of the attributes "
+        "it reads; map username to one it has)");
+  }
   if (std::any_of(username.begin(), username.end(), IsControlOrSpace)) {
     return Error::Invalid("username " + Quote(username) +
                           " must not contain spaces or control characters");

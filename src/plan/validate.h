@@ -2,11 +2,12 @@
 //
 // Pure and thread-safe (const): run it on all cores. Checks, in order, each failure a
 // reason that names the user, the field and why:
+//   - every value is text (UTF-8 without NUL): "department is not valid UTF-8 at byte 3"
 //   - required fields (ValidationConfig::required; "phone" = a landline or a mobile)
 //   - e-mail shape (one '@', a dot in the domain, no spaces)
 //   - landline / mobile parsed with libphonenumber (strict or lenient), stored as E.164
 //   - extension numeric and of the configured length
-//   - username: no control characters or spaces
+//   - username: present, no control characters or spaces
 #pragma once
 
 #include <memory>

@@ -28,6 +28,15 @@ void AppendJsonQuoted(std::string& out, std::string_view text);
 // attributes may be binary (photos, SIDs, objectGUID); sources keep only text values.
 bool IsValidUtf8(std::string_view s);
 
+// `text` safe to print on a terminal: control characters (C0, DEL and C1) and bytes that
+// are not UTF-8 are written as \xNN; well-formed UTF-8 stays as it is.
+// For text from outside (a file's bytes in an error message) that a person will read.
+std::string EscapeForTerminal(std::string_view text);
+
+// `text` with each byte that is not UTF-8 (and each NUL) replaced by U+FFFD: what output
+// paths write when a stored value is not text.
+std::string ReplaceInvalidUtf8(std::string_view text);
+
 // Lower-cases A-Z only: the case folding of names and keys that every store and
 // comparison shares, whatever the locale.
 std::string AsciiLower(std::string_view s);
