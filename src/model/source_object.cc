@@ -34,4 +34,22 @@ void SourceObject::Add(std::string_view name, std::string value) {
   attributes.emplace_back(std::string(name), std::vector<std::string>{std::move(value)});
 }
 
+std::string CanonicalSourceId(std::string_view id) {
+  std::string_view g = id;
+  if (g.size() == 38 && g.front() == '{' && g.back() == '}') g = g.substr(1, 36);
+  if (g.size() != 36) return std::string(id);
+  std::string out(g);
+  for (size_t i = 0; i < out.size(); ++i) {
+    char& c = out[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return std::string(id);
+    } else if (c >= 'A' && c <= 'F') {
+      c = static_cast<char>(c - 'A' + 'a');
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return std::string(id);
+    }
+  }
+  return out;
+}
+
 }  // namespace telsync

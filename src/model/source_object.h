@@ -15,6 +15,13 @@ namespace telsync {
 
 enum class ObjectKind { kUser, kGroup };
 
+// The one form an immutable id is compared in (issue 14 item 6). An id that is a GUID,
+// written 8-4-4-4-12 in any case, with or without braces, becomes lower-case without
+// braces ("{6E7B768E-07E2-...}" -> "6e7b768e-07e2-..."); any other id is kept as it is.
+// Every source emits ids in this form and the store keeps them so (migration 6), so an
+// export that writes the same GUIDs in upper case is the same people, not new ones.
+std::string CanonicalSourceId(std::string_view id);
+
 struct SourceObject {
   ObjectKind kind = ObjectKind::kUser;
   // The immutable id: Graph `id`, AD objectGUID, OpenLDAP entryUUID, SCIM id, or the

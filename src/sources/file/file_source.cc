@@ -57,11 +57,16 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
     result.error = "cannot open " + configured_path_ + ": " + std::strerror(errno);
     return result;
   }
-  // Keep only the attributes the mapping reads (lower-case names in the request).
+  // Keep only the attributes the mapping reads (lower-case names in the request), and
+  // give every id its canonical form.
   std::unordered_set<std::string> wanted(request.attributes.begin(), request.attributes.end());
-  ObjectSink filtered = sink;
+  ObjectSink filtered = [&sink](SourceObject&& object) {
+    object.id = CanonicalSourceId(object.id);
+    sink(std::move(object));
+  };
   if (!wanted.empty()) {
     filtered = [&wanted, &sink](SourceObject&& object) {
+      object.id = CanonicalSourceId(object.id);
       auto& attributes = object.attributes;
       attributes.erase(std::remove_if(attributes.begin(), attributes.end(),
                                       [&wanted](const auto& attribute) {

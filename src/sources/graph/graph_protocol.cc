@@ -159,7 +159,7 @@ Result<PageInfo> ParseUsersPage(std::string& body,
             const std::string name(std::string_view(f.unescaped_key()));
             simdjson::ondemand::value value = f.value();
             if (name == "id") {
-              user.id = std::string(std::string_view(value.get_string()));
+              user.id = CanonicalSourceId(std::string_view(value.get_string()));
             } else if (name == "@removed") {
               user.deleted = true;
             } else if (name == "memberOf") {

@@ -687,7 +687,7 @@ class Reader {
         continue;
       }
       if (EqualsNoCase(name, "entryUUID")) {
-        if (user.id.empty() && !values.empty()) user.id = values.front();
+        if (user.id.empty() && !values.empty()) user.id = CanonicalSourceId(values.front());
         if (wanted(name) && !values.empty()) user.Add(name, values.front());
         continue;
       }
@@ -919,7 +919,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
                      std::string id = u.First(id_attr);
                      if (ad) id = file_formats::GuidFromBytes(id).value_or("");
                      if (id.empty()) return;
-                     gone.id = std::move(id);
+                     gone.id = CanonicalSourceId(id);
                      gone.deleted = true;
                      sent.insert(ndn);
                      ++result.objects;

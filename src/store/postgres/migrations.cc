@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 5> kSteps = {
+constexpr std::array<const char*, 6> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -215,6 +215,22 @@ CREATE TABLE tenants (
   created_at   BIGINT  NOT NULL DEFAULT 0,
   updated_at   BIGINT  NOT NULL DEFAULT 0
 );
+)sql",
+    // 6: immutable ids that are GUIDs in one form, lower-case without braces (issue 14
+    // item 6; CanonicalSourceId). A row whose canonical id is taken already keeps its
+    // old one: it is a second user, and the next full read sees it gone.
+    R"sql(
+UPDATE users SET source_key = lower(btrim(source_key, '{}'))
+ WHERE (source_key ~ '^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$' AND (length(source_key) = 36 OR (left(source_key, 1) = '{' AND right(source_key, 1) = '}')))
+   AND source_key <> lower(btrim(source_key, '{}'))
+   AND NOT EXISTS (SELECT 1 FROM users o WHERE o.tenant = users.tenant AND o.profile = users.profile
+                   AND o.source_key = lower(btrim(users.source_key, '{}')));
+UPDATE mirror SET id = lower(btrim(id, '{}'))
+ WHERE (id ~ '^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$' AND (length(id) = 36 OR (left(id, 1) = '{' AND right(id, 1) = '}')))
+   AND id <> lower(btrim(id, '{}'))
+   AND NOT EXISTS (SELECT 1 FROM mirror o WHERE o.tenant = mirror.tenant AND o.profile = mirror.profile
+                   AND o.kind = mirror.kind AND o.id = lower(btrim(mirror.id, '{}')));
+DELETE FROM mirror WHERE (id ~ '^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$' AND (length(id) = 36 OR (left(id, 1) = '{' AND right(id, 1) = '}'))) AND id <> lower(btrim(id, '{}'));
 )sql",
 };
 
