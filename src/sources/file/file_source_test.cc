@@ -225,6 +225,40 @@ TEST(FileSourceTest, JsonBrokenRecordDoesNotEndTheRead) {
   EXPECT_NE(c.problems[2].reason.find("expected ',' or ']' after record 250"), std::string::npos);
 }
 
+// Found by the fuzzer: a stray '}' where a record should start is a bad record, and the
+// scan moves past it (it looped on it before).
+TEST(FileSourceTest, JsonStrayBraceInTheListIsABadRecord) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("s.json", "{\"value\": [{\"id\": \"1\"}, }, {\"id\": \"2\"}]}");
+  const Collected c = ReadFile(path);
+  EXPECT_TRUE(c.result.complete) << c.result.error;
+  EXPECT_EQ(c.users.size(), 2u);
+  EXPECT_GE(c.result.bad_records, 1u);
+}
+
+// Issue 14 item 6: an export that writes the same GUIDs in upper case or in braces gives
+// the same ids, so a sync sees the same people (no creates and deletes).
+TEST(FileSourceTest, GuidIdsAreCanonicalInEveryFormat) {
+  TempDir dir;
+  const std::string csv = dir.Write("u.csv",
+                                    "id,mail\n"
+                                    "6E7B768E-07E2-4810-8459-485F84F8F204,a@x.se\n"
+                                    "{AB6C16C0-75A8-4B3C-848A-1E777A208125},b@x.se\n"
+                                    "Emp-42,c@x.se\n");
+  const Collected c = ReadFile(csv);
+  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_EQ(c.users.size(), 3u);
+  EXPECT_EQ(c.users[0].id, "6e7b768e-07e2-4810-8459-485f84f8f204");
+  EXPECT_EQ(c.users[1].id, "ab6c16c0-75a8-4b3c-848a-1e777a208125");
+  EXPECT_EQ(c.users[2].id, "Emp-42");
+  const std::string json =
+      dir.Write("u.json", R"({"value": [{"id": "{6E7B768E-07E2-4810-8459-485F84F8F204}"}]})");
+  const Collected j = ReadFile(json);
+  ASSERT_EQ(j.users.size(), 1u);
+  EXPECT_EQ(j.users[0].id, "6e7b768e-07e2-4810-8459-485f84f8f204");
+}
+
 TEST(FileSourceTest, ReadsCsvWithSemicolonsBomQuotesAndCrlf) {
   const std::string path = kFixtures + "users.csv";
   const Collected c = ReadFile(path);

@@ -342,6 +342,9 @@ class Reader {
       ++records_;
       text.clear();
       if (!in_.ScanValue(text)) return Fail(truncated), false;
+      // A stray '}' or ':' where a record should start is no value at all: it is taken as
+      // the bad record, so the scan always moves on.
+      if (text.empty()) text += static_cast<char>(in_.Get());
       ParseRecord(text, line);
       in_.SkipWhitespace();
       c = in_.Peek();
