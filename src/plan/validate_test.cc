@@ -171,5 +171,32 @@ TEST(ValidatorTest, ExtensionOfRightLengthPasses) {
   EXPECT_EQ(r->user.fields.Get(Field::kExtension), "2001");
 }
 
+// Issue 14 item 7: nothing that is not text is stored, and every user has a username.
+TEST(ValidatorTest, RejectsBytesThatAreNotUtf8NamingTheFieldAndByte) {
+  Profile profile;
+  MappedUser m = Anna();
+  m.fields.Set(Field::kDepartment, std::string("Sa\xff\xfe", 4));
+  Result<DesiredUser> r = Validator(profile).Validate(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "department is not valid UTF-8 at byte 3");
+  m = Anna();
+  m.custom = {{"cost_center", std::string("4\0002", 3)}};
+  r = Validator(profile).Validate(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "cost_center is not valid UTF-8 at byte 2");
+  m = Anna();
+  m.fields.Set(Field::kCity, "Malmö");  // UTF-8 is text
+  EXPECT_TRUE(Validator(profile).Validate(m).ok());
+}
+
+TEST(ValidatorTest, AnEmptyUsernameIsAnError) {
+  Profile profile;
+  MappedUser m = Anna();
+  m.fields.Set(Field::kUsername, "  ");
+  const Result<DesiredUser> r = Validator(profile).Validate(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("username is empty"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace telsync

@@ -46,4 +46,23 @@ TEST(TextTest, JsonQuotingEscapesAndReplacesBadBytes) {
 }
 
 }  // namespace
+TEST(TextTest, EscapeForTerminalHidesControlsAndBadBytes) {
+  EXPECT_EQ(EscapeForTerminal("Malmö ok"), "Malmö ok");
+  EXPECT_EQ(EscapeForTerminal(std::string("a\xff\xfe", 3)), "a\\xff\\xfe");
+  EXPECT_EQ(EscapeForTerminal("\x1b[31mred"), "\\x1b[31mred");
+  EXPECT_EQ(EscapeForTerminal("\xc2\x9b"
+                              "2J"),
+            "\\xc2\\x9b2J");  // C1 CSI
+  EXPECT_EQ(EscapeForTerminal(std::string("nul\0", 4)), "nul\\x00");
+}
+
+TEST(TextTest, ReplaceInvalidUtf8KeepsText) {
+  EXPECT_EQ(ReplaceInvalidUtf8("Åsa"), "Åsa");
+  EXPECT_EQ(ReplaceInvalidUtf8(std::string("a\xff"
+                                           "b",
+                                           3)),
+            "a\xef\xbf\xbd"
+            "b");
+}
+
 }  // namespace telsync

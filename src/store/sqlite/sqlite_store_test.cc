@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -406,6 +407,38 @@ TEST(SqliteStoreTest, MigratesAnUnversionedDatabase) {
   EXPECT_EQ(store->SchemaVersion(), LatestSqliteSchemaVersion());
   EXPECT_TRUE(store->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
   EXPECT_EQ(Users(*store).size(), 1u);
+}
+
+// Issue 14 item 6: migration 6 gives stored GUID ids their canonical form (lower-case,
+// no braces); other ids are kept, and a row whose canonical id is taken keeps its own.
+TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  {
+    auto store = Open(path);
+    ASSERT_TRUE(
+        store
+            ->Apply(MakePlan({
+                Item(Action::kCreate, MakeUser("{6E7B768E-07E2-4810-8459-485F84F8F204}", "braced")),
+                Item(Action::kCreate, MakeUser("AB6C16C0-75A8-4B3C-848A-1E777A208125", "upper")),
+                Item(Action::kCreate, MakeUser("Not-A-Guid", "other")),
+                Item(Action::kCreate, MakeUser("DD363D41-8518-47A1-9AAB-97B6C3BAFFC5", "twin")),
+                Item(Action::kCreate, MakeUser("dd363d41-8518-47a1-9aab-97b6c3baffc5", "lower")),
+            }))
+            .ok());
+  }
+  RawExec(path, "DROP TABLE mirror_pending; PRAGMA user_version = 5");  // as version 5 left it
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion(), LatestSqliteSchemaVersion());
+  std::map<std::string, std::string> key_of;
+  for (const PbxUser& u : Users(*store))
+    key_of[std::string(u.fields.Get(Field::kUsername))] = u.source_key;
+  EXPECT_EQ(key_of["braced"], "6e7b768e-07e2-4810-8459-485f84f8f204");
+  EXPECT_EQ(key_of["upper"], "ab6c16c0-75a8-4b3c-848a-1e777a208125");
+  EXPECT_EQ(key_of["other"], "Not-A-Guid");
+  EXPECT_EQ(key_of["lower"], "dd363d41-8518-47a1-9aab-97b6c3baffc5");
+  EXPECT_EQ(key_of["twin"], "DD363D41-8518-47A1-9AAB-97B6C3BAFFC5");
 }
 
 TEST(SqliteStoreTest, RefusesASchemaNewerThanTheBinary) {
