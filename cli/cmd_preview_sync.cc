@@ -25,6 +25,7 @@ struct RunArgs {
   bool all = false;
   std::string user;
   int64_t approve = 0;
+  bool wait = false;
 };
 
 void WritePlan(const Plan& plan, int64_t run_id, const Run* run, const RunArgs& args,
@@ -67,6 +68,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
                                          : "cli";
   if (!args.user.empty()) options.only_user = args.user;
   options.approve_run = args.approve;
+  options.lock_wait_seconds = args.wait ? -1 : 0;
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
   options.on_progress = ctx.ProgressPrinter();
@@ -135,6 +137,8 @@ void AddRunOptions(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("-o,--output", args.output, "write the report to a file");
   cmd->add_flag("--all", args.all, "list unchanged users too (table)");
   cmd->add_option("--user", args.user, "only this user (username, e-mail or source id)");
+  cmd->add_flag("--wait", args.wait,
+                "when a run of the profile is in progress, wait for it (default: exit 1)");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // SCIM requests changed, and exit 0.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -52,25 +53,43 @@ std::string WorkerName() {
 // One structured line per event on stderr (util/log.h: logfmt or JSON, thread-safe).
 void Log(const std::string& line) { telsync::Log(LogLevel::kInfo, line); }
 
-// One tenant's applier: plans and applies touched ids on its own Store connection. It
-// keeps its profile alive: a profile replaced over the API retires the applier, whose
-// last batch still runs with the profile it was made for.
+// One tenant's applier: plans and applies the ids the store holds as pending, on its own
+// Store connection, and clears them once applied (issue 14 item 1: a write answered 201
+// reaches the PBX directory even when this process dies before applying it). It keeps its
+// profile alive: a profile replaced over the API retires the applier, whose last batch
+// still runs with the profile it was made for.
 std::shared_ptr<scim::MirrorApplier> MakeApplier(Context& ctx,
                                                  std::shared_ptr<const Profile> profile) {
+  constexpr size_t kPage = 5000;  // ids per run
   auto store = std::make_shared<std::unique_ptr<Store>>();
   const std::string spec = ctx.config.store;
   Context* c = &ctx;
   return std::make_shared<scim::MirrorApplier>(
-      [store, spec, profile, c](const std::vector<std::string>& ids) {
+      [store, spec, profile, c]() -> scim::ApplyPass {
         const std::string who = "scim " + profile->tenant + "/" + profile->name;
         if (!*store) {
           auto opened = OpenStore(spec, StoreOpen::kMustExist);
           if (!opened.ok()) {
-            Log(who + ": store: " + opened.error().message);
-            return;
+            Log(who + ": store: " + opened.error().message + " (retrying)");
+            return scim::ApplyPass::kFailed;
           }
           *store = std::move(opened).value();
         }
+        auto pending = (*store)->ListMirrorPending(profile->tenant, profile->name, kPage);
+        if (!pending.ok()) {
+          Log(who + ": store: " + pending.error().message + " (retrying)");
+          store->reset();  // a fresh connection next time
+          return scim::ApplyPass::kFailed;
+        }
+        if (pending->empty()) return scim::ApplyPass::kDone;
+        std::vector<std::string> ids;
+        std::vector<int64_t> seqs;
+        for (const MirrorPending& p : *pending) {
+          ids.push_back(p.id);
+          seqs.push_back(p.seq);
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
         EngineOptions options;
         options.kind = RunKind::kSync;
         options.trigger = "scim";
@@ -79,14 +98,23 @@ std::shared_ptr<scim::MirrorApplier> MakeApplier(Context& ctx,
         options.threads = 1;
         auto outcome = SyncMirror(*profile, **store, ids, options);
         if (!outcome.ok()) {
-          Log(who + ": run failed: " + outcome.error().ToString());
-          return;
+          Log(who + ": run failed: " + outcome.error().ToString() + " (retrying)");
+          store->reset();
+          return scim::ApplyPass::kFailed;
+        }
+        if (Status s = (*store)->ClearMirrorPending(profile->tenant, profile->name, seqs);
+            !s.ok()) {
+          // Applied, not cleared: the next pass applies the same ids again (a no-op plan).
+          Log(who + ": store: " + s.error().message + " (retrying)");
+          store->reset();
+          return scim::ApplyPass::kFailed;
         }
         Log(who + ": run " + std::to_string(outcome->run.id) + " for " +
             std::to_string(ids.size()) + " touched object(s), exit " +
             std::to_string(outcome->exit_code));
+        return pending->size() == kPage ? scim::ApplyPass::kMore : scim::ApplyPass::kDone;
       },
-      std::chrono::milliseconds(200));
+      scim::MirrorApplierOptions{});
 }
 
 // The SCIM endpoints of the tenants, following the catalog: a SCIM profile created over
@@ -282,8 +310,12 @@ void Serve(Context& ctx, const ServeOptions& o) {
   }
   ScimTenants scim_tenants(ctx, store, store_mutex, catalog);
   for (const TenantInfo& t : catalog.Tenants()) {
-    if (auto profile = scim_tenants.ProfileOf(t.name))
+    if (auto profile = scim_tenants.ProfileOf(t.name)) {
       scim_at_start.emplace_back(t.name, profile->name);
+      // The endpoint and its applier now, not at the first request: the applier's first
+      // pass applies what a previous process acknowledged and did not apply.
+      (void)scim_tenants.Get(t.name);
+    }
   }
   scim::ScimEndpointOptions endpoint_options;
   endpoint_options.rate_per_second = o.rate_limit;

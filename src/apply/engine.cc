@@ -361,6 +361,50 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
   return reader;
 }
 
+// What a run that finds the profile's lock taken says: the run in progress and its holder.
+std::string RunInProgress(Store& store, const Profile& profile, const std::string& holder) {
+  std::string what = "a run of " + profile.tenant + "/" + profile.name + " is in progress (";
+  if (auto runs = store.ListRuns(profile.tenant, profile.name, 20); runs.ok()) {
+    for (const Run& r : *runs) {
+      if (r.status == RunStatus::kRunning) {
+        what += "run " + std::to_string(r.id) + ", ";
+        break;
+      }
+    }
+  }
+  return what + holder + "); wait for it or run with --wait";
+}
+
+// Runs of the profile still marked running when its lock is free were left by a process
+// that ended mid-run (a crash, SIGKILL, a lost machine): they will never finish.
+void CloseAbandonedRuns(Store& store, const Profile& profile, const EngineOptions& options) {
+  auto runs = store.ListRuns(profile.tenant, profile.name, 50);
+  if (!runs.ok()) return;
+  for (Run& r : *runs) {
+    if (r.status != RunStatus::kRunning) continue;
+    r.status = RunStatus::kFailed;
+    r.finished_at = options.clock ? options.clock() : options.now;
+    r.message =
+        "the process ended before the run finished; the changes it had applied stay, and the "
+        "next run plans from them";
+    if (Status s = store.UpdateRun(r); s.ok()) {
+      Log(LogLevel::kWarn, "closed a run left running by a process that ended",
+          {{"tenant", r.tenant}, {"profile", r.profile}, {"run", std::to_string(r.id)}});
+    }
+  }
+}
+
+// The final status of a run is written even when the store's connection dropped meanwhile
+// (PostgreSQL reconnects outside a transaction): a few tries, then the error.
+Status RecordRun(Store& store, const Run& run) {
+  Status s = store.UpdateRun(run);
+  for (int attempt = 1; !s.ok() && attempt <= 3; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+    s = store.UpdateRun(run);
+  }
+  return s;
+}
+
 // One run from a Reader: read, map and validate, plan, apply, record.
 Result<RunOutcome> Execute(const Profile& profile, const std::string& source_name, Store& store,
                            const EngineOptions& options, const UserMapping& mapping,
@@ -368,6 +412,22 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
                            const std::string& note) {
   const Validator validator(profile);
   PhaseClock clock;
+
+  auto lock = store.LockProfileRuns(profile.tenant, profile.name, options.lock_wait_seconds < 0,
+                                    options.now);
+  // A bounded wait polls: neither backend's blocking lock takes a timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.lock_wait_seconds);
+  while (!lock.ok() && lock.error().code == ErrorCode::kConflict && options.lock_wait_seconds > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    lock = store.LockProfileRuns(profile.tenant, profile.name, false, options.now);
+  }
+  if (!lock.ok()) {
+    if (lock.error().code != ErrorCode::kConflict) return lock.error();
+    return Error::Conflict(RunInProgress(store, profile, lock.error().message));
+  }
+  CloseAbandonedRuns(store, profile, options);
 
   RunOutcome out;
   Run& run = out.run;
@@ -438,7 +498,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       run.status = RunStatus::kFailed;
       run.message = verdict.error().message;
       run.finished_at = options.clock ? options.clock() : options.now;
-      if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
+      if (auto s = RecordRun(store, run); !s.ok()) return s.error();
       run_metrics.Finished(run);
       out.exit_code = kExitUsage;
       return out;
@@ -472,7 +532,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
         run.message = "applying the plan failed: " + applied.error().message;
         run.finished_at = options.clock ? options.clock() : options.now;
         (void)items_saved->Wait();
-        (void)store.UpdateRun(run);
+        (void)RecordRun(store, run);
         run_metrics.Finished(run);
         out.exit_code = kExitFailed;
         return out;
@@ -493,7 +553,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     return s.error();
   }
   run.finished_at = options.clock ? options.clock() : options.now;
-  if (auto s = store.UpdateRun(run); !s.ok()) return s.error();
+  if (auto s = RecordRun(store, run); !s.ok()) return s.error();
   run_metrics.Finished(run);
   clock.Mark("record");
   clock.Log(run);

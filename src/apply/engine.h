@@ -52,6 +52,10 @@ struct EngineOptions {
   // Called once the run is recorded (a worker keeps the id with its job, so a run left
   // behind by a worker that died can be closed by the one that takes the job over).
   std::function<void(int64_t run_id)> on_run_created;
+  // One run of a profile at a time (Store::LockProfileRuns): when another process or
+  // thread runs the profile, wait up to this long for it (-1: as long as it takes), then
+  // fail with kConflict naming it. 0: fail at once.
+  int lock_wait_seconds = 0;
 };
 
 struct RunOutcome {
@@ -63,8 +67,13 @@ struct RunOutcome {
 };
 
 // Runs a preview or a sync. Errors (Result error) only for what stops the run before it
-// is recorded: a mapping that does not compile (Invalid -> exit 2) or a store failure.
-// Everything else, including a failed source read, is a recorded run with its exit code.
+// is recorded: a mapping that does not compile (Invalid -> exit 2), a run of the profile in
+// progress elsewhere (Conflict: "a run of acme/main is in progress (run 12, pid 4711 on
+// db1, since ...)"), or a store failure. Everything else, including a failed source read,
+// is a recorded run with its exit code.
+// The profile's run lock is held from before the read to after the run is recorded. Once
+// it is taken, a run of the profile still marked running was left by a process that ended
+// (it held the lock until then): it is closed as failed before the new run starts.
 Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
                               const EngineOptions& options);
 

@@ -1,7 +1,9 @@
 #include "apply/engine.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <random>
 
@@ -444,6 +446,82 @@ TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
   EXPECT_EQ(gone->plan.items[0].action, Action::kDelete);
   EXPECT_EQ(store->ListUsers("acme", 0, 0)->size(), 3u);
   EXPECT_EQ((*store->FindUser("acme", "user1"))->fields.Get(Field::kJobTitle), "Seller");
+}
+
+// Issue 14 items 3 and 4, on a file store shared by two connections (two processes).
+class EngineLockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = ::testing::TempDir() + "/engine_lock_" + std::to_string(getpid()) + ".db";
+    Clean();
+    store_ = std::move(OpenStore(path_)).value();
+    other_ = std::move(OpenStore(path_)).value();
+    for (int i = 1; i <= 3; ++i) source_.objects.push_back(GraphUser(i));
+  }
+  void TearDown() override {
+    store_.reset();
+    other_.reset();
+    Clean();
+  }
+  void Clean() {
+    for (const char* suffix : {"", "-wal", "-shm", "-locks/acme~main.lock"})
+      std::remove((path_ + suffix).c_str());
+    std::remove((path_ + "-locks").c_str());
+  }
+  Result<RunOutcome> Sync(Store& store, int lock_wait = 0) {
+    EngineOptions o;
+    o.kind = RunKind::kSync;
+    o.now = 1'800'000'000;
+    o.threads = 1;
+    o.lock_wait_seconds = lock_wait;
+    return ExecuteRun(profile_, source_, store, o);
+  }
+  std::string path_;
+  Profile profile_ = TestProfile();
+  FakeSource source_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> other_;
+};
+
+TEST_F(EngineLockTest, ASecondRunOfTheProfileIsRefusedNamingTheFirst) {
+  // Another process runs acme/main: it holds the lock and its run is recorded as running.
+  auto held = other_->LockProfileRuns("acme", "main", false, 1'800'000'000);
+  ASSERT_TRUE(held.ok());
+  telsync::Run running;
+  running.tenant = "acme";
+  running.profile = "main";
+  running.kind = RunKind::kSync;
+  running.status = RunStatus::kRunning;
+  const int64_t id = *other_->CreateRun(running);
+  auto refused = Sync(*store_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_NE(
+      refused.error().message.find("a run of acme/main is in progress (run " + std::to_string(id) +
+                                   ", pid " + std::to_string(getpid()) + " on "),
+      std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(store_->GetRun("acme", id)->status, RunStatus::kRunning);  // not touched
+  EXPECT_TRUE(store_->LoadSnapshot("acme", "main")->users.empty());    // nothing applied
+}
+
+TEST_F(EngineLockTest, ARunLeftRunningByAProcessThatEndedIsClosedAsFailed) {
+  // A process created its run and died: the run says running, nobody holds the lock.
+  telsync::Run left;
+  left.tenant = "acme";
+  left.profile = "main";
+  left.kind = RunKind::kSync;
+  left.status = RunStatus::kRunning;
+  left.started_at = 1'799'999'000;
+  const int64_t id = *other_->CreateRun(left);
+  auto next = Sync(*store_);
+  ASSERT_TRUE(next.ok()) << next.error().ToString();
+  EXPECT_EQ(next->run.status, RunStatus::kSuccess);
+  Result<telsync::Run> closed = store_->GetRun("acme", id);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->status, RunStatus::kFailed);
+  EXPECT_NE(closed->message.find("the process ended before the run finished"), std::string::npos);
+  EXPECT_EQ(closed->finished_at, 1'800'000'000);
 }
 
 }  // namespace

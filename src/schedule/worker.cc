@@ -68,6 +68,8 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
   engine.now = options.clock();
   engine.clock = options.clock;
   engine.threads = options.engine_threads;
+  // Another run of the profile (the SCIM applier, a CLI sync) ends first.
+  engine.lock_wait_seconds = 30;
   engine.on_progress = on_progress;
   engine.on_run_created = [&](int64_t run_id) {
     job.run_id = run_id;

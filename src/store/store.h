@@ -67,7 +67,24 @@ class MirrorWriter {
   // Commit).
   virtual size_t changed() const = 0;
   virtual size_t removed() const = 0;
+  // Records, in this write's transaction, that these users' source objects changed and
+  // must still reach the PBX directory (issue 14 item 1): durable with the write itself,
+  // so an acknowledged SCIM write is applied even when the process dies first.
+  virtual Status MarkPending(const std::vector<std::string>& user_ids) = 0;
   virtual Status Commit() = 0;
+};
+
+// A held run lock (Store::LockProfileRuns); released by its destructor.
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+};
+
+// One user id waiting to be applied from the mirror (MirrorWriter::MarkPending). `seq`
+// orders them and names the row; the same id may wait in several rows.
+struct MirrorPending {
+  int64_t seq = 0;
+  std::string id;
 };
 
 // An API bearer token, kept only as a hash (SHA-256 hex of the token).
@@ -202,6 +219,17 @@ class Store {
   // Created users' ids are not reported back: callers reload the snapshot.
   virtual Result<ApplyReport> Apply(const Plan& plan) = 0;
 
+  // One run of a profile at a time, in every process on the store (issue 14 item 4). The
+  // lock is the backend's own (flock on a file beside a SQLite store, a session advisory
+  // lock on PostgreSQL): it is released when the returned object is destroyed or when the
+  // process holding it ends, however it ends, so a crashed run never keeps it. With `wait`
+  // false a lock held elsewhere is kConflict at once, and the message names the holder
+  // ("pid 4711 on host db1 since 1764842520"); with `wait` true the call blocks until it is
+  // free. `now` stamps the holder note.
+  virtual Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
+                                                           const std::string& profile, bool wait,
+                                                           int64_t now) = 0;
+
   // Runs (F19). CreateRun returns the new id; run.id is ignored.
   virtual Result<int64_t> CreateRun(const Run& run) = 0;
   virtual Status UpdateRun(const Run& run) = 0;  // by run.id: status, times, summary, message
@@ -264,6 +292,14 @@ class Store {
                                                                    const std::string& name) = 0;
   virtual Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
                                      ObjectKind kind) = 0;
+  // The ids waiting to be applied, oldest first, at most `limit`; ClearMirrorPending
+  // removes exactly the rows listed (by seq) once they are applied, so a write marked
+  // meanwhile stays.
+  virtual Result<std::vector<MirrorPending>> ListMirrorPending(const std::string& tenant,
+                                                               const std::string& profile,
+                                                               size_t limit) = 0;
+  virtual Status ClearMirrorPending(const std::string& tenant, const std::string& profile,
+                                    const std::vector<int64_t>& seqs) = 0;
   // True when BeginMirrorWrite, called while another writer of this Store is open, nests
   // as a savepoint of that writer's transaction (its Commit folds into the outer one, its
   // rollback undoes only its own writes). The SCIM service group-commits only then; a

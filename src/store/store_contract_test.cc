@@ -999,6 +999,70 @@ TEST_P(StoreContractTest, MirrorPutGetAndVersionsMoveOnlyOnChanges) {
   EXPECT_FALSE(store_->GetMirrorEntry("t", "p", ObjectKind::kGroup, "1")->has_value());
 }
 
+// Issue 14 item 1: what a SCIM write marks pending is durable with the write, rolled back
+// with it, listed oldest first, and cleared row by row, so a mark made after the list
+// stays.
+TEST_P(StoreContractTest, MirrorPendingIsKeptWithTheWriteAndClearedByRow) {
+  {
+    auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
+    ASSERT_TRUE((*w)->Put(Entry("1", "Ann")).ok());
+    ASSERT_TRUE((*w)->MarkPending({"1", "2"}).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  {
+    auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 2);
+    ASSERT_TRUE((*w)->MarkPending({"rolled-back"}).ok());
+  }  // no Commit: rolled back with the write
+  auto listed = store_->ListMirrorPending("t", "p", 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "1");
+  EXPECT_EQ((*listed)[1].id, "2");
+  EXPECT_LT((*listed)[0].seq, (*listed)[1].seq);
+  EXPECT_TRUE(store_->ListMirrorPending("t", "other", 10)->empty());
+  EXPECT_EQ(store_->ListMirrorPending("t", "p", 1)->size(), 1u);
+  {
+    auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 3);
+    ASSERT_TRUE((*w)->MarkPending({"1"}).ok());  // touched again after the list
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  ASSERT_TRUE(store_->ClearMirrorPending("t", "p", {(*listed)[0].seq, (*listed)[1].seq}).ok());
+  auto left = store_->ListMirrorPending("t", "p", 10);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].id, "1");
+  EXPECT_GT((*left)[0].seq, (*listed)[1].seq);
+}
+
+// Issue 14 item 4: one run of a profile at a time across connections (processes), the
+// refusal naming the holder, and the lock gone with its holder.
+TEST_P(StoreContractTest, RunLocksExcludeOtherConnectionsPerProfile) {
+  std::unique_ptr<Store> other = Open();
+  ASSERT_NE(other, nullptr);
+  auto held = store_->LockProfileRuns("t", "p", false, 1764842520);
+  ASSERT_TRUE(held.ok()) << held.error().ToString();
+  auto refused = other->LockProfileRuns("t", "p", false, 1764842600);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_NE(refused.error().message.find("pid " + std::to_string(getpid()) + " on "),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("since 2025-12-04 10:02:00 UTC"), std::string::npos)
+      << refused.error().message;
+  // Another profile, or the same name in another tenant, is another lock.
+  EXPECT_TRUE(other->LockProfileRuns("t", "q", false, 1).ok());
+  EXPECT_TRUE(other->LockProfileRuns("u", "p", false, 1).ok());
+  held->reset();  // released
+  auto taken = other->LockProfileRuns("t", "p", false, 1);
+  EXPECT_TRUE(taken.ok()) << taken.error().ToString();
+  // The holder's connection closing (the process ending) releases it too.
+  std::unique_ptr<Store> third = Open();
+  EXPECT_FALSE(third->LockProfileRuns("t", "p", false, 1).ok());
+  taken->reset();
+  other.reset();
+  EXPECT_TRUE(third->LockProfileRuns("t", "p", false, 1).ok());
+}
+
 TEST_P(StoreContractTest, MirrorNamesAreUniqueCaseInsensitivelyPerKind) {
   auto w = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 1);
   ASSERT_TRUE((*w)->Put(Entry("1", "Ann")).ok());
@@ -1664,6 +1728,7 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     auto w = store_->BeginMirrorWrite(tenant, "hr", MirrorWriteMode::kPatch, 1);
     ASSERT_TRUE(w.ok());
     ASSERT_TRUE((*w)->Put(Entry("m1", "alice")).ok());
+    ASSERT_TRUE((*w)->MarkPending({"m1"}).ok());
     ASSERT_TRUE((*w)->Commit().ok());
     ASSERT_TRUE(store_->SetCursor(tenant, "hr", "c1").ok());
     ApiToken token;

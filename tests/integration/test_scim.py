@@ -344,3 +344,63 @@ def test_token_list_revoke_and_sigterm_applies_pending(ws):
         assert status == 401
     finally:
         assert server.stop() == 0
+
+
+def test_acknowledged_writes_survive_a_sigkill(ws):
+    """Issue 14 item 1: every POST answered 201 reaches the PBX directory, even when
+    `serve` is SIGKILLed mid-burst before its applier ran: the pending ids are kept in the
+    store with the write, and the next start applies them. None is applied twice."""
+    import concurrent.futures
+    import threading
+
+    ws.write("telsync.yaml", CONFIG)
+    tok = ws.run("scim", "token", "create", "acme", "--label", "entra").out.strip()
+    server = Server(ws)
+    created = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def post(i):
+        if enough.is_set():
+            return
+        try:
+            status, body, _ = server.call(
+                "POST", "/scim/v2/acme/Users",
+                entra_user(f"k{i}@acme.example", phone=f"+46 8 5{i:07d}"), token=tok)
+        except OSError:
+            return  # the server was killed under this request: it was never answered
+        if status == 201:
+            with lock:
+                created.append((f"k{i}", body["id"]))
+                if len(created) >= 150:
+                    enough.set()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(post, i) for i in range(600)]
+        enough.wait(timeout=120)
+        server.proc.kill()  # SIGKILL: no shutdown, nothing flushed by the process
+        server.proc.wait()
+        for f in futures:
+            f.result()
+    acknowledged = dict(created)
+    assert len(acknowledged) >= 150
+
+    server = Server(ws)
+    try:
+        deadline = time.time() + 60
+        while True:
+            r = ws.run("-p", "acme", "users", "list", "--limit", "10000", "-f", "json")
+            assert r.code == 0, r
+            users = r.json()
+            present = {u["username"]: u for u in users}
+            missing = [name for name in acknowledged if name not in present]
+            if not missing or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert not missing, f"{len(missing)} acknowledged users never reached the PBX: {missing[:5]}"
+        for name, sid in acknowledged.items():
+            assert present[name]["source_key"] == sid
+        keys = [u["source_key"] for u in users]
+        assert len(keys) == len(set(keys)), "a user was created twice"
+    finally:
+        assert server.stop() == 0

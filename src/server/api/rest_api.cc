@@ -1139,6 +1139,7 @@ http::Response RestApi::Preview(http::Request& r) {
   EngineOptions options;
   options.kind = RunKind::kPreview;
   options.trigger = user->empty() ? "api" : "user:" + *user;
+  options.lock_wait_seconds = 10;  // a run of the profile in progress ends first
   if (!user->empty()) options.only_user = *user;
   options.now = options_.clock();
   options.clock = options_.clock;

@@ -511,6 +511,10 @@ struct ScimService::Impl {
       if (!put.ok()) return put.error();
       users_touched.push_back(user.object.id);
     }
+    // What must still reach the PBX directory, durable with the write (issue 14 item 1).
+    std::vector<std::string> pending = users_touched;
+    if (entry.object.kind == ObjectKind::kUser) pending.push_back(entry.object.id);
+    if (Status s = (*writer)->MarkPending(pending); !s.ok()) return s.error();
     if (auto committed = (*writer)->Commit(); !committed.ok()) return committed.error();
     touched.insert(touched.end(), users_touched.begin(), users_touched.end());
     return *version;
@@ -703,6 +707,9 @@ struct ScimService::Impl {
       }
       if (auto removed = (*writer)->Remove(KindOf(type), current.object.id); !removed.ok())
         return FromError(removed.error());
+      std::vector<std::string> pending = users_touched;
+      if (type == ResourceType::kUser) pending.push_back(current.object.id);
+      if (Status s = (*writer)->MarkPending(pending); !s.ok()) return FromError(s.error());
       if (auto committed = (*writer)->Commit(); !committed.ok())
         return FromError(committed.error());
     }

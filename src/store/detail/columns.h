@@ -50,7 +50,7 @@ struct TenantTable {
   const char* table;
   const char* delete_sql;
 };
-inline constexpr std::array<TenantTable, 12> kTenantTables = {{
+inline constexpr std::array<TenantTable, 13> kTenantTables = {{
     {"run_items", "DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
     {"run_departments",
      "DELETE FROM run_departments WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
@@ -58,6 +58,7 @@ inline constexpr std::array<TenantTable, 12> kTenantTables = {{
     {"users", "DELETE FROM users WHERE tenant = $1"},
     {"departments", "DELETE FROM departments WHERE tenant = $1"},
     {"mirror", "DELETE FROM mirror WHERE tenant = $1"},
+    {"mirror_pending", "DELETE FROM mirror_pending WHERE tenant = $1"},
     {"cursors", "DELETE FROM cursors WHERE tenant = $1"},
     {"api_tokens", "DELETE FROM api_tokens WHERE tenant = $1"},
     {"notifications", "DELETE FROM notifications WHERE tenant = $1"},

@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 6> kSteps = {
+constexpr std::array<const char*, 7> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -231,6 +231,17 @@ UPDATE mirror SET id = lower(btrim(id, '{}'))
    AND NOT EXISTS (SELECT 1 FROM mirror o WHERE o.tenant = mirror.tenant AND o.profile = mirror.profile
                    AND o.kind = mirror.kind AND o.id = lower(btrim(mirror.id, '{}')));
 DELETE FROM mirror WHERE (id ~ '^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$' AND (length(id) = 36 OR (left(id, 1) = '{' AND right(id, 1) = '}'))) AND id <> lower(btrim(id, '{}'));
+)sql",
+    // 7: SCIM writes not yet applied to the PBX directory (issue 14 item 1), written in
+    // the transaction of the mirror write and cleared by the applier once applied.
+    R"sql(
+CREATE TABLE mirror_pending (
+  seq     BIGSERIAL PRIMARY KEY,
+  tenant  TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  id      TEXT NOT NULL
+);
+CREATE INDEX mirror_pending_profile ON mirror_pending (tenant, profile, seq);
 )sql",
 };
 

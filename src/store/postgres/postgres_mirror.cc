@@ -235,6 +235,18 @@ class PostgresMirrorWriter final : public MirrorWriter {
   size_t changed() const override { return changed_; }
   size_t removed() const override { return removed_; }
 
+  Status MarkPending(const std::vector<std::string>& user_ids) override {
+    if (committed_) return Error::Internal("mirror writer used after Commit");
+    if (user_ids.empty()) return Ok();
+    Params p;
+    p.Add(tenant_).Add(profile_).Add(TextArrayLiteral(user_ids));
+    auto r = conn_.ExecPrepared("telsync_mirror_mark_pending",
+                                "INSERT INTO mirror_pending (tenant, profile, id) "
+                                "SELECT $1, $2, unnest($3::text[])",
+                                p, "mirror: mark pending");
+    return r.ok() ? Ok() : Status(r.error());
+  }
+
   Status Commit() override {
     if (committed_) return Error::Internal("mirror writer committed twice");
     if (mode_ == MirrorWriteMode::kReplace) {
@@ -426,6 +438,37 @@ Result<size_t> CountPostgresMirror(Conn& conn, const std::string& tenant,
       "mirror: count");
   if (!r.ok()) return r.error();
   return static_cast<size_t>(r->Int(0, 0));
+}
+
+Result<std::vector<MirrorPending>> ListPostgresMirrorPending(Conn& conn, const std::string& tenant,
+                                                             const std::string& profile,
+                                                             size_t limit) {
+  Params p;
+  p.Add(tenant).Add(profile).Add(limit);
+  auto r = conn.Exec(
+      "SELECT seq, id FROM mirror_pending WHERE tenant = $1 AND profile = $2 ORDER BY seq "
+      "LIMIT $3::bigint",
+      p, "mirror: list pending");
+  if (!r.ok()) return r.error();
+  std::vector<MirrorPending> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) out.push_back({r->Int(row, 0), r->String(row, 1)});
+  return out;
+}
+
+Status ClearPostgresMirrorPending(Conn& conn, const std::string& tenant, const std::string& profile,
+                                  const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return Ok();
+  std::vector<std::string> text;
+  text.reserve(seqs.size());
+  for (const int64_t seq : seqs) text.push_back(std::to_string(seq));
+  Params p;
+  p.Add(tenant).Add(profile).Add(TextArrayLiteral(text));
+  auto r = conn.Exec(
+      "DELETE FROM mirror_pending WHERE tenant = $1 AND profile = $2 AND "
+      "seq = ANY($3::text[]::bigint[])",
+      p, "mirror: clear pending");
+  return r.ok() ? Ok() : Status(r.error());
 }
 
 Result<int64_t> AddPostgresToken(Conn& conn, const ApiToken& token) {

@@ -45,6 +45,12 @@ Result<std::optional<MirrorEntry>> FindPostgresMirrorEntryByName(Conn& conn,
 Result<size_t> CountPostgresMirror(Conn& conn, const std::string& tenant,
                                    const std::string& profile, ObjectKind kind);
 
+Result<std::vector<MirrorPending>> ListPostgresMirrorPending(Conn& conn, const std::string& tenant,
+                                                             const std::string& profile,
+                                                             size_t limit);
+Status ClearPostgresMirrorPending(Conn& conn, const std::string& tenant, const std::string& profile,
+                                  const std::vector<int64_t>& seqs);
+
 Result<int64_t> AddPostgresToken(Conn& conn, const ApiToken& token);
 Result<std::vector<ApiToken>> ListPostgresTokens(Conn& conn, const std::string& tenant,
                                                  const std::string& kind);

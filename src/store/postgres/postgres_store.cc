@@ -13,6 +13,7 @@
 
 #include "model/fields.h"
 #include "store/detail/columns.h"
+#include "store/detail/run_lock.h"
 #include "store/postgres/detail/pg_conn.h"
 #include "store/postgres/detail/pg_encode.h"
 #include "store/postgres/migrations.h"
@@ -336,6 +337,9 @@ class PostgresStore final : public Store {
   Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
                                      const std::string& profile) override;
   Result<ApplyReport> Apply(const Plan& plan) override;
+  Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
+                                                   const std::string& profile, bool wait,
+                                                   int64_t now) override;
   Result<int64_t> CreateRun(const Run& run) override;
   Status UpdateRun(const Run& run) override;
   Status SaveRunItems(int64_t run_id, const Plan& plan) override;
@@ -390,6 +394,15 @@ class PostgresStore final : public Store {
   Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
                              ObjectKind kind) override {
     return pg_detail::CountPostgresMirror(*conn_, tenant, profile, kind);
+  }
+  Result<std::vector<MirrorPending>> ListMirrorPending(const std::string& tenant,
+                                                       const std::string& profile,
+                                                       size_t limit) override {
+    return pg_detail::ListPostgresMirrorPending(*conn_, tenant, profile, limit);
+  }
+  Status ClearMirrorPending(const std::string& tenant, const std::string& profile,
+                            const std::vector<int64_t>& seqs) override {
+    return pg_detail::ClearPostgresMirrorPending(*conn_, tenant, profile, seqs);
   }
   Result<int64_t> AddToken(const ApiToken& token) override {
     return pg_detail::AddPostgresToken(*conn_, token);
@@ -728,6 +741,65 @@ Status PostgresStore::CopyCreates(const std::string& tenant,
     }
   }
   return status;
+}
+
+// Run locks: a session advisory lock on the store's connection, keyed (namespace, hash of
+// tenant/profile). The server drops it when the session ends, so a process that dies
+// never keeps it. The holder's note is the session's application_name, which the one
+// that finds the lock taken reads from pg_stat_activity.
+constexpr int32_t kRunLockSpace = 1952807273;
+
+int32_t RunLockKey(const std::string& tenant, const std::string& profile) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (const char c : tenant + "/" + profile) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619u;
+  }
+  return static_cast<int32_t>(h & 0x7fffffffu);
+}
+
+class PostgresRunLock final : public RunLock {
+ public:
+  PostgresRunLock(pg_detail::Conn& conn, int32_t key) : conn_(conn), key_(key) {}
+  ~PostgresRunLock() override {
+    Params p;
+    p.Add(static_cast<int64_t>(kRunLockSpace)).Add(static_cast<int64_t>(key_));
+    (void)conn_.Exec(
+        "SELECT pg_advisory_unlock($1::integer, $2::integer), "
+        "set_config('application_name', 'telsync', false)",
+        p, "release the run lock");
+  }
+
+ private:
+  pg_detail::Conn& conn_;
+  int32_t key_;
+};
+
+Result<std::unique_ptr<RunLock>> PostgresStore::LockProfileRuns(const std::string& tenant,
+                                                                const std::string& profile,
+                                                                bool wait, int64_t now) {
+  const int32_t key = RunLockKey(tenant, profile);
+  Params p;
+  p.Add(static_cast<int64_t>(kRunLockSpace)).Add(static_cast<int64_t>(key));
+  auto r = conn_->Exec(wait ? "SELECT pg_advisory_lock($1::integer, $2::integer), true"
+                            : "SELECT true, pg_try_advisory_lock($1::integer, $2::integer)",
+                       p, "take the run lock");
+  if (!r.ok()) return r.error();
+  if (r->Text(0, 1) != "t") {
+    auto who = conn_->Exec(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::integer::oid AND "
+        "l.objid = $2::integer::oid AND l.objsubid = 2 LIMIT 1",
+        p, "find the run lock's holder");
+    std::string note = who.ok() && who->rows() > 0 ? who->String(0, 0) : "";
+    if (note.rfind("telsync: ", 0) == 0) note = note.substr(9);
+    return Error::Conflict(note.empty() ? "held by another session" : note);
+  }
+  Params name;
+  name.Add("telsync: " + store_detail::RunLockNote(now));
+  (void)conn_->Exec("SELECT set_config('application_name', $1, false)", name,
+                    "note the run lock's holder");
+  return std::unique_ptr<RunLock>(std::make_unique<PostgresRunLock>(*conn_, key));
 }
 
 Result<int64_t> PostgresStore::CreateRun(const Run& run) {

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 6> kSteps = {
+constexpr std::array<const char*, 7> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -222,6 +222,17 @@ UPDATE mirror SET id = lower(CASE WHEN length(id) = 38 THEN substr(id, 2, 36) EL
    AND NOT EXISTS (SELECT 1 FROM mirror o WHERE o.tenant = mirror.tenant AND o.profile = mirror.profile
                    AND o.kind = mirror.kind AND o.id = lower(CASE WHEN length(mirror.id) = 38 THEN substr(mirror.id, 2, 36) ELSE mirror.id END));
 DELETE FROM mirror WHERE (id GLOB '[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]' OR id GLOB '{[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]-[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]}') AND id <> lower(CASE WHEN length(id) = 38 THEN substr(id, 2, 36) ELSE id END);
+)sql",
+    // 7: SCIM writes not yet applied to the PBX directory (issue 14 item 1), written in
+    // the transaction of the mirror write and cleared by the applier once applied.
+    R"sql(
+CREATE TABLE mirror_pending (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant  TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  id      TEXT NOT NULL
+);
+CREATE INDEX mirror_pending_profile ON mirror_pending (tenant, profile, seq);
 )sql",
 };
 

@@ -100,6 +100,8 @@ const char* SlotSql(SqliteMirror::Slot slot) {
              "ORDER BY id LIMIT ?4 OFFSET ?5";
     case SqliteMirror::kDataVersion:
       return "PRAGMA data_version";
+    case SqliteMirror::kMarkPending:
+      return "INSERT INTO mirror_pending (tenant, profile, id) VALUES (?1, ?2, ?3)";
     case SqliteMirror::kSlotCount:
       break;
   }
@@ -267,6 +269,21 @@ class SqliteMirrorWriter final : public MirrorWriter {
 
   size_t changed() const override { return changed_; }
   size_t removed() const override { return removed_; }
+
+  Status MarkPending(const std::vector<std::string>& user_ids) override {
+    if (committed_) return Error::Internal("mirror writer used after Commit");
+    if (user_ids.empty()) return Ok();
+    auto mark = mirror_.Cached(SqliteMirror::kMarkPending);
+    if (!mark.ok()) return mark.error();
+    Statement& stmt = **mark;
+    for (const std::string& id : user_ids) {
+      stmt.BindText(1, tenant_);
+      stmt.BindText(2, profile_);
+      stmt.BindText(3, id);
+      if (Status s = stmt.Run("mirror: mark pending"); !s.ok()) return s;
+    }
+    return Ok();
+  }
 
   Status Commit() override {
     if (committed_) return Error::Internal("mirror writer committed twice");
@@ -552,6 +569,42 @@ Result<std::optional<ApiToken>> FindSqliteToken(Db& db, const std::string& kind,
   if (rc == SQLITE_DONE) return std::optional<ApiToken>();
   if (rc != SQLITE_ROW) return stmt->LastError(rc, "find token");
   return std::optional<ApiToken>(ReadToken(*stmt));
+}
+
+Result<std::vector<MirrorPending>> SqliteMirror::ListPending(const std::string& tenant,
+                                                             const std::string& profile,
+                                                             size_t limit) {
+  auto stmt = db_.Prepare(
+      "SELECT seq, id FROM mirror_pending WHERE tenant = ?1 AND profile = ?2 ORDER BY seq "
+      "LIMIT ?3");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  stmt->BindInt(3, static_cast<int64_t>(limit));
+  std::vector<MirrorPending> out;
+  int rc = SQLITE_ROW;
+  while ((rc = stmt->Step()) == SQLITE_ROW) {
+    out.push_back({stmt->ColumnInt(0), std::string(stmt->ColumnText(1))});
+  }
+  if (rc != SQLITE_DONE) return stmt->LastError(rc, "mirror: list pending");
+  return out;
+}
+
+Status SqliteMirror::ClearPending(const std::string& tenant, const std::string& profile,
+                                  const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return Ok();
+  auto tx = Transaction::Begin(db_);
+  if (!tx.ok()) return tx.error();
+  auto stmt =
+      db_.Prepare("DELETE FROM mirror_pending WHERE tenant = ?1 AND profile = ?2 AND seq = ?3");
+  if (!stmt.ok()) return stmt.error();
+  for (const int64_t seq : seqs) {
+    stmt->BindText(1, tenant);
+    stmt->BindText(2, profile);
+    stmt->BindInt(3, seq);
+    if (Status s = stmt->Run("mirror: clear pending"); !s.ok()) return s;
+  }
+  return tx->Commit();
 }
 
 }  // namespace telsync::sqlite_detail

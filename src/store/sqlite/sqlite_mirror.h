@@ -59,6 +59,11 @@ class SqliteMirror {
   // connection: PRAGMA data_version; no change by this one: total_changes), since COUNT
   // walks every row of the kind and a SCIM list asks for it on every page.
   Result<size_t> Count(const std::string& tenant, const std::string& profile, ObjectKind kind);
+  // Store::ListMirrorPending / ClearMirrorPending.
+  Result<std::vector<MirrorPending>> ListPending(const std::string& tenant,
+                                                 const std::string& profile, size_t limit);
+  Status ClearPending(const std::string& tenant, const std::string& profile,
+                      const std::vector<int64_t>& seqs);
 
   // Statements compiled so far on this connection (tests: a second request prepares none).
   size_t prepared() const { return prepared_; }
@@ -80,6 +85,7 @@ class SqliteMirror {
     kScan,
     kScanPage,
     kDataVersion,
+    kMarkPending,
     kSlotCount
   };
   // The cached statement of `slot`, prepared on first use; callers Reset it before they

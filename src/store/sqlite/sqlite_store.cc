@@ -10,6 +10,7 @@
 
 #include "model/fields.h"
 #include "store/detail/columns.h"
+#include "store/detail/run_lock.h"
 #include "store/sqlite/detail/sqlite_db.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_jobs.h"
@@ -193,6 +194,13 @@ class SqliteStore final : public Store {
   Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
                                      const std::string& profile) override;
   Result<ApplyReport> Apply(const Plan& plan) override;
+  Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
+                                                   const std::string& profile, bool wait,
+                                                   int64_t now) override {
+    // A private in-memory store has no other process to exclude.
+    if (db_.path().empty()) return std::unique_ptr<RunLock>(std::make_unique<RunLock>());
+    return store_detail::LockRunFile(db_.path(), tenant, profile, wait, now);
+  }
   Result<int64_t> CreateRun(const Run& run) override;
   Status UpdateRun(const Run& run) override;
   Status SaveRunItems(int64_t run_id, const Plan& plan) override;
@@ -242,6 +250,15 @@ class SqliteStore final : public Store {
   Result<size_t> CountMirror(const std::string& tenant, const std::string& profile,
                              ObjectKind kind) override {
     return mirror_.Count(tenant, profile, kind);
+  }
+  Result<std::vector<MirrorPending>> ListMirrorPending(const std::string& tenant,
+                                                       const std::string& profile,
+                                                       size_t limit) override {
+    return mirror_.ListPending(tenant, profile, limit);
+  }
+  Status ClearMirrorPending(const std::string& tenant, const std::string& profile,
+                            const std::vector<int64_t>& seqs) override {
+    return mirror_.ClearPending(tenant, profile, seqs);
   }
   bool NestsMirrorWrites() const override { return true; }  // savepoints (sqlite_mirror.h)
   Status ScanMirrorPage(const std::string& tenant, const std::string& profile, ObjectKind kind,

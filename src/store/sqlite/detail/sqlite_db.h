@@ -113,6 +113,8 @@ class Db {
   // or replaced while the process runs): a write would go to a file nobody opens again,
   // and be lost at the next start. Checked before every write transaction (one stat).
   Status CheckFile() const;
+  // The file opened; empty for ":memory:".
+  const std::string& path() const { return path_; }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
