@@ -236,7 +236,12 @@ TEST(EngineTest, PropertySyncConvergesOnTheRealStore) {
         pending += "\n";
       }
       for (const auto& d : second.plan.departments) {
-        if (d.action != Action::kUnchanged) pending += "department " + d.target.name + "\n";
+        if (d.action != Action::kUnchanged) {
+          pending += "department " + d.target.name;
+          for (const auto& c : d.changes)
+            pending += " [" + c.field + ": " + c.old_value + " -> " + c.new_value + "]";
+          pending += "\n";
+        }
       }
       EXPECT_TRUE(second.plan.IsNoop()) << "seed " << seed << " version " << version << "\n"
                                         << pending;

@@ -4,12 +4,12 @@ namespace telsync {
 namespace {
 
 constexpr std::array<std::string_view, kActionCount> kNames = {
-    "create",    "update", "delete",   "pending_delete", "restore", "unsearchable",
-    "unchanged", "skip",   "conflict", "error",          "blocked",
+    "create", "update",    "delete", "pending_delete", "restore", "unsearchable",
+    "relink", "unchanged", "skip",   "conflict",       "error",   "blocked",
 };
 constexpr std::array<std::string_view, kActionCount> kSummaryKeys = {
-    "create",    "update",  "delete",    "pending_delete", "restore", "unsearchable",
-    "unchanged", "skipped", "conflicts", "errors",         "blocked",
+    "create", "update",    "delete",  "pending_delete", "restore", "unsearchable",
+    "relink", "unchanged", "skipped", "conflicts",      "errors",  "blocked",
 };
 
 }  // namespace
@@ -57,6 +57,7 @@ bool IsWrite(Action a) {
     case Action::kPendingDelete:
     case Action::kRestore:
     case Action::kUnsearchable:
+    case Action::kRelink:
       return true;
     default:
       return false;

@@ -23,6 +23,8 @@ enum class Action : uint8_t {
   kPendingDelete,  // gone from the source: marked, deleted after grace_days
   kRestore,        // was pending delete and came back
   kUnsearchable,   // disabled in the directory: kept, hidden from search (F10)
+  kRelink,         // the same person under a new source id (AD -> Entra, a restored tenant):
+                   // the PBX user keeps everything and follows the new id (issue 14 item 6)
   kUnchanged,      // in both, nothing to do ("existing users" of the AD report)
   kSkip,           // left alone on purpose: excluded, paused, switched off (reason says why)
   kConflict,       // duplicate e-mail / username / extension / number (reason says with whom)

@@ -88,7 +88,6 @@ class PlanBuilder {
     plan_.source = input_.source;
     IndexStored();
     order_ = CanonicalOrder();
-    IndexDesired();
     complete_ = input_.complete;
     if (!input_.complete) {
       incomplete_reason_ = "source read incomplete: no deletion";
@@ -102,6 +101,8 @@ class PlanBuilder {
                            " are stored: treated as incomplete";
     }
     plan_.complete = complete_;
+    FindRelinks();
+    IndexDesired();
     // Deletions are decided first, so that the values a deleted user frees can be taken by
     // a desired user in the same plan (the store applies deletions first): one run
     // converges. Their items still come last in the plan, as the report reads them.
@@ -220,6 +221,46 @@ class PlanBuilder {
     return order;
   }
 
+  // Relink (issue 14 item 6): a desired user with no stored user of its own, whose e-mail
+  // or UPN is the e-mail of a linked stored user whose own source object this complete
+  // read did not return, is that person under a new id (a directory moved from AD's
+  // objectGUID to Entra's id, a restored tenant). It takes that stored user over in place
+  // instead of a delete and a create. Ambiguous cases (two gone users with one e-mail) are
+  // not relinked; of two desired users that match one gone user, the smaller id does.
+  void FindRelinks() {
+    if (!complete_ || options_.only_user || !options_.only_keys.empty()) return;
+    std::vector<uint8_t> present(stored_.users.size(), 0);
+    for (const DesiredUser& d : input_.desired) {
+      if (const size_t* linked = linked_.Find(d.user.source_key)) present[*linked] = 1;
+    }
+    for (const RejectedUser& r : input_.rejected) {
+      if (const size_t* linked = linked_.Find(r.key)) present[*linked] = 1;
+    }
+    std::unordered_map<std::string_view, int64_t> gone_by_email;  // kNone: ambiguous
+    for (size_t s = 0; s < stored_.users.size(); ++s) {
+      const PbxUser& u = stored_.users[s];
+      if (!IsLinked(u) || present[s] || excluded_[s]) continue;
+      const std::string_view email = u.fields.Get(Field::kEmail);
+      if (email.empty()) continue;
+      auto [it, fresh] = gone_by_email.emplace(Key(0, email), static_cast<int64_t>(s));
+      if (!fresh) it->second = kNone;
+    }
+    if (gone_by_email.empty()) return;
+    for (const uint32_t i : order_) {
+      const DesiredUser& d = input_.desired[i];
+      if (linked_.Find(d.user.source_key) != nullptr) continue;
+      if (!d.enabled && profile_.policy.disabled == DisabledAction::kDelete) continue;
+      for (const std::string_view key : {d.user.fields.Get(Field::kEmail), d.upn()}) {
+        if (key.empty()) continue;
+        auto it = gone_by_email.find(Key(0, key));
+        if (it == gone_by_email.end() || it->second == kNone) continue;
+        relink_.emplace(i, static_cast<size_t>(it->second));
+        it->second = kNone;  // taken
+        break;
+      }
+    }
+  }
+
   void IndexDesired() {
     // The stored user each desired user is (linked) or would become (adopted): the values
     // that user holds are its own already.
@@ -228,6 +269,8 @@ class PlanBuilder {
       const DesiredUser& d = input_.desired[i];
       if (const size_t* linked = linked_.Find(d.user.source_key)) {
         match[i] = static_cast<int32_t>(*linked);
+      } else if (auto relink = relink_.find(static_cast<uint32_t>(i)); relink != relink_.end()) {
+        match[i] = static_cast<int32_t>(relink->second);
       } else if (!unlinked_email_.empty() || !unlinked_username_.empty()) {
         if (auto candidate = FindCandidate(d)) match[i] = static_cast<int32_t>(candidate->first);
       }
@@ -315,7 +358,8 @@ class PlanBuilder {
       reason = "new_only mode: existing users are not changed";
     } else if (a == Action::kCreate && !p.create) {
       reason = "creates are switched off";
-    } else if ((a == Action::kUpdate || a == Action::kRestore || a == Action::kUnsearchable) &&
+    } else if ((a == Action::kUpdate || a == Action::kRestore || a == Action::kUnsearchable ||
+                a == Action::kRelink) &&
                !p.update) {
       reason = "updates are switched off";
     } else if ((a == Action::kDelete || a == Action::kPendingDelete) && !p.del) {
@@ -396,6 +440,13 @@ class PlanBuilder {
     }
 
     bool adopting = false;
+    bool relinking = false;
+    if (auto relink = relink_.find(static_cast<uint32_t>(i));
+        m == kNone && relink != relink_.end()) {
+      m = static_cast<int64_t>(relink->second);
+      seen_[relink->second] = kSeen;
+      relinking = true;
+    }
     if (m == kNone) {
       if (auto candidate = FindCandidate(d)) {
         const size_t s = candidate->first;
@@ -433,6 +484,7 @@ class PlanBuilder {
       std::array<std::pair<Field, std::string_view>, kFieldCount> sets;
       size_t set_count = 0;
       if (adopting) item.changes.push_back({"source_key", "", du.source_key});
+      if (relinking) item.changes.push_back({"source_key", s.source_key, du.source_key});
       for (const Field f : kMappedFields) {
         std::string_view want = du.fields.Get(f);
         const std::string_view have = s.fields.Get(f);
@@ -483,7 +535,7 @@ class PlanBuilder {
         for (size_t k = 0; k < set_count; ++k) t.fields.Set(sets[k].first, sets[k].second);
         if (custom_mapped) t.custom = std::move(custom);
         t.searchable = searchable;
-        if (adopting) {
+        if (adopting || relinking) {
           t.source_key = du.source_key;
           t.profile = profile_.name;
         }
@@ -492,7 +544,9 @@ class PlanBuilder {
           t.pending_since = 0;
         }
       }
-      if (restore) {
+      if (relinking) {
+        item.action = Action::kRelink;
+      } else if (restore) {
         item.action = Action::kRestore;
       } else if (s.searchable && !searchable) {
         item.action = Action::kUnsearchable;
@@ -644,6 +698,7 @@ class PlanBuilder {
       const size_t* linked = linked_.Find(r.key);
       if (linked != nullptr && presence[*linked] == kUnseen) presence[*linked] = kSeen;
     }
+    for (const auto& [desired, stored] : relink_) presence[stored] = kSeen;  // not gone
     return presence;
   }
 
@@ -721,7 +776,8 @@ class PlanBuilder {
       const int64_t index = item_stored_[k];
       const PbxUser* user = nullptr;
       if (item.action == Action::kCreate || item.action == Action::kUpdate ||
-          item.action == Action::kUnsearchable || item.action == Action::kRestore) {
+          item.action == Action::kUnsearchable || item.action == Action::kRestore ||
+          item.action == Action::kRelink) {
         user = &*item.target;
       } else if (!IsWrite(item.action) && index != kNone && !changed[index]) {
         // Left as stored (unchanged, skipped, in conflict, invalid, blocked): it stays.
@@ -871,6 +927,7 @@ class PlanBuilder {
   std::string incomplete_reason_;
   std::deque<std::string> arena_;  // lower-cased and allocated values the indexes view
   std::vector<uint32_t> order_;    // desired indexes by source id: the planning order
+  std::unordered_map<uint32_t, size_t> relink_;  // desired index -> stored user (FindRelinks)
   plan_detail::FlatIndex<size_t> linked_;
   std::unordered_map<std::string_view, size_t> unlinked_email_;
   std::unordered_map<std::string_view, size_t> unlinked_username_;

@@ -388,6 +388,67 @@ TEST(PlannerTest, HoldsDeletesAboveThreshold) {
   EXPECT_EQ(one.items[0].action, Action::kDelete);
 }
 
+// Issue 14 item 6: a directory moved to new ids (AD objectGUID -> Entra id) relinks its
+// users in place: no delete and create that would lose the PBX user's settings.
+TEST(PlannerTest, ANewIdForTheSamePersonIsARelinkNotADeleteAndACreate) {
+  World w;
+  w.input.complete = true;
+  w.profile.policy.max_deletes = 0;  // a relink is a change, never a delete
+  for (int i = 1; i <= 3; ++i) {
+    const std::string name = "user" + std::to_string(i);
+    w.stored.users.push_back(Have(i, "guid-" + std::to_string(i), name));
+    w.stored.users.back().subscription = "E5";  // PBX-side state that must survive
+    w.input.desired.push_back(Want("entra-" + std::to_string(i), name));
+  }
+  w.input.desired[2].user.fields.Set(Field::kJobTitle, "Chef");  // and a change with it
+  const Plan plan = w.Run();
+  EXPECT_FALSE(plan.held) << plan.hold_reason;
+  const auto summary = plan.Summary();
+  EXPECT_EQ(summary[static_cast<size_t>(Action::kRelink)], 3u);
+  EXPECT_EQ(summary[static_cast<size_t>(Action::kCreate)], 0u);
+  EXPECT_EQ(summary[static_cast<size_t>(Action::kDelete)], 0u);
+  const PlanItem* item = Find(plan, "entra-3");
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(item->action, Action::kRelink);
+  EXPECT_EQ(item->user_id, 3);
+  const FieldChange* key = FindChange(*item, "source_key");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->old_value, "guid-3");
+  EXPECT_EQ(key->new_value, "entra-3");
+  EXPECT_NE(FindChange(*item, "job_title"), nullptr);
+  // Applied, the users follow their new ids with everything they had; a second plan is
+  // a no-op.
+  SimulatedStore sim{w.stored};
+  sim.Apply(plan);
+  for (const PbxUser& u : sim.snapshot.users) {
+    EXPECT_EQ(u.source_key.rfind("entra-", 0), 0u) << u.source_key;
+    EXPECT_EQ(u.subscription, "E5");
+  }
+  EXPECT_TRUE(MakePlan(w.input, sim.snapshot, w.profile, w.now).IsNoop());
+}
+
+TEST(PlannerTest, NoRelinkWhileTheOldIdIsStillReadOrTheReadIsIncomplete) {
+  World w = Base();  // anna (k1) stored and in the source
+  DesiredUser twin = Want("k7", "anna2");
+  twin.user.fields.Set(Field::kEmail, "anna@example.se");
+  w.input.desired.push_back(twin);
+  Plan plan = w.Run();
+  EXPECT_EQ(Find(plan, "k1")->action, Action::kUnchanged);
+  EXPECT_EQ(Find(plan, "k7")->action, Action::kConflict);  // anna keeps her e-mail
+  // The old id gone, but the read incomplete: nothing is decided about anna.
+  Gone(w);
+  w.input.complete = false;
+  plan = w.Run();
+  EXPECT_EQ(plan.Summary()[static_cast<size_t>(Action::kRelink)], 0u);
+  EXPECT_EQ(plan.Summary()[static_cast<size_t>(Action::kDelete)], 0u);
+  EXPECT_EQ(Find(plan, "k7")->action, Action::kConflict);
+  // Complete: the relink.
+  w.input.complete = true;
+  plan = w.Run();
+  EXPECT_EQ(Find(plan, "k7")->action, Action::kRelink);
+  EXPECT_EQ(plan.Summary()[static_cast<size_t>(Action::kDelete)], 0u);
+}
+
 TEST(PlannerTest, OnlyUserMatchesUsernameEmailOrKey) {
   World w = Base();
   w.input.desired.push_back(Want("k9", "cleo"));

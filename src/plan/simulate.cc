@@ -21,6 +21,7 @@ void SimulatedStore::Apply(const Plan& plan) {
         break;
       }
       case Action::kUpdate:
+      case Action::kRelink:
       case Action::kRestore:
       case Action::kUnsearchable:
       case Action::kPendingDelete: {

@@ -135,9 +135,9 @@ void WriteHtml(std::ostream& out, const Plan& plan, const Run* run) {
 
   const auto counts = plan.Summary();
   static constexpr Action kOrder[] = {
-      Action::kCreate,  Action::kUpdate,       Action::kDelete,    Action::kPendingDelete,
-      Action::kRestore, Action::kUnsearchable, Action::kError,     Action::kConflict,
-      Action::kBlocked, Action::kSkip,         Action::kUnchanged,
+      Action::kCreate,        Action::kUpdate,  Action::kRelink,       Action::kDelete,
+      Action::kPendingDelete, Action::kRestore, Action::kUnsearchable, Action::kError,
+      Action::kConflict,      Action::kBlocked, Action::kSkip,         Action::kUnchanged,
   };
   out << "<h2>Summary</h2>\n<div class=\"cards\">\n";
   for (Action a : kOrder) {

@@ -168,6 +168,7 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
       {Action::kPendingDelete, "users gone (pending delete)"},
       {Action::kRestore, "users restored"},
       {Action::kUnsearchable, "disabled (not searchable)"},
+      {Action::kRelink, "relinked (new source id, same user)"},
       {Action::kUnchanged, "existing users (unchanged)"},
       {Action::kSkip, "skipped"},
       {Action::kConflict, "conflicts"},
@@ -180,7 +181,8 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
   std::vector<Section> sections = {
       {"Missing users (to create)", {Action::kCreate}},
       {"Users to delete", {Action::kDelete, Action::kPendingDelete, Action::kBlocked}},
-      {"Updated users", {Action::kUpdate, Action::kRestore, Action::kUnsearchable}},
+      {"Updated users",
+       {Action::kUpdate, Action::kRelink, Action::kRestore, Action::kUnsearchable}},
       {"Conflicts and errors", {Action::kConflict, Action::kError}},
       {"Skipped", {Action::kSkip}},
   };

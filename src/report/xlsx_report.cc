@@ -209,6 +209,7 @@ Status WriteXlsx(const std::string& path, const Plan& plan, const Run* run) {
         break;
       }
       case Action::kUpdate:
+      case Action::kRelink:
         if (item.changes.empty()) updated.Row({item.username, item.key, "", "", ""});
         for (const auto& c : item.changes) {
           updated.Row({item.username, item.key, c.field, c.old_value, c.new_value});

@@ -92,6 +92,8 @@ std::string_view ActionLabel(Action action) {
       return "Restored";
     case Action::kUnsearchable:
       return "Not searchable";
+    case Action::kRelink:
+      return "Relinked";
     case Action::kUnchanged:
       return "Unchanged";
     case Action::kSkip:
