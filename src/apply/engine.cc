@@ -524,8 +524,8 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     if (options.kind == RunKind::kSync && profile.policy.mode == SyncMode::kPaused) {
       run.message = "mode paused: nothing applied";
     } else if (options.kind == RunKind::kSync) {
-      if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});
       items_saved.emplace(store.StartSaveRunItems(run.id, plan));
+      if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});
       auto applied = store.Apply(plan);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;

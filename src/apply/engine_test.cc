@@ -529,5 +529,26 @@ TEST_F(EngineLockTest, ARunLeftRunningByAProcessThatEndedIsClosedAsFailed) {
   EXPECT_EQ(closed->finished_at, 1'800'000'000);
 }
 
+// Issue 14 item 3: on SQLite a run's items are in the history before the first change is
+// applied, so a run that dies mid-apply still lists what it set out to change.
+TEST_F(EngineLockTest, RunItemsAreRecordedBeforeTheApplyStarts) {
+  EngineOptions o;
+  o.kind = RunKind::kSync;
+  o.now = 1'800'000'000;
+  o.threads = 1;
+  size_t seen_before_apply = 0;
+  int64_t run_id = 0;
+  o.on_run_created = [&](int64_t id) { run_id = id; };
+  o.on_progress = [&](const Progress& p) {
+    if (p.phase != "apply") return;
+    auto items = other_->GetRunItems("acme", run_id, std::nullopt);  // another connection
+    if (items.ok()) seen_before_apply = items->size();
+  };
+  auto outcome = ExecuteRun(profile_, source_, *store_, o);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().ToString();
+  EXPECT_EQ(seen_before_apply, 3u);
+  EXPECT_EQ(outcome->applied.users_written, 3u);
+}
+
 }  // namespace
 }  // namespace telsync

@@ -239,7 +239,11 @@ class Store {
   // until Wait(). This default saves at Wait(), on this store's connection, as a plain
   // SaveRunItems after the apply would; PostgreSQL writes on a second connection at once.
   virtual RunItemsSave StartSaveRunItems(int64_t run_id, const Plan& plan) {
-    return RunItemsSave([this, run_id, &plan] { return SaveRunItems(run_id, plan); });
+    // Saved now, before the apply starts: a run that dies mid-apply still lists what it
+    // set out to change (issue 14 item 3). A store that can write them beside the apply
+    // (PostgreSQL, on a second connection) overrides this.
+    Status saved = SaveRunItems(run_id, plan);
+    return RunItemsSave([saved] { return saved; });
   }
   virtual Result<Run> GetRun(const std::string& tenant, int64_t run_id) = 0;
   // Newest first. Empty profile: all profiles of the tenant.
