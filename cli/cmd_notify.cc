@@ -28,6 +28,11 @@ void AddNotifyCommand(CLI::App& app, Context& ctx) {
   test->add_option("--to", *to, "recipient")->required();
   test->callback([&ctx, to]() {
     const std::string tenant = ctx.SelectTenant();
+    if (!ctx.LoadConfig().smtp.enabled()) {
+      // Nothing to test, and nothing recorded: a "failed" mail would only be noise.
+      throw Exit{kExitUsage,
+                 "no mail server is configured: set smtp.url (and smtp.from) in the config"};
+    }
     Notifier notifier(ctx.LoadConfig().smtp, ctx.OpenStore());
     const NotificationRecord r = notifier.SendTest(tenant, *to, ctx.Now());
     if (r.status != "sent") throw Exit{kExitFailed, "test mail not sent: " + r.error};

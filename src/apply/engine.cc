@@ -428,6 +428,25 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     return Error::Conflict(RunInProgress(store, profile, lock.error().message));
   }
   CloseAbandonedRuns(store, profile, options);
+  // `sync --approve N` names a run to apply: that it exists, is this profile's and is held
+  // is known before anything is read.
+  if (options.approve_run != 0 && options.kind == RunKind::kSync) {
+    auto held = store.GetRun(profile.tenant, options.approve_run);
+    if (!held.ok()) {
+      if (held.error().code != ErrorCode::kNotFound) return held.error();
+      return Error::Invalid("no run " + std::to_string(options.approve_run) + " in tenant " +
+                            profile.tenant + ": nothing to approve");
+    }
+    if (held->profile != profile.name) {
+      return Error::Invalid("run " + std::to_string(options.approve_run) + " belongs to profile " +
+                            held->profile + ", not " + profile.name);
+    }
+    if (held->status != RunStatus::kHeld) {
+      return Error::Invalid("run " + std::to_string(options.approve_run) + " is " +
+                            std::string(RunStatusName(held->status)) +
+                            ", not held: nothing to approve");
+    }
+  }
 
   RunOutcome out;
   Run& run = out.run;
@@ -483,6 +502,18 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
 
   run.complete = plan.complete;
   run.summary = plan.Summary();
+  if (options.only_user && plan.items.empty() && read.complete) {
+    // `--user NAME` for someone neither the source nor the store has: a typo, not a
+    // success that did nothing.
+    run.status = RunStatus::kFailed;
+    run.message =
+        "no user " + *options.only_user + " in the source (matched by username, e-mail or id)";
+    run.finished_at = options.clock ? options.clock() : options.now;
+    if (auto s = RecordRun(store, run); !s.ok()) return s.error();
+    run_metrics.Finished(run);
+    out.exit_code = kExitUsage;
+    return out;
+  }
   if (!read.complete) {
     run.message = "source read incomplete: " + read.error + "; nothing was deleted";
   } else if (read.bad_records != 0) {

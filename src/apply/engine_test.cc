@@ -177,9 +177,44 @@ TEST(EngineTest, HeldRunIsAppliedByApprovalOnlyForTheDeletionsItShowed) {
   EXPECT_EQ(approved.exit_code, kExitOk);
   EXPECT_EQ(f.Users(), 3u);
   EXPECT_EQ(f.store->GetRun("acme", held.run.id)->status, RunStatus::kApproved);
-  // An approved run cannot be approved twice.
-  RunOutcome twice = f.Run(RunKind::kSync, held.run.id);
-  EXPECT_EQ(twice.exit_code, kExitUsage);
+  // An approved run cannot be approved twice, nor a run that does not exist: refused
+  // before the source is read, and no run is recorded for it (issue 15).
+  const size_t runs_before = f.store->ListRuns("acme", "main", 100)->size();
+  for (const int64_t id : {held.run.id, int64_t{999}}) {
+    EngineOptions o;
+    o.kind = RunKind::kSync;
+    o.now = 1'800'000'000;
+    o.approve_run = id;
+    f.source.stop_after = 0;  // a read would fail: it must not happen
+    auto twice = ExecuteRun(f.profile, f.source, *f.store, o);
+    ASSERT_FALSE(twice.ok());
+    EXPECT_EQ(twice.error().code, ErrorCode::kInvalid);
+    EXPECT_NE(twice.error().message.find(id == 999 ? "no run 999" : "not held: nothing to approve"),
+              std::string::npos)
+        << twice.error().message;
+  }
+  EXPECT_EQ(f.store->ListRuns("acme", "main", 100)->size(), runs_before);
+}
+
+// Issue 15: `--user NAME` for a user neither the source nor the store has is an error that
+// names it, not a success that did nothing.
+TEST(EngineTest, OnlyUserThatNobodyHasIsAUsageError) {
+  Fixture f;
+  for (int i = 1; i <= 3; ++i) f.source.objects.push_back(GraphUser(i));
+  EngineOptions o;
+  o.kind = RunKind::kSync;
+  o.now = 1'800'000'000;
+  o.only_user = "nobody";
+  auto r = ExecuteRun(f.profile, f.source, *f.store, o);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->exit_code, kExitUsage);
+  EXPECT_EQ(r->run.status, RunStatus::kFailed);
+  EXPECT_EQ(r->run.message, "no user nobody in the source (matched by username, e-mail or id)");
+  o.only_user = "user2";
+  auto one = ExecuteRun(f.profile, f.source, *f.store, o);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->exit_code, kExitOk);
+  EXPECT_EQ(f.Users(), 1u);
 }
 
 // The convergence property with the real store: for random generated directories and a

@@ -49,11 +49,13 @@ std::optional<size_t> UniqueIndex(Field f) {
 // who holds it now (the desired user linked to, or adopting, the stored holder), else
 // the one with the smallest source id: never the order the source returned them in
 // (issue 14 item 5), so a delta read and a full read decide alike.
-// Desired users are planned in the order of their source ids (see Build). Consequence, by
-// design: a value moving from a user with a larger source id to one with a smaller one is
-// a conflict in this run and applied in the next, so no state between two applied items
-// ever holds a duplicate. Values of users deleted in this plan are released before the
-// desired users are planned (the store applies deletions first).
+// The same rule, never the source's order, decides which of two desired users adopts one
+// unlinked stored user and the order extensions of a range are given out in (both by
+// source id). Consequence, by design: a value moving from a user later in source order to
+// an earlier one is a conflict in this run and applied in the next, so no state between
+// two applied items ever holds a duplicate (the end state does not depend on the order). Values of
+// users deleted in this plan are released before the desired users are planned (the store applies
+// deletions first).
 struct Claim {
   int32_t owner = kNone;  // 32 bits: the index is the planner's hottest memory (P1)
   int32_t claimant = kNone;
@@ -87,7 +89,6 @@ class PlanBuilder {
     plan_.profile = profile_.name;
     plan_.source = input_.source;
     IndexStored();
-    order_ = CanonicalOrder();
     complete_ = input_.complete;
     if (!input_.complete) {
       incomplete_reason_ = "source read incomplete: no deletion";
@@ -107,11 +108,12 @@ class PlanBuilder {
     // a desired user in the same plan (the store applies deletions first): one run
     // converges. Their items still come last in the plan, as the report reads them.
     std::vector<std::pair<PlanItem, int64_t>> deletions = PlanDeletions(Presence());
+    PreallocateExtensions();  // after the deletions have released their values
     // One allocation for every item: growing a vector of a million items would move them
     // all and touch twice the memory (P1).
     plan_.items.reserve(input_.desired.size() + input_.rejected.size() + deletions.size());
     item_stored_.reserve(plan_.items.capacity());
-    for (const uint32_t i : order_) PlanDesired(i);
+    for (size_t i = 0; i < input_.desired.size(); ++i) PlanDesired(i);
     for (const RejectedUser& r : input_.rejected) PlanRejected(r);
     for (auto& [item, index] : deletions) Push(std::move(item), index);
     if (profile_.departments.enabled && !options_.only_user && options_.only_keys.empty()) {
@@ -145,6 +147,7 @@ class PlanBuilder {
     seen_.assign(n, 0);
     excluded_.assign(n, 0);
     adopted_by_.assign(n, kNone);
+    adopter_.assign(n, kNone);
     linked_.Reserve(n);
     // In a steady state stored and desired users share their values, so each index is
     // sized for the larger side's count of values it really holds: a field nobody has
@@ -191,34 +194,11 @@ class PlanBuilder {
     }
   }
 
-  // The desired users by source id (byte order; equal ids keep source order): the order
-  // they are planned in, so that neither the claims nor the extensions allocated from the
-  // range depend on the order a source returns them in. Sorted on an 8-byte prefix first:
-  // ids are GUIDs or similar, so the prefix almost always decides (P1).
-  std::vector<uint32_t> CanonicalOrder() const {
-    struct Entry {
-      uint64_t prefix;
-      uint32_t index;
-    };
-    const size_t n = input_.desired.size();
-    std::vector<Entry> entries(n);
-    for (size_t i = 0; i < n; ++i) {
-      const std::string& key = input_.desired[i].user.source_key;
-      uint64_t prefix = 0;
-      for (size_t b = 0; b < 8; ++b) {
-        prefix = (prefix << 8) | (b < key.size() ? static_cast<unsigned char>(key[b]) : 0u);
-      }
-      entries[i] = {prefix, static_cast<uint32_t>(i)};
-    }
-    std::sort(entries.begin(), entries.end(), [this](const Entry& a, const Entry& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix;
-      const int c =
-          input_.desired[a.index].user.source_key.compare(input_.desired[b.index].user.source_key);
-      return c != 0 ? c < 0 : a.index < b.index;
-    });
-    std::vector<uint32_t> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = entries[i].index;
-    return order;
+  // True when desired user a comes before b in the order that decides ties: by source id
+  // (byte order), then by source position for a repeated id.
+  bool IdBefore(size_t a, size_t b) const {
+    const int c = input_.desired[a].user.source_key.compare(input_.desired[b].user.source_key);
+    return c != 0 ? c < 0 : a < b;
   }
 
   // Relink (issue 14 item 6): a desired user with no stored user of its own, whose e-mail
@@ -246,7 +226,8 @@ class PlanBuilder {
       if (!fresh) it->second = kNone;
     }
     if (gone_by_email.empty()) return;
-    for (const uint32_t i : order_) {
+    std::unordered_map<size_t, size_t> by_stored;  // gone stored user -> its relinker
+    for (size_t i = 0; i < input_.desired.size(); ++i) {
       const DesiredUser& d = input_.desired[i];
       if (linked_.Find(d.user.source_key) != nullptr) continue;
       if (!d.enabled && profile_.policy.disabled == DisabledAction::kDelete) continue;
@@ -254,10 +235,13 @@ class PlanBuilder {
         if (key.empty()) continue;
         auto it = gone_by_email.find(Key(0, key));
         if (it == gone_by_email.end() || it->second == kNone) continue;
-        relink_.emplace(i, static_cast<size_t>(it->second));
-        it->second = kNone;  // taken
+        auto [slot, fresh] = by_stored.emplace(static_cast<size_t>(it->second), i);
+        if (!fresh && IdBefore(i, slot->second)) slot->second = i;
         break;
       }
+    }
+    for (const auto& [stored, desired] : by_stored) {
+      relink_.emplace(static_cast<uint32_t>(desired), stored);
     }
   }
 
@@ -275,12 +259,20 @@ class PlanBuilder {
         if (auto candidate = FindCandidate(d)) match[i] = static_cast<int32_t>(candidate->first);
       }
     }
-    // In id order, the first asking claims, unless a holder asks later. A repeated source
-    // id of the holder is a conflict of its own (the first in order claims).
+    // Who adopts an unlinked stored user that several desired users match: the smallest id.
+    for (size_t i = 0; i < input_.desired.size(); ++i) {
+      const int32_t s = match[i];
+      if (s == kNone || IsLinked(stored_.users[static_cast<size_t>(s)])) continue;
+      if (adopter_[s] == kNone || IdBefore(i, static_cast<size_t>(adopter_[s]))) {
+        adopter_[s] = static_cast<int64_t>(i);
+      }
+    }
+    // The holder claims; among the others the smallest id. Decided by comparing, never by
+    // the source's order. A repeated source id of the holder is a conflict of its own.
     auto holds = [&](int32_t i, const Claim& c) {
       return match[i] != kNone && c.owner == match[i];
     };
-    for (const uint32_t i : order_) {
+    for (size_t i = 0; i < input_.desired.size(); ++i) {
       const DesiredUser& d = input_.desired[i];
       // A disabled user that is skipped or deleted is never written: it claims nothing
       // (what it holds in the store stays its own through the owner).
@@ -291,7 +283,15 @@ class PlanBuilder {
         if (v.empty()) continue;
         Claim& c = claims_[k].FindOrInsert(Key(k, v));
         const auto self = static_cast<int32_t>(i);
-        if (c.claimant == kNone || (holds(self, c) && !holds(c.claimant, c))) c.claimant = self;
+        if (c.claimant == kNone) {
+          c.claimant = self;
+          continue;
+        }
+        const bool mine = holds(self, c);
+        const bool theirs = holds(c.claimant, c);
+        if ((mine && !theirs) || (mine == theirs && IdBefore(i, static_cast<size_t>(c.claimant)))) {
+          c.claimant = self;
+        }
       }
     }
   }
@@ -340,6 +340,48 @@ class PlanBuilder {
       return v;
     }
     return std::nullopt;
+  }
+
+  // Extensions from the range for the desired users that will need one, given out by
+  // source id (not source order) before planning, so the numbers do not depend on the order
+  // a source returns users in. A user planned otherwise after all (a conflict) leaves its
+  // number unused in this run; the next run gives it out again.
+  void PreallocateExtensions() {
+    if (profile_.extensions.empty()) return;
+    std::vector<uint32_t> wanting;
+    std::unordered_set<std::string_view> keys;  // a repeated source id: the first is planned
+    for (size_t i = 0; i < input_.desired.size(); ++i) {
+      const DesiredUser& d = input_.desired[i];
+      if (!keys.insert(d.user.source_key).second) continue;
+      if (!d.user.fields.Get(Field::kExtension).empty()) continue;
+      if (!d.enabled && profile_.policy.disabled != DisabledAction::kUnsearchable) continue;
+      int64_t m = kNone;
+      if (const size_t* linked = linked_.Find(d.user.source_key)) {
+        m = static_cast<int64_t>(*linked);
+      } else if (auto relink = relink_.find(static_cast<uint32_t>(i)); relink != relink_.end()) {
+        m = static_cast<int64_t>(relink->second);
+      } else if (auto candidate = FindCandidate(d)) {
+        if (adopter_[candidate->first] != static_cast<int64_t>(i)) continue;  // a conflict
+        m = static_cast<int64_t>(candidate->first);
+      }
+      if (m != kNone && (excluded_[m] || !stored_.users[m].fields.Get(Field::kExtension).empty())) {
+        continue;
+      }
+      // A user that will be a conflict gets no number: it would stay unused in this run.
+      const int64_t self = m != kNone ? m : static_cast<int64_t>(stored_.users.size() + i);
+      std::array<std::string_view, kUniqueFields.size()> values{};
+      for (size_t u = 0; u < kUniqueFields.size(); ++u) {
+        values[u] = d.user.fields.Get(kUniqueFields[u]);
+      }
+      if (FindConflict(i, self, values)) continue;
+      wanting.push_back(static_cast<uint32_t>(i));
+    }
+    std::sort(wanting.begin(), wanting.end(),
+              [this](uint32_t a, uint32_t b) { return IdBefore(a, b); });
+    for (const uint32_t i : wanting) {
+      auto ext = AllocateExtension();
+      preallocated_.emplace(i, ext ? *ext : std::string_view());
+    }
   }
 
   std::string RangeText() const {
@@ -441,6 +483,7 @@ class PlanBuilder {
 
     bool adopting = false;
     bool relinking = false;
+    bool late_extension = false;
     if (auto relink = relink_.find(static_cast<uint32_t>(i));
         m == kNone && relink != relink_.end()) {
       m = static_cast<int64_t>(relink->second);
@@ -450,10 +493,11 @@ class PlanBuilder {
     if (m == kNone) {
       if (auto candidate = FindCandidate(d)) {
         const size_t s = candidate->first;
-        if (adopted_by_[s] != kNone) {
+        const int64_t adopter = adopter_[s] != kNone ? adopter_[s] : static_cast<int64_t>(i);
+        if (adopted_by_[s] != kNone || adopter != static_cast<int64_t>(i)) {
           item.action = Action::kConflict;
           item.reason = candidate->second + " also matches user " + StoredName(s) + " adopted by " +
-                        DesiredName(static_cast<size_t>(adopted_by_[s]));
+                        DesiredName(static_cast<size_t>(adopter));
           item.target = du;
           return Push(std::move(item), m);
         }
@@ -491,8 +535,11 @@ class PlanBuilder {
         if (f == Field::kExtension && want.empty() && !profile_.extensions.empty()) {
           if (!have.empty()) {
             want = have;  // F14: an allocated extension is stable across runs
-          } else if (auto ext = AllocateExtension()) {
-            want = *ext;
+          } else if (auto pre = preallocated_.find(static_cast<uint32_t>(i));
+                     pre == preallocated_.end()) {
+            late_extension = true;  // given after the conflict check (see below)
+          } else if (!pre->second.empty()) {
+            want = pre->second;
           } else {
             item.action = Action::kError;
             item.reason = "no free extension in " + RangeText();
@@ -568,9 +615,11 @@ class PlanBuilder {
       for (size_t u = 0; u < kUniqueFields.size(); ++u)
         new_values[u] = du.fields.Get(kUniqueFields[u]);
       if (du.fields.Get(Field::kExtension).empty() && !profile_.extensions.empty()) {
-        if (auto ext = AllocateExtension()) {
-          new_values[2] = *ext;
-          t.fields.Set(Field::kExtension, *ext);
+        if (auto pre = preallocated_.find(static_cast<uint32_t>(i)); pre == preallocated_.end()) {
+          late_extension = true;  // given after the conflict check (see below)
+        } else if (!pre->second.empty()) {
+          new_values[2] = pre->second;
+          t.fields.Set(Field::kExtension, pre->second);
         } else {
           item.action = Action::kError;
           item.reason = "no free extension in " + RangeText();
@@ -597,6 +646,22 @@ class PlanBuilder {
       item.action = Action::kConflict;
       item.reason = std::move(*reason);
       return Push(std::move(item), m);
+    }
+    if (late_extension) {
+      // A user PreallocateExtensions expected to be a conflict (a value that another user
+      // frees earlier in this plan): the next free number, now that it is known to need one.
+      auto ext = AllocateExtension();
+      if (!ext) {
+        item.action = Action::kError;
+        item.reason = "no free extension in " + RangeText();
+        if (m != kNone && !item.target.has_value()) item.target = stored_.users[m];
+        return Push(std::move(item), m);
+      }
+      new_values[2] = *ext;
+      item.changes.push_back({"extension", "", std::string(*ext)});
+      if (!item.target.has_value()) item.target = stored_.users[m];  // only a stored one lacks it
+      item.target->fields.Set(Field::kExtension, *ext);
+      if (item.action == Action::kUnchanged) item.action = Action::kUpdate;
     }
     ApplySwitches(item);
     if (IsWrite(item.action)) {
@@ -926,7 +991,7 @@ class PlanBuilder {
   bool complete_ = false;
   std::string incomplete_reason_;
   std::deque<std::string> arena_;  // lower-cased and allocated values the indexes view
-  std::vector<uint32_t> order_;    // desired indexes by source id: the planning order
+  std::unordered_map<uint32_t, std::string_view> preallocated_;  // desired -> extension
   std::unordered_map<uint32_t, size_t> relink_;  // desired index -> stored user (FindRelinks)
   plan_detail::FlatIndex<size_t> linked_;
   std::unordered_map<std::string_view, size_t> unlinked_email_;
@@ -942,6 +1007,7 @@ class PlanBuilder {
   std::vector<int64_t> item_stored_;  // per plan item: its stored user's index or kNone
   std::vector<uint8_t> excluded_;
   std::vector<int64_t> adopted_by_;
+  std::vector<int64_t> adopter_;  // per unlinked stored user: the desired user that adopts it
   plan_detail::RuleSet rules_;
   size_t linked_count_ = 0;
   int64_t next_extension_ = 0;

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include "sources/file/file_formats.h"
+#include "util/text.h"
 
 namespace telsync::file_formats {
 namespace {
@@ -152,8 +154,26 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
       if (EqualsNoCase(header[i], id_name)) id_column = static_cast<int>(i);
     }
   }
+  std::unordered_map<std::string, size_t> column_of;  // lower-case name -> 0-based column
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i].empty()) continue;
+    auto [it, fresh] = column_of.emplace(AsciiLower(header[i]), i);
+    if (!fresh) {
+      result.error = "the header names column '" + EscapeForTerminal(header[i]) +
+                     "' twice (columns " + std::to_string(it->second + 1) + " and " +
+                     std::to_string(i + 1) + "): which one is meant cannot be told";
+      return result;
+    }
+  }
   if (id_column < 0) {
-    result.error = "the header has no id column (id, objectGUID or entryUUID)";
+    std::string seen;
+    for (size_t i = 0; i < header.size() && i < 12; ++i) seen += (i ? ", " : "") + header[i];
+    if (header.size() > 12) seen += ", ...";
+    const std::string shown = delimiter == '\t' ? "tab" : std::string("'") + delimiter + "'";
+    result.error =
+        "the header has no id column (id, objectGUID or entryUUID); read with the "
+        "delimiter " +
+        shown + " it has the columns: " + EscapeForTerminal(seen);
     return result;
   }
   // Group names are split on '|', and on ';' too unless ';' separates the columns.

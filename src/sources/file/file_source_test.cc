@@ -259,6 +259,23 @@ TEST(FileSourceTest, GuidIdsAreCanonicalInEveryFormat) {
   EXPECT_EQ(j.users[0].id, "6e7b768e-07e2-4810-8459-485f84f8f204");
 }
 
+// Issue 15: a CSV header problem names what was seen, so the admin can tell a wrong
+// delimiter from a missing column.
+TEST(FileSourceTest, CsvHeaderProblemsNameTheDelimiterAndTheColumn) {
+  TempDir dir;
+  const Collected no_id = ReadFile(dir.Write("a.csv", "guid;mail\n1;a@x.se\n"));
+  EXPECT_FALSE(no_id.result.complete);
+  EXPECT_NE(no_id.result.error.find("no id column"), std::string::npos);
+  EXPECT_NE(no_id.result.error.find("delimiter ';' it has the columns: guid, mail"),
+            std::string::npos)
+      << no_id.result.error;
+  const Collected twice = ReadFile(dir.Write("b.csv", "id,mail,Mail\n1,a@x.se,b@x.se\n"));
+  EXPECT_FALSE(twice.result.complete);
+  EXPECT_NE(twice.result.error.find("column 'Mail' twice (columns 2 and 3)"), std::string::npos)
+      << twice.result.error;
+  EXPECT_TRUE(twice.users.empty());
+}
+
 TEST(FileSourceTest, ReadsCsvWithSemicolonsBomQuotesAndCrlf) {
   const std::string path = kFixtures + "users.csv";
   const Collected c = ReadFile(path);
