@@ -304,3 +304,22 @@ def test_csv_and_ldif_exports_sync_like_json(ws):
     carl = ws.run("-p", "acme", "users", "show", "carl").json()
     assert carl["source_key"] == "6f9619ff-8b86-d011-b42d-00c04fc964ff"  # AD byte order
     assert carl["searchable"] is False  # userAccountControl 514: disabled
+
+
+def test_input_mistakes_are_named_not_passed_as_success(ws):
+    """Issue 15 item 3: a --user nobody has, an --approve of a run that is not held, and a
+    mail test with no mail server are usage errors that say what is wrong."""
+    config(ws)
+    ws.users_json([graph_user(i) for i in range(1, 4)])
+    assert ws.run("sync").code == 0
+    r = ws.run("sync", "--user", "nobody")
+    assert r.code == 2, r
+    assert "no user nobody in the source (matched by username, e-mail or id)" in r.out + r.err, r
+    r = ws.run("sync", "--approve", "999")
+    assert r.code == 2 and "no run 999" in r.err, r
+    r = ws.run("sync", "--approve", "1")
+    assert r.code == 2 and "run 1 is success, not held: nothing to approve" in r.err, r
+    r = ws.run("notify", "test", "--to", "admin@acme.example")
+    assert r.code == 2 and "no mail server is configured" in r.err, r
+    listed = ws.run("notify", "list")
+    assert listed.code == 0 and listed.out.strip() == "", listed
