@@ -322,4 +322,4 @@ def test_input_mistakes_are_named_not_passed_as_success(ws):
     r = ws.run("notify", "test", "--to", "admin@acme.example")
     assert r.code == 2 and "no mail server is configured" in r.err, r
     listed = ws.run("notify", "list")
-    assert listed.code == 0 and listed.out.strip() == "", listed
+    assert listed.code == 0 and listed.out.strip() == "No mails.", listed  # none recorded

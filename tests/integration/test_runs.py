@@ -25,6 +25,7 @@ def runs(ws):
 def start_blocked_sync(ws, *args):
     """`telsync sync` reading directory.json, a FIFO nobody writes yet: it takes the lock,
     records its run as running and blocks in the read."""
+    assert ws.run("runs", "list").code == 0  # the store exists before the two processes race
     fifo = ws.path / "directory.json"
     if fifo.exists():
         fifo.unlink()
