@@ -1,8 +1,48 @@
 // telsync: keeps a telephony platform's users in step with the company directory.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/context.h"
+
+namespace {
+
+// Levenshtein distance, for "did you mean" (subcommand names are short).
+size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The first word that is neither an option nor an option's value: the command. Empty when
+// there is none (`telsync --help`).
+std::string FirstCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return "";
+    if (arg.rfind('-', 0) == 0) {
+      const bool takes_value = arg == "-c" || arg == "--config" || arg == "-p" ||
+                               arg == "--profile" || arg == "--log-level" || arg == "--log-format";
+      if (takes_value) ++i;
+      continue;
+    }
+    return arg;
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using telsync::cli::Context;
@@ -13,6 +53,8 @@ int main(int argc, char** argv) {
       "approval; 4 finished with per-user errors or conflicts.",
       "telsync"};
   app.require_subcommand(1);
+  // -c, -p, -q and the log options also after the command (`telsync jobs list -p acme`).
+  app.fallthrough();
   app.set_version_flag("--version", "telsync 0.1.0");
   Context ctx;
   app.add_option("-c,--config", ctx.config_path,
@@ -37,6 +79,30 @@ int main(int argc, char** argv) {
   telsync::cli::AddJobsCommand(app, ctx);
   telsync::cli::AddMigrateCommand(app, ctx);
   telsync::cli::AddTenantCommand(app, ctx);
+
+  // An unknown command is named, with the closest one, before CLI11's generic answer.
+  if (const std::string command = FirstCommand(argc, argv); !command.empty()) {
+    std::string closest;
+    size_t best = SIZE_MAX;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      const std::string& name = sub->get_name();
+      if (name == command) known = true;
+      const size_t d = Distance(command, name);
+      if (d < best) {
+        best = d;
+        closest = name;
+      }
+    }
+    if (!known) {
+      std::cerr << "telsync: unknown command '" << command << "'";
+      if (best <= std::max<size_t>(2, command.size() / 3)) {
+        std::cerr << "; did you mean '" << closest << "'?";
+      }
+      std::cerr << " (telsync --help lists the commands)\n";
+      return telsync::kExitUsage;
+    }
+  }
 
   try {
     app.parse(argc, argv);

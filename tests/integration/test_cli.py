@@ -323,3 +323,20 @@ def test_input_mistakes_are_named_not_passed_as_success(ws):
     assert r.code == 2 and "no mail server is configured" in r.err, r
     listed = ws.run("notify", "list")
     assert listed.code == 0 and listed.out.strip() == "No mails.", listed  # none recorded
+
+
+def test_unknown_commands_are_named_and_global_options_follow_the_command(ws):
+    """Issue 15 item 3: `telsync snyc` says which command it did not know and the closest
+    one; -c, -p and -q are accepted after the command too, as the README shows them."""
+    config(ws)
+    ws.users_json([graph_user(i) for i in range(1, 3)])
+    r = ws.run("snyc")
+    assert r.code == 2, r
+    assert "unknown command 'snyc'; did you mean 'sync'?" in r.err, r
+    r = ws.run("bogus")
+    assert r.code == 2 and "unknown command 'bogus'" in r.err and "did you mean" not in r.err, r
+    assert ws.run("sync").code == 0
+    r = ws.run("jobs", "list", "-p", "acme")
+    assert r.code == 0, r
+    r = ws.run("runs", "list", "-c", str(ws.path / "telsync.yaml"), "-p", "acme/main", config=None)
+    assert r.code == 0 and "sync" in r.out, r

@@ -280,11 +280,40 @@ Result<int> HttpServer::Bind() {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     impl_->Serve(req, res);
   };
+  // Requests with a body are read here, not by httplib: a request with neither
+  // Content-Length nor chunked Transfer-Encoding has no body (RFC 9112 §6.3), where httplib
+  // would wait for the connection to close (`curl -X POST` with no data waited the read
+  // timeout, 30 s, before its 400).
+  const size_t max_body = d.options.max_body;
+  auto with_body = [this, max_body](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& read) {
+    const bool chunked =
+        req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+    if (!req.has_header("Content-Length") && !chunked) return impl_->Serve(req, res);
+    httplib::Request full = req;
+    bool too_large = false;
+    const bool ok = read([&](const char* data, size_t size) {
+      if (full.body.size() + size > max_body) {
+        too_large = true;
+        return false;
+      }
+      full.body.append(data, size);
+      return true;
+    });
+    if (too_large || !ok) {
+      const int status = too_large || res.status == 413 ? 413 : 400;
+      Response r = impl_->RenderError(req.path, status, ReasonFor(status));
+      res.status = status;
+      res.set_content(r.body, r.content_type);
+      return;
+    }
+    impl_->Serve(full, res);
+  };
   for (const char* pattern : {"/.*"}) {
     s.Get(pattern, handler);
-    s.Post(pattern, handler);
-    s.Put(pattern, handler);
-    s.Patch(pattern, handler);
+    s.Post(pattern, with_body);
+    s.Put(pattern, with_body);
+    s.Patch(pattern, with_body);
     s.Delete(pattern, handler);
   }
   // Errors httplib answers itself (413 body too large, 400 unparsable request, 404 for

@@ -1,7 +1,11 @@
 #include "server/http/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <thread>
@@ -109,6 +113,40 @@ TEST_F(ServerTest, BodyLimitGives413) {
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
   EXPECT_NE(big->body.find("\"api_error\":413"), std::string::npos);
+}
+
+// Issue 15 item 3: a POST with neither Content-Length nor chunked encoding has no body
+// (RFC 9112 §6.3) and is answered while the client keeps the connection open; httplib
+// alone waited for the connection to close (the 30 s read timeout). The client gives up
+// after 20 s, so the old behaviour fails here and the new one answers in milliseconds.
+TEST_F(ServerTest, PostWithoutContentLengthIsAnsweredAtOnce) {
+  Start();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval timeout{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const std::string request =
+      "POST /api/acme/items HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buffer[4096];
+  while (answer.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 201", 0), 0u) << answer;
+  // And one with a body still reads it.
+  auto c = Client();
+  auto with_body = c.Post("/api/acme/items", std::string(10, 'x'), "application/json");
+  ASSERT_TRUE(with_body);
+  EXPECT_EQ(with_body->body, "{\"size\":10}");
 }
 
 TEST_F(ServerTest, HandlerExceptionIsA500WithoutDetails) {
