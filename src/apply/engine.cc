@@ -151,16 +151,8 @@ bool HasUserProblems(const Plan& plan) {
 // that deletion, so the run is held again.
 Result<std::string> CheckApproval(Store& store, const Profile& profile, int64_t run_id,
                                   const Plan& plan) {
-  auto held = store.GetRun(profile.tenant, run_id);
-  if (!held.ok()) return held.error();
-  if (held->profile != profile.name) {
-    return Error::Invalid("run " + std::to_string(run_id) + " belongs to profile " + held->profile +
-                          ", not " + profile.name);
-  }
-  if (held->status != RunStatus::kHeld) {
-    return Error::Invalid("run " + std::to_string(run_id) + " is " + RunStatusName(held->status) +
-                          ", not held: nothing to approve");
-  }
+  // That run `run_id` is this profile's and held was checked before the read (Execute),
+  // under the run lock that keeps it so.
   std::unordered_set<std::string> approved;
   for (Action a : {Action::kDelete, Action::kPendingDelete}) {
     auto items = store.GetRunItems(profile.tenant, run_id, a);

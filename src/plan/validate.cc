@@ -31,16 +31,6 @@ bool LooksLikeEmail(std::string_view s) {
   return dot != std::string_view::npos && dot != 0 && domain.back() != '.';
 }
 
-// The 1-based byte where `s` stops being text (bad UTF-8 or NUL), or 0 when it is text.
-size_t FirstNonText(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8Length(s, i);
-    if (n == 0 || s[i] == '\0') return i + 1;
-    i += n;
-  }
-  return 0;
-}
-
 bool AllDigits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }

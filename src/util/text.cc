@@ -32,14 +32,16 @@ std::string PadRight(std::string_view text, size_t width) {
   return std::string(text.substr(0, i)) + "…";
 }
 
-bool IsValidUtf8(std::string_view s) {
+size_t FirstNonText(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     const size_t n = Utf8Length(s, i);
-    if (n == 0 || s[i] == '\0') return false;  // NUL is binary data, not text
+    if (n == 0 || s[i] == '\0') return i + 1;  // NUL is binary data, not text
     i += n;
   }
-  return true;
+  return 0;
 }
+
+bool IsValidUtf8(std::string_view s) { return FirstNonText(s) == 0; }
 
 std::string EscapeForTerminal(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";

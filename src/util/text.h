@@ -27,6 +27,8 @@ void AppendJsonQuoted(std::string& out, std::string_view text);
 // True when `s` is well-formed UTF-8 without NUL: text, not binary data. Directory
 // attributes may be binary (photos, SIDs, objectGUID); sources keep only text values.
 bool IsValidUtf8(std::string_view s);
+// The 1-based byte where `s` stops being such text, or 0 when all of it is.
+size_t FirstNonText(std::string_view s);
 
 // `text` safe to print on a terminal: control characters (C0, DEL and C1) and bytes that
 // are not UTF-8 are written as \xNN; well-formed UTF-8 stays as it is.
