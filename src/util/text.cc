@@ -77,22 +77,6 @@ std::string EscapeForTerminal(std::string_view text) {
   return out;
 }
 
-std::string ReplaceInvalidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = Utf8Length(text, i);
-    if (n == 0 || text[i] == '\0') {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

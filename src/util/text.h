@@ -35,10 +35,6 @@ size_t FirstNonText(std::string_view s);
 // For text from outside (a file's bytes in an error message) that a person will read.
 std::string EscapeForTerminal(std::string_view text);
 
-// `text` with each byte that is not UTF-8 (and each NUL) replaced by U+FFFD: what output
-// paths write when a stored value is not text.
-std::string ReplaceInvalidUtf8(std::string_view text);
-
 // Lower-cases A-Z only: the case folding of names and keys that every store and
 // comparison shares, whatever the locale.
 std::string AsciiLower(std::string_view s);

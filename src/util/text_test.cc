@@ -56,13 +56,4 @@ TEST(TextTest, EscapeForTerminalHidesControlsAndBadBytes) {
   EXPECT_EQ(EscapeForTerminal(std::string("nul\0", 4)), "nul\\x00");
 }
 
-TEST(TextTest, ReplaceInvalidUtf8KeepsText) {
-  EXPECT_EQ(ReplaceInvalidUtf8("Åsa"), "Åsa");
-  EXPECT_EQ(ReplaceInvalidUtf8(std::string("a\xff"
-                                           "b",
-                                           3)),
-            "a\xef\xbf\xbd"
-            "b");
-}
-
 }  // namespace telsync
