@@ -283,6 +283,27 @@ def test_connection_group_errors(ws, emu):
     assert r.code != 0 and "permission GroupMember.Read.All" in r.out, r
 
 
+def test_members_with_limited_information_fail_the_read_and_blank_nothing(ws, emu):
+    """GroupMember.Read.All without User.Read.All: Graph returns the members of a group with
+    an id and null properties. test-connection says so, and a sync keeps what it stored."""
+    scope = "          groups: [Dept Sales]"
+    r = connection(ws, emu, extra=scope)
+    assert r.code == 0 and "users are readable" in r.out, r
+    r = run(ws, "sync", "-f", "json")
+    assert r.code == 0, r
+    before = run(ws, "users", "list").out
+    assert "User 1" in before and "+46" in before, before
+
+    emu.config(deny=["User.Read.All"])
+    r = connection(ws, emu, extra=scope)
+    assert r.code != 0, r
+    assert "limited information" in r.out and "grant User.Read.All" in r.out, r
+    r = run(ws, "sync", "-f", "json")
+    assert r.code != 0, r
+    assert "limited information" in r.out + r.err, r
+    assert run(ws, "users", "list").out == before
+
+
 def test_connection_network_and_tls_failures(ws, emu):
     r = connection(ws, emu, url="http://127.0.0.1:1")
     assert r.code != 0 and "refused" in r.out, r

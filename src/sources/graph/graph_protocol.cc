@@ -155,9 +155,15 @@ Result<PageInfo> ParseUsersPage(std::string& body,
           ++index;
           simdjson::ondemand::object object = element.get_object();
           SourceObject user;
+          bool any_property = false;  // a property besides id and annotations
+          bool any_value = false;     // ... that is not null
           for (auto f : object) {
             const std::string name(std::string_view(f.unescaped_key()));
             simdjson::ondemand::value value = f.value();
+            if (name != "id" && (name.empty() || name[0] != '@')) {
+              any_property = true;
+              if (!value.is_null()) any_value = true;
+            }
             if (name == "id") {
               user.id = CanonicalSourceId(std::string_view(value.get_string()));
             } else if (name == "@removed") {
@@ -180,6 +186,10 @@ Result<PageInfo> ParseUsersPage(std::string& body,
           if (user.id.empty()) {
             ++info.bad;
             on_bad("user " + std::to_string(index) + " of the page has no id");
+            continue;
+          }
+          if (any_property && !any_value && !user.deleted) {
+            ++info.limited;
             continue;
           }
           ++info.users;

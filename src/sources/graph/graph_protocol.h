@@ -40,6 +40,11 @@ struct PageInfo {
   std::string delta_link;  // delta answers: set on the last page
   size_t users = 0;        // users handed to the sink
   size_t bad = 0;          // records without an id (reported and skipped)
+  // Users with limited information: an id and every other property null. Graph answers a
+  // relationship (a group's members) so when the app may read the relationship but not the
+  // users (GroupMember.Read.All without User.Read.All). Not handed to the sink: their
+  // nulls are not the directory's values.
+  size_t limited = 0;
 };
 
 // Parses one page of users (a /users, transitiveMembers or /users/delta answer) and hands

@@ -17,6 +17,25 @@ std::vector<SourceObject> Parse(std::string body, Result<PageInfo>* info_out = n
   return users;
 }
 
+TEST(GraphProtocolTest, MembersWithLimitedInformationAreCountedNotHandedOn) {
+  // GroupMember.Read.All without User.Read.All: an id, the type, every property null.
+  Result<PageInfo> info = Error::Internal("unset");
+  auto users = Parse(R"({"value":[
+      {"@odata.type":"#microsoft.graph.user","id":"1","displayName":null,"mail":null,
+       "accountEnabled":null,"userType":null},
+      {"@odata.type":"#microsoft.graph.user","id":"2","displayName":"Bo","mail":null,
+       "accountEnabled":true},
+      {"id":"3","@removed":{"reason":"changed"}},
+      {"id":"4"}]})",
+                     &info);
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  EXPECT_EQ(info->limited, 1u);
+  ASSERT_EQ(users.size(), 3u);  // a user with one value, a removal, a bare id are not limited
+  EXPECT_EQ(users[0].id, "2");
+  EXPECT_TRUE(users[1].deleted);
+  EXPECT_EQ(users[2].id, "4");
+}
+
 TEST(GraphProtocolTest, ParsesUsersGroupsAndLinks) {
   Result<PageInfo> info = Error::Internal("unset");
   auto users = Parse(R"({"@odata.context":"x","@odata.nextLink":"https://g/v1.0/users?$skiptoken=A",

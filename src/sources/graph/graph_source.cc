@@ -27,6 +27,16 @@ std::string Join(const std::vector<std::string>& items, const char* separator) {
   return out;
 }
 
+// Group members that came back as an id with every property null (graph::PageInfo): the
+// app lacks User.Read.All. A read that saw one fails, so no stored field is blanked.
+Error LimitedInformation(const std::string& what) {
+  return Error{ErrorCode::kAuth,
+               what + ": members are returned with limited information (an id, every "
+                      "property null): grant User.Read.All (application permission, with "
+                      "admin consent) beside GroupMember.Read.All",
+               ""};
+}
+
 bool Retryable(long status) {
   return status == 429 || status == 503 || status == 504 || status == 502;
 }  // NOLINT
@@ -147,6 +157,7 @@ Result<std::string> GraphSource::WalkUsers(std::string url, const std::string& w
     if (!info.ok())
       return Error::Unavailable(what + ", page " + std::to_string(page) + ": " +
                                 info.error().message);
+    if (info->limited > 0) return LimitedInformation(what);
     bad_records += info->bad;
     if (!info->delta_link.empty()) return info->delta_link;
     // Graph may send an empty page that still has a nextLink: follow it as given.
@@ -518,6 +529,10 @@ ConnectionReport GraphSource::TestConnection() {
       [](const std::string&) {});
   if (!info.ok()) {
     report.message = info.error().message;
+    return report;
+  }
+  if (info->limited > 0) {
+    report.message = LimitedInformation("reading users").message;
     return report;
   }
   report.ok = true;

@@ -45,7 +45,8 @@ DEFAULTS = {
     "secret": "emulator-secret",
     "secret_expired": False,     # AADSTS7000222
     "token_ttl": 3599,           # expires_in; a token older than this gets 401 from Graph
-    "deny": [],                  # permissions the app lacks: "User.Read.All", "GroupMember.Read.All"
+    "deny": [],                  # permissions the app lacks: "User.Read.All" (/users 403, group
+                                 # members with limited information), "GroupMember.Read.All"
     "throttle_every": 0,         # every Nth Graph call answers 429
     "retry_after": 1,            # Retry-After of those 429s (null: no header)
     "unavailable_every": 0,      # every Nth Graph call answers unavailable_status
@@ -451,11 +452,16 @@ class Handler(BaseHTTPRequestHandler):
                                            f"{MAX_TOP} inclusive."), {})
         return int(t), None
 
-    def _page(self, ids_or_range, key, query, select, expand, top, base_path, extra_link=None):
-        """One page over positions [start, start+top) of a list; nextLink with $skiptoken."""
+    def _page(self, ids_or_range, key, query, select, expand, top, base_path, extra_link=None,
+              limited=False):
+        """One page over positions [start, start+top) of a list; nextLink with $skiptoken.
+
+        `limited`: the app may read the relationship but not the users (Graph's "limited
+        information returned for inaccessible member objects"): each member is its
+        @odata.type and id, every other property null."""
         d = self.emu.dir
         start = int(unb64(query["$skiptoken"])[2:]) if "$skiptoken" in query else 0
-        cache_key = (key, select, expand, top, start)
+        cache_key = (key, select, expand, top, start, limited)
         cached = d.page_cache.get(cache_key)
         if cached is not None:
             return 200, cached, {}
@@ -465,7 +471,11 @@ class Handler(BaseHTTPRequestHandler):
             item = ids_or_range[pos]
             u = json.loads(item) if item and item.startswith("{") else d.user(item) if item else None
             if u is not None:
-                users.append(shape(u, select, expand))
+                full = shape(u, select, expand)
+                if limited:
+                    full = dict({k: None for k in full if k != "id"},
+                                **{"@odata.type": "#microsoft.graph.user", "id": u["id"]})
+                users.append(full)
         page = {"@odata.context": f"{self.emu.base_url}/v1.0/$metadata#users"}
         if start + top < total:
             q = [f"$select={','.join(select)}"] if select else []
@@ -509,7 +519,8 @@ class Handler(BaseHTTPRequestHandler):
             return err
         ids = self.emu.dir.transitive_users(gid)
         return self._page(ids, "members:" + gid, query, self._select(query), False, top,
-                          f"/v1.0/groups/{gid}/transitiveMembers/microsoft.graph.user")
+                          f"/v1.0/groups/{gid}/transitiveMembers/microsoft.graph.user",
+                          limited=self._denied("User.Read.All"))
 
     def _list_groups(self, query):
         d = self.emu.dir
