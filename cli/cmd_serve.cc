@@ -17,6 +17,7 @@
 #include "schedule/catalog.h"
 #include "schedule/schedule_loop.h"
 #include "schedule/worker.h"
+#include "secrets/store_secrets.h"
 #include "server/api/rest_api.h"
 #include "server/http/server.h"
 #include "server/http/signals.h"
@@ -249,6 +250,22 @@ void Serve(Context& ctx, const ServeOptions& o) {
                            auto compiled = UserMapping::Compile(mapping, source_type);
                            return compiled.ok() ? std::string() : compiled.error().message;
                          });
+  {
+    // Secrets at rest: the store's key, made (where it is looked for) on the first serve of
+    // a store that records none.
+    const std::string key_path = ctx.SecretKeyPath();
+    Result<ServiceSecrets> secrets = PrepareServiceSecrets(store, key_path, true, ctx.Now());
+    if (!secrets.ok()) throw Exit{kExitUsage, "secrets: " + secrets.error().message};
+    if (secrets->created) {
+      Log("serve: created the secret key file " + key_path + " (key " + secrets->key.id() +
+          ", mode 0600); keep it and back it up: without it the store's secrets cannot be read");
+    }
+    if (secrets->sealed > 0) {
+      Log("serve: sealed the plain secrets of " + std::to_string(secrets->sealed) +
+          " stored profiles with key " + secrets->key.id() + " and compacted the store");
+    }
+    catalog.SetSecretKey(std::make_shared<const SecretKey>(std::move(secrets->key)));
+  }
   if (Status s = catalog.Refresh(store); !s.ok())
     throw Exit{kExitFailed, "store: " + s.error().message};
   for (const std::string& problem : catalog.Problems()) Log("serve: profile " + problem);
@@ -317,7 +334,11 @@ void Serve(Context& ctx, const ServeOptions& o) {
       (void)scim_tenants.Get(t.name);
     }
   }
+  // One authentication for SCIM and the REST API: a token revoked over the API is refused
+  // by both at once.
+  auto auth = std::make_shared<TokenAuth>(store, store_mutex);
   scim::ScimEndpointOptions endpoint_options;
+  endpoint_options.auth = auth;
   endpoint_options.rate_per_second = o.rate_limit;
   endpoint_options.burst = std::max(1.0, o.rate_limit * 2);
   scim::ScimEndpoint endpoint(store, store_mutex, endpoint_options);
@@ -327,6 +348,7 @@ void Serve(Context& ctx, const ServeOptions& o) {
   // The REST API (/api/v1): its runs open their own store connections.
   api::RestApiOptions api_options;
   api_options.catalog = &catalog;
+  api_options.auth = auth;
   api_options.base_dir = ctx.BaseDir();
   api_options.open_store = open_store;
   api_options.on_job_queued = [&workers] { workers.Wake(); };

@@ -10,6 +10,7 @@
 
 #include "config/loader.h"
 #include "mapping/user_mapping.h"
+#include "secrets/store_secrets.h"
 #include "util/log.h"
 
 namespace telsync::cli {
@@ -83,6 +84,17 @@ Store& Context::OpenStore() {
   }
   store = std::move(opened).value();
   return *store;
+}
+
+std::string Context::SecretKeyPath(bool* named) {
+  std::string path = secret_key_file;
+  if (path.empty()) {
+    const char* env = std::getenv("TELSYNC_SECRET_KEY_FILE");
+    if (env != nullptr) path = env;
+  }
+  if (named != nullptr) *named = !path.empty();
+  if (!path.empty()) return path;
+  return DefaultSecretKeyPath(LoadConfig().store, BaseDir());
 }
 
 int64_t Context::Now() const {

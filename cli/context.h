@@ -24,8 +24,9 @@ struct Context {
   std::string config_path;   // -c/--config, $TELSYNC_CONFIG, ./telsync.yaml
   std::string profile_name;  // -p/--profile "tenant/profile"
   bool quiet = false;
-  std::string log_level;   // --log-level ("" = not given: info; serve has its own)
-  std::string log_format;  // --log-format ("" = not given: logfmt)
+  std::string log_level;        // --log-level ("" = not given: info; serve has its own)
+  std::string log_format;       // --log-format ("" = not given: logfmt)
+  std::string secret_key_file;  // --secret-key-file ("" = $TELSYNC_SECRET_KEY_FILE or default)
 
   // Loaded lazily by the commands that need them.
   Config config;
@@ -38,6 +39,9 @@ struct Context {
   // The tenant of --profile (or of the only profile): for commands that are per tenant.
   std::string SelectTenant();
   Store& OpenStore();
+  // The secret key file: --secret-key-file, $TELSYNC_SECRET_KEY_FILE, or the default beside
+  // the store (DefaultSecretKeyPath). *named is set when the admin named it.
+  std::string SecretKeyPath(bool* named = nullptr);
   // The config file's directory: the base of relative paths.
   std::string BaseDir() const;
   // Unix seconds; $TELSYNC_NOW overrides the clock (tests, demos of grace periods).
@@ -62,6 +66,7 @@ void AddAdminCommand(CLI::App& app, Context& ctx);
 void AddJobsCommand(CLI::App& app, Context& ctx);
 void AddMigrateCommand(CLI::App& app, Context& ctx);
 void AddTenantCommand(CLI::App& app, Context& ctx);
+void AddSecretsCommand(CLI::App& app, Context& ctx);
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {

@@ -33,7 +33,8 @@ std::string FirstCommand(int argc, char** argv) {
     if (arg == "--") return "";
     if (arg.rfind('-', 0) == 0) {
       const bool takes_value = arg == "-c" || arg == "--config" || arg == "-p" ||
-                               arg == "--profile" || arg == "--log-level" || arg == "--log-format";
+                               arg == "--profile" || arg == "--log-level" ||
+                               arg == "--log-format" || arg == "--secret-key-file";
       if (takes_value) ++i;
       continue;
     }
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
                  "log events at this level or above on stderr: debug (with run phase timings), "
                  "info (default), warn, error");
   app.add_option("--log-format", ctx.log_format, "logfmt (default) or json");
+  app.add_option("--secret-key-file", ctx.secret_key_file,
+                 "the key that seals the store's secrets (default: $TELSYNC_SECRET_KEY_FILE, "
+                 "else beside the store)");
 
   telsync::cli::AddCheckConfigCommand(app, ctx);
   telsync::cli::AddTestConnectionCommand(app, ctx);
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddJobsCommand(app, ctx);
   telsync::cli::AddMigrateCommand(app, ctx);
   telsync::cli::AddTenantCommand(app, ctx);
+  telsync::cli::AddSecretsCommand(app, ctx);
 
   // An unknown command is named, with the closest one, before CLI11's generic answer.
   if (const std::string command = FirstCommand(argc, argv); !command.empty()) {

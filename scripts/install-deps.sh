@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev libldap-dev libsimdjson-dev libcpp-httplib-dev libssl-dev
-  libxlsxwriter-dev
+  libxlsxwriter-dev libsodium-dev
   libgtest-dev libgmock-dev
   python3 python3-pytest python3-openpyxl python3-aiosmtpd time
   slapd ldap-utils samba-ad-dc samba-ad-provision wrk

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "secrets/profile_secrets.h"
+
 namespace telsync {
 
 ProfileCatalog::ProfileCatalog(const Config& config, MappingChecker checker)
@@ -24,7 +26,15 @@ Status ProfileCatalog::Refresh(Store& store) {
                          ": the config file defines a profile of that name; it is used");
       continue;
     }
-    Result<Profile> profile = Load(s.tenant, s.document);
+    Result<std::string> opened = OpenProfileDocument(s.document, s.tenant, s.name, key_.get());
+    if (!opened.ok()) {
+      problems.push_back(s.tenant + "/" + s.name + ": " + opened.error().ToString());
+      // Keep what was loaded before: a profile does not vanish from a running service
+      // because another node re-sealed its secrets with a key this one does not have.
+      if (auto kept = Find(s.tenant, s.name)) next[s.tenant][s.name] = std::move(kept);
+      continue;
+    }
+    Result<Profile> profile = Load(s.tenant, *opened);
     if (!profile.ok()) {
       problems.push_back(s.tenant + "/" + s.name + ": " + profile.error().message);
       continue;

@@ -5,7 +5,10 @@
 //   - Stored profiles (Store::*StoredProfile), created and changed over the REST API and
 //     shared by every `serve` process on one store. Refresh() rereads them; a document
 //     that no longer loads (e.g. after an upgrade tightened a check) is left out and its
-//     problem kept in Problems(), never fatal to the service.
+//     problem kept in Problems(), never fatal to the service. Their secrets are sealed in
+//     the store (src/secrets) and opened here with the service's key: a document whose
+//     secrets do not open (another node rotated the key) keeps the version loaded before,
+//     with the problem kept too.
 //
 // Tenants likewise: the config file's, and those created over the REST API
 // (Store::CreateTenant), reread by Refresh(). A tenant of both is the config's.
@@ -25,6 +28,7 @@
 
 #include "config/loader.h"
 #include "config/profile.h"
+#include "secrets/secret_box.h"
 #include "store/store.h"
 #include "util/result.h"
 
@@ -43,6 +47,11 @@ class ProfileCatalog {
  public:
   // `config` must outlive the catalog; `base_dir` resolves the config profiles' paths.
   ProfileCatalog(const Config& config, MappingChecker checker = {});
+
+  // The key that opens the stored profiles' secrets; none = a sealed secret makes its
+  // profile a problem. Set before the first Refresh.
+  void SetSecretKey(std::shared_ptr<const SecretKey> key) { key_ = std::move(key); }
+  const SecretKey* secret_key() const { return key_.get(); }
 
   // Rereads the stored tenants and every tenant's stored profiles.
   Status Refresh(Store& store);
@@ -73,6 +82,7 @@ class ProfileCatalog {
  private:
   const Config& config_;
   MappingChecker checker_;
+  std::shared_ptr<const SecretKey> key_;
   mutable std::mutex mutex_;
   // tenant -> name -> profile
   std::map<std::string, std::map<std::string, std::shared_ptr<const Profile>>> stored_;

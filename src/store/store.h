@@ -357,6 +357,24 @@ class Store {
   // kNotFound when there is no such profile.
   virtual Status DeleteStoredProfile(const std::string& tenant, const std::string& name) = 0;
 
+  // Secrets at rest (src/secrets, SPEC R4). The store keeps sealed secrets inside stored
+  // profile documents and the id of the key that sealed them, never a key.
+  // RecordSecretKey records `key_id` when no key id is recorded yet, and returns the
+  // recorded one either way (so two processes racing with different keys see one winner);
+  // "" when none is recorded. An empty `key_id` only reads.
+  virtual Result<std::string> RecordSecretKey(const std::string& key_id, int64_t now) = 0;
+  // One transaction: when the recorded key id is `expected_key_id` (kConflict otherwise),
+  // hands every stored profile to `rewrite`; a returned document replaces the profile's
+  // (its version is kept: the profile means the same), std::nullopt keeps it. Then records
+  // `new_key_id`. An error from `rewrite` rolls everything back. When a document was
+  // replaced, the store then compacts its files so no old copy of it is left behind
+  // (SQLite: VACUUM, then a WAL checkpoint that truncates the WAL; PostgreSQL: VACUUM FULL
+  // of the table). Returns how many documents were replaced.
+  using SecretRewrite = std::function<Result<std::optional<std::string>>(const StoredProfile&)>;
+  virtual Result<int> RewriteSecrets(const std::string& expected_key_id,
+                                     const std::string& new_key_id, const SecretRewrite& rewrite,
+                                     int64_t now) = 0;
+
   // Tenants (issue 7). ListTenants: by name. CreateTenant: kConflict when the name exists.
   // UpdateTenant writes display_name and updated_at (kNotFound when there is none).
   // DeleteTenant removes the tenant record and every row the tenant owns (users,

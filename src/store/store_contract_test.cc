@@ -1292,6 +1292,75 @@ TEST_P(StoreContractTest, NotificationsListFilterAndUpdateWithinTheTenant) {
 
 // ---- Stored profiles ----
 
+TEST_P(StoreContractTest, TheFirstSecretKeyRecordedWinsAndAnEmptyIdOnlyReads) {
+  EXPECT_EQ(*store_->RecordSecretKey("", 10), "");
+  EXPECT_EQ(*store_->RecordSecretKey("", 10), "");  // reading recorded nothing
+  EXPECT_EQ(*store_->RecordSecretKey("aaaa", 11), "aaaa");
+  auto other = Open();  // another process with another key
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(*other->RecordSecretKey("bbbb", 12), "aaaa");
+  EXPECT_EQ(*other->RecordSecretKey("", 13), "aaaa");
+}
+
+TEST_P(StoreContractTest, RewriteSecretsReplacesDocumentsAndTheKeyInOneTransaction) {
+  ASSERT_TRUE(store_->PutStoredProfile({"acme", "hr", "old-hr-SECRET1", 0, 0, 0}, 0, 100).ok());
+  ASSERT_TRUE(store_->PutStoredProfile({"acme", "it", "keep-it", 0, 0, 0}, 0, 100).ok());
+  ASSERT_TRUE(store_->PutStoredProfile({"beta", "hr", "old-beta-SECRET2", 0, 0, 0}, 0, 100).ok());
+  ASSERT_EQ(*store_->RecordSecretKey("k1", 100), "k1");
+
+  // The recorded key must be the expected one.
+  auto wrong = store_->RewriteSecrets(
+      "k0", "k2",
+      [](const StoredProfile&) {
+        return Result<std::optional<std::string>>(std::optional<std::string>("x"));
+      },
+      200);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kConflict);
+
+  // A failing rewrite changes nothing, the key included.
+  auto failing = store_->RewriteSecrets(
+      "k1", "k2",
+      [](const StoredProfile& p) -> Result<std::optional<std::string>> {
+        if (p.tenant == "beta") return Error::Invalid("does not open");
+        return std::optional<std::string>("changed");
+      },
+      200);
+  ASSERT_FALSE(failing.ok());
+  EXPECT_EQ((*store_->GetStoredProfile("acme", "hr"))->document, "old-hr-SECRET1");
+  EXPECT_EQ(*store_->RecordSecretKey("", 200), "k1");
+
+  auto rewritten = store_->RewriteSecrets(
+      "k1", "k2",
+      [](const StoredProfile& p) -> Result<std::optional<std::string>> {
+        if (p.name == "it") return std::optional<std::string>();
+        return std::optional<std::string>("sealed-" + p.tenant);
+      },
+      300);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.error().ToString();
+  EXPECT_EQ(*rewritten, 2);
+  auto hr = *store_->GetStoredProfile("acme", "hr");
+  EXPECT_EQ(hr->document, "sealed-acme");
+  EXPECT_EQ(hr->version, 1);  // the profile means the same: its version is kept
+  EXPECT_EQ((*store_->GetStoredProfile("acme", "it"))->document, "keep-it");
+  EXPECT_EQ((*store_->GetStoredProfile("beta", "hr"))->document, "sealed-beta");
+  EXPECT_EQ(*store_->RecordSecretKey("", 300), "k2");
+
+  // No old copy is left in the store's files (SQLite: the database, its WAL and SHM).
+  if (!IsPostgres()) {
+    for (const std::string& file : {spec_, spec_ + "-wal", spec_ + "-shm"}) {
+      std::FILE* f = std::fopen(file.c_str(), "rb");
+      if (f == nullptr) continue;
+      std::string bytes;
+      char buf[65536];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.append(buf, n);
+      std::fclose(f);
+      EXPECT_EQ(bytes.find("SECRET1"), std::string::npos) << file;
+      EXPECT_EQ(bytes.find("SECRET2"), std::string::npos) << file;
+    }
+  }
+}
+
 TEST_P(StoreContractTest, StoredProfilesCreateUpdateWithVersionsAndDelete) {
   StoredProfile p{"acme", "hr", "source: {type: file}", 0, 0, 0};
   auto v = store_->PutStoredProfile(p, 0, 100);

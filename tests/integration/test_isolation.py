@@ -3,8 +3,9 @@ another tenant's data at every entry point, on SQLite and on PostgreSQL.
 
 acme and globex each have a SCIM profile (with a user pushed), a file profile (synced) and
 admin and SCIM tokens. With globex's credentials: every REST API route of the OpenAPI
-document, filled with acme's names and ids, answers 404 (as if acme did not exist) and
-changes nothing; acme's SCIM endpoints refuse globex's SCIM token (401), and globex's own
+document, filled with acme's names and ids, answers 401 (the answer of an unknown token,
+on REST as on SCIM) and changes nothing; acme's SCIM endpoints refuse globex's SCIM token
+(401), and globex's own
 endpoint does not serve acme's ids (404); an admin token is no SCIM token and the reverse.
 The CLI, scoped with -p globex, does not find acme's users or runs.
 """
@@ -105,7 +106,7 @@ def scenario(ws, store):
                 if url.endswith("/jobs/" + str(acme_run)):
                     url = url[: -len(str(acme_run))] + str(acme_job)
                 status, body = call(base, method.upper(), url, admin["globex"])
-                assert status == 404, (method, url, status, body)
+                assert status == 401, (method, url, status, body)
                 assert b"acme" not in body.replace(b"no tenant acme", b""), body
                 tried += 1
         assert tried >= 20
@@ -134,7 +135,7 @@ def scenario(ws, store):
                             scim["globex"])
         assert status == 200 and json.loads(body)["totalResults"] == 0
         # An admin token of acme is no REST token for globex either.
-        assert call(base, "GET", "/api/v1/tenants/globex/runs", admin["acme"])[0] == 404
+        assert call(base, "GET", "/api/v1/tenants/globex/runs", admin["acme"])[0] == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

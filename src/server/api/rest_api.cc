@@ -10,8 +10,10 @@
 #include "report/html_report.h"
 #include "report/report.h"
 #include "report/xlsx_report.h"
+#include "secrets/profile_secrets.h"
 #include "sources/source.h"
 #include "util/json_out.h"
+#include "util/log.h"
 #include "util/text.h"
 #include "util/token.h"
 
@@ -268,10 +270,6 @@ Json JobJson(const JobRecord& job) {
   j["progress"] = progress.is_discarded() ? Json::object() : progress;
   return j;
 }
-
-// The secrets of a profile document: write-only over the API.
-const std::vector<std::pair<std::string, std::string>> kSecretKeys = {{"source", "client_secret"},
-                                                                      {"source", "bind_password"}};
 
 bool IsMasked(const Json& v) {
   return v.is_string() && v.get<std::string>().rfind("********", 0) == 0;
@@ -618,7 +616,8 @@ RestApi::RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options)
     : store_(store),
       store_mutex_(store_mutex),
       options_(std::move(options)),
-      limiter_(options_.rate_per_second, options_.burst) {}
+      limiter_(options_.rate_per_second, options_.burst),
+      auth_(options_.auth ? options_.auth : std::make_shared<TokenAuth>(store, store_mutex)) {}
 
 void RestApi::Register(http::HttpServer& server) {
   for (const RouteSpec& r : Routes()) {
@@ -638,52 +637,29 @@ std::shared_ptr<const Profile> RestApi::FindProfile(const std::string& tenant,
 
 std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
   if (request.path == "/api/v1/openapi.json") return std::nullopt;
-  auto unauthorized = [](const std::string& detail) {
-    http::Response r = ErrorResponse(401, "Authorization", detail);
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
-    return r;
-  };
-  const std::string header = request.Header("Authorization");
-  constexpr std::string_view kBearer = "bearer ";
-  if (header.size() <= kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
-        return a == std::tolower(static_cast<unsigned char>(b));
-      })) {
-    return unauthorized("an admin bearer token is required (Authorization: Bearer <token>)");
-  }
-  std::string token = header.substr(kBearer.size());
-  while (!token.empty() && token.back() == ' ') token.pop_back();
-  const std::string hash = Sha256Hex(token);
-  Result<std::optional<ApiToken>> found = Error::Internal("");
-  bool operator_token = false;
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    found = store_.FindToken("admin", hash);
-    if (found.ok() && !found->has_value()) {
-      found = store_.FindToken(kOperatorKind, hash);
-      operator_token = true;
+  const std::string tenant = TenantOf(request.path);
+  AuthScope scope{{"admin", kOperatorKind}, kOperatorKind, &limiter_};
+  const AuthOutcome auth = auth_->Check(request.Header("Authorization"), scope, tenant);
+  switch (auth.verdict) {
+    case AuthOutcome::Verdict::kAllowed:
+      break;
+    case AuthOutcome::Verdict::kNoToken:
+    case AuthOutcome::Verdict::kInvalid: {
+      http::Response r = ErrorResponse(401, "Authorization", auth.message);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
+      return r;
+    }
+    case AuthOutcome::Verdict::kUnavailable:
+      return ErrorResponse(503, "", auth.message);
+    case AuthOutcome::Verdict::kThrottled: {
+      http::Response r = ErrorResponse(429, "", auth.message);
+      r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
+      return r;
     }
   }
-  if (!found.ok()) return ErrorResponse(503, "", "the token store is unavailable; retry later");
-  if (!found->has_value() || !ConstantTimeEquals((*found)->hash, hash))
-    return unauthorized("the token is not a valid admin token");
-  const std::string tenant = TenantOf(request.path);
-  const std::string token_tenant = operator_token ? std::string(kOperator) : (*found)->tenant;
-  if (operator_token) {
-    if (!tenant.empty() && !options_.catalog->HasTenant(tenant))
-      return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
-  } else if (!tenant.empty() && tenant != token_tenant) {
-    // Another tenant's data: the same answer as a tenant that does not exist.
+  if (auth.is_operator && !tenant.empty() && !options_.catalog->HasTenant(tenant))
     return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
-  }
-  request.principal = token_tenant;
-  const double wait = limiter_.Take(operator_token && !tenant.empty() ? tenant : token_tenant,
-                                    http::MonotonicSeconds());
-  if (wait > 0) {
-    http::Response r = ErrorResponse(429, "", "too many requests for this tenant; retry later");
-    r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(wait) + 1));
-    return r;
-  }
+  request.principal = auth.is_operator ? std::string(kOperator) : auth.tenant;
   return std::nullopt;
 }
 
@@ -777,6 +753,7 @@ http::Response RestApi::CreateTenant(http::Request& r) {
     if (Status s = store_.CreateTenant(record); !s.ok()) return FromError(s.error(), "body.name");
     token_id = store_.AddToken(token);
   }
+  auth_->Forget();  // no cached "invalid" answer outlives the new token
   if (!token_id.ok()) return FromError(token_id.error());
   options_.catalog->SetTenant(record);
   Json j =
@@ -844,6 +821,7 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
     std::lock_guard<std::mutex> lock(store_mutex_);
     deleted = store_.DeleteTenant(tenant, options_.clock());
   }
+  auth_->Forget();  // its tokens are gone: refused from the next request on
   if (!deleted.ok()) return FromError(deleted.error(), "tenant");
   options_.catalog->RemoveTenant(tenant);
   if (options_.on_profiles_changed) options_.on_profiles_changed();
@@ -900,6 +878,7 @@ http::Response RestApi::CreateToken(http::Request& r) {
     std::lock_guard<std::mutex> lock(store_mutex_);
     id = store_.AddToken(token);
   }
+  auth_->Forget();  // no cached "invalid" answer outlives the new token
   if (!id.ok()) return FromError(id.error());
   token.id = *id;
   Json j = TokenJson(token);
@@ -921,6 +900,7 @@ http::Response RestApi::RevokeToken(http::Request& r) {
       s = store_.RevokeToken(tenant, t.kind, *id, options_.clock());
     }
     if (!s.ok()) return FromError(s.error(), "id");
+    auth_->Forget();  // refused from the next request on (other nodes: within 5 s)
     return NoContent();
   }
   return ErrorResponse(404, "id", "no valid token " + std::to_string(*id));
@@ -992,8 +972,19 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
                                "; read it again before replacing it");
     }
     // Secrets are write-only: one left out or sent masked keeps its stored value.
-    Json old = Json::parse((*stored)->document, nullptr, false);
-    for (const auto& [section, key] : kSecretKeys) {
+    Result<std::string> opened =
+        OpenProfileDocument((*stored)->document, tenant, name, options_.catalog->secret_key());
+    if (!opened.ok()) {
+      Log(LogLevel::kError, "api: stored profile secrets do not open",
+          {{"tenant", tenant}, {"profile", name}, {"reason", opened.error().ToString()}});
+      return ErrorResponse(500, "profile",
+                           "the stored profile's secrets cannot be opened with this server's "
+                           "key; see the server log");
+    }
+    Json old = Json::parse(*opened, nullptr, false);
+    for (const SecretField& field : kProfileSecretFields) {
+      const std::string section(field.section);
+      const std::string key(field.key);
       if (old.is_discarded() || !old.contains(section) || !old[section].is_object() ||
           !old[section].contains(key))
         continue;
@@ -1002,14 +993,19 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
         body[section][key] = old[section][key];
     }
   }
-  for (const auto& [section, key] : kSecretKeys) {
-    if (body.contains(section) && body[section].is_object() && body[section].contains(key) &&
-        IsMasked(body[section][key]))
+  bool has_secret = false;
+  for (const SecretField& field : kProfileSecretFields) {
+    const std::string section(field.section);
+    const std::string key(field.key);
+    if (!body.contains(section) || !body[section].is_object() || !body[section].contains(key))
+      continue;
+    has_secret = true;
+    if (IsMasked(body[section][key]))
       return ErrorResponse(400, "body." + section + "." + key,
                            "send the secret itself; a masked value is only kept on a PUT");
   }
-  const std::string document = body.dump();
-  Result<Profile> loaded = options_.catalog->Load(tenant, document);
+  const std::string plain_document = body.dump();
+  Result<Profile> loaded = options_.catalog->Load(tenant, plain_document);
   if (!loaded.ok()) {
     return ErrorResponse(400, loaded.error().context.empty() ? "body" : loaded.error().context,
                          loaded.error().message);
@@ -1024,7 +1020,17 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
                                  "SCIM profile");
     }
   }
-  StoredProfile stored{tenant, name, document, 0, 0, 0};
+  // Secrets are sealed before they reach the store (SPEC R4); never stored plain.
+  const SecretKey* secret_key = options_.catalog->secret_key();
+  if (has_secret && secret_key == nullptr) {
+    return ErrorResponse(503, "body.source",
+                         "this server has no secret key, so it cannot keep the profile's secret");
+  }
+  Result<std::string> document =
+      secret_key == nullptr ? Result<std::string>(plain_document)
+                            : SealProfileDocument(plain_document, tenant, name, *secret_key);
+  if (!document.ok()) return FromError(document.error(), "body");
+  StoredProfile stored{tenant, name, *document, 0, 0, 0};
   Result<int64_t> version = Error::Internal("");
   {
     std::lock_guard<std::mutex> lock(store_mutex_);

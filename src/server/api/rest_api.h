@@ -47,6 +47,7 @@
 #include "apply/engine.h"
 #include "config/profile.h"
 #include "schedule/catalog.h"
+#include "server/auth/token_auth.h"
 #include "server/http/server.h"
 #include "store/store.h"
 
@@ -60,6 +61,8 @@ struct RestApiOptions {
   std::function<int64_t()> clock;  // unix seconds
   double rate_per_second = 50;     // per tenant; <= 0: no limit
   double burst = 100;
+  // The authentication shared with the SCIM endpoints; nullptr = one of its own.
+  std::shared_ptr<TokenAuth> auth;
   // A job was queued (wake the local workers) / a stored profile changed (reload the
   // schedules).
   std::function<void()> on_job_queued;
@@ -139,6 +142,7 @@ class RestApi {
   std::mutex& store_mutex_;
   RestApiOptions options_;
   http::RateLimiter limiter_;
+  std::shared_ptr<TokenAuth> auth_;
 };
 
 }  // namespace telsync::api

@@ -157,14 +157,15 @@ TEST_F(RestApiTest, RejectsMissingWrongAndOtherTenantsTokens) {
   auto wrong = Call("GET", "/api/v1/tenants/acme/runs", "not-a-token");
   EXPECT_EQ(wrong->status, 401);
   auto other = Call("GET", "/api/v1/tenants/acme/users", tokens_["globex"]);
-  EXPECT_EQ(other->status, 404);
+  EXPECT_EQ(other->status, 401);
   EXPECT_EQ(other->body.find("user1"), std::string::npos);
   auto unknown = Call("GET", "/api/v1/tenants/nosuch/users", tokens_["acme"]);
-  EXPECT_EQ(unknown->status, 404);
-  // The same answer as for a tenant that does not exist: nothing tells that acme is there.
-  EXPECT_EQ(Error(other)["message"], "no tenant acme");
-  EXPECT_EQ(Error(unknown)["message"], "no tenant nosuch");
-  EXPECT_EQ(Error(other)["code"], Error(unknown)["code"]);
+  EXPECT_EQ(unknown->status, 401);
+  auto garbage = Call("GET", "/api/v1/tenants/acme/users", "garbage");
+  // The answer of an unknown token, on REST as on SCIM: nothing tells that acme is there.
+  EXPECT_EQ(Error(other)["message"], "the token is not valid for this tenant URL");
+  EXPECT_EQ(Error(other), Error(unknown));
+  EXPECT_EQ(Error(other), Error(garbage));
 }
 
 TEST_F(RestApiTest, BadParametersNameTheField) {
@@ -291,7 +292,7 @@ TEST_F(RestApiTest, OperatorCreatesUsesAndDeletesATenant) {
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[2]["name"], "initech");
   EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", admin)->status, 200);
-  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme", admin)->status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme", admin)->status, 401);
   EXPECT_EQ(Call("GET", "/api/v1/tenants/nobody", operator_token_)->status, 404);
   auto renamed = Call("PATCH", "/api/v1/tenants/initech", admin, R"({"display_name":"Initech"})");
   ASSERT_EQ(renamed->status, 200) << renamed->body;

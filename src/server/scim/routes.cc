@@ -1,6 +1,5 @@
 #include "server/scim/routes.h"
 
-#include "util/token.h"
 
 namespace telsync::scim {
 namespace {
@@ -34,7 +33,11 @@ ScimEndpoint::ScimEndpoint(Store& store, std::mutex& store_mutex, ScimEndpointOp
     : store_(store),
       store_mutex_(store_mutex),
       options_(options),
-      limiter_(options.rate_per_second, options.burst) {}
+      limiter_(options.rate_per_second, options.burst),
+      auth_(options.auth ? options.auth
+                         : std::make_shared<TokenAuth>(
+                               store, store_mutex,
+                               TokenAuth::Options{options.token_cache_seconds, {}})) {}
 
 void ScimEndpoint::AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service) {
   services_[tenant] = std::move(service);
@@ -43,60 +46,27 @@ void ScimEndpoint::AddTenant(const std::string& tenant, std::unique_ptr<ScimServ
 void ScimEndpoint::SetResolver(Resolver resolver) { resolver_ = std::move(resolver); }
 
 std::optional<http::Response> ScimEndpoint::Authenticate(http::Request& request) {
-  auto unauthorized = [](const std::string& detail) {
-    http::Response r = ToHttp(ScimService::Error(401, "", detail));
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
-    return r;
-  };
   const std::string tenant = TenantOf(request.path);
-  const std::string header = request.Header("Authorization");
-  constexpr std::string_view kBearer = "bearer ";
-  if (header.size() <= kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), header.begin(), [](char a, char b) {
-        return a == std::tolower(static_cast<unsigned char>(b));
-      })) {
-    return unauthorized("a bearer token is required (Authorization: Bearer <secret token>)");
-  }
-  std::string token = header.substr(kBearer.size());
-  while (!token.empty() && token.back() == ' ') token.pop_back();
-  const std::string hash = Sha256Hex(token);
-  const double now = http::MonotonicSeconds();
-  std::string token_tenant;
-  bool cached = false;
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && it->second.expires > now) {
-      token_tenant = it->second.tenant;
-      cached = true;
+  const AuthScope scope{{"scim"}, "", &limiter_};
+  const AuthOutcome auth = auth_->Check(request.Header("Authorization"), scope, tenant);
+  switch (auth.verdict) {
+    case AuthOutcome::Verdict::kAllowed:
+      break;
+    case AuthOutcome::Verdict::kNoToken:
+    case AuthOutcome::Verdict::kInvalid: {
+      http::Response r = ToHttp(ScimService::Error(401, "", auth.message));
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
+      return r;
     }
-  }
-  if (!cached) {
-    Result<std::optional<ApiToken>> found = Error::Internal("");
-    {
-      std::lock_guard<std::mutex> lock(store_mutex_);
-      found = store_.FindToken("scim", hash);
+    case AuthOutcome::Verdict::kUnavailable:
+      return ToHttp(ScimService::Error(503, "", auth.message));
+    case AuthOutcome::Verdict::kThrottled: {
+      http::Response r = ToHttp(ScimService::Error(429, "", auth.message));
+      r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
+      return r;
     }
-    if (!found.ok())
-      return ToHttp(ScimService::Error(503, "", "the token store is unavailable; retry later"));
-    if (found->has_value() && ConstantTimeEquals((*found)->hash, hash))
-      token_tenant = (*found)->tenant;
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (cache_.size() > 10000) cache_.clear();  // bounded: garbage tokens cannot grow it
-    cache_[hash] = CachedToken{token_tenant, now + options_.token_cache_seconds};
-  }
-  // The same answer for an unknown token and another tenant's token.
-  if (token_tenant.empty() || token_tenant != tenant) {
-    return unauthorized("the token is not valid for this tenant URL");
   }
   request.principal = tenant;
-  const double wait = limiter_.Take(tenant, now);
-  if (wait > 0) {
-    http::Response r =
-        ToHttp(ScimService::Error(429, "", "too many requests for this tenant; retry later"));
-    r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(wait) + 1));
-    return r;
-  }
   return std::nullopt;
 }
 

@@ -1,14 +1,12 @@
 // ScimEndpoint: mounts the SCIM services of every tenant on an HttpServer under
 // /scim/v2/{tenant}/ (the "Tenant URL" an admin enters in Entra).
 //
-// Per request: a bearer token (Authorization: Bearer <token>) whose SHA-256 is a valid
-// `scim` token of that very tenant (otherwise 401, whatever the path: a token of one
-// tenant learns nothing of another), then the tenant's token bucket (429 with
-// Retry-After), then the tenant's ScimService. Errors the HTTP layer produces (404, 413,
-// ...) are rendered as SCIM error bodies. Responses are application/scim+json.
-//
-// Token lookups are cached for `token_cache_seconds` (default 5): a revoked token stops
-// working within that time without a database read per request.
+// Per request: the authentication shared with the REST API (server/auth/token_auth.h): a
+// bearer token that is a valid `scim` token of that very tenant (otherwise 401, whatever
+// the path: a token of one tenant learns nothing of another), then the tenant's token
+// bucket (429 with Retry-After), then the tenant's ScimService. Errors the HTTP layer
+// produces (404, 413, ...) are rendered as SCIM error bodies. Responses are
+// application/scim+json.
 // Thread-safe once registered.
 #pragma once
 
@@ -17,8 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "server/auth/token_auth.h"
 #include "server/http/server.h"
 #include "server/scim/service.h"
 #include "store/store.h"
@@ -28,7 +26,9 @@ namespace telsync::scim {
 struct ScimEndpointOptions {
   double rate_per_second = 50;  // per tenant; Entra's gallery apps must sustain 25
   double burst = 100;
-  double token_cache_seconds = 5;
+  double token_cache_seconds = 5;  // when `auth` is null
+  // The authentication shared with the REST API; nullptr = one of its own.
+  std::shared_ptr<TokenAuth> auth;
 };
 
 class ScimEndpoint {
@@ -55,12 +55,7 @@ class ScimEndpoint {
   http::RateLimiter limiter_;
   std::map<std::string, std::shared_ptr<ScimService>> services_;
   Resolver resolver_;
-  struct CachedToken {
-    std::string tenant;  // "" = not a valid token
-    double expires = 0;
-  };
-  std::mutex cache_mutex_;
-  std::unordered_map<std::string, CachedToken> cache_;  // by token hash
+  std::shared_ptr<TokenAuth> auth_;
 };
 
 // An http::Response carrying a ScimResponse.

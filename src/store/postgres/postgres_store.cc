@@ -18,6 +18,7 @@
 #include "store/postgres/detail/pg_encode.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_mirror.h"
+#include "store/postgres/postgres_secrets.h"
 #include "store/postgres/postgres_tenants.h"
 
 namespace telsync {
@@ -448,6 +449,13 @@ class PostgresStore final : public Store {
   Result<int64_t> PutStoredProfile(const StoredProfile& profile, int64_t expected_version,
                                    int64_t now) override;
   Status DeleteStoredProfile(const std::string& tenant, const std::string& name) override;
+  Result<std::string> RecordSecretKey(const std::string& key_id, int64_t now) override {
+    return pg_detail::RecordPostgresSecretKey(*conn_, key_id, now);
+  }
+  Result<int> RewriteSecrets(const std::string& expected_key_id, const std::string& new_key_id,
+                             const SecretRewrite& rewrite, int64_t now) override {
+    return pg_detail::RewritePostgresSecrets(*conn_, expected_key_id, new_key_id, rewrite, now);
+  }
 
   Result<int64_t> EnqueueJob(const JobRecord& job) override;
   Result<std::optional<JobRecord>> ClaimJob(const std::string& worker, int64_t now,

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 7> kSteps = {
+constexpr std::array<const char*, 8> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -233,6 +233,16 @@ CREATE TABLE mirror_pending (
   id      TEXT NOT NULL
 );
 CREATE INDEX mirror_pending_profile ON mirror_pending (tenant, profile, seq);
+)sql",
+    // 8: the id of the key that seals the store's secrets (src/secrets, issue 15 item 1):
+    // recorded by the first process that holds a key, so a node with another key refuses
+    // to start instead of sealing with it.
+    R"sql(
+CREATE TABLE secret_key (
+  one_row INTEGER PRIMARY KEY CHECK (one_row = 1),
+  key_id      TEXT NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -15,6 +15,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_jobs.h"
 #include "store/sqlite/sqlite_mirror.h"
+#include "store/sqlite/sqlite_secrets.h"
 #include "store/sqlite/sqlite_tenants.h"
 
 namespace telsync {
@@ -310,6 +311,13 @@ class SqliteStore final : public Store {
   }
   Status DeleteStoredProfile(const std::string& tenant, const std::string& name) override {
     return sqlite_detail::DeleteSqliteStoredProfile(db_, tenant, name);
+  }
+  Result<std::string> RecordSecretKey(const std::string& key_id, int64_t now) override {
+    return sqlite_detail::RecordSqliteSecretKey(db_, key_id, now);
+  }
+  Result<int> RewriteSecrets(const std::string& expected_key_id, const std::string& new_key_id,
+                             const SecretRewrite& rewrite, int64_t now) override {
+    return sqlite_detail::RewriteSqliteSecrets(db_, expected_key_id, new_key_id, rewrite, now);
   }
   Result<int64_t> EnqueueJob(const JobRecord& job) override {
     return sqlite_detail::EnqueueSqliteJob(db_, job);
