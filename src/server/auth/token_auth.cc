@@ -86,8 +86,8 @@ AuthOutcome TokenAuth::Check(std::string_view authorization, const AuthScope& sc
   }
   out.is_operator = !scope.operator_kind.empty() && found->kind == scope.operator_kind;
   // An unknown token and another tenant's token get one answer.
-  if (found->tenant.empty() || (!out.is_operator && !url_tenant.empty() &&
-                                found->tenant != url_tenant)) {
+  if (found->tenant.empty() ||
+      (!out.is_operator && !url_tenant.empty() && found->tenant != url_tenant)) {
     out.verdict = AuthOutcome::Verdict::kInvalid;
     out.message = url_tenant.empty() ? "the token is not valid"
                                      : "the token is not valid for this tenant URL";

@@ -35,8 +35,8 @@ namespace telsync {
 
 // What one surface accepts.
 struct AuthScope {
-  std::vector<std::string> kinds;  // token kinds looked up, in this order
-  std::string operator_kind;       // one of `kinds` that reaches every tenant; "" = none
+  std::vector<std::string> kinds;        // token kinds looked up, in this order
+  std::string operator_kind;             // one of `kinds` that reaches every tenant; "" = none
   http::RateLimiter* limiter = nullptr;  // per tenant; nullptr = no limit
 };
 
@@ -49,10 +49,10 @@ struct AuthOutcome {
     kThrottled,    // the tenant's bucket is empty: 429 with Retry-After
   };
   Verdict verdict = Verdict::kInvalid;
-  std::string tenant;      // kAllowed: the token's tenant ("" for an operator token)
+  std::string tenant;  // kAllowed: the token's tenant ("" for an operator token)
   bool is_operator = false;
-  int retry_after = 0;     // kThrottled: seconds
-  std::string message;     // for the error body; never the token
+  int retry_after = 0;  // kThrottled: seconds
+  std::string message;  // for the error body; never the token
 };
 
 class TokenAuth {

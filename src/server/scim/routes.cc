@@ -1,6 +1,5 @@
 #include "server/scim/routes.h"
 
-
 namespace telsync::scim {
 namespace {
 
@@ -34,10 +33,10 @@ ScimEndpoint::ScimEndpoint(Store& store, std::mutex& store_mutex, ScimEndpointOp
       store_mutex_(store_mutex),
       options_(options),
       limiter_(options.rate_per_second, options.burst),
-      auth_(options.auth ? options.auth
-                         : std::make_shared<TokenAuth>(
-                               store, store_mutex,
-                               TokenAuth::Options{options.token_cache_seconds, {}})) {}
+      auth_(options.auth
+                ? options.auth
+                : std::make_shared<TokenAuth>(
+                      store, store_mutex, TokenAuth::Options{options.token_cache_seconds, {}})) {}
 
 void ScimEndpoint::AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service) {
   services_[tenant] = std::move(service);

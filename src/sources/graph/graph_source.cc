@@ -31,9 +31,10 @@ std::string Join(const std::vector<std::string>& items, const char* separator) {
 // app lacks User.Read.All. A read that saw one fails, so no stored field is blanked.
 Error LimitedInformation(const std::string& what) {
   return Error{ErrorCode::kAuth,
-               what + ": members are returned with limited information (an id, every "
-                      "property null): grant User.Read.All (application permission, with "
-                      "admin consent) beside GroupMember.Read.All",
+               what +
+                   ": members are returned with limited information (an id, every "
+                   "property null): grant User.Read.All (application permission, with "
+                   "admin consent) beside GroupMember.Read.All",
                ""};
 }
 

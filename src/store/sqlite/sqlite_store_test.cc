@@ -427,7 +427,10 @@ TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
             }))
             .ok());
   }
-  RawExec(path, "DROP TABLE secret_key; DROP TABLE mirror_pending; PRAGMA user_version = 5");  // as version 5 left it
+  RawExec(
+      path,
+      "DROP TABLE secret_key; DROP TABLE mirror_pending; PRAGMA user_version = 5");  // as version 5
+                                                                                     // left it
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->SchemaVersion(), LatestSqliteSchemaVersion());
