@@ -256,13 +256,40 @@ class Parser {
       auto inner = Or(depth + 1);
       if (!inner.ok()) return inner;
       if (Peek().kind != Token::Kind::kRBracket) return Unexpected("']'");
-      Next();
+      const size_t close = Next().pos;
       Filter node;
       node.kind = Filter::Kind::kValuePath;
       node.attr = std::move(attr).value();
-      node.children.push_back(std::move(inner).value());
+      Filter element = std::move(inner).value();
+      // valuePath "." subAttr compareOp compValue: Entra matches users by
+      // `emails[type eq "work"].value eq "a@b.c"` (Microsoft: "Tutorial: Develop and plan
+      // provisioning for a SCIM endpoint", matching attributes). RFC 7644's FILTER has no
+      // subAttr after a valuePath (its PATCH PATH does); the meaning is the one element
+      // filter `emails[type eq "work" and value eq "a@b.c"]`, which is what it becomes.
+      if (Peek().kind == Token::Kind::kWord && Peek().pos == close + 1 && !Peek().text.empty() &&
+          Peek().text[0] == '.') {
+        const Token& sub = Next();
+        const std::string name = sub.text.substr(1);
+        if (!IsAttrName(name)) {
+          return FilterError("'" + sub.text.substr(0, 60) + "' at offset " +
+                             std::to_string(sub.pos) + " is not a '.subAttribute'");
+        }
+        auto compare = Comparison(AttrPath{"", name, ""});
+        if (!compare.ok()) return compare;
+        Filter both;
+        both.kind = Filter::Kind::kAnd;
+        both.children.push_back(std::move(element));
+        both.children.push_back(std::move(compare).value());
+        element = std::move(both);
+      }
+      node.children.push_back(std::move(element));
       return node;
     }
+    return Comparison(std::move(attr).value());
+  }
+
+  // attrPath compareOp compValue, or attrPath "pr"; the attribute path is already read.
+  Result<Filter> Comparison(AttrPath attr) {
     if (Peek().kind != Token::Kind::kWord)
       return Unexpected("an operator (eq, ne, co, sw, ew, pr, gt, ge, lt, le)");
     const auto op = OpFromWord(Peek().text);
@@ -270,7 +297,7 @@ class Parser {
     Next();
     Filter node;
     node.kind = Filter::Kind::kCompare;
-    node.attr = std::move(attr).value();
+    node.attr = std::move(attr);
     node.op = *op;
     if (*op == CompareOp::kPr) return node;
     const Token& value = Peek();

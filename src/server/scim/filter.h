@@ -3,8 +3,12 @@
 // The grammar in full, not only what Entra sends: eq ne co sw ew pr gt ge lt le,
 // and / or / not with RFC precedence (not > and > or), parentheses, value paths
 // (`emails[type eq "work" and primary eq true]`) and schema-qualified attribute paths
-// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`). Keywords
-// and attribute names are case-insensitive. Pure functions: no I/O, thread-safe.
+// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`). Beyond the
+// RFC's FILTER, a value path may be followed by a sub-attribute and a comparison, as
+// Entra sends it for a matching attribute: `emails[type eq "work"].value eq "a@b.c"`
+// means `emails[type eq "work" and value eq "a@b.c"]` and parses to that. Keywords and
+// attribute names are case-insensitive. Parsing and matching take time linear in the
+// filter (times the resource's size for matching). Pure functions: no I/O, thread-safe.
 //
 // Errors: kInvalid with Error::context = the SCIM scimType ("invalidFilter" for filters,
 // "invalidPath" for PATCH paths); the message says what was expected and where.

@@ -79,6 +79,101 @@ TEST(ScimFilterTest, TableOfMatches) {
   for (const Case& c : cases) EXPECT_EQ(Eval(c.filter), c.matches) << c.filter;
 }
 
+// Every attribute Entra can be set to match users by (Microsoft: "Tutorial: Develop and
+// plan provisioning for a SCIM endpoint", matching attributes), in the form Entra sends.
+TEST(ScimFilterTest, EntraMatchingAttributes) {
+  const json user = json::parse(R"({
+    "userName": "asa@acme.example", "externalId": "0a21f0f2-8d2a", "displayName": "Åsa Berg",
+    "emails": [{"value": "asa@acme.example", "type": "work", "primary": true},
+               {"value": "asa@home.example", "type": "home"}],
+    "phoneNumbers": [{"value": "+46 8 123 45 67", "type": "work"},
+                     {"value": "+46 70 123 45 67", "type": "mobile"}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+      "employeeNumber": "701984", "department": "Sales", "costCenter": "4130",
+      "manager": {"value": "2819c223"}}
+  })");
+  struct Case {
+    const char* filter;
+    bool matches;
+  };
+  const Case cases[] = {
+      {R"(emails[type eq "work"].value eq "asa@acme.example")", true},
+      {R"(emails[type eq "work"].value eq "ASA@ACME.example")", true},   // caseExact false
+      {R"(emails[type eq "home"].value eq "asa@acme.example")", false},  // same element only
+      {R"(emails[type eq "work"].value eq "asa@home.example")", false},
+      {R"(emails[type eq "work"].value co "acme")", true},
+      {R"(emails[type eq "work"].value pr)", true},
+      {R"(emails[type eq "other"].value pr)", false},
+      {R"(emails[type eq "work"].value ne "x@y.z")", true},
+      {R"(emails[type eq "work" and primary eq true].value eq "asa@acme.example")", true},
+      {R"(EMAILS[TYPE EQ "WORK"].VALUE EQ "asa@acme.example")", true},
+      {R"(phoneNumbers[type eq "mobile"].value eq "+46 70 123 45 67")", true},
+      {R"(phoneNumbers[type eq "mobile"].value eq "+46 8 123 45 67")", false},
+      {R"(userName eq "asa@acme.example")", true},
+      {R"(externalId eq "0a21f0f2-8d2a")", true},
+      {R"(displayName eq "Åsa Berg")", true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984")",
+       true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "sales")", true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter eq "4130")", true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "2819c223")", true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "2819c223")",
+       true},
+      {R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "other")",
+       false},
+      // combined with and / or, and with the value path's sub-attribute form
+      {R"(userName eq "asa@acme.example" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984")",
+       true},
+      {R"(userName eq "x" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984")",
+       false},
+      {R"(externalId eq "nope" or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales")",
+       true},
+      {R"(emails[type eq "work"].value eq "asa@acme.example" and externalId eq "0a21f0f2-8d2a")",
+       true},
+      {R"(emails[type eq "work"].value eq "nope" or phoneNumbers[type eq "mobile"].value sw "+46 70")",
+       true},
+      {R"(not (emails[type eq "work"].value eq "asa@acme.example"))", false},
+      {R"((emails[type eq "work"].value eq "asa@acme.example"))", true},
+  };
+  for (const Case& c : cases) {
+    auto filter = ParseFilter(c.filter);
+    ASSERT_TRUE(filter.ok()) << c.filter << ": " << filter.error().message;
+    EXPECT_EQ(Matches(*filter, user), c.matches) << c.filter;
+  }
+}
+
+TEST(ScimFilterTest, ValuePathSubAttributeIsTheElementFilter) {
+  auto filter = ParseFilter(R"(emails[type eq "work"].value eq "a@b.c")");
+  ASSERT_TRUE(filter.ok()) << filter.error().message;
+  ASSERT_EQ(filter->kind, Filter::Kind::kValuePath);
+  EXPECT_EQ(filter->attr.name, "emails");
+  ASSERT_EQ(filter->children.size(), 1u);
+  const Filter& element = filter->children[0];
+  ASSERT_EQ(element.kind, Filter::Kind::kAnd);
+  EXPECT_EQ(element.children[0].attr.name, "type");
+  EXPECT_EQ(element.children[1].attr.name, "value");
+  EXPECT_EQ(element.children[1].op, CompareOp::kEq);
+  EXPECT_EQ(element.children[1].value, "a@b.c");
+}
+
+TEST(ScimFilterTest, RejectsBadValuePathSubAttributes) {
+  const char* bad[] = {
+      R"(emails[type eq "work"].value)",           // no operator
+      R"(emails[type eq "work"].value eq)",        // no value
+      R"(emails[type eq "work"]. value eq "a")",   // nothing after the dot
+      R"(emails[type eq "work"] .value eq "a")",   // the dot must follow ']'
+      R"(emails[type eq "work"].1x eq "a")",       // not an attribute name
+      R"(emails[type eq "work"].value.x eq "a")",  // one level only
+      R"(emails[type eq "work"].value[type eq "x"])",
+      R"(emails[type eq "work"].value co 1)",
+  };
+  for (const char* text : bad) {
+    auto filter = ParseFilter(text);
+    ASSERT_FALSE(filter.ok()) << text;
+    EXPECT_EQ(filter.error().context, "invalidFilter") << text;
+  }
+}
+
 TEST(ScimFilterTest, EntraTestConnectionFilterParses) {
   auto filter = ParseFilter(R"(userName eq "6a3c11d2-0f7e-4a5c-9c55-6c5b1f1f2f6d")");
   ASSERT_TRUE(filter.ok());

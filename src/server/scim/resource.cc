@@ -79,6 +79,54 @@ Status CheckMultiValued(json& resource, const char* name, bool coerce_primary) {
   return Ok();
 }
 
+// The enterprise manager in its one stored form, {"value": id} (plus "displayName" when a
+// client sends one), from the shapes clients send: that object (its "$ref" dropped: the
+// server does not resolve references), a bare id string (Entra's PATCH with the
+// aadOptscim062020 flag, and PUT bodies), or a list of such objects (Entra's tutorial:
+// {"op":"Add","path":"manager","value":[{"$ref":null,"value":"<id>"}]}). An empty id, an
+// empty list or null clears the manager.
+Status NormaliseManager(json& ext) {
+  Canonicalise(ext, "manager");
+  auto found = ext.find("manager");
+  if (found == ext.end()) return Ok();
+  json manager = *found;
+  if (manager.is_array()) {
+    if (manager.size() > 1) {
+      return Invalid("enterprise manager is single-valued: got a list of " +
+                     std::to_string(manager.size()) + " values");
+    }
+    manager = manager.empty() ? json(nullptr) : json(manager[0]);
+  }
+  std::string id;
+  std::string display;
+  if (manager.is_string()) {
+    id = manager.get<std::string>();
+  } else if (manager.is_object()) {
+    const json* value = FindMember(manager, "value");
+    if (value != nullptr && !value->is_null() && !value->is_string()) {
+      return Invalid("enterprise manager.value must be a string (the manager's id)");
+    }
+    if (value == nullptr && !manager.empty()) {
+      return Invalid("enterprise manager needs a \"value\" (the manager's id)");
+    }
+    if (value != nullptr && value->is_string()) id = value->get<std::string>();
+    const json* display_name = FindMember(manager, "displayName");
+    if (display_name != nullptr && display_name->is_string()) {
+      display = display_name->get<std::string>();
+    }
+  } else if (!manager.is_null()) {
+    return Invalid("enterprise manager must be an object {\"value\": id} or an id string");
+  }
+  if (id.empty()) {
+    ext.erase("manager");
+    return Ok();
+  }
+  json canonical = {{"value", id}};
+  if (!display.empty()) canonical["displayName"] = display;
+  ext["manager"] = std::move(canonical);
+  return Ok();
+}
+
 Status Normalise(ResourceType type, json& resource) {
   if (!resource.is_object()) return Invalid("the resource must be a JSON object", "invalidSyntax");
   resource.erase("id");
@@ -90,6 +138,19 @@ Status Normalise(ResourceType type, json& resource) {
       Canonicalise(resource, name);
     }
     Canonicalise(resource, kEnterpriseSchema);
+    // The core User schema has no "manager": one at the top level (a client's shortcut, or
+    // a resource stored before PATCH "manager" went to the extension) is the enterprise
+    // extension's, unless that already holds one.
+    Canonicalise(resource, "manager");
+    if (auto top = resource.find("manager"); top != resource.end()) {
+      json manager = std::move(*top);
+      resource.erase(top);
+      json& ext = resource[std::string(kEnterpriseSchema)];
+      if (ext.is_null()) ext = json::object();
+      if (ext.is_object() && FindMember(ext, "manager") == nullptr) {
+        ext["manager"] = std::move(manager);
+      }
+    }
     const json* user_name = FindMember(resource, "userName");
     if (user_name == nullptr || !user_name->is_string() ||
         user_name->get_ref<const std::string&>().empty()) {
@@ -107,15 +168,8 @@ Status Normalise(ResourceType type, json& resource) {
     }
     if (json* ext = FindMember(resource, kEnterpriseSchema)) {
       if (!ext->is_object()) return Invalid("the enterprise extension must be an object");
-      if (ext->empty()) {
-        resource.erase(std::string(kEnterpriseSchema));
-      } else if (json* manager = FindMember(*ext, "manager")) {
-        // Entra sends the manager as a bare id string in PATCH values.
-        if (manager->is_string()) *manager = json{{"value", manager->get<std::string>()}};
-        if (!manager->is_object() && !manager->is_null()) {
-          return Invalid("enterprise manager must be an object {\"value\": id}");
-        }
-      }
+      if (auto s = NormaliseManager(*ext); !s.ok()) return s;
+      if (ext->empty()) resource.erase(std::string(kEnterpriseSchema));
     }
   } else {
     for (const char* name : {"displayName", "externalId", "members"}) Canonicalise(resource, name);
@@ -244,6 +298,14 @@ Status ApplyPathOp(ResourceType type, json& resource, Op op, const std::string& 
   auto parsed = ParsePath(path_text);
   if (!parsed.ok()) return parsed.error();
   const PatchPath& path = *parsed;
+  // Entra's tutorial PATCHes the manager by the bare path "manager" (or "manager.value"):
+  // the core User schema has no such attribute, so it is the enterprise extension's.
+  if (type == ResourceType::kUser && !path.filter && EqualsIgnoreCase(path.attr.name, "manager") &&
+      (path.attr.uri.empty() || IsCoreSchema(type, path.attr.uri))) {
+    std::string qualified = std::string(kEnterpriseSchema) + ":manager";
+    if (!path.attr.sub.empty()) qualified += "." + path.attr.sub;
+    return ApplyPathOp(type, resource, op, qualified, value);
+  }
   if (op != Op::kRemove && value == nullptr) {
     return Invalid("operation on '" + path_text + "' needs a value");
   }
@@ -304,6 +366,17 @@ Status ApplyPathOp(ResourceType type, json& resource, Op op, const std::string& 
           }
         }
         return Ok();
+      }
+      // The manager is single-valued and its sub-attributes belong to one id: a new value
+      // replaces the old one whole (RFC 7644 §3.5.2.1: add on a single-valued attribute
+      // replaces it), rather than merging a new id with the old displayName.
+      if (container != &resource && EqualsIgnoreCase(name, "manager")) {
+        for (auto it = container->begin(); it != container->end(); ++it) {
+          if (EqualsIgnoreCase(it.key(), name)) {
+            container->erase(it);
+            break;
+          }
+        }
       }
       SetMember(*container, name, *value, op);
       return Ok();
@@ -545,6 +618,11 @@ Status ApplyPatch(ResourceType type, json& resource, const json& patch) {
       status = ApplyPathOp(type, work, op, path->get<std::string>(), value);
     }
     if (!status.ok()) return status;
+    // Each operation sees the manager in its stored form (a later Add replaces it).
+    if (json* ext = FindMember(work, kEnterpriseSchema);
+        type == ResourceType::kUser && ext != nullptr && ext->is_object()) {
+      if (auto s = NormaliseManager(*ext); !s.ok()) return s;
+    }
   }
   if (auto s = Normalise(type, work); !s.ok()) return s;
   resource = std::move(work);

@@ -43,15 +43,18 @@ enum class ResourceType { kUser, kGroup };
 
 // Validates a POST / PUT body and returns its canonical form: known schemas only, the
 // required attribute (userName / displayName) present, Entra's string booleans
-// ("active": "False") made booleans, `manager` as {"value": id}, `id` and `meta` dropped
-// (the server assigns them).
+// ("active": "False") made booleans, the enterprise `manager` as {"value": id} (from an
+// object, a bare id or a one-element list; a top-level "manager" is moved into the
+// extension; an empty id clears it), `id` and `meta` dropped (the server assigns them).
 Result<nlohmann::json> NormalizeResource(ResourceType type, nlohmann::json body);
 
 // Applies a PatchOp body (schemas + Operations) to `resource` and normalises the result
 // like NormalizeResource. Operations are all applied or none (the caller keeps the
 // original on error). Accepts Entra's capitalised ops, a Replace without a path whose
 // keys are paths ("name.givenName", "urn:...:enterprise:2.0:User:department"), member
-// removal by a value list or by a filter path.
+// removal by a value list or by a filter path, and the manager by the bare path "manager"
+// (Entra's tutorial: {"op":"Add","path":"manager","value":[{"$ref":null,"value":id}]}),
+// which is the enterprise extension's; a new manager replaces the old one whole.
 Status ApplyPatch(ResourceType type, nlohmann::json& resource, const nlohmann::json& patch);
 
 // The planner's view of a resource (names in the header comment). `groups` is left

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mapping/expression.h"
+
 namespace telsync::scim {
 namespace {
 
@@ -120,6 +122,135 @@ TEST(ScimPatchTest, ReplaceWithoutPathAndDottedKeys) {
   EXPECT_EQ(user[std::string(kEnterpriseSchema)]["department"], "IT");
   EXPECT_EQ(user[std::string(kEnterpriseSchema)]["manager"]["value"], "boss-id");
   EXPECT_EQ(user["schemas"].size(), 2u);
+}
+
+const std::string kEnterprise(kEnterpriseSchema);
+
+// Entra's tutorial: {"op":"Add","path":"manager","value":[{"$ref":null,"value":"<id>"}]}.
+TEST(ScimPatchTest, EntraAddsManagerByBarePathWithAReferenceList) {
+  json user = User();
+  auto s = ApplyPatch(ResourceType::kUser, user, Patch(R"([
+    {"op": "Add", "path": "manager", "value": [{"$ref": null, "value": "2819c223"}]}])"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_FALSE(user.contains("manager"));  // not a core attribute
+  EXPECT_EQ(user[kEnterprise]["manager"], json::parse(R"({"value": "2819c223"})"));
+  EXPECT_EQ(user["schemas"], json::array({kUserSchema, kEnterpriseSchema}));
+  SourceObject object = ToSourceObject(ResourceType::kUser, user, "id1");
+  EXPECT_EQ(object.First("manager"), "2819c223");
+  EXPECT_EQ(object.First(kEnterprise + ".manager"), "2819c223");
+  // The mapping sees it as {manager}.
+  auto expression = Expression::Parse(R"("mgr-" {manager})");
+  ASSERT_TRUE(expression.ok()) << expression.error().message;
+  EXPECT_EQ(expression->EvaluateScalar(object), "mgr-2819c223");
+}
+
+TEST(ScimPatchTest, ManagerPathsAndValueShapes) {
+  struct Case {
+    const char* operations;
+    const char* manager;  // the stored manager's JSON, or "" for none
+  };
+  const Case cases[] = {
+      {R"([{"op": "Add", "path": "manager", "value": "m1"}])", R"({"value": "m1"})"},
+      {R"([{"op": "add", "path": "MANAGER", "value": {"value": "m1", "$ref": "../Users/m1"}}])",
+       R"({"value": "m1"})"},
+      {R"([{"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "value": "m2"}])",
+       R"({"value": "m2"})"},
+      {R"([{"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "value": [{"$ref": null, "value": "m3"}]}])",
+       R"({"value": "m3"})"},
+      {R"([{"op": "Replace", "path": "manager.value", "value": "m4"}])", R"({"value": "m4"})"},
+      {R"([{"op": "Add", "path": "manager", "value": {"value": "m5", "displayName": "Boss"}}])",
+       R"({"value": "m5", "displayName": "Boss"})"},
+      {R"([{"op": "Replace", "value": {"manager": "m6"}}])", R"({"value": "m6"})"},
+      // a second Add replaces the single value
+      {R"([{"op": "Add", "path": "manager", "value": [{"value": "m1"}]},
+           {"op": "Add", "path": "manager", "value": [{"value": "m7"}]}])",
+       R"({"value": "m7"})"},
+      // cleared: Remove by either path, an empty id, an empty list, null
+      {R"([{"op": "Add", "path": "manager", "value": "m1"}, {"op": "Remove", "path": "manager"}])",
+       ""},
+      {R"([{"op": "Add", "path": "manager", "value": "m1"},
+           {"op": "Remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}])",
+       ""},
+      {R"([{"op": "Add", "path": "manager", "value": "m1"},
+           {"op": "Remove", "path": "manager", "value": [{"value": "m1"}]}])",
+       ""},
+      {R"([{"op": "Add", "path": "manager", "value": "m1"},
+           {"op": "Replace", "path": "manager", "value": ""}])",
+       ""},
+      {R"([{"op": "Add", "path": "manager", "value": "m1"},
+           {"op": "Replace", "path": "manager", "value": []}])",
+       ""},
+      {R"([{"op": "Remove", "path": "manager"}])", ""},  // absent: nothing to do
+  };
+  for (const Case& c : cases) {
+    json user = User();
+    auto s = ApplyPatch(ResourceType::kUser, user, Patch(c.operations));
+    ASSERT_TRUE(s.ok()) << c.operations << ": " << s.error().message;
+    EXPECT_FALSE(user.contains("manager")) << c.operations;
+    if (*c.manager == '\0') {
+      EXPECT_FALSE(user.contains(kEnterprise)) << c.operations << " " << user.dump();
+      EXPECT_EQ(user["schemas"], json::array({kUserSchema})) << c.operations;
+      EXPECT_EQ(ToSourceObject(ResourceType::kUser, user, "id1").Find("manager"), nullptr);
+    } else {
+      EXPECT_EQ(user[kEnterprise]["manager"], json::parse(c.manager)) << c.operations;
+    }
+  }
+}
+
+TEST(ScimPatchTest, RemovingTheManagerKeepsTheRestOfTheExtension) {
+  json user = User();
+  ASSERT_TRUE(ApplyPatch(ResourceType::kUser, user, Patch(R"([
+    {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+     "value": "Sales"},
+    {"op": "Add", "path": "manager", "value": [{"$ref": null, "value": "m1"}]}])"))
+                  .ok());
+  ASSERT_TRUE(
+      ApplyPatch(ResourceType::kUser, user, Patch(R"([{"op": "Remove", "path": "manager"}])"))
+          .ok());
+  EXPECT_EQ(user[kEnterprise], json::parse(R"({"department": "Sales"})"));
+  EXPECT_EQ(user["schemas"].size(), 2u);
+}
+
+TEST(ScimPatchTest, BadManagerValuesAreInvalidAndChangeNothing) {
+  const char* bad[] = {
+      R"([{"op": "Add", "path": "manager", "value": [{"value": "a"}, {"value": "b"}]}])",
+      R"([{"op": "Add", "path": "manager", "value": 42}])",
+      R"([{"op": "Add", "path": "manager", "value": {"value": 42}}])",
+      R"([{"op": "Add", "path": "manager", "value": {"displayName": "no id"}}])",
+  };
+  for (const char* operations : bad) {
+    json user = User();
+    const json before = user;
+    auto s = ApplyPatch(ResourceType::kUser, user, Patch(operations));
+    ASSERT_FALSE(s.ok()) << operations;
+    EXPECT_EQ(s.error().context, "invalidValue") << operations;
+    EXPECT_NE(s.error().message.find("manager"), std::string::npos) << s.error().message;
+    EXPECT_EQ(user, before) << operations;
+  }
+}
+
+TEST(ScimResourceTest, CreateAndReplaceCarryTheManager) {
+  // POST / PUT with the extension's manager object, with a bare id, and a top-level
+  // "manager" (not a core attribute: it is moved into the extension).
+  const char* bodies[] = {
+      R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+          "userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+          {"manager": {"value": "boss", "$ref": "https://x/Users/boss"}}})",
+      R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+          "userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"Manager": "boss"}})",
+      R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a",
+          "manager": [{"$ref": null, "value": "boss"}]})",
+  };
+  for (const char* body : bodies) {
+    auto user = NormalizeResource(ResourceType::kUser, json::parse(body));
+    ASSERT_TRUE(user.ok()) << body << ": " << user.error().message;
+    EXPECT_EQ((*user)[kEnterprise], json::parse(R"({"manager": {"value": "boss"}})")) << body;
+    EXPECT_FALSE(user->contains("manager")) << body;
+    EXPECT_EQ((*user)["schemas"], json::array({kUserSchema, kEnterpriseSchema})) << body;
+    EXPECT_EQ(ToSourceObject(ResourceType::kUser, *user, "x").First("manager"), "boss");
+  }
 }
 
 TEST(ScimPatchTest, AddCreatesMissingTypedElement) {

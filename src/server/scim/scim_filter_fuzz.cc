@@ -13,7 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     "id": "2819c223", "userName": "bjensen@example.com", "active": true, "loginCount": 7,
     "name": {"givenName": "Barbara", "familyName": "Jensen"},
     "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}, "odd"],
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour"},
+    "phoneNumbers": [{"value": "+46 70 123 45 67", "type": "mobile"}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tour",
+      "employeeNumber": "701984", "manager": {"value": "2819c223"}},
     "members": [{"value": "a"}, {"value": null}]})");
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto filter = telsync::scim::ParseFilter(text);

@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   for (const char* op : {"add", "replace", "remove"}) {
-    for (const json& value :
-         {json("v"), json::parse(R"({"value": "x", "type": "work"})"), json::array({1})}) {
+    for (const json& value : {json("v"), json::parse(R"({"value": "x", "type": "work"})"),
+                              json::array({1}), json::parse(R"([{"$ref": null, "value": "m"}])")}) {
       json resource = user;
       json patch = {{"schemas", json::array({"urn:ietf:params:scim:api:messages:2.0:PatchOp"})},
                     {"Operations", json::array({{{"op", op}, {"path", text}, {"value", value}}})}};

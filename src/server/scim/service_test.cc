@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <tuple>
 
 namespace telsync::scim {
 namespace {
@@ -134,6 +135,176 @@ TEST_F(ScimServiceTest, FiltersAndPages) {
   EXPECT_EQ(json::parse(bad.body)["scimType"], "invalidFilter");
   r.count = "x";
   EXPECT_EQ(service_->Handle(r).status, 400);
+}
+
+// A user as Entra creates it, with the enterprise extension.
+std::string EntraUser(const std::string& user_name, const std::string& employee_number,
+                      const std::string& department, const std::string& mobile) {
+  return R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+             "userName": ")" +
+         user_name + R"(", "externalId": "ext-)" + employee_number + R"(", "active": true,
+             "emails": [{"primary": true, "type": "work", "value": ")" +
+         user_name + R"("}],
+             "phoneNumbers": [{"type": "mobile", "value": ")" +
+         mobile + R"("}],
+             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+               "employeeNumber": ")" +
+         employee_number + R"(", "department": ")" + department + R"("}})";
+}
+
+const char kManagerPatch[] = R"({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{"op": "Add", "path": "manager", "value": [{"$ref": null, "value": "%s"}]}]})";
+
+std::string ManagerPatch(const std::string& id) {
+  std::string body = kManagerPatch;
+  body.replace(body.find("%s"), 2, id);
+  return body;
+}
+
+// Issue 15 item 5: every attribute Entra can match users by, in the form Entra sends it.
+TEST_F(ScimServiceTest, FiltersByEntraMatchingAttributes) {
+  std::vector<std::string> ids;
+  for (const auto& [name, number, department, mobile] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"a@example.com", "1001", "Sales", "+46701000001"},
+           {"b@example.com", "1002", "Support", "+46701000002"},
+           {"c@example.com", "1003", "Sales", "+46701000003"}}) {
+    auto r = Call("POST", "Users", "", EntraUser(name, number, department, mobile));
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids.push_back(json::parse(r.body)["id"]);
+  }
+  auto names = [&](const std::string& filter) {
+    auto r = List("Users", filter);
+    EXPECT_EQ(r.status, 200) << filter << ": " << r.body;
+    std::vector<std::string> out;
+    if (r.status != 200) return out;
+    json body = json::parse(r.body);
+    EXPECT_EQ(body["totalResults"], body["Resources"].size()) << filter;
+    for (const json& u : body["Resources"]) out.push_back(u["userName"]);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(R"(emails[type eq "work"].value eq "B@example.com")"), Names{"b@example.com"});
+  EXPECT_EQ(names(R"(emails[type eq "home"].value eq "b@example.com")"), Names{});
+  EXPECT_EQ(names(R"(phoneNumbers[type eq "mobile"].value eq "+46701000003")"),
+            Names{"c@example.com"});
+  EXPECT_EQ(names(R"(externalId eq "ext-1002")"), Names{"b@example.com"});
+  EXPECT_EQ(names(R"(userName eq "c@example.com")"), Names{"c@example.com"});
+  EXPECT_EQ(
+      names(
+          R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1001")"),
+      Names{"a@example.com"});
+  EXPECT_EQ(
+      names(
+          R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales" and emails[type eq "work"].value ew "c@example.com")"),
+      Names{"c@example.com"});
+  EXPECT_EQ(
+      names(
+          R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1002" or userName eq "a@example.com")"),
+      (Names{"a@example.com", "b@example.com"}));
+  // The manager, once Entra has PATCHed it.
+  auto patched = Call("PATCH", "Users", ids[1], ManagerPatch(ids[0]));
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(
+      names(R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq ")" +
+            ids[0] + R"(")"),
+      Names{"b@example.com"});
+  EXPECT_EQ(
+      names(
+          R"(urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq ")" + ids[0] +
+          R"(" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales")"),
+      Names{});
+  auto bad = List("Users", R"(emails[type eq "work"].value)");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["scimType"], "invalidFilter");
+}
+
+TEST_F(ScimServiceTest, EntraManagerPatchIsStoredReturnedAndMapped) {
+  const std::string boss = CreateUser("boss@example.com");
+  const std::string id = CreateUser("asa@example.com");
+  auto r = Call("PATCH", "Users", id, ManagerPatch(boss));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+  EXPECT_EQ(json::parse(r.body)[enterprise]["manager"], json({{"value", boss}}));
+  auto got = Call("GET", "Users", id);
+  ASSERT_EQ(got.status, 200);
+  json user = json::parse(got.body);
+  EXPECT_EQ(user[enterprise]["manager"], json({{"value", boss}}));
+  EXPECT_FALSE(user.contains("manager"));
+  EXPECT_NE(std::find(user["schemas"].begin(), user["schemas"].end(), enterprise),
+            user["schemas"].end());
+  auto entry = store_->GetMirrorEntry("acme", "entra", ObjectKind::kUser, id);
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->object.First("manager"), boss);
+  // Remove clears it, in the mirror's flat object too.
+  r = Call("PATCH", "Users", id,
+           R"({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+               "Operations": [{"op": "Remove", "path": "manager"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(json::parse(Call("GET", "Users", id).body).contains(enterprise));
+  entry = store_->GetMirrorEntry("acme", "entra", ObjectKind::kUser, id);
+  EXPECT_EQ((*entry)->object.Find("manager"), nullptr);
+  // PUT with the extension's manager object.
+  r = Call("PUT", "Users", id,
+           R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+               "userName": "asa@example.com",
+               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                 {"manager": {"value": ")" +
+               boss + R"("}}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(Call("GET", "Users", id).body)[enterprise]["manager"]["value"], boss);
+}
+
+// The manager is part of the stored document: it survives closing and reopening the store.
+TEST(ScimManagerStoreTest, ManagerSurvivesReopeningTheStore) {
+  const std::string path =
+      ::testing::TempDir() + "/scim_manager_" + std::to_string(getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  ScimServiceOptions options;
+  options.tenant = "acme";
+  options.profile = "entra";
+  options.clock = [] { return int64_t{1700000000}; };
+  auto call = [&](ScimService& service, const std::string& method, const std::string& id,
+                  const std::string& body) {
+    ScimRequest r;
+    r.method = method;
+    r.resource = "Users";
+    r.id = id;
+    r.body = body;
+    r.base_url = "https://scim.example.com/scim/v2/acme";
+    return service.Handle(r);
+  };
+  std::string id;
+  {
+    auto opened = OpenStore(path);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    std::unique_ptr<Store> store = std::move(opened).value();
+    std::mutex store_mutex;
+    ScimService service(*store, store_mutex, options);
+    auto created = call(service, "POST", "",
+                        R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                            "userName": "asa@example.com"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    id = json::parse(created.body)["id"];
+    ASSERT_EQ(call(service, "PATCH", id, ManagerPatch("2819c223")).status, 200);
+  }
+  auto opened = OpenStore(path, StoreOpen::kMustExist);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::unique_ptr<Store> store = std::move(opened).value();
+  std::mutex store_mutex;
+  ScimService service(*store, store_mutex, options);
+  auto got = call(service, "GET", id, "");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(json::parse(
+                got.body)["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"],
+            json({{"value", "2819c223"}}));
+  auto entry = store->GetMirrorEntry("acme", "entra", ObjectKind::kUser, id);
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->object.First("manager"), "2819c223");
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
 TEST_F(ScimServiceTest, PatchDisablesAndIfMatchGuards) {
