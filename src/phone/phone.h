@@ -14,9 +14,11 @@
 // letters"; vanity numbers like "+1 800 FLOWERS" are not read as digits).
 //
 // Speed: libphonenumber (ICU regex) is slow, so an ordinary "+<digits and separators>"
-// value first goes through detail::FastNormalize, which re-implements libphonenumber's
-// steps over the same metadata with RE2 and answers only when it is certain to give the
-// same valid E.164 string; everything else (and every rejection) is libphonenumber's.
+// value (with or without an extension) first goes through detail::FastParse, which
+// re-implements libphonenumber's steps over the same metadata with RE2 and answers only
+// when it is certain to give the same valid E.164 string and extension; everything else
+// (and every rejection) is libphonenumber's. A plain value costs one pass over it; only
+// the others pay for the preparation (detail/phone_text.h).
 #pragma once
 
 #include <optional>
