@@ -33,6 +33,7 @@ enum class Kind {
   kReplace,
   kDigits,
   kE164,
+  kPhoneExtension,
   kLeft,
   kRight,
   kJoin,
@@ -53,7 +54,7 @@ struct Node {
   std::optional<std::regex> regex;          // kReplace: compiled once, at parse time
   std::string replacement;                  // kReplace: "$1"-style format
   std::string cut_at;  // kReplace fast path: the pattern is `cut_at.*$`, see CutPattern
-  std::optional<PhoneNormalizer> phone;  // kE164
+  std::optional<PhoneNormalizer> phone;  // kE164, kPhoneExtension
   size_t count = 0;                      // kLeft, kRight: code points
 };
 
@@ -301,6 +302,18 @@ Val Eval(const Node& node, const SourceObject& object) {
         if (s.empty()) continue;
         auto number = node.phone->Normalize(s);
         if (number.ok()) out.push_back(std::move(number).value());
+      }
+      return Val::Own(std::move(out));
+    }
+    case Kind::kPhoneExtension: {
+      const Val in = Eval(*node.args[0], object);
+      Value out;
+      for (const auto& s : in.get()) {
+        if (s.empty()) continue;
+        auto number = node.phone->Parse(s);
+        if (number.ok() && !number->extension.empty()) {
+          out.push_back(std::move(number->extension));
+        }
       }
       return Val::Own(std::move(out));
     }
@@ -582,6 +595,7 @@ class Parser {
         {"replace", Kind::kReplace, 3, 3},
         {"digits", Kind::kDigits, 1, 1},
         {"e164", Kind::kE164, 1, 2},
+        {"phone_extension", Kind::kPhoneExtension, 1, 2},
         {"left", Kind::kLeft, 2, 2},
         {"right", Kind::kRight, 2, 2},
         {"join", Kind::kJoin, 2, kAny},
@@ -703,13 +717,15 @@ class Parser {
         node.args.resize(1);
         return Ok();
       }
-      case Kind::kE164: {
+      case Kind::kE164:
+      case Kind::kPhoneExtension: {
         std::string region = "SE";
         if (node.args.size() == 2) {
           const Node& r = *node.args[1];
           if (!IsConstant(r) || r.literal.front().size() != 2 || !IsAlpha(r.literal.front()[0]) ||
               !IsAlpha(r.literal.front()[1])) {
-            return Fail(arg_pos[1], "e164 expects a two-letter region like \"SE\" as argument 2");
+            return Fail(arg_pos[1],
+                        name + " expects a two-letter region like \"SE\" as argument 2");
           }
           region = MapCase<UpperByte>(r.literal.front());
           node.args.pop_back();

@@ -13,7 +13,12 @@
 //                                      alternatives the longest wins ("a|ab" takes "ab")
 //   digits(x)                          keeps 0-9 only
 //   e164(x [, "SE"])                   libphonenumber E.164 (lenient, region default SE);
-//                                      empty when not a valid number
+//                                      empty when not a valid number; of a number with
+//                                      an extension, the main number
+//   phone_extension(x [, "SE"])        the extension digits of a number, read as e164
+//                                      reads it ("+1 425 555 0122 x1023" gives "1023");
+//                                      empty when the number has no extension or is not
+//                                      a valid number (as e164)
 //   left(x, n) right(x, n)             first / last n characters (UTF-8 aware)
 //   join("sep", a, b, ...)             all non-empty values of all arguments, joined
 //   first(x)                           the first value of a multi-valued attribute
@@ -32,9 +37,10 @@
 //               | function '(' [expression (',' expression)*] ')'
 // Function names are case-insensitive. Arguments that configure a function must be
 // constants and are checked and prepared at parse time: the regex and replacement of
-// replace (compiled once; "$1" back-references work), the region of e164 (two letters),
-// the n of left/right (a whole number). switch takes x, key/value pairs and a default:
-// an even argument count, or "switch needs a default as last argument".
+// replace (compiled once; "$1" back-references work), the region of e164 and
+// phone_extension (two letters), the n of left/right (a whole number). switch takes x,
+// key/value pairs and a default: an even argument count, or "switch needs a default as
+// last argument".
 //
 // Semantics:
 //   - An attribute gives all its values; absent gives the empty list. {memberOf}, when
@@ -47,7 +53,9 @@
 //     is absent, not " ".
 //   - lower/upper map ASCII and the Latin-1 letters U+00C0..U+00FE (Å Ä Ö É ...);
 //     trim removes ASCII white space and U+00A0; left/right count code points; e164 drops
-//     values that are not valid numbers; join joins the non-empty values of its arguments
+//     values that are not valid numbers, phone_extension also those without an
+//     extension (so coalesce(phone_extension({telephoneNumber}), {ipPhone}) falls back);
+//     join joins the non-empty values of its arguments
 //     after the separator and is absent when there are none; switch compares
 //     case-insensitively (same folding as lower) and "" matches an absent subject.
 //

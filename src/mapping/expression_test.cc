@@ -23,6 +23,11 @@ SourceObject TestUser() {
   o.Add("proxyAddresses", "SMTP:a@x.se");
   o.Add("proxyAddresses", "smtp:b@x.se");
   o.Add("pager", "");
+  o.Add("homePhone", "+46 8 105 780 87 x1073");
+  o.Add("otherTelephone", "+1 425 555 0122 ext. 1023");
+  o.Add("otherTelephone", "tel:+1-425-555-0122;ext=77");
+  o.Add("otherTelephone", "+1 425 555 0123");
+  o.Add("ipPhone", "2001");
   o.Add("department", "Support");
   o.Add("msDS-cloudExtensionAttribute1", "ext-1");
   o.Add("name.givenName", "Åsa");
@@ -113,6 +118,23 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"e164({businessPhones})", {"+4681234567", "+4687654321"}},
         EvalCase{R"(e164("12"))", {}}, EvalCase{"e164({givenName})", {}},
         EvalCase{"e164({pager})", {}},
+        // e164 of a number with an extension is the main number.
+        EvalCase{"e164({homePhone})", {"+46810578087"}},
+        EvalCase{"e164({otherTelephone})", {"+14255550122", "+14255550122", "+14255550123"}},
+        // phone_extension: the extension's digits; absent without one or for a value that is
+        // not a valid number (as e164), so coalesce falls back.
+        EvalCase{"phone_extension({homePhone})", {"1073"}},
+        EvalCase{"PHONE_EXTENSION({homePhone})", {"1073"}},
+        EvalCase{"phone_extension({otherTelephone})", {"1023", "77"}},
+        EvalCase{"phone_extension({telephoneNumber})", {}},
+        EvalCase{R"(phone_extension("+46 70 x12"))", {}}, EvalCase{R"(phone_extension("x12"))", {}},
+        EvalCase{"phone_extension({missing})", {}}, EvalCase{"phone_extension({pager})", {}},
+        EvalCase{R"(phone_extension("020 7946 0958 x5", "GB"))", {"5"}},
+        EvalCase{R"(phone_extension("020 7946 0958 x5"))", {}},  // not valid for SE
+        EvalCase{"coalesce(phone_extension({telephoneNumber}), {ipPhone})", {"2001"}},
+        EvalCase{"coalesce(phone_extension({homePhone}), {ipPhone})", {"1073"}},
+        EvalCase{R"(phone_extension({homePhone}) "")", {"1073"}},
+        EvalCase{R"("ext " phone_extension({telephoneNumber}))", {}},
         // left / right count code points
         EvalCase{"left({sn}, 3)", {"Örj"}}, EvalCase{"right({sn}, 4)", {"sson"}},
         EvalCase{R"(left("Åsa", 0))", {""}}, EvalCase{R"(right("Åsa", 10))", {"Åsa"}},
@@ -236,6 +258,11 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"left({a}, 99999999)", "column 11: number too large (at most 1000000)"},
         ErrorCase{R"(e164({a}, "SWE"))",
                   "column 11: e164 expects a two-letter region like \"SE\" as argument 2"},
+        ErrorCase{R"(phone_extension({a}, {b}))",
+                  "column 22: phone_extension expects a two-letter region like \"SE\" as "
+                  "argument 2"},
+        ErrorCase{"phone_extension()", "column 1: phone_extension expects 1 or 2 arguments, got 0"},
+        ErrorCase{"phone_extension {a}", "column 17: expected '(' after phone_extension"},
         ErrorCase{"(", "column 1: unexpected '('"},
         ErrorCase{std::string(70, 'x') + "", "column 1: unexpected word '" + std::string(70, 'x') +
                                                  "' (write attributes as {" + std::string(70, 'x') +
@@ -266,6 +293,7 @@ TEST(ExpressionTest, SurvivesMutatedInputs) {
       R"({givenName} " " {sn})",
       R"(lower(coalesce({mailNickname}, replace({userPrincipalName}, "@.*$", ""))))",
       R"(e164(first({businessPhones}), "SE"))",
+      R"(coalesce(phone_extension({telephoneNumber}, "SE"), {ipPhone}))",
       R"(switch({department}, "sales", "S", 'support', "T", "X"))",
       R"(join(", ", {businessPhones}, left({sn}, 3), right({givenName}, 2)))",
       R"(trim(upper(digits({telephoneNumber}))))",

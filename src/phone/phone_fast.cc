@@ -11,8 +11,12 @@
 // calling code, a pattern RE2 cannot compile, an unusual transform rule), the answer is
 // "don't know" (nullopt) and the caller asks libphonenumber; only VALID numbers are
 // answered here, so every error message still comes from the libphonenumber path.
+// A value that is not plain ("+46 8 105 780 87 x1073", "tel:…;ext=…", a no-break space)
+// first goes through PreparePhone (detail/phone_text.h), as on the libphonenumber path;
+// its main number is then answered here and its extension is PreparePhone's, which the
+// libphonenumber path checks against libphonenumber's own reading.
 // The differential test (phone_fast_test.cc) and the fuzz target (phone_fuzz.cc) check
-// that an answer given here equals libphonenumber's.
+// that an answer given here (number and extension) equals libphonenumber's.
 #include <phonenumbers/phonemetadata.pb.h>
 #include <re2/re2.h>
 
@@ -29,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "phone/detail/phone_text.h"
 #include "phone/phone.h"
 
 // Exported by libphonenumber (metadata.cc) but not declared in an installed header: the
@@ -446,8 +451,8 @@ std::optional<std::string> FinishNational(const Tables& tables, std::string_view
 
 }  // namespace
 
-std::optional<std::string> FastNormalize(PhoneMode mode, std::string_view default_region,
-                                         std::string_view raw) {
+std::optional<ParsedPhone> FastParse(PhoneMode mode, std::string_view default_region,
+                                     std::string_view raw) {
   // Normalize() trims blanks the same way before either path.
   while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front()))) {
     raw.remove_prefix(1);
@@ -457,14 +462,34 @@ std::optional<std::string> FastNormalize(PhoneMode mode, std::string_view defaul
   }
   bool plus = false;
   std::optional<std::string> digits = PlainDigits(raw, &plus);
-  if (!digits) return std::nullopt;
+  ParsedPhone out;
+  if (!digits) {
+    // Not a plain number: an extension, "tel:" or a character CleanPhoneText reads may
+    // make it one. Only such values pay for PreparePhone's pass and its copies.
+    Result<PreparedPhone> prepared = PreparePhone(raw);
+    if (!prepared.ok()) return std::nullopt;
+    // MaybeStripExtension strips what its pattern matches at the end. Ending the number
+    // in a digit keeps out what libphonenumber reads otherwise: "… / x12" is two numbers
+    // to ExtractPossibleNumber, "…-x12" keeps the '-'.
+    if (!prepared->extension.empty() &&
+        (prepared->main.empty() || prepared->main.back() < '0' || prepared->main.back() > '9')) {
+      return std::nullopt;
+    }
+    digits = PlainDigits(prepared->main, &plus);
+    if (!digits) return std::nullopt;
+    out.extension = std::move(prepared->extension);
+  }
   // Strict mode rejects a number without '+' before parsing.
   if (!plus && mode != PhoneMode::kLenient) return std::nullopt;
   const Tables& tables = Tables::Get();
   if (!tables.loaded()) return std::nullopt;
   // A '+' number is parsed with region "ZZ" in both modes.
-  if (plus) return FinishInternational(tables, *digits);
-  return FinishNational(tables, default_region, std::move(*digits));
+  std::optional<std::string> e164 =
+      plus ? FinishInternational(tables, *digits)
+           : FinishNational(tables, default_region, std::move(*digits));
+  if (!e164) return std::nullopt;
+  out.e164 = std::move(*e164);
+  return out;
 }
 
 }  // namespace telsync::detail

@@ -54,22 +54,27 @@ double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+std::string Show(const ParsedPhone& p) {
+  return p.extension.empty() ? p.e164 : p.e164 + " ext " + p.extension;
+}
+
 // Checks one input: if the fast path answers, libphonenumber must accept the value
-// with the same E.164 string (in both modes: a '+' number ignores the mode).
+// with the same E.164 string and extension (in both modes: a '+' number ignores the
+// mode).
 void Check(PhoneMode mode, const std::string& region, const std::string& raw, Stats* stats) {
   ++stats->inputs;
   auto t0 = std::chrono::steady_clock::now();
-  const std::optional<std::string> fast = detail::FastNormalize(mode, region, raw);
+  const std::optional<ParsedPhone> fast = detail::FastParse(mode, region, raw);
   stats->fast_s += Since(t0);
   if (!fast) return;
   ++stats->answered;
   t0 = std::chrono::steady_clock::now();
-  const Result<std::string> slow = detail::SlowNormalize(mode, region, raw);
+  const Result<ParsedPhone> slow = detail::SlowParse(mode, region, raw);
   stats->slow_s += Since(t0);
   if (!slow.ok() || *slow != *fast) {
     if (++stats->mismatches <= 20) {
-      ADD_FAILURE() << "input \"" << raw << "\" (" << region << "): fast " << *fast
-                    << ", libphonenumber " << (slow.ok() ? *slow : slow.error().message);
+      ADD_FAILURE() << "input \"" << raw << "\" (" << region << "): fast " << Show(*fast)
+                    << ", libphonenumber " << (slow.ok() ? Show(*slow) : slow.error().message);
     }
   }
 }
@@ -197,6 +202,71 @@ TEST(PhoneFastTest, AgreesWithLibphonenumberOnExamplesAndMutations) {
             << " (fast " << stats.fast_s << " s, libphonenumber " << stats.slow_s << " s)\n";
 }
 
+// A number dressed as directories hold them: an extension with one of the labels in
+// one of the spellings libphonenumber reads (or nearly: too many digits, no digits, a
+// slash, a '-', a second label), "tel:", invisible characters, no-break spaces and
+// fullwidth forms, each chosen at random, several at once.
+std::string Decorate(const std::string& number, Rng& rng) {
+  static const char* const kLabels[] = {
+      " x",     "x",     " X",    " ext",  " ext.", " EXT. ", " extn ",  " xt",  " extension ",
+      " #",     "#",     ";ext=", ";EXT=", ", x",   " x: ",   " x-",     " / x", "-x",
+      " ext x", " int ", " ;",    ",,",    " x ",   "\t x",   " ext.: ", "  ",   " e",
+  };
+  static const char* const kInvisible[] = {
+      "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xAA", "\xE2\x80\xAC", "\xE2\x81\xA0",
+      "\xC2\xA0",     "\xE2\x80\xAF", "\xEF\xBB\xBF", "\xE2\x80\x8B", "\xE2\x80\x91",
+  };
+  std::string s = number;
+  if (rng.Below(3) != 0) {  // an extension of 0 to 12 digits
+    s += kLabels[rng.Below(std::size(kLabels))];
+    for (size_t n = rng.Below(13); n > 0; --n) s.push_back(rng.Digit());
+    if (rng.Below(8) == 0) s += "#";
+  }
+  if (rng.Below(4) == 0) s = (rng.Below(2) == 0 ? "tel:" : "TEL:") + s;
+  for (size_t n = rng.Below(3); n > 0; --n) {
+    const size_t pos = rng.Below(s.size() + 1);
+    s.insert(pos, kInvisible[rng.Below(std::size(kInvisible))]);
+  }
+  if (rng.Below(5) == 0) {  // fullwidth digits and plus (U+FF10..U+FF19, U+FF0B)
+    std::string wide;
+    for (char c : s) {
+      if (c >= '0' && c <= '9' && rng.Below(2) == 0) {
+        wide += "\xEF\xBC";
+        wide.push_back(static_cast<char>(0x90 + (c - '0')));
+      } else if (c == '+') {
+        wide += "\xEF\xBC\x8B";
+      } else {
+        wide.push_back(c);
+      }
+    }
+    s = std::move(wide);
+  }
+  return s;
+}
+
+TEST(PhoneFastTest, AgreesWithLibphonenumberOnDirectoryForms) {
+  const std::vector<Example> examples = ExampleNumbers();
+  Stats stats;
+  Stats lenient;
+  Rng rng(15);
+  for (const Example& e : examples) {
+    for (int i = 0; i < 12; ++i) {
+      Check(PhoneMode::kStrict, "SE", Decorate(e.e164, rng), &stats);
+      Check(PhoneMode::kStrict, "SE", Decorate(Mutate(e.e164, rng), rng), &stats);
+      if (e.region != "001")
+        Check(PhoneMode::kLenient, e.region, Decorate(e.national, rng), &lenient);
+    }
+  }
+  EXPECT_EQ(stats.mismatches, 0u) << "of " << stats.answered << " answers";
+  EXPECT_EQ(lenient.mismatches, 0u) << "of " << lenient.answered << " answers";
+  // The fast path answers for these forms too, not only for plain numbers.
+  EXPECT_GT(stats.answered, stats.inputs / 5) << stats.answered << " of " << stats.inputs;
+  EXPECT_GT(lenient.answered, lenient.inputs / 10) << lenient.answered << " of " << lenient.inputs;
+  std::cout << "[ info ] " << stats.inputs + lenient.inputs
+            << " decorated inputs, fast path answered " << stats.answered + lenient.answered
+            << "\n";
+}
+
 // Lenient mode: national formats with their own region as the default, the same digits
 // without '+', behind an international prefix ("00", "011") or under another default
 // region, and mutations of all of these.
@@ -250,6 +320,10 @@ std::optional<std::string> Fast(std::string_view raw) {
   return detail::FastNormalize(PhoneMode::kStrict, "SE", raw);
 }
 
+std::optional<ParsedPhone> FastParsed(std::string_view raw) {
+  return detail::FastParse(PhoneMode::kStrict, "SE", raw);
+}
+
 TEST(PhoneFastTest, AnswersOnlyPlainInternationalNumbers) {
   EXPECT_EQ(Fast("+46 8 123 456 78"), "+46812345678");
   EXPECT_EQ(Fast("  +1 (425) 555-0100 "), "+14255550100");
@@ -258,8 +332,10 @@ TEST(PhoneFastTest, AnswersOnlyPlainInternationalNumbers) {
   EXPECT_EQ(Fast("08-123 456 78"), std::nullopt);
   EXPECT_EQ(Fast("+46 70"), std::nullopt);
   EXPECT_EQ(Fast("+999 1234567"), std::nullopt);
-  EXPECT_EQ(Fast("+46 8 123 456 78 ext 12"), std::nullopt);
   EXPECT_EQ(Fast("+46 8 123 456 78#"), std::nullopt);
+  EXPECT_EQ(Fast("+46 8 123 456 78 / x12"), std::nullopt);
+  EXPECT_EQ(Fast("+46 8 123 456 78;12"), std::nullopt);
+  EXPECT_EQ(Fast("+46 8 123 456 78 \xD9\xA1"), std::nullopt);  // an Arabic-Indic digit
   EXPECT_EQ(Fast(""), std::nullopt);
   EXPECT_EQ(Fast("+"), std::nullopt);
   EXPECT_EQ(Fast("+0 46 8 123"), std::nullopt);
@@ -270,6 +346,33 @@ TEST(PhoneFastTest, AnswersOnlyPlainInternationalNumbers) {
   EXPECT_EQ(detail::FastNormalize(PhoneMode::kLenient, "DE", "030 0665 5362"), "+493006655362");
   EXPECT_EQ(detail::FastNormalize(PhoneMode::kLenient, "SE", "0049 30 06655362"), "+493006655362");
   EXPECT_EQ(detail::FastNormalize(PhoneMode::kLenient, "XX", "08-123 456 78"), std::nullopt);
+}
+
+// The forms of issue 15: the fast path answers them (a directory has many), with the
+// extension PreparePhone reads.
+TEST(PhoneFastTest, AnswersNumbersWithExtensionsAndInvisibleCharacters) {
+  const ParsedPhone sthlm{"+46810578087", "1073"};
+  const ParsedPhone redmond{"+14255550122", "1023"};
+  EXPECT_EQ(FastParsed("+46 8 105 780 87 x1073"), sthlm);
+  EXPECT_EQ(FastParsed("+46 8 105 780 87 X1073"), sthlm);
+  EXPECT_EQ(FastParsed("+46 8 105 780 87 ext. 1073"), sthlm);
+  EXPECT_EQ(FastParsed("+46 8 105 780 87, ext 1073"), sthlm);
+  EXPECT_EQ(FastParsed("+46 8 105 780 87 #1073"), sthlm);
+  EXPECT_EQ(FastParsed("+1 425 555 0122 x1023"), redmond);
+  EXPECT_EQ(FastParsed("+1 425 555 0122;ext=1023"), redmond);
+  EXPECT_EQ(FastParsed("tel:+1-425-555-0122;ext=1023"), redmond);
+  EXPECT_EQ(FastParsed("\xE2\x80\x8E+46 8 105 780 87\xE2\x80\x8E"),
+            (ParsedPhone{"+46810578087", ""}));
+  EXPECT_EQ(FastParsed("+46\xC2\xA0"
+                       "8\xE2\x80\xAF"
+                       "105 780 87"),
+            (ParsedPhone{"+46810578087", ""}));
+  EXPECT_EQ(FastParsed("\xEF\xBC\x8B\xEF\xBC\x94\xEF\xBC\x96 8 105 780 87"),
+            (ParsedPhone{"+46810578087", ""}));
+  EXPECT_EQ(detail::FastParse(PhoneMode::kLenient, "SE", "08-105 780 87 x1073"), sthlm);
+  // Strict mode still wants '+': left to libphonenumber's path, which says so.
+  EXPECT_EQ(FastParsed("08-105 780 87 x1073"), std::nullopt);
+  EXPECT_EQ(FastParsed("+46 8 105 780 87 x1234567890"), std::nullopt);  // too long
 }
 
 // Normalize keeps libphonenumber's messages: rejected values never come from the fast

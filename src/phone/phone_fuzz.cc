@@ -1,11 +1,12 @@
 // libFuzzer target for the phone fast path (phone_fast.cc): whenever
-// detail::FastNormalize answers, libphonenumber (detail::SlowNormalize) must accept the
-// same value with the same E.164 string (strict and lenient mode, several default regions);
-// otherwise the process aborts and libFuzzer saves the input. Run by scripts/fuzz.sh (seeds:
-// tests/fuzz/corpus/phone/). Built by hand:
+// detail::FastParse answers, libphonenumber (detail::SlowParse) must accept the same value
+// with the same E.164 string and the same extension (strict and lenient mode, several
+// default regions); otherwise the process aborts and libFuzzer saves the input. Run by
+// scripts/fuzz.sh (seeds: tests/fuzz/corpus/phone/, among them numbers with extensions,
+// "tel:" URIs, direction marks, no-break spaces and fullwidth digits). Built by hand:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc
-//     src/phone/phone.cc src/phone/phone_fast.cc src/phone/phone_fuzz.cc
-//     -lphonenumber -lre2 -lprotobuf -o /tmp/phonefuzz
+//     src/phone/phone.cc src/phone/phone_fast.cc src/phone/detail/phone_text.cc
+//     src/phone/phone_fuzz.cc -lphonenumber -lre2 -lprotobuf -o /tmp/phonefuzz
 //   /tmp/phonefuzz -max_total_time=60 tests/fuzz/corpus/phone
 #include <cstddef>
 #include <cstdint>
@@ -21,13 +22,17 @@ namespace {
 void Check(const std::string& region, const std::string& raw) {
   for (const telsync::PhoneMode mode :
        {telsync::PhoneMode::kStrict, telsync::PhoneMode::kLenient}) {
-    const std::optional<std::string> fast = telsync::detail::FastNormalize(mode, region, raw);
+    const std::optional<telsync::ParsedPhone> fast = telsync::detail::FastParse(mode, region, raw);
     if (!fast) continue;
-    const telsync::Result<std::string> slow = telsync::detail::SlowNormalize(mode, region, raw);
+    const telsync::Result<telsync::ParsedPhone> slow =
+        telsync::detail::SlowParse(mode, region, raw);
     if (!slow.ok() || *slow != *fast) {
-      std::fprintf(stderr, "phone fast path differs on \"%s\" (%s): fast %s, libphonenumber %s\n",
-                   raw.c_str(), region.c_str(), fast->c_str(),
-                   slow.ok() ? slow->c_str() : slow.error().message.c_str());
+      std::fprintf(stderr,
+                   "phone fast path differs on \"%s\" (%s): fast %s ext \"%s\", "
+                   "libphonenumber %s ext \"%s\"\n",
+                   raw.c_str(), region.c_str(), fast->e164.c_str(), fast->extension.c_str(),
+                   slow.ok() ? slow->e164.c_str() : slow.error().message.c_str(),
+                   slow.ok() ? slow->extension.c_str() : "");
       std::abort();
     }
   }
@@ -44,5 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(region, raw);
   // Random bytes rarely start with '+': also try the input as an international number.
   if (raw.empty() || raw.front() != '+') Check(region, "+" + raw);
+  // And with an extension, the form a tenth of a directory's numbers take (issue 15).
+  Check(region, raw + " x1073");
   return 0;
 }
