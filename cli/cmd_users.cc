@@ -30,6 +30,17 @@ nlohmann::ordered_json UserJson(const PbxUser& u) {
   return j;
 }
 
+// "" when the page is the whole directory, else "showing 100 of 270 (use --limit / --offset)",
+// with the range when the page does not start at the first user.
+std::string TruncationNote(size_t shown, size_t offset, size_t total) {
+  if (offset == 0 && shown >= total) return "";
+  std::string note = "showing " + std::to_string(shown);
+  if (offset > 0 && shown > 0) {
+    note += " (" + std::to_string(offset + 1) + "-" + std::to_string(offset + shown) + ")";
+  }
+  return note + " of " + std::to_string(total) + " (use --limit / --offset)";
+}
+
 PbxUser FindOrExit(Context& ctx, const std::string& tenant, const std::string& name) {
   auto found = ctx.OpenStore().FindUser(tenant, name);
   if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
@@ -52,12 +63,22 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
   list->add_option("-f,--format", format, "table | json")->check(CLI::IsMember({"table", "json"}));
   list->callback([&ctx]() {
     const std::string tenant = ctx.SelectTenant();
-    auto listed = ctx.OpenStore().ListUsers(tenant, limit, offset);
+    Store& store = ctx.OpenStore();
+    auto listed = store.ListUsers(tenant, limit, offset);
     if (!listed.ok()) throw Exit{kExitFailed, listed.error().ToString()};
+    // A page that is not the whole directory says so ("showing 100 of 270"); the JSON
+    // document stays the plain array scripts read, so the note goes to stderr there.
+    std::string truncated;
+    if (offset > 0 || (limit > 0 && listed->size() >= limit)) {
+      auto total = store.CountUsers(tenant);
+      if (!total.ok()) throw Exit{kExitFailed, total.error().ToString()};
+      truncated = TruncationNote(listed->size(), offset, *total);
+    }
     if (format == "json") {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
       for (const auto& u : *listed) arr.push_back(UserJson(u));
       std::cout << DumpJson(arr, 2) << "\n";
+      if (!truncated.empty()) std::cerr << truncated << "\n";
       return;
     }
     std::cout << PadRight("USERNAME", 22) << PadRight("NAME", 28) << PadRight("EXT", 7)
@@ -75,6 +96,7 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
                 << PadRight(u.fields.Get(Field::kMobile), 15)
                 << PadRight(u.fields.Get(Field::kDepartment), 16) << state << "\n";
     }
+    if (!truncated.empty()) std::cout << truncated << "\n";
   });
 
   static std::string show_name;

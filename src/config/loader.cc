@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 // GCC 12 reports false maybe-uninitialized warnings inside <regex> at -O1 with sanitizers.
@@ -19,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "notify/mime.h"
 #include "schedule/cron.h"
@@ -318,15 +320,16 @@ class FileReader {
       const std::string p = path + "." + key;
       auto list = StringList(node[key], p);
       if (!list) return;
+      bool ok = true;
       for (size_t i = 0; i < list->size(); ++i) {
         if (auto a = MailAddress((*list)[i]); !a.ok()) {
           Problem(node[key].IsSequence() ? node[key][i] : node[key],
                   p + (node[key].IsSequence() ? "[" + std::to_string(i) + "]" : ""),
                   a.error().message);
-          return;
+          ok = false;
         }
       }
-      out = std::move(*list);
+      if (ok) out = std::move(*list);
     };
     addresses("report_to", notify.report_to);
     addresses("errors_to", notify.errors_to);
@@ -367,16 +370,18 @@ class FileReader {
     return (fs::path(base_dir_) / p).lexically_normal().string();
   }
 
+  // False when the tenant cannot be used (not a mapping, no valid name); its profiles are
+  // checked all the same, so that one bad name does not hide their problems.
   bool ReadTenant(const YAML::Node& node, const std::string& path, Tenant& tenant) {
     if (!IsMap(node, path)) return false;
     CheckKeys(node, path, kTenantKeys);
-    if (!RequireName(node, path, tenant.name)) return false;
+    const bool named = RequireName(node, path, tenant.name);
     const YAML::Node list = node["profiles"];
     if (!list.IsDefined() || list.IsNull()) {
       Problem(node, path + ".profiles", "required key 'profiles' is missing");
-      return true;
+      return named;
     }
-    if (!IsSequence(list, path + ".profiles")) return true;
+    if (!IsSequence(list, path + ".profiles")) return named;
     std::set<std::string> names;
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string ppath = path + ".profiles[" + std::to_string(i) + "]";
@@ -390,7 +395,7 @@ class FileReader {
       }
       tenant.profiles.push_back(std::move(profile));
     }
-    return true;
+    return named;
   }
 
   bool RequireName(const YAML::Node& node, const std::string& path, std::string& name) {
@@ -412,10 +417,12 @@ class FileReader {
     return true;
   }
 
+  // False when the profile cannot be used (not a mapping, no valid name); every key is
+  // checked all the same.
   bool ReadProfile(const YAML::Node& node, const std::string& path, Profile& profile) {
     if (!IsMap(node, path)) return false;
     CheckKeys(node, path, kProfileKeys);
-    if (!RequireName(node, path, profile.name)) return false;
+    const bool named = RequireName(node, path, profile.name);
 
     const YAML::Node source = node["source"];
     if (!source.IsDefined() || source.IsNull()) {
@@ -501,7 +508,7 @@ class FileReader {
         profile.timezone = *s;
       }
     }
-    return true;
+    return named;
   }
 
   void ReadSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
@@ -559,14 +566,18 @@ class FileReader {
   }
 
   void ReadFileSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
-    if (node["path"].IsDefined() && !ServerFileAllowed(node["path"], path + ".path")) {
-      return;
-    }
     if (!node["path"].IsDefined()) {
-      Problem(node, path + ".path", "required key 'path' is missing for a file source");
+      Problem(node, path + ".path",
+              "required key 'path' is missing for a file source (the directory export to read, "
+              "e.g. path: directory.json)");
+    } else if (!ServerFileAllowed(node["path"], path + ".path")) {
     } else if (auto s = String(node["path"], path + ".path")) {
-      if (s->empty()) Problem(node["path"], path + ".path", "must not be empty");
-      source.path = *s;
+      if (Trim(*s).empty()) {
+        Problem(node["path"], path + ".path",
+                "must name the directory export to read (got " + Quote(*s) + ")");
+      } else {
+        source.path = *s;
+      }
     }
     if (node["format"].IsDefined()) {
       if (auto e = Enum(node["format"], path + ".format", {"json", "csv", "ldif"})) {
@@ -841,11 +852,16 @@ class FileReader {
     }
   }
 
+  // Every bad expression is reported, each at its key: the checker sees the whole mapping
+  // first and, when that fails, each key on its own (expressions do not depend on each
+  // other, and the defaults they are laid over are valid). Keys are checked even when the
+  // source has a problem of its own: then against source type "" (no defaults).
   void ReadMapping(const YAML::Node& node, const std::string& path, Profile& profile) {
     if (!node.IsDefined() || node.IsNull()) return;
     if (!IsMap(node, path)) return;
     CheckDuplicateKeys(node, path);
     bool ok = true;
+    std::vector<std::pair<std::string, std::string>> in_order;  // as written, for the report
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.Scalar();
       const std::string kpath = path + "." + key;
@@ -862,24 +878,39 @@ class FileReader {
         continue;
       }
       profile.mapping[key] = *value;
+      in_order.emplace_back(key, *value);
     }
-    if (!ok || !checker_ || profile.source.type.empty()) return;
-    std::string error = checker_(profile.mapping, profile.source.type);
-    if (error.empty()) return;
-    // "mapping.mobile: column 9: ..." -> point at the mobile key's line.
-    YAML::Node at = node;
-    std::string at_path = path;
+    if (!checker_ || in_order.empty()) return;
+    const std::string& type = profile.source.type;
+    std::string whole;
+    if (ok && !type.empty()) {
+      whole = checker_(profile.mapping, type);
+      if (whole.empty()) return;
+    }
+    bool reported = false;
+    for (const auto& [key, text] : in_order) {
+      const std::string error = checker_({{key, text}}, type);
+      if (error.empty()) continue;
+      MappingProblem(node, path, error);
+      reported = true;
+    }
+    if (!reported && !whole.empty()) MappingProblem(node, path, whole);
+  }
+
+  // "mapping.mobile: column 9: ..." -> a problem at the mobile key's line. (No YAML::Node
+  // is reassigned here: assigning a Node writes through to the document.)
+  void MappingProblem(const YAML::Node& node, const std::string& path, std::string error) {
     if (error.rfind("mapping.", 0) == 0) {
       const size_t colon = error.find(':');
       const std::string key = error.substr(8, colon == std::string::npos ? 0 : colon - 8);
       if (!key.empty() && node[key].IsDefined()) {
-        at = node[key];
-        at_path = path + "." + key;
         error = error.substr(colon + 1);
         while (!error.empty() && error.front() == ' ') error.erase(0, 1);
+        Problem(node[key], path + "." + key, error);
+        return;
       }
     }
-    Problem(at, at_path, error);
+    Problem(node, path, error);
   }
 
   void ReadValidation(const YAML::Node& node, const std::string& path, Profile& profile) {
@@ -971,21 +1002,20 @@ class FileReader {
       if (!IsMap(t, tpath)) continue;
       CheckKeys(t, tpath, kTemplateKeys);
       TemplateConfig tmpl;
+      // A template without a usable name is left out, its other keys checked all the same.
+      bool named = false;
       if (!t["name"].IsDefined()) {
         Problem(t, tpath + ".name", "required key 'name' is missing");
-        continue;
+      } else if (auto name = String(t["name"], tpath + ".name")) {
+        if (name->empty()) {
+          Problem(t["name"], tpath + ".name", "must not be empty");
+        } else if (!names.insert(*name).second) {
+          Problem(t["name"], tpath + ".name", "duplicate template name " + Quote(*name));
+        } else {
+          tmpl.name = *name;
+          named = true;
+        }
       }
-      auto name = String(t["name"], tpath + ".name");
-      if (!name) continue;
-      if (name->empty()) {
-        Problem(t["name"], tpath + ".name", "must not be empty");
-        continue;
-      }
-      if (!names.insert(*name).second) {
-        Problem(t["name"], tpath + ".name", "duplicate template name " + Quote(*name));
-        continue;
-      }
-      tmpl.name = *name;
       if (t["groups"].IsDefined()) {
         if (auto list = StringList(t["groups"], tpath + ".groups")) tmpl.groups = *list;
       }
@@ -1000,7 +1030,7 @@ class FileReader {
           if (auto v = String(it->second, tpath + ".settings." + key)) tmpl.settings[key] = *v;
         }
       }
-      templates.push_back(std::move(tmpl));
+      if (named) templates.push_back(std::move(tmpl));
     }
   }
 
@@ -1307,6 +1337,185 @@ class FileReader {
   bool remote_ = false;
 };
 
+// ---- YAML syntax errors ----------------------------------------------------------------
+//
+// yaml-cpp's ParserException mark is where the parser gave up, which for an unclosed '['
+// or '{' is the first token that cannot continue the collection (often many lines on, or
+// the end of the file), and for an unclosed quote is wherever the next quote happens to be.
+// An unclosed quote that finds no other quote is not an error to yaml-cpp 0.7 at all: the
+// value silently runs to the end of the file. So the file is parsed once more as events,
+// keeping what was open and the last quoted value, and the problem points at the start of
+// the construct that was never closed. Linear in the file's size.
+
+// What the parser had read when it stopped: open collections and the last scalar.
+class SyntaxTracker : public YAML::EventHandler {
+ public:
+  explicit SyntaxTracker(const std::string& text) : text_(text) {}
+
+  struct Open {
+    YAML::Mark mark;
+    bool flow = false;
+    bool sequence = false;
+  };
+  // The innermost open '[' or '{', if any.
+  const Open* InnermostFlow() const {
+    for (auto it = open_.rbegin(); it != open_.rend(); ++it) {
+      if (it->flow) return &*it;
+    }
+    return nullptr;
+  }
+  // The last scalar read, when it was a quoted one and nothing but ends came after it.
+  const std::optional<YAML::Mark>& last_quoted() const { return last_quoted_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { last_quoted_.reset(); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { last_quoted_.reset(); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    const auto pos = static_cast<size_t>(mark.pos);
+    const bool quoted =
+        mark.pos >= 0 && pos < text_.size() && (text_[pos] == '"' || text_[pos] == '\'');
+    last_quoted_ = quoted ? std::optional<YAML::Mark>(mark) : std::nullopt;
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value style) override {
+    open_.push_back({mark, style == YAML::EmitterStyle::Flow, true});
+    last_quoted_.reset();
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value style) override {
+    open_.push_back({mark, style == YAML::EmitterStyle::Flow, false});
+    last_quoted_.reset();
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  void Close() {
+    if (!open_.empty()) open_.pop_back();
+  }
+
+  const std::string& text_;
+  std::vector<Open> open_;
+  std::optional<YAML::Mark> last_quoted_;
+};
+
+// Just past the quote that closes the quoted value opening at text[pos]; npos when none does.
+size_t QuotedEnd(const std::string& text, size_t pos) {
+  const char quote = text[pos];
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escape: \" does not close
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside a single-quoted value
+      } else {
+        return i + 1;
+      }
+    }
+  }
+  return std::string::npos;
+}
+
+std::string LineColumn(const YAML::Mark& mark) {
+  return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
+}
+
+// The 0-based line of a key that lacks its ':' just above `line`, or -1: "path a.json"
+// followed by "policy:" makes yaml-cpp fail at policy's ':' ("illegal map value"), since
+// the two lines read as one plain value.
+int KeyWithoutColonAbove(const std::string& text, int line) {
+  std::vector<std::string> lines = Split(text, '\n');
+  int found = -1;
+  for (int l = line - 1; l >= 0 && l < static_cast<int>(lines.size()); --l) {
+    const std::string t = Trim(lines[static_cast<size_t>(l)]);
+    if (t.empty() || t[0] == '#' || t[0] == '-' || t.find(':') != std::string::npos) break;
+    found = l;
+  }
+  return found;
+}
+
+ConfigProblem SyntaxProblem(const std::string& file, const std::string& text,
+                            const YAML::ParserException& e, const SyntaxTracker& seen) {
+  ConfigProblem p;
+  p.file = file;
+  YAML::Mark at = e.mark;
+  const std::string gave_up =
+      e.mark.is_null() ? e.msg : "the parser gave up at " + LineColumn(e.mark) + ": " + e.msg;
+  std::string reason = e.msg;
+  const auto& quoted = seen.last_quoted();
+  const size_t quote_end =
+      quoted ? QuotedEnd(text, static_cast<size_t>(quoted->pos)) : std::string::npos;
+  const size_t quote_stop = std::min(
+      quote_end, e.mark.is_null() ? text.size() : static_cast<size_t>(std::max(e.mark.pos, 0)));
+  if (quoted && text.find('\n', static_cast<size_t>(quoted->pos)) < quote_stop) {
+    at = *quoted;
+    reason = "this quote is not closed on its line, so the value runs on (" + gave_up + ")";
+  } else if (const auto* flow = seen.InnermostFlow()) {
+    at = flow->mark;
+    reason = std::string("this '") + (flow->sequence ? "[" : "{") + "' is never closed (" +
+             gave_up + ")";
+  } else if (int line = e.msg == YAML::ErrorMsg::MAP_VALUE && !e.mark.is_null()
+                            ? KeyWithoutColonAbove(text, e.mark.line)
+                            : -1;
+             line >= 0) {
+    const std::string t = Split(text, '\n')[static_cast<size_t>(line)];
+    at = YAML::Mark();
+    at.line = line;
+    at.column = static_cast<int>(t.find_first_not_of(" \t"));
+    reason = "this line has no ':' after its key (" + gave_up + ")";
+  } else if (e.msg == YAML::ErrorMsg::MAP_VALUE) {
+    reason = e.msg +
+             " (a ':' where no key can start: check this line's indentation, or quote a value "
+             "that contains \": \")";
+  } else if (e.msg == YAML::ErrorMsg::TAB_IN_INDENTATION) {
+    reason = e.msg + " (indent with spaces)";
+  }
+  if (!at.is_null()) {
+    p.line = at.line + 1;
+    p.column = at.column + 1;
+  }
+  p.reason = "YAML syntax error: " + reason;
+  return p;
+}
+
+// The problem of a quote that yaml-cpp let run to the end of the file, if there is one.
+std::optional<ConfigProblem> UnclosedQuoteProblem(const std::string& file, const std::string& text,
+                                                  const SyntaxTracker& seen) {
+  const auto& quoted = seen.last_quoted();
+  if (!quoted || QuotedEnd(text, static_cast<size_t>(quoted->pos)) != std::string::npos) {
+    return std::nullopt;
+  }
+  return ConfigProblem{file, quoted->line + 1, quoted->column + 1, "",
+                       "YAML syntax error: this quote is never closed, so the value runs to "
+                       "the end of the file"};
+}
+
+// The file's first document, or the problem that stops it being read.
+std::variant<YAML::Node, ConfigProblem> ParseYamlFile(const std::string& file) {
+  const std::optional<std::string> text = ReadWholeFile(file);
+  if (!text) return ConfigProblem{file, 0, 0, "", "cannot read the file"};
+  SyntaxTracker seen(*text);
+  try {
+    std::istringstream in(*text);
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(seen);
+  } catch (const YAML::ParserException& e) {
+    return SyntaxProblem(file, *text, e, seen);
+  } catch (const YAML::Exception& e) {
+    return ConfigProblem{file, 0, 0, "", std::string("cannot read the file: ") + e.msg};
+  }
+  if (auto p = UnclosedQuoteProblem(file, *text, seen)) return std::move(*p);
+  try {
+    return YAML::Load(*text);
+  } catch (const YAML::ParserException& e) {
+    return SyntaxProblem(file, *text, e, seen);
+  } catch (const YAML::Exception& e) {
+    return ConfigProblem{file, 0, 0, "", std::string("cannot read the file: ") + e.msg};
+  }
+}
+
 struct Loaded {
   Config config;
   std::vector<ConfigProblem> problems;
@@ -1347,8 +1556,13 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
   std::vector<std::string> tenant_files;
   for (const auto& file : files) {
     FileReader reader(file, base_dir, checker);
+    auto parsed = ParseYamlFile(file);
+    if (auto* problem = std::get_if<ConfigProblem>(&parsed)) {
+      out.problems.push_back(std::move(*problem));
+      continue;
+    }
     try {
-      const YAML::Node root = YAML::LoadFile(file);
+      const YAML::Node root = std::get<YAML::Node>(std::move(parsed));
       std::optional<std::string> file_store;
       reader.Read(root, file_store, tenants);
       if (reader.smtp()) {
@@ -1371,17 +1585,6 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
           store_file = file;
         }
       }
-    } catch (const YAML::ParserException& e) {
-      ConfigProblem p;
-      p.file = file;
-      if (!e.mark.is_null()) {
-        p.line = e.mark.line + 1;
-        p.column = e.mark.column + 1;
-      }
-      p.reason = "YAML syntax error: " + e.msg;
-      out.problems.push_back(std::move(p));
-    } catch (const YAML::BadFile&) {
-      out.problems.push_back({file, 0, 0, "", "cannot read the file"});
     } catch (const YAML::Exception& e) {
       out.problems.push_back({file, 0, 0, "", std::string("cannot read the file: ") + e.msg});
     }

@@ -4,6 +4,10 @@
 // and merged (tenants with the same name merge their profiles). Every key is validated;
 // CheckConfig reports every problem found, each with file, 1-based line and column, the
 // field path ("tenants[0].profiles[1].policy.mode") and the reason in an admin's words.
+// One problem never hides another: a tenant or profile with a bad name, or a profile whose
+// source is wrong, still has every other key checked. A YAML syntax error is one problem
+// per file, at the start of what was left unclosed (a quote, '[' or '{') when that is the
+// cause, else where the parser stopped.
 //
 // Secrets: any string value may be `${env:NAME}` or `${file:path}` (a relative path
 // resolves against the config file's directory; one trailing newline is stripped). A
@@ -37,8 +41,10 @@ struct ConfigProblem {
 };
 
 // Checks a profile's mapping (PBX field -> expression) for a source type ("file",
-// "graph", ...). Returns "" when valid, else the reason, ideally starting with
-// "mapping.<key>: " so the problem can point at that key's line.
+// "graph", ...; "" when the source itself has a problem, so no defaults apply). Returns ""
+// when valid, else the reason, ideally starting with "mapping.<key>: " so the problem can
+// point at that key's line. CheckConfig calls it with the whole mapping and, when that
+// fails, with each key alone, so that every bad expression is reported.
 using MappingChecker = std::function<std::string(const std::map<std::string, std::string>&,
                                                  const std::string& source_type)>;
 

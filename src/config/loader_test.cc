@@ -638,11 +638,13 @@ TEST_F(ConfigTest, MappingCheckerIsCalledAndPointsAtTheKey) {
                                                  "          email: \"{mail}\"\n"
                                                  "          mobile: \"e165({mobile})\"\n");
   std::string seen_type;
-  size_t seen_keys = 0;
+  size_t seen_keys = 0;  // in the first call: the whole mapping
   MappingChecker checker = [&](const std::map<std::string, std::string>& mapping,
                                const std::string& type) -> std::string {
-    seen_type = type;
-    seen_keys = mapping.size();
+    if (seen_type.empty()) {
+      seen_type = type;
+      seen_keys = mapping.size();
+    }
     if (mapping.count("mobile") && mapping.at("mobile").rfind("e165", 0) == 0) {
       return "mapping.mobile: column 1: unknown function 'e165'";
     }
@@ -656,6 +658,217 @@ TEST_F(ConfigTest, MappingCheckerIsCalledAndPointsAtTheKey) {
   EXPECT_EQ(problems[0].line, 8);
   EXPECT_EQ(problems[0].reason, "column 1: unknown function 'e165'");
   EXPECT_TRUE(CheckConfig(path).empty());  // without a checker only the keys are checked
+}
+
+// A checker that rejects every expression starting with "bad(", as UserMapping::Compile
+// words its errors.
+std::string RejectBadCalls(const std::map<std::string, std::string>& mapping,
+                           const std::string& /*type*/) {
+  for (const auto& [key, text] : mapping) {
+    if (text.rfind("bad(", 0) == 0) return "mapping." + key + ": column 1: unknown function 'bad'";
+  }
+  return "";
+}
+
+TEST_F(ConfigTest, EveryBadMappingExpressionIsReportedAtItsKey) {
+  const std::string path = Write("maps.yaml", R"yaml(tenants:
+  - name: acme
+    profiles:
+      - name: main
+        source: {type: file, path: a.json}
+        mapping:
+          email: "bad({mail})"
+          mobile: "{mobile}"
+          extension: "bad({ipPhone})"
+          Cost: "{x}"
+          city: "bad({l})"
+      - name: second
+        source: {type: filee, path: a.json}
+        mapping:
+          email: "bad({mail})"
+)yaml");
+  const auto problems = CheckConfig(path, RejectBadCalls);
+  ASSERT_EQ(problems.size(), 6u) << Dump(problems);
+  const std::pair<const char*, int> want[] = {
+      {"tenants[0].profiles[0].mapping.email", 7},  {"tenants[0].profiles[0].mapping.extension", 9},
+      {"tenants[0].profiles[0].mapping.Cost", 10},  // a bad key does not stop the others
+      {"tenants[0].profiles[0].mapping.city", 11},  {"tenants[0].profiles[1].source.type", 13},
+      {"tenants[0].profiles[1].mapping.email", 15},  // checked though the source is wrong
+  };
+  for (const auto& [field, line] : want) {
+    const ConfigProblem* p = FindProblem(problems, field);
+    ASSERT_NE(p, nullptr) << field << "\n" << Dump(problems);
+    EXPECT_EQ(p->line, line) << field;
+  }
+  EXPECT_EQ(FindProblem(problems, "tenants[0].profiles[0].mapping.email")->reason,
+            "column 1: unknown function 'bad'");
+  EXPECT_FALSE(LoadConfig(path, RejectBadCalls).ok());
+}
+
+TEST_F(ConfigTest, MappingErrorOfNoSingleKeyIsStillReported) {
+  // A checker whose rule spans keys: the per-key calls pass, the whole mapping fails.
+  MappingChecker checker = [](const std::map<std::string, std::string>& mapping,
+                              const std::string&) -> std::string {
+    return mapping.size() > 1 ? "too many fields" : "";
+  };
+  const std::string path =
+      Write("span.yaml", std::string(kPrefix) +
+                             "        source: {type: file, path: a.json}\n"
+                             "        mapping: {email: \"{a}\", city: \"{b}\"}\n");
+  const auto problems = CheckConfig(path, checker);
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_EQ(problems[0].field_path, "tenants[0].profiles[0].mapping");
+  EXPECT_EQ(problems[0].reason, "too many fields");
+}
+
+TEST_F(ConfigTest, ABadNameHidesNothingBelowIt) {
+  const std::string path = Write("names.yaml", R"yaml(tenants:
+  - name: Acme Corp
+    profiles:
+      - name: main
+        source:
+          type: file
+        policy: {mode: fulll}
+      - name: Bad Profile
+        source: {type: file, path: a.json}
+        schedules: ["0 25 * * *"]
+        templates:
+          - caller_id: "12"
+)yaml");
+  const auto problems = CheckConfig(path);
+  EXPECT_EQ(problems.size(), 7u) << Dump(problems);
+  const std::pair<const char*, int> want[] = {
+      {"tenants[0].name", 2},
+      {"tenants[0].profiles[0].source.path", 6},
+      {"tenants[0].profiles[0].policy.mode", 7},
+      {"tenants[0].profiles[1].name", 8},
+      {"tenants[0].profiles[1].schedules[0]", 10},
+      {"tenants[0].profiles[1].templates[0].caller_id", 12},  // though the template has no name
+  };
+  for (const auto& [field, line] : want) {
+    const ConfigProblem* p = FindProblem(problems, field);
+    ASSERT_NE(p, nullptr) << field << "\n" << Dump(problems);
+    EXPECT_EQ(p->line, line) << field;
+  }
+  EXPECT_NE(FindProblem(problems, "tenants[0].name")->reason.find("\"Acme Corp\""),
+            std::string::npos);
+  EXPECT_NE(FindProblem(problems, "tenants[0].profiles[1].templates[0].name"), nullptr);
+  EXPECT_FALSE(LoadConfig(path).ok());
+}
+
+TEST_F(ConfigTest, AFileSourceMustNameItsFile) {
+  const struct {
+    const char* name;
+    const char* source;
+    int line;
+    const char* reason_part;
+  } cases[] = {
+      {"missing", "        source:\n          type: file\n          format: csv\n", 6,
+       "required key 'path' is missing for a file source"},
+      {"blank", "        source:\n          type: file\n          path: \"  \"\n", 7,
+       "must name the directory export to read (got \"  \")"},
+      {"null", "        source: {type: file, path: }\n", 5, "must not be empty"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = Write("f.yaml", std::string(kPrefix) + c.source);
+    const auto problems = CheckConfig(path);
+    ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+    EXPECT_EQ(problems[0].field_path, "tenants[0].profiles[0].source.path");
+    EXPECT_EQ(problems[0].line, c.line) << Dump(problems);
+    EXPECT_NE(problems[0].reason.find(c.reason_part), std::string::npos) << Dump(problems);
+    EXPECT_FALSE(LoadConfig(path).ok());
+  }
+}
+
+TEST_F(ConfigTest, NotifyReportsEveryBadAddress) {
+  const std::string path =
+      Write("n.yaml", std::string(kPrefix) +
+                          "        source: {type: file, path: a.json}\n"
+                          "        notify:\n"
+                          "          report_to: [ok@example.com, nope, also nope]\n");
+  const auto problems = CheckConfig(path);
+  EXPECT_EQ(problems.size(), 2u) << Dump(problems);
+  EXPECT_NE(FindProblem(problems, "tenants[0].profiles[0].notify.report_to[1]"), nullptr);
+  EXPECT_NE(FindProblem(problems, "tenants[0].profiles[0].notify.report_to[2]"), nullptr);
+}
+
+// Each syntax mistake is reported once, at the line of its cause, not where yaml-cpp gave up.
+TEST_F(ConfigTest, YamlSyntaxErrorPointsAtItsCause) {
+  const char* const head =
+      "tenants:\n  - name: acme\n    profiles:\n      - name: main\n        source:\n";
+  const struct {
+    const char* name;
+    const char* rest;  // from line 6
+    int line;
+    int column;
+    const char* reason_part;
+  } cases[] = {
+      {"tab", "          type: file\n\tpath: a.json\n", 7, 1, "illegal tab"},
+      {"unclosed quote to the end",
+       "          type: file\n          path: \"a.json\n"
+       "        policy:\n          mode: full\n",
+       7, 17, "this quote is never closed"},
+      {"unclosed single quote",
+       "          type: file\n          path: 'a.json\n"
+       "        policy: {mode: full}\n",
+       7, 17, "this quote is never closed"},
+      {"unclosed quote closed by a later one",
+       "          type: file\n          path: \"a.json\n        policy:\n"
+       "          mode: \"full\"\n          grace_days: 3\n",
+       7, 17, "not closed on its line"},
+      {"unclosed bracket",
+       "          type: file\n          path: a.json\n"
+       "        schedules: [\"0 2 * * *\",\n          \"0 3 * * *\"\n\n        timezone: UTC\n"
+       "        policy:\n          mode: full\n",
+       8, 20, "this '[' is never closed"},
+      {"unclosed brace",
+       "          {type: file, path: a.json\n        policy:\n          mode: full\n", 6, 11,
+       "this '{' is never closed"},
+      {"key without colon",
+       "          type: file\n          path a.json\n        policy:\n"
+       "          mode: full\n",
+       7, 11, "no ':' after its key"},
+      {"indented too deep", "          type: file\n            path: a.json\n", 7, 17,
+       "check this line's indentation"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string path = Write("s.yaml", std::string(head) + c.rest);
+    const auto problems = CheckConfig(path);
+    ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+    EXPECT_EQ(problems[0].line, c.line) << Dump(problems);
+    EXPECT_EQ(problems[0].column, c.column) << Dump(problems);
+    EXPECT_EQ(problems[0].reason.rfind("YAML syntax error: ", 0), 0u) << Dump(problems);
+    EXPECT_NE(problems[0].reason.find(c.reason_part), std::string::npos) << Dump(problems);
+    EXPECT_FALSE(LoadConfig(path).ok());
+  }
+}
+
+TEST_F(ConfigTest, QuotesThatCloseAreNotSyntaxErrors) {
+  // Escaped and doubled quotes, a multi-line quoted value and a quote inside a plain value.
+  const std::string path = Write("q.yaml", std::string(kPrefix) +
+                                               "        source: {type: file, path: a.json}\n"
+                                               "        policy:\n"
+                                               "          exclusion_group: \"say \\\"hi\\\"\"\n"
+                                               "        mapping:\n"
+                                               "          city: 'it''s'\n"
+                                               "          job_title: \"two\n            lines\"\n"
+                                               "          department: it's\n");
+  const auto problems = CheckConfig(path);
+  EXPECT_TRUE(problems.empty()) << Dump(problems);
+}
+
+TEST_F(ConfigTest, DuplicateKeysAreReportedAtTheSecond) {
+  const std::string path =
+      Write("d.yaml", std::string(kPrefix) +
+                          "        source:\n          type: file\n          path: a.json\n"
+                          "          path: b.json\n");
+  const auto problems = CheckConfig(path);
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_EQ(problems[0].field_path, "tenants[0].profiles[0].source.path");
+  EXPECT_EQ(problems[0].line, 8);
+  EXPECT_EQ(problems[0].reason, "duplicate key 'path'");
 }
 
 // docs/configuration.md's example must stay a valid config (STYLE rule 15).

@@ -263,6 +263,8 @@ class Store {
                                                   const std::string& name) = 0;
   virtual Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
                                                  size_t offset) = 0;
+  // How many users the tenant has, in every state: what ListUsers pages through.
+  virtual Result<size_t> CountUsers(const std::string& tenant) = 0;
   // De-sync: clears source_key and profile, so no sync changes the user until it is
   // adopted again. kNotFound when there is no such user.
   virtual Status UnlinkUser(const std::string& tenant, int64_t user_id) = 0;

@@ -677,6 +677,26 @@ TEST_P(StoreContractTest, ListUsersPagesInUsernameOrder) {
   EXPECT_TRUE(store_->ListUsers("other", 0, 0)->empty());
 }
 
+TEST_P(StoreContractTest, CountUsersCountsEveryStateOfOneTenant) {
+  EXPECT_EQ(*store_->CountUsers("acme"), 0u);
+  PbxUser pending = MakeUser("k3", "bob");
+  pending.state = UserState::kPendingDelete;
+  pending.searchable = false;
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "carol")),
+                                    Item(Action::kCreate, MakeUser("k2", "Alice")),
+                                    Item(Action::kCreate, pending)}))
+                  .ok());
+  auto count = store_->CountUsers("acme");
+  ASSERT_TRUE(count.ok()) << count.error().ToString();
+  EXPECT_EQ(*count, 3u);
+  EXPECT_EQ(*count, store_->ListUsers("acme", 0, 0)->size());
+  EXPECT_EQ(*store_->CountUsers("other"), 0u);
+  const PbxUser first = Users()[0];
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kDelete, first, first.id)})).ok());
+  EXPECT_EQ(*store_->CountUsers("acme"), 2u);
+}
+
 TEST_P(StoreContractTest, UnlinkAndSetGroupsAreScopedByTenant) {
   ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
   const int64_t id = Users()[0].id;

@@ -358,6 +358,7 @@ class PostgresStore final : public Store {
                                           const std::string& name) override;
   Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
                                          size_t offset) override;
+  Result<size_t> CountUsers(const std::string& tenant) override;
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
   Status SetUserGroups(const std::string& tenant, int64_t user_id,
                        const std::vector<std::string>& groups) override;
@@ -1090,6 +1091,15 @@ Result<std::vector<PbxUser>> PostgresStore::ListUsers(const std::string& tenant,
                                p, "list users");
   if (!r.ok()) return r.error();
   return ReadUsers(*r);
+}
+
+Result<size_t> PostgresStore::CountUsers(const std::string& tenant) {
+  Params p;
+  p.Add(tenant);
+  auto r = conn_->ExecPrepared("telsync_count_users",
+                               "SELECT count(*) FROM users WHERE tenant = $1", p, "count users");
+  if (!r.ok()) return r.error();
+  return static_cast<size_t>(r->Int(0, 0));
 }
 
 Status PostgresStore::UnlinkUser(const std::string& tenant, int64_t user_id) {

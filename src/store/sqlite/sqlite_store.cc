@@ -218,6 +218,7 @@ class SqliteStore final : public Store {
                                           const std::string& name) override;
   Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
                                          size_t offset) override;
+  Result<size_t> CountUsers(const std::string& tenant) override;
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
   Status SetUserGroups(const std::string& tenant, int64_t user_id,
                        const std::vector<std::string>& groups) override;
@@ -810,6 +811,14 @@ Result<std::vector<PbxUser>> SqliteStore::ListUsers(const std::string& tenant, s
   stmt->BindInt(2, limit == 0 ? -1 : static_cast<int64_t>(limit));
   stmt->BindInt(3, static_cast<int64_t>(offset));
   return ReadUsers(*stmt, limit == 0 ? 0 : std::min<size_t>(limit, 10000));
+}
+
+Result<size_t> SqliteStore::CountUsers(const std::string& tenant) {
+  Result<Statement> stmt = db_.Prepare("SELECT count(*) FROM users WHERE tenant = ?1");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  if (const int rc = stmt->Step(); rc != SQLITE_ROW) return stmt->LastError(rc, "count users");
+  return static_cast<size_t>(stmt->ColumnInt(0));
 }
 
 Status SqliteStore::UnlinkUser(const std::string& tenant, int64_t user_id) {
