@@ -40,7 +40,7 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
     }
     auto opened = OpenStore(spec);  // migrates, under the backend's lock
     if (!opened.ok()) {
-      const int code = opened.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed;
+      const int code = ExitCodeOf(opened.error().code);
       throw Exit{code, "store " + shown + ": " + opened.error().message};
     }
     std::cout << "store schema: version " << info->current << " -> " << (*opened)->SchemaVersion()

@@ -75,8 +75,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   auto outcome = pushed ? SyncMirror(profile, store, {}, options)
                         : ExecuteRun(profile, *source, store, options);
   if (!outcome.ok()) {
-    throw Exit{outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
-               outcome.error().ToString()};
+    throw Exit{ExitCodeOf(outcome.error().code), outcome.error().ToString()};
   }
   const Run& run = outcome->run;
 

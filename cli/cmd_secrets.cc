@@ -25,7 +25,7 @@ void AddSecretsCommand(CLI::App& app, Context& ctx) {
     const std::string path = init_file->empty() ? ctx.SecretKeyPath() : *init_file;
     Result<SecretKey> key = SecretKey::CreateFile(path);
     if (!key.ok()) {
-      throw Exit{key.error().code == ErrorCode::kConflict ? kExitUsage : kExitFailed,
+      throw Exit{ExitCodeOf(key.error().code),
                  key.error().message + (key.error().code == ErrorCode::kConflict
                                             ? " (a key file is never overwritten)"
                                             : "")};

@@ -86,8 +86,7 @@ void Serve(Context& ctx, const ServeOptions& o) {
 
   auto started = Service::Start(config, ctx.OpenStore(), options);
   if (!started.ok()) {
-    throw Exit{started.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
-               started.error().message};
+    throw Exit{ExitCodeOf(started.error().code), started.error().message};
   }
   std::unique_ptr<Service> service = std::move(started).value();
   {
@@ -112,9 +111,7 @@ void Serve(Context& ctx, const ServeOptions& o) {
     return;
   }
   auto port = service->Bind();
-  if (!port.ok())
-    throw Exit{port.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
-               port.error().message};
+  if (!port.ok()) throw Exit{ExitCodeOf(port.error().code), port.error().message};
   const std::string scheme = o.tls_cert.empty() ? "http" : "https";
   const std::string base = scheme + "://" + options.http.host + ":" + std::to_string(*port);
   // Tests and scripts read the port from this line (--listen HOST:0 picks a free one).

@@ -82,8 +82,7 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
       throw Exit{kExitUsage, "tenant " + args->name + " is in the config file already"};
     TenantRecord t{args->name, args->display_name, ctx.Now(), ctx.Now()};
     if (Status s = ctx.OpenStore().CreateTenant(t); !s.ok()) {
-      throw Exit{s.error().code == ErrorCode::kConflict ? kExitUsage : kExitFailed,
-                 s.error().message};
+      throw Exit{ExitCodeOf(s.error().code), s.error().message};
     }
     std::cerr << "tenant " << args->name
               << " created; give its admin a token: telsync admin token create " << args->name
@@ -115,10 +114,7 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
       throw Exit{kExitUsage, "--confirm must repeat the tenant's name (" + args->name + ")"};
     auto deleted = ctx.OpenStore().DeleteTenant(args->name, ctx.Now());
     if (!deleted.ok()) {
-      const ErrorCode code = deleted.error().code;
-      throw Exit{
-          code == ErrorCode::kNotFound || code == ErrorCode::kConflict ? kExitUsage : kExitFailed,
-          deleted.error().message};
+      throw Exit{ExitCodeOf(deleted.error().code), deleted.error().message};
     }
     std::cout << "tenant " << args->name << " deleted: " << deleted->users << " users, "
               << deleted->runs << " runs, " << deleted->profiles << " profiles, " << deleted->tokens

@@ -90,8 +90,7 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
     RequireTenant(ctx, args->tenant, text);
     auto revoked = ctx.OpenStore().RevokeToken(args->tenant, text.kind, args->id, ctx.Now());
     if (!revoked.ok()) {
-      throw Exit{revoked.error().code == ErrorCode::kNotFound ? kExitUsage : kExitFailed,
-                 revoked.error().ToString()};
+      throw Exit{ExitCodeOf(revoked.error().code), revoked.error().ToString()};
     }
     std::cerr << (args->id == 0
                       ? "every " + text.noun +

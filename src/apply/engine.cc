@@ -417,7 +417,8 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   }
   if (!lock.ok()) {
     if (lock.error().code != ErrorCode::kConflict) return lock.error();
-    return Error::Conflict(RunInProgress(store, profile, lock.error().message));
+    // Busy, not wrong: the same request succeeds once the run in progress ends (exit 1, 503).
+    return Error::Unavailable(RunInProgress(store, profile, lock.error().message));
   }
   CloseAbandonedRuns(store, profile, options);
   // `sync --approve N` names a run to apply: that it exists, is this profile's and is held

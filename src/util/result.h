@@ -13,16 +13,26 @@
 namespace telsync {
 
 enum class ErrorCode {
-  kInvalid,      // bad input: a config value, a user attribute, a request body
-  kNotFound,     // the thing asked for does not exist
-  kConflict,     // a uniqueness rule would be broken
-  kAuth,         // credentials rejected
-  kThrottled,    // the peer asked us to slow down (transient)
-  kUnavailable,  // the peer or a resource cannot be reached (transient)
-  kInternal,     // a bug or an unexpected failure of a dependency
+  kInvalid,             // bad input: a config value, a user attribute, a request body
+  kNotFound,            // the thing asked for does not exist
+  kConflict,            // a uniqueness rule would be broken
+  kAuth,                // credentials rejected
+  kThrottled,           // the peer asked us to slow down (transient)
+  kUnavailable,         // the peer or a resource cannot be reached (transient)
+  kInternal,            // a bug or an unexpected failure of a dependency
+  kForbidden,           // the caller is known but may not do this (an admin token creating tenants)
+  kPreconditionFailed,  // a condition the caller set does not hold (If-Match: a stale version)
+  kTooLarge,            // the request or value is bigger than allowed
+  kRateLimited,         // this caller sent too many requests: retry after the time given
+  kMethodNotAllowed,    // the resource exists but not with this method
 };
 
 const char* ErrorCodeName(ErrorCode code);
+// The one mapping of an error to an HTTP status, for the REST API and SCIM alike.
+int HttpStatusOf(ErrorCode code);
+// The one mapping of an error to the CLI's exit code: 2 (usage or configuration: the admin
+// must change what was asked) or 1 (the work failed: retrying may help).
+int ExitCodeOf(ErrorCode code);
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;

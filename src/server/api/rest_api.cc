@@ -89,12 +89,19 @@ const char* CodeOf(int status) {
 }
 
 http::Response FromError(const Error& e, const std::string& field = "") {
-  return ErrorResponse(http::HttpStatus(e.code), field, e.message);
+  return ErrorResponse(HttpStatusOf(e.code), field, e.message);
 }
 
-http::Response JsonOk(int status, const Json& j) {
-  return http::Response::Json(status, DumpJson(j));
+// An error answer of a handler: the status comes from the code (HttpStatusOf), never a
+// literal; `field` names what caused it ("body.policy.mode", "If-Match", "id").
+http::Response Fail(ErrorCode code, const std::string& field, const std::string& message) {
+  return ErrorResponse(HttpStatusOf(code), field, message);
 }
+
+http::Response JsonOk(const Json& j) { return http::Response::Json(200, DumpJson(j)); }
+http::Response Created(const Json& j) { return http::Response::Json(201, DumpJson(j)); }
+http::Response Accepted(const Json& j) { return http::Response::Json(202, DumpJson(j)); }
+http::Response JsonText(std::string text) { return http::Response::Json(200, std::move(text)); }
 
 http::Response NoContent() {
   http::Response gone;
@@ -645,26 +652,26 @@ std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
       break;
     case AuthOutcome::Verdict::kNoToken:
     case AuthOutcome::Verdict::kInvalid: {
-      http::Response r = ErrorResponse(401, "Authorization", auth.message);
+      http::Response r = Fail(ErrorCode::kAuth, "Authorization", auth.message);
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
       return r;
     }
     case AuthOutcome::Verdict::kUnavailable:
-      return ErrorResponse(503, "", auth.message);
+      return Fail(ErrorCode::kUnavailable, "", auth.message);
     case AuthOutcome::Verdict::kThrottled: {
-      http::Response r = ErrorResponse(429, "", auth.message);
+      http::Response r = Fail(ErrorCode::kRateLimited, "", auth.message);
       r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
       return r;
     }
   }
   if (auth.is_operator && !tenant.empty() && !options_.catalog->HasTenant(tenant))
-    return ErrorResponse(404, "tenant", "no tenant " + tenant.substr(0, 64));
+    return Fail(ErrorCode::kNotFound, "tenant", "no tenant " + tenant.substr(0, 64));
   request.principal = auth.is_operator ? std::string(kOperator) : auth.tenant;
   return std::nullopt;
 }
 
 http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
-  if (op == "openapi") return http::Response::Json(200, OpenApiJson());
+  if (op == "openapi") return JsonText(OpenApiJson());
   // The token names the tenant (Authenticate): a tenant exists once it has an admin token,
   // with or without profiles; an operator token reaches the tenants the catalog knows.
   if (op == "listTenants") return ListTenants(r);
@@ -694,7 +701,7 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "listUsers") return ListUsers(r);
   if (op == "getUser") return GetUser(r);
   if (op == "unlinkUser") return UnlinkUser(r);
-  return ErrorResponse(404, "", "no such route");
+  return Fail(ErrorCode::kNotFound, "", "no such route");
 }
 
 http::Response RestApi::Profiles(http::Request& r) {
@@ -705,7 +712,7 @@ http::Response RestApi::Profiles(http::Request& r) {
     j["origin"] = options_.catalog->FromConfig(tenant, p->name) ? "config" : "api";
     list.push_back(std::move(j));
   }
-  return JsonOk(200, Json{{"profiles", list}});
+  return JsonOk(Json{{"profiles", list}});
 }
 
 http::Response RestApi::ListTenants(http::Request& r) {
@@ -716,25 +723,25 @@ http::Response RestApi::ListTenants(http::Request& r) {
   // A tenant known only by its admin token (created before tenants were stored).
   if (r.principal != kOperator && list.empty())
     list.push_back(TenantJson({r.principal, "", "token", 0, 0}));
-  return JsonOk(200, Json{{"tenants", list}});
+  return JsonOk(Json{{"tenants", list}});
 }
 
 http::Response RestApi::CreateTenant(http::Request& r) {
   if (r.principal != kOperator)
-    return ErrorResponse(403, "Authorization",
-                         "creating tenants needs an operator token (telsync admin token create "
-                         "--operator)");
+    return Fail(ErrorCode::kForbidden, "Authorization",
+                "creating tenants needs an operator token (telsync admin token create "
+                "--operator)");
   auto body = StringFieldsBody(r.body, {"name", "display_name"}, kMaxDisplayName);
   if (!body.ok()) return FromError(body.error(), body.error().context);
   if (!body->contains("name"))
-    return ErrorResponse(400, "body.name", "required: the tenant's name");
+    return Fail(ErrorCode::kInvalid, "body.name", "required: the tenant's name");
   const std::string name = (*body)["name"].get<std::string>();
   if (!IsValidName(name) || name.size() > 64)
-    return ErrorResponse(400, "body.name",
-                         "must start with a lower-case letter or digit and contain only a-z, "
-                         "0-9, '_' and '-' (at most 64)");
+    return Fail(ErrorCode::kInvalid, "body.name",
+                "must start with a lower-case letter or digit and contain only a-z, "
+                "0-9, '_' and '-' (at most 64)");
   if (options_.catalog->FindTenant(name))
-    return ErrorResponse(409, "body.name", "tenant " + name + " already exists");
+    return Fail(ErrorCode::kConflict, "body.name", "tenant " + name + " already exists");
   TenantRecord record;
   record.name = name;
   record.display_name = body->value("display_name", "");
@@ -760,7 +767,7 @@ http::Response RestApi::CreateTenant(http::Request& r) {
       TenantJson({record.name, record.display_name, "api", record.created_at, record.updated_at});
   j["admin_token"] = *secret;  // shown once; only its hash is kept
   j["admin_token_id"] = *token_id;
-  http::Response resp = JsonOk(201, j);
+  http::Response resp = Created(j);
   resp.headers.emplace_back("Location", std::string(kTenants) + name);
   return resp;
 }
@@ -777,7 +784,7 @@ http::Response RestApi::GetTenant(http::Request& r) {
              {"origin", options_.catalog->FromConfig(tenant, p->name) ? "config" : "api"}});
   }
   j["profiles"] = profiles;
-  return JsonOk(200, j);
+  return JsonOk(j);
 }
 
 http::Response RestApi::UpdateTenant(http::Request& r) {
@@ -785,11 +792,11 @@ http::Response RestApi::UpdateTenant(http::Request& r) {
   auto body = StringFieldsBody(r.body, {"display_name"}, kMaxDisplayName);
   if (!body.ok()) return FromError(body.error(), body.error().context);
   if (!body->contains("display_name"))
-    return ErrorResponse(400, "body.display_name", "required: the new display name");
+    return Fail(ErrorCode::kInvalid, "body.display_name", "required: the new display name");
   std::optional<TenantInfo> found = options_.catalog->FindTenant(tenant);
   if (!found || found->origin != "api")
-    return ErrorResponse(409, "tenant",
-                         "tenant " + tenant + " is defined in the config file; change it there");
+    return Fail(ErrorCode::kConflict, "tenant",
+                "tenant " + tenant + " is defined in the config file; change it there");
   TenantRecord record{tenant, (*body)["display_name"].get<std::string>(), found->created_at,
                       options_.clock()};
   Status s = Ok();
@@ -800,22 +807,23 @@ http::Response RestApi::UpdateTenant(http::Request& r) {
   if (!s.ok()) return FromError(s.error(), "tenant");
   options_.catalog->SetTenant(record);
   return JsonOk(
-      200, TenantJson({tenant, record.display_name, "api", record.created_at, record.updated_at}));
+      TenantJson({tenant, record.display_name, "api", record.created_at, record.updated_at}));
 }
 
 http::Response RestApi::DeleteTenant(http::Request& r) {
   const std::string tenant = r.Param("tenant");
   if (r.principal != kOperator)
-    return ErrorResponse(403, "Authorization", "deleting a tenant needs an operator token");
+    return Fail(ErrorCode::kForbidden, "Authorization",
+                "deleting a tenant needs an operator token");
   std::optional<TenantInfo> found = options_.catalog->FindTenant(tenant);
   if (!found || found->origin != "api")
-    return ErrorResponse(409, "tenant",
-                         "tenant " + tenant + " is defined in the config file; remove it there");
+    return Fail(ErrorCode::kConflict, "tenant",
+                "tenant " + tenant + " is defined in the config file; remove it there");
   if (r.Query("confirm") != tenant)
-    return ErrorResponse(400, "confirm",
-                         "deleting a tenant removes its users, runs, profiles and tokens; "
-                         "confirm with ?confirm=" +
-                             tenant);
+    return Fail(ErrorCode::kInvalid, "confirm",
+                "deleting a tenant removes its users, runs, profiles and tokens; "
+                "confirm with ?confirm=" +
+                    tenant);
   Result<TenantDeletion> deleted = Error::Internal("");
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
@@ -826,16 +834,16 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
   options_.catalog->RemoveTenant(tenant);
   if (options_.on_profiles_changed) options_.on_profiles_changed();
   const TenantDeletion& d = *deleted;
-  return JsonOk(200, Json{{"deleted", tenant},
-                          {"removed",
-                           {{"users", d.users},
-                            {"departments", d.departments},
-                            {"runs", d.runs},
-                            {"mirror_entries", d.mirror_entries},
-                            {"tokens", d.tokens},
-                            {"profiles", d.profiles},
-                            {"jobs", d.jobs},
-                            {"notifications", d.notifications}}}});
+  return JsonOk(Json{{"deleted", tenant},
+                     {"removed",
+                      {{"users", d.users},
+                       {"departments", d.departments},
+                       {"runs", d.runs},
+                       {"mirror_entries", d.mirror_entries},
+                       {"tokens", d.tokens},
+                       {"profiles", d.profiles},
+                       {"jobs", d.jobs},
+                       {"notifications", d.notifications}}}});
 }
 
 Result<std::vector<ApiToken>> RestApi::TenantTokens(const std::string& tenant) {
@@ -854,7 +862,7 @@ http::Response RestApi::ListTokens(http::Request& r) {
   if (!tokens.ok()) return FromError(tokens.error());
   Json list = Json::array();
   for (const ApiToken& t : *tokens) list.push_back(TokenJson(t));
-  return JsonOk(200, Json{{"tokens", list}});
+  return JsonOk(Json{{"tokens", list}});
 }
 
 http::Response RestApi::CreateToken(http::Request& r) {
@@ -863,8 +871,8 @@ http::Response RestApi::CreateToken(http::Request& r) {
   if (!body.ok()) return FromError(body.error(), body.error().context);
   const std::string kind = body->value("kind", "");
   if (kind != "admin" && kind != "scim")
-    return ErrorResponse(400, "body.kind",
-                         "required: \"admin\" (this API) or \"scim\" (Entra provisioning)");
+    return Fail(ErrorCode::kInvalid, "body.kind",
+                "required: \"admin\" (this API) or \"scim\" (Entra provisioning)");
   auto secret = GenerateToken();
   if (!secret.ok()) return FromError(secret.error());
   ApiToken token;
@@ -883,7 +891,7 @@ http::Response RestApi::CreateToken(http::Request& r) {
   token.id = *id;
   Json j = TokenJson(token);
   j["token"] = *secret;  // shown once; only its hash is kept
-  return JsonOk(201, j);
+  return Created(j);
 }
 
 http::Response RestApi::RevokeToken(http::Request& r) {
@@ -903,14 +911,14 @@ http::Response RestApi::RevokeToken(http::Request& r) {
     auth_->Forget();  // refused from the next request on (other nodes: within 5 s)
     return NoContent();
   }
-  return ErrorResponse(404, "id", "no valid token " + std::to_string(*id));
+  return Fail(ErrorCode::kNotFound, "id", "no valid token " + std::to_string(*id));
 }
 
 http::Response RestApi::GetProfile(http::Request& r) {
   const std::string tenant = r.Param("tenant");
   auto profile = FindProfile(tenant, r.Param("profile"));
   if (!profile)
-    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+    return Fail(ErrorCode::kNotFound, "profile", "no profile " + r.Param("profile").substr(0, 64));
   Json j = ProfileJson(*profile);
   const bool from_config = options_.catalog->FromConfig(tenant, profile->name);
   j["origin"] = from_config ? "config" : "api";
@@ -923,34 +931,34 @@ http::Response RestApi::GetProfile(http::Request& r) {
     if (stored.ok() && stored->has_value()) {
       j["version"] = (*stored)->version;
       j["updated_at"] = (*stored)->updated_at;
-      http::Response resp = JsonOk(200, j);
+      http::Response resp = JsonOk(j);
       resp.headers.emplace_back("ETag", "\"" + std::to_string((*stored)->version) + "\"");
       return resp;
     }
   }
-  return JsonOk(200, j);
+  return JsonOk(j);
 }
 
 http::Response RestApi::PutProfile(http::Request& r, bool create) {
   const std::string tenant = r.Param("tenant");
   Json body = Json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    return ErrorResponse(400, "body", "the body must be a JSON object: the profile");
+    return Fail(ErrorCode::kInvalid, "body", "the body must be a JSON object: the profile");
   std::string name;
   if (create) {
     if (!body.contains("name") || !body["name"].is_string())
-      return ErrorResponse(400, "body.name", "required: the profile's name");
+      return Fail(ErrorCode::kInvalid, "body.name", "required: the profile's name");
     name = body["name"].get<std::string>();
   } else {
     name = r.Param("profile");
     if (body.contains("name") && body["name"] != name)
-      return ErrorResponse(400, "body.name",
-                           "differs from the profile in the path; a profile cannot be renamed");
+      return Fail(ErrorCode::kInvalid, "body.name",
+                  "differs from the profile in the path; a profile cannot be renamed");
     body["name"] = name;
   }
   if (options_.catalog->FromConfig(tenant, name)) {
-    return ErrorResponse(
-        409, create ? "body.name" : "profile",
+    return Fail(
+        ErrorCode::kConflict, create ? "body.name" : "profile",
         "profile " + name.substr(0, 64) + " is defined in the config file; change it there");
   }
   int64_t expected = 0;
@@ -962,14 +970,14 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
     }
     if (!stored.ok()) return FromError(stored.error());
     if (!stored->has_value())
-      return ErrorResponse(404, "profile", "no profile " + name.substr(0, 64));
+      return Fail(ErrorCode::kNotFound, "profile", "no profile " + name.substr(0, 64));
     expected = (*stored)->version;
     const std::string if_match = r.Header("If-Match");
     if (!if_match.empty() && if_match != "*" &&
         if_match != "\"" + std::to_string(expected) + "\"") {
-      return ErrorResponse(412, "If-Match",
-                           "the profile is at version " + std::to_string(expected) +
-                               "; read it again before replacing it");
+      return Fail(ErrorCode::kPreconditionFailed, "If-Match",
+                  "the profile is at version " + std::to_string(expected) +
+                      "; read it again before replacing it");
     }
     // Secrets are write-only: one left out or sent masked keeps its stored value.
     Result<std::string> opened =
@@ -977,9 +985,9 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
     if (!opened.ok()) {
       Log(LogLevel::kError, "api: stored profile secrets do not open",
           {{"tenant", tenant}, {"profile", name}, {"reason", opened.error().ToString()}});
-      return ErrorResponse(500, "profile",
-                           "the stored profile's secrets cannot be opened with this server's "
-                           "key; see the server log");
+      return Fail(ErrorCode::kInternal, "profile",
+                  "the stored profile's secrets cannot be opened with this server's "
+                  "key; see the server log");
     }
     Json old = Json::parse(*opened, nullptr, false);
     for (const SecretField& field : kProfileSecretFields) {
@@ -1001,30 +1009,31 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
       continue;
     has_secret = true;
     if (IsMasked(body[section][key]))
-      return ErrorResponse(400, "body." + section + "." + key,
-                           "send the secret itself; a masked value is only kept on a PUT");
+      return Fail(ErrorCode::kInvalid, "body." + section + "." + key,
+                  "send the secret itself; a masked value is only kept on a PUT");
   }
   const std::string plain_document = body.dump();
   Result<Profile> loaded = options_.catalog->Load(tenant, plain_document);
   if (!loaded.ok()) {
-    return ErrorResponse(400, loaded.error().context.empty() ? "body" : loaded.error().context,
-                         loaded.error().message);
+    return Fail(ErrorCode::kInvalid,
+                loaded.error().context.empty() ? "body" : loaded.error().context,
+                loaded.error().message);
   }
   if (loaded->source.type == "scim") {
     // Entra pushes to one tenant URL: the tenant's SCIM endpoint serves one profile.
     for (const auto& p : options_.catalog->List(tenant)) {
       if (p->source.type == "scim" && p->name != name)
-        return ErrorResponse(409, "body.source.type",
-                             "profile " + p->name +
-                                 " already receives this tenant's SCIM pushes; a tenant has one "
-                                 "SCIM profile");
+        return Fail(ErrorCode::kConflict, "body.source.type",
+                    "profile " + p->name +
+                        " already receives this tenant's SCIM pushes; a tenant has one "
+                        "SCIM profile");
     }
   }
   // Secrets are sealed before they reach the store (SPEC R4); never stored plain.
   const SecretKey* secret_key = options_.catalog->secret_key();
   if (has_secret && secret_key == nullptr) {
-    return ErrorResponse(503, "body.source",
-                         "this server has no secret key, so it cannot keep the profile's secret");
+    return Fail(ErrorCode::kUnavailable, "body.source",
+                "this server has no secret key, so it cannot keep the profile's secret");
   }
   Result<std::string> document =
       secret_key == nullptr ? Result<std::string>(plain_document)
@@ -1042,7 +1051,7 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
   Json j = ProfileJson(*options_.catalog->Find(tenant, name));
   j["origin"] = "api";
   j["version"] = *version;
-  http::Response resp = JsonOk(create ? 201 : 200, j);
+  http::Response resp = create ? Created(j) : JsonOk(j);
   resp.headers.emplace_back("ETag", "\"" + std::to_string(*version) + "\"");
   if (create) {
     resp.headers.emplace_back("Location", "/api/v1/tenants/" + tenant + "/profiles/" + name);
@@ -1054,8 +1063,8 @@ http::Response RestApi::DeleteProfile(http::Request& r) {
   const std::string tenant = r.Param("tenant");
   const std::string name = r.Param("profile");
   if (options_.catalog->FromConfig(tenant, name))
-    return ErrorResponse(
-        409, "profile",
+    return Fail(
+        ErrorCode::kConflict, "profile",
         "profile " + name.substr(0, 64) + " is defined in the config file; remove it there");
   Status deleted = Ok();
   {
@@ -1071,7 +1080,7 @@ http::Response RestApi::DeleteProfile(http::Request& r) {
 http::Response RestApi::TestConnection(http::Request& r) {
   auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
   if (!profile)
-    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+    return Fail(ErrorCode::kNotFound, "profile", "no profile " + r.Param("profile").substr(0, 64));
   Json j;
   j["profile"] = profile->name;
   j["source"] = profile->source.type;
@@ -1085,20 +1094,20 @@ http::Response RestApi::TestConnection(http::Request& r) {
     j["message"] = users.ok() ? "SCIM pushes: " + std::to_string(*users) +
                                     " users received from the identity provider so far"
                               : users.error().message;
-    return JsonOk(200, j);
+    return JsonOk(j);
   }
   auto source = MakeSource(profile->source, options_.base_dir);
   if (!source.ok()) {
     j["ok"] = false;
     j["message"] = source.error().message;
-    return JsonOk(200, j);
+    return JsonOk(j);
   }
   ConnectionReport report = (*source)->TestConnection();
   j["ok"] = report.ok;
   j["message"] = report.message;
   j["attributes"] = report.attributes;
   j["sample"] = report.sample;
-  return JsonOk(200, j);
+  return JsonOk(j);
 }
 
 http::Response RestApi::ListDepartments(http::Request& r) {
@@ -1115,7 +1124,7 @@ http::Response RestApi::ListDepartments(http::Request& r) {
                         {"ring_group", d.ring_group},
                         {"members", d.members}});
   }
-  return JsonOk(200, Json{{"departments", list}});
+  return JsonOk(Json{{"departments", list}});
 }
 
 http::Response RestApi::ListJobs(http::Request& r) {
@@ -1129,19 +1138,20 @@ http::Response RestApi::ListJobs(http::Request& r) {
   if (!jobs.ok()) return FromError(jobs.error());
   Json list = Json::array();
   for (const JobRecord& j : *jobs) list.push_back(JobJson(j));
-  return JsonOk(200, Json{{"jobs", list}});
+  return JsonOk(Json{{"jobs", list}});
 }
 
 http::Response RestApi::Preview(http::Request& r) {
   auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
   if (profile == nullptr)
-    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+    return Fail(ErrorCode::kNotFound, "profile", "no profile " + r.Param("profile").substr(0, 64));
   auto user = UserFromBody(r.body);
   if (!user.ok())
     return FromError(user.error(),
                      "body" + (user.error().context.empty() ? "" : "." + user.error().context));
   auto store = options_.open_store();
-  if (!store.ok()) return ErrorResponse(503, "", "the store is unavailable; retry later");
+  if (!store.ok())
+    return Fail(ErrorCode::kUnavailable, "", "the store is unavailable; retry later");
   EngineOptions options;
   options.kind = RunKind::kPreview;
   options.trigger = user->empty() ? "api" : "user:" + *user;
@@ -1160,7 +1170,7 @@ http::Response RestApi::Preview(http::Request& r) {
   if (!outcome.ok()) return FromError(outcome.error());
   std::ostringstream out;
   WriteJson(out, outcome->plan, outcome->run.id);
-  return http::Response::Json(200, out.str());
+  return JsonText(out.str());
 }
 
 http::Response RestApi::StartSync(const std::string& tenant, const Profile& profile,
@@ -1182,7 +1192,7 @@ http::Response RestApi::StartSync(const std::string& tenant, const Profile& prof
   Json j;
   j["job"] = *id;
   j["status"] = "queued";
-  http::Response resp = JsonOk(202, j);
+  http::Response resp = Accepted(j);
   resp.headers.emplace_back("Location",
                             "/api/v1/tenants/" + tenant + "/jobs/" + std::to_string(*id));
   return resp;
@@ -1191,7 +1201,7 @@ http::Response RestApi::StartSync(const std::string& tenant, const Profile& prof
 http::Response RestApi::Sync(http::Request& r) {
   auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
   if (profile == nullptr)
-    return ErrorResponse(404, "profile", "no profile " + r.Param("profile").substr(0, 64));
+    return Fail(ErrorCode::kNotFound, "profile", "no profile " + r.Param("profile").substr(0, 64));
   auto user = UserFromBody(r.body);
   if (!user.ok())
     return FromError(user.error(),
@@ -1210,14 +1220,13 @@ http::Response RestApi::Approve(http::Request& r) {
   }
   if (!run.ok()) return FromError(run.error(), "id");
   if (run->status != RunStatus::kHeld)
-    return ErrorResponse(
-        409, "id",
-        "run " + std::to_string(*id) + " is " + RunStatusName(run->status) + ", not held");
+    return Fail(ErrorCode::kConflict, "id",
+                "run " + std::to_string(*id) + " is " + RunStatusName(run->status) + ", not held");
   auto profile = FindProfile(tenant, run->profile);
   if (profile == nullptr)
-    return ErrorResponse(404, "profile",
-                         "run " + std::to_string(*id) + "'s profile " + run->profile +
-                             " is no longer in the config");
+    return Fail(ErrorCode::kNotFound, "profile",
+                "run " + std::to_string(*id) + "'s profile " + run->profile +
+                    " is no longer in the config");
   return StartSync(tenant, *profile, *id, "");
 }
 
@@ -1230,7 +1239,7 @@ http::Response RestApi::GetJob(http::Request& r) {
     job = store_.GetJob(r.Param("tenant"), *id);
   }
   if (!job.ok()) return FromError(job.error(), "id");
-  return JsonOk(200, JobJson(*job));
+  return JsonOk(JobJson(*job));
 }
 
 http::Response RestApi::ListRuns(http::Request& r) {
@@ -1239,8 +1248,8 @@ http::Response RestApi::ListRuns(http::Request& r) {
   if (!limit.ok()) return FromError(limit.error(), "limit");
   const std::string profile = r.Query("profile");
   if (!profile.empty() && FindProfile(tenant, profile) == nullptr)
-    return ErrorResponse(400, "profile",
-                         "no profile " + profile.substr(0, 64) + " in tenant " + tenant);
+    return Fail(ErrorCode::kInvalid, "profile",
+                "no profile " + profile.substr(0, 64) + " in tenant " + tenant);
   Json runs = Json::array();
   Json last = Json::object();
   const auto profiles = options_.catalog->List(tenant);
@@ -1255,7 +1264,7 @@ http::Response RestApi::ListRuns(http::Request& r) {
       if (ok.ok()) last[p->name] = ok->has_value() ? Json((*ok)->id) : Json(nullptr);
     }
   }
-  return JsonOk(200, Json{{"runs", runs}, {"last_successful_sync", last}});
+  return JsonOk(Json{{"runs", runs}, {"last_successful_sync", last}});
 }
 
 http::Response RestApi::GetRun(http::Request& r) {
@@ -1264,7 +1273,7 @@ http::Response RestApi::GetRun(http::Request& r) {
   std::lock_guard<std::mutex> lock(store_mutex_);
   auto run = store_.GetRun(r.Param("tenant"), *id);
   if (!run.ok()) return FromError(run.error(), "id");
-  return JsonOk(200, RunJson(*run));
+  return JsonOk(RunJson(*run));
 }
 
 http::Response RestApi::RunReport(http::Request& r, bool items) {
@@ -1275,15 +1284,14 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
   if (items && r.HasQuery("action")) {
     filter = ActionFromName(r.Query("action"));
     if (!filter)
-      return ErrorResponse(400, "action",
-                           "unknown action \"" + r.Query("action").substr(0, 40) + "\"");
+      return Fail(ErrorCode::kInvalid, "action",
+                  "unknown action \"" + r.Query("action").substr(0, 40) + "\"");
   }
   if (!items && r.HasQuery("format")) {
     format = r.Query("format");
     if (format != "json" && format != "csv" && format != "html" && format != "xlsx")
-      return ErrorResponse(
-          400, "format",
-          "format must be json, csv, html or xlsx, got \"" + format.substr(0, 40) + "\"");
+      return Fail(ErrorCode::kInvalid, "format",
+                  "format must be json, csv, html or xlsx, got \"" + format.substr(0, 40) + "\"");
   }
   const std::string tenant = r.Param("tenant");
   Result<Run> run = Error::Internal("");
@@ -1330,14 +1338,14 @@ http::Response RestApi::ListUsers(http::Request& r) {
   auto offset = IntQuery(r, "offset", 0, 0, 100000000);
   if (!offset.ok()) return FromError(offset.error(), "offset");
   const std::string q = r.Query("q");
-  if (q.size() > 200) return ErrorResponse(400, "q", "at most 200 characters");
+  if (q.size() > 200) return Fail(ErrorCode::kInvalid, "q", "at most 200 characters");
   Json arr = Json::array();
   if (q.empty()) {
     std::lock_guard<std::mutex> lock(store_mutex_);
     auto listed = store_.ListUsers(r.Param("tenant"), *limit, *offset);
     if (!listed.ok()) return FromError(listed.error());
     for (const PbxUser& u : *listed) arr.push_back(UserJson(u));
-    return JsonOk(200, arr);
+    return JsonOk(arr);
   }
   // Search: case-insensitive substring of username, e-mail, display name or extension,
   // over pages of the directory (the store lock is taken per page, not for the scan).
@@ -1358,9 +1366,9 @@ http::Response RestApi::ListUsers(http::Request& r) {
       if (!match) continue;
       if (skipped++ < *offset) continue;
       arr.push_back(UserJson(u));
-      if (arr.size() >= *limit) return JsonOk(200, arr);
+      if (arr.size() >= *limit) return JsonOk(arr);
     }
-    if (page->size() < kPage) return JsonOk(200, arr);
+    if (page->size() < kPage) return JsonOk(arr);
   }
 }
 
@@ -1369,8 +1377,8 @@ http::Response RestApi::GetUser(http::Request& r) {
   auto found = store_.FindUser(r.Param("tenant"), r.Param("name"));
   if (!found.ok()) return FromError(found.error());
   if (!found->has_value())
-    return ErrorResponse(404, "name", "no user " + r.Param("name").substr(0, 100));
-  return JsonOk(200, UserJson(**found));
+    return Fail(ErrorCode::kNotFound, "name", "no user " + r.Param("name").substr(0, 100));
+  return JsonOk(UserJson(**found));
 }
 
 http::Response RestApi::UnlinkUser(http::Request& r) {
@@ -1379,11 +1387,11 @@ http::Response RestApi::UnlinkUser(http::Request& r) {
   auto found = store_.FindUser(tenant, r.Param("name"));
   if (!found.ok()) return FromError(found.error());
   if (!found->has_value())
-    return ErrorResponse(404, "name", "no user " + r.Param("name").substr(0, 100));
+    return Fail(ErrorCode::kNotFound, "name", "no user " + r.Param("name").substr(0, 100));
   const PbxUser& u = **found;
   if (auto s = store_.UnlinkUser(tenant, u.id); !s.ok()) return FromError(s.error());
   return JsonOk(
-      200, Json{{"unlinked", std::string(u.fields.Get(Field::kUsername))}, {"was", u.source_key}});
+      Json{{"unlinked", std::string(u.fields.Get(Field::kUsername))}, {"was", u.source_key}});
 }
 
 }  // namespace telsync::api

@@ -97,26 +97,6 @@ bool Request::HasQuery(std::string_view name) const {
 }
 std::string Request::Header(std::string_view name) const { return Find(headers, name, true); }
 
-int HttpStatus(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalid:
-      return 400;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kConflict:
-      return 409;
-    case ErrorCode::kAuth:
-      return 401;
-    case ErrorCode::kThrottled:
-      return 429;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 Response DefaultError(int status, const std::string& detail) {
   std::string body = "{\"error\":{\"status\":" + std::to_string(status) + ",\"message\":";
   AppendJsonQuoted(body, detail);

@@ -84,9 +84,6 @@ using ErrorRenderer = std::function<Response(int status, const std::string& deta
 // Sees every answered request (metrics, logs): method, route pattern, status, seconds.
 using Observer = std::function<void(const Request&, const Response&, double seconds)>;
 
-// The one mapping from error codes to HTTP statuses, for REST and SCIM alike (STYLE 5).
-int HttpStatus(ErrorCode code);
-
 // A JSON error body for APIs without their own format: {"error": {"status", "message"}}.
 Response DefaultError(int status, const std::string& detail);
 

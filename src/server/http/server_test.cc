@@ -195,15 +195,24 @@ TEST(RateLimiterTest, TokenBucketPerKey) {
 }
 
 TEST(HttpStatusTest, OneMappingForEveryCode) {
-  EXPECT_EQ(HttpStatus(ErrorCode::kInvalid), 400);
-  EXPECT_EQ(HttpStatus(ErrorCode::kAuth), 401);
-  EXPECT_EQ(HttpStatus(ErrorCode::kNotFound), 404);
-  EXPECT_EQ(HttpStatus(ErrorCode::kConflict), 409);
-  EXPECT_EQ(HttpStatus(ErrorCode::kThrottled), 429);
-  EXPECT_EQ(HttpStatus(ErrorCode::kInternal), 500);
-  EXPECT_EQ(HttpStatus(ErrorCode::kUnavailable), 503);
-  EXPECT_EQ(DefaultError(400, "bad \"x\"\n").body,
-            R"({"error":{"status":400,"message":"bad \"x\"\n"}})");
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kInvalid), 400);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kAuth), 401);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kForbidden), 403);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kMethodNotAllowed), 405);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kConflict), 409);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kPreconditionFailed), 412);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kTooLarge), 413);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kThrottled), 429);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kRateLimited), 429);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kUnavailable), 503);
+  // And one exit code: 2 when the admin must change what was asked, 1 when the work failed.
+  EXPECT_EQ(ExitCodeOf(ErrorCode::kInvalid), 2);
+  EXPECT_EQ(ExitCodeOf(ErrorCode::kNotFound), 2);
+  EXPECT_EQ(ExitCodeOf(ErrorCode::kConflict), 2);
+  EXPECT_EQ(ExitCodeOf(ErrorCode::kUnavailable), 1);
+  EXPECT_EQ(ExitCodeOf(ErrorCode::kInternal), 1);
 }
 
 }  // namespace

@@ -53,14 +53,14 @@ std::optional<http::Response> ScimEndpoint::Authenticate(http::Request& request)
       break;
     case AuthOutcome::Verdict::kNoToken:
     case AuthOutcome::Verdict::kInvalid: {
-      http::Response r = ToHttp(ScimService::Error(401, "", auth.message));
+      http::Response r = ToHttp(ScimService::Error(ErrorCode::kAuth, "", auth.message));
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
       return r;
     }
     case AuthOutcome::Verdict::kUnavailable:
-      return ToHttp(ScimService::Error(503, "", auth.message));
+      return ToHttp(ScimService::Error(ErrorCode::kUnavailable, "", auth.message));
     case AuthOutcome::Verdict::kThrottled: {
-      http::Response r = ToHttp(ScimService::Error(429, "", auth.message));
+      http::Response r = ToHttp(ScimService::Error(ErrorCode::kRateLimited, "", auth.message));
       r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
       return r;
     }
@@ -77,7 +77,8 @@ http::Response ScimEndpoint::Serve(http::Request& request, const std::string& re
     service = it->second;
   }
   if (!service) {
-    return ToHttp(ScimService::Error(404, "", "this tenant has no profile with source.type scim"));
+    return ToHttp(ScimService::Error(ErrorCode::kNotFound, "",
+                                     "this tenant has no profile with source.type scim"));
   }
   ScimRequest scim;
   scim.method = request.method;

@@ -69,7 +69,7 @@ const char* ResourceTypeName(ResourceType type) {
 constexpr int kUnavailableRetrySeconds = 5;
 
 ScimResponse FromError(const telsync::Error& error) {
-  const int status = http::HttpStatus(error.code);
+  const int status = HttpStatusOf(error.code);
   std::string scim_type = error.context;
   if (error.code == ErrorCode::kConflict && scim_type.empty()) scim_type = "uniqueness";
   if (status == 503) {
@@ -435,7 +435,7 @@ struct ScimService::Impl {
     if (!holder.ok()) return FromError(holder.error());
     if (holder->has_value() && (*holder)->object.id != self_id) {
       return ScimService::Error(
-          409, "uniqueness",
+          ErrorCode::kConflict, "uniqueness",
           std::string(type == ResourceType::kUser ? "userName" : "displayName") + " '" + name +
               "' is already taken");
     }
@@ -489,7 +489,7 @@ struct ScimService::Impl {
       auto user = Get(ResourceType::kUser, id);
       if (!user.ok()) return FromError(user.error());
       if (!user->has_value()) {
-        return ScimService::Error(400, "invalidValue",
+        return ScimService::Error(ErrorCode::kInvalid, "invalidValue",
                                   "member '" + id + "' is not a user of this tenant");
       }
     }
@@ -562,7 +562,7 @@ struct ScimService::Impl {
     if (!version.ok() && version.error().code == ErrorCode::kConflict) {
       // A new id has no version to conflict with: the name is taken.
       op.response =
-          ScimService::Error(409, "uniqueness",
+          ScimService::Error(ErrorCode::kConflict, "uniqueness",
                              std::string(type == ResourceType::kUser ? "userName" : "displayName") +
                                  " '" + name + "' is already taken");
       return;
@@ -584,14 +584,16 @@ struct ScimService::Impl {
       return;
     }
     if (!existing->has_value()) {
-      op.response = ScimService::Error(
-          404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
+      op.response =
+          ScimService::Error(ErrorCode::kNotFound, "",
+                             std::string(ResourceTypeName(type)) + " " + request.id + " not found");
       return;
     }
     MirrorEntry current = std::move(**existing);
     if (!IfMatchAccepts(request.if_match, current.version)) {
       op.response = ScimService::Error(
-          412, "", "the resource changed (version " + ETag(current.version) + "); read it again");
+          ErrorCode::kPreconditionFailed, "",
+          "the resource changed (version " + ETag(current.version) + "); read it again");
       return;
     }
     if (op.bad) {
@@ -660,11 +662,13 @@ struct ScimService::Impl {
     if (!existing.ok()) return FromError(existing.error());
     if (!existing->has_value())
       return ScimService::Error(
-          404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
+          ErrorCode::kNotFound, "",
+          std::string(ResourceTypeName(type)) + " " + request.id + " not found");
     const MirrorEntry& current = **existing;
     if (!IfMatchAccepts(request.if_match, current.version)) {
       return ScimService::Error(
-          412, "", "the resource changed (version " + ETag(current.version) + "); read it again");
+          ErrorCode::kPreconditionFailed, "",
+          "the resource changed (version " + ETag(current.version) + "); read it again");
     }
     std::vector<MirrorEntry> entries;  // users and groups to rewrite
     if (type == ResourceType::kGroup) {
@@ -760,7 +764,7 @@ void ScimService::RunOne(Op& op) {
     // The request's own writer unwound (its savepoint rolled back); the others stand.
     op.resource.reset();
     op.touched.clear();
-    op.response = Error(500, "", "the server could not complete the request");
+    op.response = Error(ErrorCode::kInternal, "", "the server could not complete the request");
   }
 }
 
@@ -835,10 +839,11 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
   const std::string& resource = request.resource;
   const std::string& method = request.method;
   if (resource == "ServiceProviderConfig" || resource == "Schemas" || resource == "ResourceTypes") {
-    if (method != "GET") return Error(405, "", "only GET is supported on " + resource);
+    if (method != "GET")
+      return Error(ErrorCode::kMethodNotAllowed, "", "only GET is supported on " + resource);
     json body;
     if (resource == "ServiceProviderConfig") {
-      if (!request.id.empty()) return Error(404, "", "no such resource");
+      if (!request.id.empty()) return Error(ErrorCode::kNotFound, "", "no such resource");
       body = {
           {"schemas", json::array({"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"})},
           {"documentationUri", "https://github.com/telsync/telsync#entra-id-provisioning-scim"},
@@ -864,7 +869,8 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
       } else {
         auto it = std::find_if(all.begin(), all.end(),
                                [&](const json& s) { return s["id"] == request.id; });
-        if (it == all.end()) return Error(404, "", resource + " " + request.id + " not found");
+        if (it == all.end())
+          return Error(ErrorCode::kNotFound, "", resource + " " + request.id + " not found");
         body = *it;
       }
     }
@@ -873,7 +879,7 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
     return r;
   }
   if (resource != "Users" && resource != "Groups")
-    return Error(404, "", "no such endpoint: " + resource);
+    return Error(ErrorCode::kNotFound, "", "no such endpoint: " + resource);
   const ResourceType type = TypeOf(resource);
 
   if (method == "GET") {
@@ -887,21 +893,23 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
       found = std::move(*entry);
     }
     if (!found.has_value())
-      return Error(404, "", std::string(ResourceTypeName(type)) + " " + request.id + " not found");
+      return Error(ErrorCode::kNotFound, "",
+                   std::string(ResourceTypeName(type)) + " " + request.id + " not found");
     Impl impl{store_, options_, request, {}};
     return impl.One(type, *found, 200);
   }
   const bool create = method == "POST" && request.id.empty();
   const bool replace = (method == "PUT" || method == "PATCH") && !request.id.empty();
   const bool remove = method == "DELETE" && !request.id.empty();
-  if (!create && !replace && !remove) return Error(405, "", method + " is not supported here");
+  if (!create && !replace && !remove)
+    return Error(ErrorCode::kMethodNotAllowed, "", method + " is not supported here");
 
   // Before the queue: everything that needs no store.
   Op op(request, type, options_.clock());
   if (create || replace) {
     op.body = Parse(request.body);
     if (op.body.is_discarded()) {
-      op.bad = Error(400, "invalidSyntax", "the request body is not valid JSON");
+      op.bad = Error(ErrorCode::kInvalid, "invalidSyntax", "the request body is not valid JSON");
     } else if (method != "PATCH") {
       auto normalized = NormalizeResource(type, std::move(op.body));
       if (normalized.ok()) {

@@ -77,6 +77,10 @@ class ScimService {
 
   // The RFC 7644 §3.12 error body: {"schemas": [Error], "status": "400", "scimType", "detail"}.
   static ScimResponse Error(int status, std::string_view scim_type, const std::string& detail);
+  // The same, with the status from the code (HttpStatusOf): what handlers use.
+  static ScimResponse Error(ErrorCode code, std::string_view scim_type, const std::string& detail) {
+    return Error(HttpStatusOf(code), scim_type, detail);
+  }
 
   // Transactions committed for write requests so far (tests: concurrent writes share them).
   size_t commits() const;
