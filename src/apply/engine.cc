@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "apply/run_metrics.h"
 #include "mapping/user_mapping.h"
+#include "plan/approval.h"
 #include "plan/planner.h"
 #include "plan/validate.h"
 #include "util/log.h"
@@ -137,8 +137,6 @@ class PhaseClock {
   LogFields fields_;
 };
 
-bool IsDeletion(Action a) { return a == Action::kDelete || a == Action::kPendingDelete; }
-
 bool HasUserProblems(const Plan& plan) {
   for (const auto& item : plan.items) {
     if (item.action == Action::kError || item.action == Action::kConflict) return true;
@@ -146,29 +144,19 @@ bool HasUserProblems(const Plan& plan) {
   return false;
 }
 
-// An approval applies the held plan's deletions and no others: if the directory changed
-// so that the new plan deletes a user the held run did not show, the admin has not seen
-// that deletion, so the run is held again.
-Result<std::string> CheckApproval(Store& store, const Profile& profile, int64_t run_id,
-                                  const Plan& plan) {
+// The deletions held run `run_id` showed the admin, for ReholdForApproval (the rule lives
+// in plan/approval.h).
+Result<HeldRun> ReadHeldRun(Store& store, const Profile& profile, int64_t run_id) {
   // That run `run_id` is this profile's and held was checked before the read (Execute),
   // under the run lock that keeps it so.
-  std::unordered_set<std::string> approved;
+  HeldRun held;
+  held.id = run_id;
   for (Action a : {Action::kDelete, Action::kPendingDelete}) {
     auto items = store.GetRunItems(profile.tenant, run_id, a);
     if (!items.ok()) return items.error();
-    for (auto& item : *items) approved.insert(std::string(ActionName(a)) + "|" + item.key);
+    for (auto& item : *items) held.deletions.emplace_back(a, std::move(item.key));
   }
-  for (const auto& item : plan.items) {
-    if (!IsDeletion(item.action)) continue;
-    if (!approved.count(std::string(ActionName(item.action)) + "|" + item.key)) {
-      return std::string("the directory changed since run ") + std::to_string(run_id) +
-             " was held: " + std::string(ActionName(item.action)) + " of " +
-             (item.username.empty() ? item.key : item.username) +
-             " was not part of it; review the new run";
-    }
-  }
-  return std::string();
+  return held;
 }
 
 // The cursor the engine keeps per profile: the source's own cursor plus when the last
@@ -517,20 +505,17 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   }
 
   if (options.approve_run != 0 && options.kind == RunKind::kSync) {
-    auto verdict = CheckApproval(store, profile, options.approve_run, plan);
-    if (!verdict.ok()) {
+    auto held = ReadHeldRun(store, profile, options.approve_run);
+    if (!held.ok()) {
       run.status = RunStatus::kFailed;
-      run.message = verdict.error().message;
+      run.message = held.error().message;
       run.finished_at = options.clock ? options.clock() : options.now;
       if (auto s = RecordRun(store, run); !s.ok()) return s.error();
       run_metrics.Finished(run);
       out.exit_code = kExitUsage;
       return out;
     }
-    if (!verdict->empty()) {
-      plan.held = true;
-      plan.hold_reason = *verdict;
-    }
+    plan = ReholdForApproval(std::move(plan), *held);
   }
 
   const bool nothing_read = !read.complete && read.objects == 0;

@@ -24,14 +24,17 @@ class FlatIndex {
   }
 
   // The value of `key`, or nullptr.
-  V* Find(std::string_view key) {
+  const V* Find(std::string_view key) const {
     if (slots_.empty()) return nullptr;
     const uint32_t h = Hash(key);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
+      const Slot& s = slots_[i];
       if (!s.used) return nullptr;
       if (s.hash == h && s.key == key) return &s.value;
     }
+  }
+  V* Find(std::string_view key) {
+    return const_cast<V*>(static_cast<const FlatIndex*>(this)->Find(key));
   }
 
   // The value of `key`, inserted default-constructed when absent; `inserted` tells which.
