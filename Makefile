@@ -5,7 +5,7 @@ RELEASE := build/release
 ASAN := build/asan
 BENCH ?=
 
-.PHONY: fuzz-deps all deps build build-asan test unit integration fuzz fuzz-smoke demo bench format format-check clean
+.PHONY: check-layers fuzz-deps all deps build build-asan test unit integration fuzz fuzz-smoke demo bench format format-check clean
 
 all: build
 
@@ -20,9 +20,13 @@ build-asan: deps
 	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTELSYNC_SANITIZE=ON -DTELSYNC_BENCH=OFF >/dev/null
 	@ninja -C $(ASAN) -j $(JOBS)
 
-# Unit tests (ASan + UBSan build), a deterministic fuzz pass over every parser of outside
-# input (R7), and the integration tests that drive the real binary.
-test: build-asan fuzz-smoke
+# The include directions of docs/architecture.md ("Module layers"), checked first (< 1 s).
+check-layers:
+	@python3 scripts/check-layers.py
+
+# The layering check, unit tests (ASan + UBSan build), a deterministic fuzz pass over every
+# parser of outside input (R7), and the integration tests that drive the real binary.
+test: check-layers build-asan fuzz-smoke
 	@$(ASAN)/telsync_tests --gtest_brief=1
 	@TELSYNC_BIN=$(CURDIR)/$(ASAN)/telsync bash tests/run-integration.sh
 

@@ -22,9 +22,9 @@
 #include <sstream>
 #include <variant>
 
-#include "notify/mime.h"
-#include "schedule/cron.h"
-#include "schedule/timezone.h"
+#include "util/cron.h"
+#include "util/mail_address.h"
+#include "util/timezone.h"
 
 namespace telsync {
 namespace {

@@ -4,13 +4,6 @@
 
 namespace telsync {
 
-std::string Secret::Masked() const {
-  if (value_.empty()) return "";
-  // The origin says where to look without saying what is there; the value never leaves.
-  if (origin_.empty() || origin_ == "literal") return "********";
-  return "******** (from " + origin_ + ")";
-}
-
 const Profile* Config::FindProfile(const std::string& name) const {
   if (name.empty()) {
     const Profile* only = nullptr;

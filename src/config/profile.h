@@ -11,62 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "phone/phone_settings.h"
+#include "sources/source_config.h"
+#include "util/secret.h"
+
 namespace telsync {
-
-// A secret value resolved from `${env:NAME}`, `${file:/path}` or a literal. Never logged:
-// Masked() is what reports and errors show.
-class Secret {
- public:
-  Secret() = default;
-  explicit Secret(std::string value, std::string origin = "literal")
-      : value_(std::move(value)), origin_(std::move(origin)) {}
-  const std::string& Reveal() const { return value_; }
-  bool empty() const { return value_.empty(); }
-  // "********" (or "" when unset), plus where it came from: "env:GRAPH_SECRET".
-  std::string Masked() const;
-
- private:
-  std::string value_;
-  std::string origin_;
-};
 
 enum class SyncMode { kPaused, kFull, kNewOnly, kReview };
 enum class DisabledAction { kUnsearchable, kSkip, kDelete };
-enum class PhoneMode { kStrict, kLenient };
-enum class PhoneRender { kE164, kDigits };  // "+4681234567" or "4681234567" (seed 001)
-
-struct SourceConfig {
-  std::string type;  // source.type: file | graph | ldap | scim (required)
-
-  // file: source.path (required), source.format: json | csv | ldif (default: by extension)
-  std::string path;
-  std::string format;
-
-  // graph (F1; also accepted as the provider JSON of seed 001, source.provider_settings)
-  std::string tenant_id;
-  std::string client_id;
-  Secret client_secret;
-  std::vector<std::string> groups;  // source.groups / user_filter.memberOf; empty = tenant
-  bool include_guests = false;      // source.include_guests
-  std::string odata_filter;         // source.filter
-  std::string authority = "https://login.microsoftonline.com";  // source.authority
-  std::string graph_url = "https://graph.microsoft.com";        // source.graph_url
-  std::string proxy;               // source.proxy: "http://proxy:3128"; "" = none (graph)
-  int full_read_every_hours = 24;  // source.full_read_every_hours: delta reads between (graph)
-  int max_retry_seconds = 300;     // source.max_retry_seconds: throttling / 5xx wait budget
-
-  // ldap (F2)
-  std::vector<std::string> urls;     // source.url: one or a list
-  std::string bind_dn;               // source.bind_dn
-  Secret bind_password;              // source.bind_password
-  std::string user_search_dn;        // source.user_search_dn
-  std::string department_search_dn;  // source.department_search_dn
-  std::string ldap_filter;           // source.filter
-  bool start_tls = false;            // source.start_tls
-  std::string ca_file;               // source.ca_file (ldap and graph)
-  bool tls_verify = true;            // source.tls_verify (R6: on by default)
-  int page_size = 1000;  // source.page_size: RFC 2696 page (AD MaxPageSize 1000), 1..1000
-};
 
 struct ValidationConfig {
   // validation.required: PBX field names that must be non-empty. Default: email,

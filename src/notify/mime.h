@@ -31,10 +31,6 @@ struct MailMessage {
   std::vector<MailAttachment> attachments;
 };
 
-// The address part of "Name <addr>" or a bare "addr". Errors (kInvalid) name the reason:
-// empty, no '@', spaces, control characters, or angle brackets that do not close.
-Result<std::string> MailAddress(std::string_view text);
-
 // The message as sent. `now` (unix seconds) stamps the Date header; `host` goes into the
 // Message-ID. Errors: an invalid from/to/cc address, or no recipient.
 Result<std::string> RenderMail(const MailMessage& message, int64_t now, std::string_view host);

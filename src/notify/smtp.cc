@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "notify/mime.h"
+#include "util/mail_address.h"
 
 namespace telsync {
 namespace {

@@ -25,7 +25,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/profile.h"
+#include "phone/phone_settings.h"
 #include "util/result.h"
 
 namespace telsync {

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "schedule/cron.h"
-#include "schedule/timezone.h"
+#include "util/cron.h"
 #include "util/result.h"
+#include "util/timezone.h"
 
 namespace telsync {
 

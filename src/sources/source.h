@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "config/profile.h"
 #include "model/source_object.h"
+#include "sources/source_config.h"
 #include "util/result.h"
 
 namespace telsync {

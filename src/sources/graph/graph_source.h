@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "config/profile.h"
 #include "sources/graph/graph_protocol.h"
 #include "sources/source.h"
+#include "sources/source_config.h"
 #include "util/http_client.h"
 
 namespace telsync {

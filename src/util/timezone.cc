@@ -1,4 +1,4 @@
-#include "schedule/timezone.h"
+#include "util/timezone.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "schedule/cron.h"
+#include "util/cron.h"
 
 #include <gtest/gtest.h>
 

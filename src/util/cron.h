@@ -13,6 +13,9 @@
 //     last Sunday of March) fires at the first instant after the gap (03:00 CEST);
 //   - a time that happens twice (fall back) fires at its first occurrence only.
 // CronExpr is an immutable value, safe to share between threads.
+//
+// In util, not schedule/: config/loader.cc checks a profile's `schedules:` with it, and
+// config sits below schedule (docs/architecture.md, Module layers).
 #pragma once
 
 #include <bitset>
@@ -21,8 +24,8 @@
 #include <string>
 #include <string_view>
 
-#include "schedule/timezone.h"
 #include "util/result.h"
+#include "util/timezone.h"
 
 namespace telsync {
 

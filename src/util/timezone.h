@@ -8,6 +8,9 @@
 //
 // A TimeZone is an immutable value; copies share nothing mutable, so it may be read from
 // several threads. All instants are Unix seconds (UTC); offsets are seconds east of UTC.
+//
+// In util, not schedule/: config/loader.cc checks a profile's `timezone:` with it, and
+// config sits below schedule (docs/architecture.md, Module layers).
 #pragma once
 
 #include <cstdint>
