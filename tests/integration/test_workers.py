@@ -98,7 +98,10 @@ def run_scenario(ws, query):
         [j for j in final if j["status"] != "done" or j["exit_code"] != 0][:3]
     assert sorted(j["tenant"] for j in final) == [f"t{i:03d}" for i in range(TENANTS)]
     taken = [j for j in final if j["job"] == killed_job["job"]][0]
-    assert taken["attempts"] == 2, taken
+    # Taken over by a survivor at least once. On a loaded machine a survivor's heartbeat can
+    # also miss the 3 s lease, and the job is taken over once more: still run to the end
+    # exactly once, as the counts below show.
+    assert taken["attempts"] >= 2, taken
     assert not taken["worker"].startswith(victim.worker_name), taken
     assert taken["run_id"] != killed_job["run_id"]
     # The two surviving workers shared the rest.
