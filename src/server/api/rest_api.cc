@@ -647,23 +647,10 @@ std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
   const std::string tenant = TenantOf(request.path);
   AuthScope scope{{"admin", kOperatorKind}, kOperatorKind, &limiter_};
   const AuthOutcome auth = auth_->Check(request.Header("Authorization"), scope, tenant);
-  switch (auth.verdict) {
-    case AuthOutcome::Verdict::kAllowed:
-      break;
-    case AuthOutcome::Verdict::kNoToken:
-    case AuthOutcome::Verdict::kInvalid: {
-      http::Response r = Fail(ErrorCode::kAuth, "Authorization", auth.message);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
-      return r;
-    }
-    case AuthOutcome::Verdict::kUnavailable:
-      return Fail(ErrorCode::kUnavailable, "", auth.message);
-    case AuthOutcome::Verdict::kThrottled: {
-      http::Response r = Fail(ErrorCode::kRateLimited, "", auth.message);
-      r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
-      return r;
-    }
-  }
+  auto refused = Refusal(auth, [](ErrorCode code, const std::string& message) {
+    return Fail(code, code == ErrorCode::kAuth ? "Authorization" : "", message);
+  });
+  if (refused) return refused;
   if (auth.is_operator && !tenant.empty() && !options_.catalog->HasTenant(tenant))
     return Fail(ErrorCode::kNotFound, "tenant", "no tenant " + tenant.substr(0, 64));
   request.principal = auth.is_operator ? std::string(kOperator) : auth.tenant;

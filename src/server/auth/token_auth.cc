@@ -28,6 +28,29 @@ std::string BearerToken(std::string_view header) {
 
 }  // namespace
 
+std::optional<http::Response> Refusal(
+    const AuthOutcome& outcome,
+    const std::function<http::Response(ErrorCode code, const std::string& message)>& render) {
+  switch (outcome.verdict) {
+    case AuthOutcome::Verdict::kAllowed:
+      return std::nullopt;
+    case AuthOutcome::Verdict::kNoToken:
+    case AuthOutcome::Verdict::kInvalid: {
+      http::Response r = render(ErrorCode::kAuth, outcome.message);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
+      return r;
+    }
+    case AuthOutcome::Verdict::kUnavailable:
+      return render(ErrorCode::kUnavailable, outcome.message);
+    case AuthOutcome::Verdict::kThrottled: {
+      http::Response r = render(ErrorCode::kRateLimited, outcome.message);
+      r.headers.emplace_back("Retry-After", std::to_string(outcome.retry_after));
+      return r;
+    }
+  }
+  return render(ErrorCode::kInternal, "unknown authentication verdict");
+}
+
 TokenAuth::TokenAuth(Store& store, std::mutex& store_mutex, Options options)
     : store_(store), store_mutex_(store_mutex), options_(std::move(options)) {
   if (!options_.clock) options_.clock = http::MonotonicSeconds;

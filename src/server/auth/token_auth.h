@@ -23,6 +23,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,13 @@ struct AuthOutcome {
   int retry_after = 0;  // kThrottled: seconds
   std::string message;  // for the error body; never the token
 };
+
+// The answer to a request TokenAuth did not allow, or nullopt when it did: the status of
+// each verdict (401 with WWW-Authenticate, 503, 429 with Retry-After), the body made by the
+// surface's `render` (REST's JSON error, SCIM's error resource) from the code and message.
+std::optional<http::Response> Refusal(
+    const AuthOutcome& outcome,
+    const std::function<http::Response(ErrorCode code, const std::string& message)>& render);
 
 class TokenAuth {
  public:

@@ -48,23 +48,10 @@ std::optional<http::Response> ScimEndpoint::Authenticate(http::Request& request)
   const std::string tenant = TenantOf(request.path);
   const AuthScope scope{{"scim"}, "", &limiter_};
   const AuthOutcome auth = auth_->Check(request.Header("Authorization"), scope, tenant);
-  switch (auth.verdict) {
-    case AuthOutcome::Verdict::kAllowed:
-      break;
-    case AuthOutcome::Verdict::kNoToken:
-    case AuthOutcome::Verdict::kInvalid: {
-      http::Response r = ToHttp(ScimService::Error(ErrorCode::kAuth, "", auth.message));
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"telsync\"");
-      return r;
-    }
-    case AuthOutcome::Verdict::kUnavailable:
-      return ToHttp(ScimService::Error(ErrorCode::kUnavailable, "", auth.message));
-    case AuthOutcome::Verdict::kThrottled: {
-      http::Response r = ToHttp(ScimService::Error(ErrorCode::kRateLimited, "", auth.message));
-      r.headers.emplace_back("Retry-After", std::to_string(auth.retry_after));
-      return r;
-    }
-  }
+  auto refused = Refusal(auth, [](ErrorCode code, const std::string& message) {
+    return ToHttp(ScimService::Error(code, "", message));
+  });
+  if (refused) return refused;
   request.principal = tenant;
   return std::nullopt;
 }
