@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "admin/tenants.h"
 #include "cli/context.h"
 #include "config/loader.h"
 #include "util/json_out.h"
@@ -21,12 +22,8 @@ bool InConfig(Context& ctx, const std::string& name) {
   return ctx.LoadConfig().FindTenant(name) != nullptr;
 }
 
-void CheckName(const std::string& name) {
-  if (!IsValidName(name) || name.size() > 64) {
-    throw Exit{kExitUsage, "tenant name " + name +
-                               ": must start with a lower-case letter or digit and contain "
-                               "only a-z, 0-9, '_' and '-' (at most 64)"};
-  }
+admin::TenantOrigin OriginOf(Context& ctx, const std::string& name) {
+  return InConfig(ctx, name) ? admin::TenantOrigin::kConfig : admin::TenantOrigin::kUnknown;
 }
 
 }  // namespace
@@ -77,12 +74,13 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
   create->add_option("NAME", args->name, "tenant name ([a-z0-9][a-z0-9_-]*)")->required();
   create->add_option("--display-name", args->display_name, "a name for people");
   create->callback([&ctx, args]() {
-    CheckName(args->name);
-    if (InConfig(ctx, args->name))
-      throw Exit{kExitUsage, "tenant " + args->name + " is in the config file already"};
-    TenantRecord t{args->name, args->display_name, ctx.Now(), ctx.Now()};
-    if (Status s = ctx.OpenStore().CreateTenant(t); !s.ok()) {
-      throw Exit{ExitCodeOf(s.error().code), s.error().message};
+    auto created = admin::CreateTenant(ctx.OpenStore(), args->name, args->display_name,
+                                       OriginOf(ctx, args->name), {}, ctx.Now());
+    if (!created.ok()) {
+      const Error& e = created.error();
+      throw Exit{ExitCodeOf(e.code), e.code == ErrorCode::kInvalid
+                                         ? "tenant name " + args->name + ": " + e.message
+                                         : e.message};
     }
     std::cerr << "tenant " << args->name
               << " created; give its admin a token: telsync admin token create " << args->name
@@ -108,11 +106,8 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
   remove->add_option("NAME", args->name, "tenant name")->required();
   remove->add_option("--confirm", args->confirm, "the tenant's name again")->required();
   remove->callback([&ctx, args]() {
-    if (InConfig(ctx, args->name))
-      throw Exit{kExitUsage, "tenant " + args->name + " is in the config file; remove it there"};
-    if (args->confirm != args->name)
-      throw Exit{kExitUsage, "--confirm must repeat the tenant's name (" + args->name + ")"};
-    auto deleted = ctx.OpenStore().DeleteTenant(args->name, ctx.Now());
+    auto deleted = admin::DeleteTenant(ctx.OpenStore(), args->name, OriginOf(ctx, args->name),
+                                       args->confirm, "--confirm " + args->name, ctx.Now());
     if (!deleted.ok()) {
       throw Exit{ExitCodeOf(deleted.error().code), deleted.error().message};
     }

@@ -3,32 +3,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/views.h"
 #include "cli/context.h"
 #include "util/json_out.h"
 #include "util/text.h"
 
 namespace telsync::cli {
 namespace {
-
-nlohmann::ordered_json UserJson(const PbxUser& u) {
-  nlohmann::ordered_json j;
-  j["id"] = u.id;
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    const auto f = static_cast<Field>(i);
-    j[std::string(FieldName(f))] = std::string(u.fields.Get(f));
-  }
-  j["searchable"] = u.searchable;
-  j["state"] = u.state == UserState::kActive ? "active" : "pending_delete";
-  j["pending_since"] = u.pending_since;
-  j["profile"] = u.profile;
-  j["source_key"] = u.source_key;
-  j["groups"] = u.groups;
-  nlohmann::ordered_json custom = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : u.custom) custom[k] = v;
-  j["custom"] = std::move(custom);
-  j["subscription"] = u.subscription;
-  return j;
-}
 
 // "" when the page is the whole directory, else "showing 100 of 270 (use --limit / --offset)",
 // with the range when the page does not start at the first user.
@@ -76,7 +57,7 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
     }
     if (format == "json") {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-      for (const auto& u : *listed) arr.push_back(UserJson(u));
+      for (const auto& u : *listed) arr.push_back(admin::UserJson(u));
       std::cout << DumpJson(arr, 2) << "\n";
       if (!truncated.empty()) std::cerr << truncated << "\n";
       return;
@@ -104,7 +85,7 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
   show->add_option("name", show_name, "username or e-mail")->required();
   show->callback([&ctx]() {
     const PbxUser u = FindOrExit(ctx, ctx.SelectTenant(), show_name);
-    std::cout << DumpJson(UserJson(u), 2) << "\n";
+    std::cout << DumpJson(admin::UserJson(u), 2) << "\n";
   });
 
   static std::string unlink_name;

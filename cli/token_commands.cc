@@ -5,8 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include "admin/tokens.h"
 #include "cli/context.h"
-#include "util/token.h"
 
 namespace telsync::cli {
 namespace {
@@ -50,18 +50,11 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
   create->add_option("--label", args->label, "a note for the admin (" + text.label_hint + ")");
   create->callback([&ctx, args, text]() {
     RequireTenant(ctx, args->tenant, text);
-    auto secret = GenerateToken();
-    if (!secret.ok()) throw Exit{kExitFailed, secret.error().message};
-    ApiToken t;
-    t.tenant = args->tenant;
-    t.kind = text.kind;
-    t.label = args->label;
-    t.hash = Sha256Hex(*secret);
-    t.created_at = ctx.Now();
-    auto added = ctx.OpenStore().AddToken(t);
-    if (!added.ok()) throw Exit{kExitFailed, added.error().ToString()};
-    std::cout << *secret << "\n";
-    std::cerr << text.noun << " " << *added
+    auto minted =
+        admin::MintToken(ctx.OpenStore(), args->tenant, text.kind, args->label, ctx.Now());
+    if (!minted.ok()) throw Exit{kExitFailed, minted.error().ToString()};
+    std::cout << minted->secret << "\n";
+    std::cerr << text.noun << " " << minted->token.id
               << (args->tenant.empty() ? "" : " for tenant " + args->tenant) << ": "
               << text.created_hint << "; it is not shown again\n";
   });

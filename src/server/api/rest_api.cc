@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "admin/tenants.h"
+#include "admin/tokens.h"
+#include "admin/views.h"
 #include "config/loader.h"
 #include "notify/notifier.h"
 #include "report/html_report.h"
@@ -173,27 +176,6 @@ Json RunJson(const Run& r) {
     summary[std::string(SummaryKey(static_cast<Action>(i)))] = r.summary[i];
   j["summary"] = std::move(summary);
   j["approved_run"] = r.approved_run;
-  return j;
-}
-
-// The shape of `telsync users show` / `users list -f json`.
-Json UserJson(const PbxUser& u) {
-  Json j;
-  j["id"] = u.id;
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    const auto f = static_cast<Field>(i);
-    j[std::string(FieldName(f))] = std::string(u.fields.Get(f));
-  }
-  j["searchable"] = u.searchable;
-  j["state"] = u.state == UserState::kActive ? "active" : "pending_delete";
-  j["pending_since"] = u.pending_since;
-  j["profile"] = u.profile;
-  j["source_key"] = u.source_key;
-  j["groups"] = u.groups;
-  Json custom = Json::object();
-  for (const auto& [k, v] : u.custom) custom[k] = v;
-  j["custom"] = std::move(custom);
-  j["subscription"] = u.subscription;
   return j;
 }
 
@@ -723,37 +705,27 @@ http::Response RestApi::CreateTenant(http::Request& r) {
   if (!body->contains("name"))
     return Fail(ErrorCode::kInvalid, "body.name", "required: the tenant's name");
   const std::string name = (*body)["name"].get<std::string>();
-  if (!IsValidName(name) || name.size() > 64)
-    return Fail(ErrorCode::kInvalid, "body.name",
-                "must start with a lower-case letter or digit and contain only a-z, "
-                "0-9, '_' and '-' (at most 64)");
-  if (options_.catalog->FindTenant(name))
-    return Fail(ErrorCode::kConflict, "body.name", "tenant " + name + " already exists");
-  TenantRecord record;
-  record.name = name;
-  record.display_name = body->value("display_name", "");
-  record.created_at = record.updated_at = options_.clock();
-  auto secret = GenerateToken();
-  if (!secret.ok()) return FromError(secret.error());
-  ApiToken token;
-  token.tenant = name;
-  token.kind = "admin";
-  token.label = "created with the tenant";
-  token.hash = Sha256Hex(*secret);
-  token.created_at = record.created_at;
-  Result<int64_t> token_id = Error::Internal("");
+  std::optional<TenantInfo> known = options_.catalog->FindTenant(name);
+  const admin::TenantOrigin origin = !known                   ? admin::TenantOrigin::kUnknown
+                                     : known->origin == "api" ? admin::TenantOrigin::kStore
+                                                              : admin::TenantOrigin::kConfig;
+  Result<admin::CreatedTenant> created = Error::Internal("");
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    if (Status s = store_.CreateTenant(record); !s.ok()) return FromError(s.error(), "body.name");
-    token_id = store_.AddToken(token);
+    created = admin::CreateTenant(store_, name, body->value("display_name", ""), origin,
+                                  {.with_admin_token = true}, options_.clock());
   }
   auth_->Forget();  // no cached "invalid" answer outlives the new token
-  if (!token_id.ok()) return FromError(token_id.error());
+  if (!created.ok()) {
+    const Error& e = created.error();
+    return FromError(e, e.context == "name" ? "body.name" : e.context);
+  }
+  const TenantRecord& record = created->record;
   options_.catalog->SetTenant(record);
   Json j =
       TenantJson({record.name, record.display_name, "api", record.created_at, record.updated_at});
-  j["admin_token"] = *secret;  // shown once; only its hash is kept
-  j["admin_token_id"] = *token_id;
+  j["admin_token"] = created->admin_token->secret;  // shown once; only its hash is kept
+  j["admin_token_id"] = created->admin_token->token.id;
   http::Response resp = Created(j);
   resp.headers.emplace_back("Location", std::string(kTenants) + name);
   return resp;
@@ -803,34 +775,20 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
     return Fail(ErrorCode::kForbidden, "Authorization",
                 "deleting a tenant needs an operator token");
   std::optional<TenantInfo> found = options_.catalog->FindTenant(tenant);
-  if (!found || found->origin != "api")
-    return Fail(ErrorCode::kConflict, "tenant",
-                "tenant " + tenant + " is defined in the config file; remove it there");
-  if (r.Query("confirm") != tenant)
-    return Fail(ErrorCode::kInvalid, "confirm",
-                "deleting a tenant removes its users, runs, profiles and tokens; "
-                "confirm with ?confirm=" +
-                    tenant);
+  // A tenant the catalog does not know is refused as the config's, as before.
+  const admin::TenantOrigin origin =
+      found && found->origin == "api" ? admin::TenantOrigin::kStore : admin::TenantOrigin::kConfig;
   Result<TenantDeletion> deleted = Error::Internal("");
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    deleted = store_.DeleteTenant(tenant, options_.clock());
+    deleted = admin::DeleteTenant(store_, tenant, origin, r.Query("confirm"), "?confirm=" + tenant,
+                                  options_.clock());
   }
   auth_->Forget();  // its tokens are gone: refused from the next request on
-  if (!deleted.ok()) return FromError(deleted.error(), "tenant");
+  if (!deleted.ok()) return FromError(deleted.error(), deleted.error().context);
   options_.catalog->RemoveTenant(tenant);
   if (options_.on_profiles_changed) options_.on_profiles_changed();
-  const TenantDeletion& d = *deleted;
-  return JsonOk(Json{{"deleted", tenant},
-                     {"removed",
-                      {{"users", d.users},
-                       {"departments", d.departments},
-                       {"runs", d.runs},
-                       {"mirror_entries", d.mirror_entries},
-                       {"tokens", d.tokens},
-                       {"profiles", d.profiles},
-                       {"jobs", d.jobs},
-                       {"notifications", d.notifications}}}});
+  return JsonOk(admin::TenantDeletionJson(tenant, *deleted));
 }
 
 Result<std::vector<ApiToken>> RestApi::TenantTokens(const std::string& tenant) {
@@ -860,24 +818,15 @@ http::Response RestApi::CreateToken(http::Request& r) {
   if (kind != "admin" && kind != "scim")
     return Fail(ErrorCode::kInvalid, "body.kind",
                 "required: \"admin\" (this API) or \"scim\" (Entra provisioning)");
-  auto secret = GenerateToken();
-  if (!secret.ok()) return FromError(secret.error());
-  ApiToken token;
-  token.tenant = tenant;
-  token.kind = kind;
-  token.label = body->value("label", "");
-  token.hash = Sha256Hex(*secret);
-  token.created_at = options_.clock();
-  Result<int64_t> id = Error::Internal("");
+  Result<admin::MintedToken> minted = Error::Internal("");
   {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    id = store_.AddToken(token);
+    minted = admin::MintToken(store_, tenant, kind, body->value("label", ""), options_.clock());
   }
   auth_->Forget();  // no cached "invalid" answer outlives the new token
-  if (!id.ok()) return FromError(id.error());
-  token.id = *id;
-  Json j = TokenJson(token);
-  j["token"] = *secret;  // shown once; only its hash is kept
+  if (!minted.ok()) return FromError(minted.error());
+  Json j = TokenJson(minted->token);
+  j["token"] = minted->secret;  // shown once; only its hash is kept
   return Created(j);
 }
 
@@ -1331,7 +1280,7 @@ http::Response RestApi::ListUsers(http::Request& r) {
     std::lock_guard<std::mutex> lock(store_mutex_);
     auto listed = store_.ListUsers(r.Param("tenant"), *limit, *offset);
     if (!listed.ok()) return FromError(listed.error());
-    for (const PbxUser& u : *listed) arr.push_back(UserJson(u));
+    for (const PbxUser& u : *listed) arr.push_back(admin::UserJson(u));
     return JsonOk(arr);
   }
   // Search: case-insensitive substring of username, e-mail, display name or extension,
@@ -1352,7 +1301,7 @@ http::Response RestApi::ListUsers(http::Request& r) {
         match = match || AsciiLower(u.fields.Get(f)).find(needle) != std::string::npos;
       if (!match) continue;
       if (skipped++ < *offset) continue;
-      arr.push_back(UserJson(u));
+      arr.push_back(admin::UserJson(u));
       if (arr.size() >= *limit) return JsonOk(arr);
     }
     if (page->size() < kPage) return JsonOk(arr);
@@ -1365,7 +1314,7 @@ http::Response RestApi::GetUser(http::Request& r) {
   if (!found.ok()) return FromError(found.error());
   if (!found->has_value())
     return Fail(ErrorCode::kNotFound, "name", "no user " + r.Param("name").substr(0, 100));
-  return JsonOk(UserJson(**found));
+  return JsonOk(admin::UserJson(**found));
 }
 
 http::Response RestApi::UnlinkUser(http::Request& r) {
