@@ -9,12 +9,12 @@
 #include <optional>
 
 #include "apply/engine.h"
+#include "apply/run_profile.h"
 #include "cli/context.h"
 #include "notify/notifier.h"
 #include "report/html_report.h"
 #include "report/report.h"
 #include "report/xlsx_report.h"
-#include "sources/source.h"
 
 namespace telsync::cli {
 namespace {
@@ -51,14 +51,10 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
     throw Exit{kExitUsage, "--format xlsx writes a binary file: give -o FILE.xlsx"};
   }
   const Profile& profile = ctx.SelectProfile();
-  // A scim profile's source is its mirror, fed by `telsync serve` (DESIGN §1).
-  const bool pushed = profile.source.type == "scim";
-  std::unique_ptr<Source> source;
-  if (!pushed) {
-    auto made = MakeSource(profile.source, ctx.BaseDir());
-    if (!made.ok()) throw Exit{kExitUsage, made.error().ToString()};
-    source = std::move(*made);
-  }
+  // A scim profile's source is its mirror, fed by `telsync serve` (DESIGN §1). The source
+  // is checked before the store is opened.
+  auto prepared = PreparedRun::Make(profile, ctx.BaseDir());
+  if (!prepared.ok()) throw Exit{kExitUsage, prepared.error().ToString()};
   Store& store = ctx.OpenStore();
 
   EngineOptions options;
@@ -72,8 +68,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
   options.on_progress = ctx.ProgressPrinter();
-  auto outcome = pushed ? SyncMirror(profile, store, {}, options)
-                        : ExecuteRun(profile, *source, store, options);
+  auto outcome = prepared->Run(store, options);
   if (!outcome.ok()) {
     throw Exit{ExitCodeOf(outcome.error().code), outcome.error().ToString()};
   }

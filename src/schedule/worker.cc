@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "apply/run_profile.h"
 #include "notify/notifier.h"
-#include "sources/source.h"
 
 namespace telsync {
 namespace {
@@ -75,14 +75,9 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
     job.run_id = run_id;
     if (on_run_created) on_run_created(run_id);
   };
-  Result<RunOutcome> outcome = Error::Internal("not run");
-  if (profile->source.type == "scim") {
-    outcome = SyncMirror(*profile, store, {}, engine);
-  } else {
-    auto source = MakeSource(profile->source, options.base_dir);
-    if (!source.ok()) return finish(kExitUsage, source.error().message);
-    outcome = ExecuteRun(*profile, **source, store, engine);
-  }
+  // A source that cannot be made is Invalid (run_profile.h): a usage error, as a mapping
+  // that does not compile.
+  auto outcome = RunProfile(*profile, store, engine, options.base_dir);
   if (!outcome.ok()) {
     return finish(outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
                   outcome.error().message);

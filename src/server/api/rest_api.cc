@@ -8,6 +8,7 @@
 #include "admin/tenants.h"
 #include "admin/tokens.h"
 #include "admin/views.h"
+#include "apply/run_profile.h"
 #include "config/loader.h"
 #include "notify/notifier.h"
 #include "report/html_report.h"
@@ -18,7 +19,6 @@
 #include "util/json_out.h"
 #include "util/log.h"
 #include "util/text.h"
-#include "util/token.h"
 
 namespace telsync::api {
 namespace {
@@ -1095,14 +1095,9 @@ http::Response RestApi::Preview(http::Request& r) {
   if (!user->empty()) options.only_user = *user;
   options.now = options_.clock();
   options.clock = options_.clock;
-  Result<RunOutcome> outcome = Error::Internal("");
-  if (profile->source.type == "scim") {
-    outcome = SyncMirror(*profile, **store, {}, options);
-  } else {
-    auto source = MakeSource(profile->source, options_.base_dir);
-    if (!source.ok()) return FromError(source.error(), "profile");
-    outcome = ExecuteRun(*profile, **source, **store, options);
-  }
+  auto prepared = PreparedRun::Make(*profile, options_.base_dir);
+  if (!prepared.ok()) return FromError(prepared.error(), "profile");
+  auto outcome = prepared->Run(**store, options);
   if (!outcome.ok()) return FromError(outcome.error());
   std::ostringstream out;
   WriteJson(out, outcome->plan, outcome->run.id);
