@@ -156,14 +156,9 @@ Result<PageInfo> ParseUsersPage(std::string& body,
           simdjson::ondemand::object object = element.get_object();
           SourceObject user;
           bool any_property = false;  // a property besides id and annotations
-          bool any_value = false;     // ... that is not null
           for (auto f : object) {
             const std::string name(std::string_view(f.unescaped_key()));
             simdjson::ondemand::value value = f.value();
-            if (name != "id" && (name.empty() || name[0] != '@')) {
-              any_property = true;
-              if (!value.is_null()) any_value = true;
-            }
             if (name == "id") {
               user.id = CanonicalSourceId(std::string_view(value.get_string()));
             } else if (name == "@removed") {
@@ -173,6 +168,7 @@ Result<PageInfo> ParseUsersPage(std::string& body,
             } else if (!name.empty() && name[0] == '@') {
               continue;  // @odata.type and other annotations
             } else {
+              any_property = true;
               if (name == "accountEnabled" &&
                   value.type() == simdjson::ondemand::json_type::boolean) {
                 const bool enabled = value.get_bool();
@@ -188,7 +184,8 @@ Result<PageInfo> ParseUsersPage(std::string& body,
             on_bad("user " + std::to_string(index) + " of the page has no id");
             continue;
           }
-          if (any_property && !any_value && !user.deleted) {
+          // Properties, and every one null (a null is no attribute): limited information.
+          if (any_property && user.attributes.empty() && user.groups.empty() && !user.deleted) {
             ++info.limited;
             continue;
           }
