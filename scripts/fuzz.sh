@@ -29,7 +29,7 @@ while IFS= read -r target; do
   bin="$out/${name}_fuzz"
   clang++ "${flags[@]}" -fsanitize=fuzzer "$target" "${objs[@]}" -o "$bin" \
     -lphonenumber -lre2 -lprotobuf -lyaml-cpp -lsqlite3 -lpthread -lcpp-httplib -lssl -lcrypto -lcurl -lldap -llber \
-    -lsimdjson -lxlsxwriter -lpq
+    -lsimdjson -lxlsxwriter -lpq -lsodium
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
   if [ -n "${FUZZ_SECONDS:-}" ]; then
