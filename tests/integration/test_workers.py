@@ -95,7 +95,8 @@ def run_scenario(ws, query):
     final = jobs(ws)
     assert len(final) == TENANTS
     assert all(j["status"] == "done" and j["exit_code"] == 0 for j in final), \
-        [j for j in final if j["status"] != "done" or j["exit_code"] != 0][:3]
+        [(j["tenant"], j["status"], j["exit_code"], j["attempts"], j.get("message"))
+         for j in final if j["status"] != "done" or j["exit_code"] != 0][:3]
     assert sorted(j["tenant"] for j in final) == [f"t{i:03d}" for i in range(TENANTS)]
     taken = [j for j in final if j["job"] == killed_job["job"]][0]
     # Taken over by a survivor at least once. On a loaded machine a survivor's heartbeat can

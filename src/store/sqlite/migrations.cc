@@ -252,6 +252,14 @@ int LatestSqliteSchemaVersion() { return static_cast<int>(kSteps.size()); }
 
 Result<int> MigrateSqliteStore(sqlite_detail::Db& db) {
   const int latest = LatestSqliteSchemaVersion();
+  // A store that is already current is the common case (every CLI command, every worker
+  // connection): read its version without the write lock, so an open never waits for a
+  // writer (a sync applying a large plan) and a read-only command never fails with
+  // "database is locked" because the machine is slow.
+  if (Result<int64_t> current = db.QueryInt("PRAGMA user_version");
+      current.ok() && *current == latest) {
+    return latest;
+  }
   for (;;) {
     // Each step reads the version inside its own write transaction: a concurrent
     // opener that migrated first is seen, and the step is not run twice.

@@ -196,6 +196,29 @@ TEST(SqliteStoreTest, NoopPlanExecutesNoStatementAndTakesNoLock) {
   EXPECT_EQ(Users(*store).size(), 1u);
 }
 
+// Opening a current store reads; it takes no write lock. So a read-only command (`jobs list`,
+// `runs`) opens and reads while another process holds the write lock for a long apply,
+// however slow the machine is. (It used to take the write lock at open to read the schema
+// version, and failed with "database is locked" after the busy wait on a loaded machine.)
+TEST(SqliteStoreTest, OpeningACurrentStoreTakesNoWriteLock) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  auto first = Open(path);
+  ASSERT_TRUE(first->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  // The holder never lets go while the second store opens: an open that wanted the write
+  // lock would fail with "database is locked" once its busy wait ran out.
+  Result<std::unique_ptr<Store>> second = OpenStore(path, StoreOpen::kMustExist);
+  Result<size_t> count = second.ok() ? (*second)->CountUsers("acme") : Result<size_t>(0);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  ASSERT_TRUE(count.ok()) << count.error().ToString();
+  EXPECT_EQ(*count, 1u);
+}
+
 TEST(SqliteStoreTest, UpdateWritesTargetButNeverSubscription) {
   TempDir dir;
   const std::string path = dir.File("t.db");
