@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "store/database.h"
+#include "store/detail/locked_store.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
@@ -37,7 +38,7 @@ Result<std::unique_ptr<Store>> OpenBackend(const std::string& spec, StoreOpen mo
 Result<Database> Database::Open(const std::string& spec, StoreOpen mode) {
   Result<std::unique_ptr<Store>> backend = OpenBackend(spec, mode);
   if (!backend.ok()) return backend.error();
-  return Database(std::move(*backend));
+  return Database(store_detail::MakeThreadSafe(std::move(*backend)));
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreOpen mode) {
