@@ -3,7 +3,8 @@
 //
 //   DirectoryStore  directory_store.h  snapshot, Apply, users, departments
 //   RunStore        run_store.h        runs, run items, last success, the run lock
-//   MirrorStore     mirror_store.h     source mirrors, pending users, sync cursors
+//   MirrorStore     mirror_store.h     source mirrors (MirrorWriter: mirror_writer.h),
+//                                      pending users, sync cursors
 //   JobStore        job_store.h        the queue of runs and its leases
 //   TokenStore      token_store.h      SCIM and REST bearer tokens (as hashes)
 //   TenantStore     tenant_store.h     stored tenants, and their deletion
