@@ -4,7 +4,7 @@
 
 namespace telsync::admin {
 
-Result<MintedToken> MintToken(Store& store, const std::string& tenant, const std::string& kind,
+Result<MintedToken> MintToken(TokenStore& store, const std::string& tenant, const std::string& kind,
                               const std::string& label, int64_t now) {
   if (kind != "admin" && kind != "scim" && kind != "operator")
     return Error::Invalid("must be admin, scim or operator", "kind");

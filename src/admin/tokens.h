@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "store/store.h"
+#include "store/token_store.h"
 #include "util/result.h"
 
 namespace telsync::admin {
@@ -18,9 +18,8 @@ struct MintedToken {
 
 // Generates a token of `kind` ("admin", "scim" or "operator") for `tenant` ("" for an
 // operator token) and stores its hash. kInvalid (context "kind") for another kind;
-// kInternal when the CSPRNG fails; the store's error when it cannot be added. The caller
-// holds the store's lock, if it has one.
-Result<MintedToken> MintToken(Store& store, const std::string& tenant, const std::string& kind,
+// kInternal when the CSPRNG fails; the store's error when it cannot be added.
+Result<MintedToken> MintToken(TokenStore& store, const std::string& tenant, const std::string& kind,
                               const std::string& label, int64_t now);
 
 }  // namespace telsync::admin

@@ -146,7 +146,7 @@ bool HasUserProblems(const Plan& plan) {
 
 // The deletions held run `run_id` showed the admin, for ReholdForApproval (the rule lives
 // in plan/approval.h).
-Result<HeldRun> ReadHeldRun(Store& store, const Profile& profile, int64_t run_id) {
+Result<HeldRun> ReadHeldRun(RunStore& store, const Profile& profile, int64_t run_id) {
   // That run `run_id` is this profile's and held was checked before the read (Execute),
   // under the run lock that keeps it so.
   HeldRun held;
@@ -342,7 +342,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
 }
 
 // What a run that finds the profile's lock taken says: the run in progress and its holder.
-std::string RunInProgress(Store& store, const Profile& profile, const std::string& holder) {
+std::string RunInProgress(RunStore& store, const Profile& profile, const std::string& holder) {
   std::string what = "a run of " + profile.tenant + "/" + profile.name + " is in progress (";
   if (auto runs = store.ListRuns(profile.tenant, profile.name, 20); runs.ok()) {
     for (const Run& r : *runs) {
@@ -357,7 +357,7 @@ std::string RunInProgress(Store& store, const Profile& profile, const std::strin
 
 // Runs of the profile still marked running when its lock is free were left by a process
 // that ended mid-run (a crash, SIGKILL, a lost machine): they will never finish.
-void CloseAbandonedRuns(Store& store, const Profile& profile, const EngineOptions& options) {
+void CloseAbandonedRuns(RunStore& store, const Profile& profile, const EngineOptions& options) {
   auto runs = store.ListRuns(profile.tenant, profile.name, 50);
   if (!runs.ok()) return;
   for (Run& r : *runs) {
@@ -376,7 +376,7 @@ void CloseAbandonedRuns(Store& store, const Profile& profile, const EngineOption
 
 // The final status of a run is written even when the store's connection dropped meanwhile
 // (PostgreSQL reconnects outside a transaction): a few tries, then the error.
-Status RecordRun(Store& store, const Run& run) {
+Status RecordRun(RunStore& store, const Run& run) {
   Status s = store.UpdateRun(run);
   for (int attempt = 1; !s.ok() && attempt <= 3; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));

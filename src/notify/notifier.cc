@@ -208,7 +208,7 @@ Result<MailTemplate> LoadMailTemplate(const std::string& dir, const std::string&
   return out;
 }
 
-Notifier::Notifier(const SmtpConfig& smtp, Store& store, std::function<void(int)> sleep)
+Notifier::Notifier(const SmtpConfig& smtp, MailStore& store, std::function<void(int)> sleep)
     : smtp_(smtp), store_(store), sender_(smtp, std::move(sleep)) {}
 
 NotificationRecord Notifier::Deliver(NotificationRecord record, const std::vector<std::string>& to,

@@ -27,7 +27,7 @@
 #include "config/profile.h"
 #include "notify/mime.h"
 #include "notify/smtp.h"
-#include "store/store.h"
+#include "store/mail_store.h"
 
 namespace telsync {
 
@@ -46,7 +46,7 @@ Result<MailTemplate> LoadMailTemplate(const std::string& dir, const std::string&
 class Notifier {
  public:
   // `sleep` waits between SMTP tries (tests pass one that does not sleep).
-  Notifier(const SmtpConfig& smtp, Store& store, std::function<void(int)> sleep = {});
+  Notifier(const SmtpConfig& smtp, MailStore& store, std::function<void(int)> sleep = {});
 
   // The mails of a finished run; returns what was recorded (nothing when no mail is due).
   // Without smtp.url, due mails are recorded failed ("no SMTP server configured") so the
@@ -69,7 +69,7 @@ class Notifier {
                              std::vector<MailAttachment> attachments, int64_t now);
 
   SmtpConfig smtp_;
-  Store& store_;
+  MailStore& store_;
   SmtpSender sender_;
 };
 

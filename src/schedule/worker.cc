@@ -22,7 +22,7 @@ bool IsDone(int exit_code) {
 }
 
 // Closes a run that a dead worker left "running": it will never finish.
-void CloseAbandonedRun(const JobRecord& job, Store& store, const WorkerOptions& options) {
+void CloseAbandonedRun(const JobRecord& job, RunStore& store, const WorkerOptions& options) {
   if (job.attempts <= 1 || job.run_id == 0) return;
   Result<Run> run = store.GetRun(job.tenant, job.run_id);
   if (!run.ok() || run->status != RunStatus::kRunning) return;

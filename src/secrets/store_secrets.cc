@@ -20,7 +20,7 @@ std::string DefaultSecretKeyPath(const std::string& store_spec, const std::strin
   return (fs::path(config_dir.empty() ? "." : config_dir) / "telsync.key").string();
 }
 
-Result<SecretKey> LoadStoreKey(Store& store, const std::string& key_path, int64_t now) {
+Result<SecretKey> LoadStoreKey(ProfileStore& store, const std::string& key_path, int64_t now) {
   Result<SecretKey> key = SecretKey::LoadFile(key_path);
   if (!key.ok()) return key.error();
   Result<std::string> recorded = store.RecordSecretKey(key->id(), now);
@@ -33,7 +33,7 @@ Result<SecretKey> LoadStoreKey(Store& store, const std::string& key_path, int64_
   return key;
 }
 
-Result<ServiceSecrets> PrepareServiceSecrets(Store& store, const std::string& key_path,
+Result<ServiceSecrets> PrepareServiceSecrets(ProfileStore& store, const std::string& key_path,
                                              bool may_create, int64_t now) {
   Result<std::string> recorded = store.RecordSecretKey("", now);
   if (!recorded.ok()) return recorded.error();
@@ -72,7 +72,7 @@ Result<ServiceSecrets> PrepareServiceSecrets(Store& store, const std::string& ke
   return out;
 }
 
-Result<int> RotateSecretKey(Store& store, const SecretKey& current, const SecretKey& next,
+Result<int> RotateSecretKey(ProfileStore& store, const SecretKey& current, const SecretKey& next,
                             int64_t now) {
   return store.RewriteSecrets(
       current.id(), next.id(),
@@ -93,7 +93,7 @@ Result<int> RotateSecretKey(Store& store, const SecretKey& current, const Secret
       now);
 }
 
-Result<SecretsStatus> ReadSecretsStatus(Store& store) {
+Result<SecretsStatus> ReadSecretsStatus(ProfileStore& store) {
   SecretsStatus status;
   Result<std::string> recorded = store.RecordSecretKey("", 0);
   if (!recorded.ok()) return recorded.error();

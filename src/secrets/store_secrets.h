@@ -4,7 +4,7 @@
 //   - The key file is named by --secret-key-file or TELSYNC_SECRET_KEY_FILE; else it is
 //     DefaultSecretKeyPath: "<store file>.key" beside a SQLite store, "telsync.key" beside
 //     the config for PostgreSQL (every node must then be given the same file).
-//   - The store records the id of its key (Store::RecordSecretKey). A process whose key is
+//   - The store records the id of its key (ProfileStore::RecordSecretKey). A process whose key is
 //     not the recorded one refuses to use the store's secrets, naming both ids; a store
 //     holding sealed secrets is never read without its key, and never falls back to plain
 //     text.
@@ -20,7 +20,7 @@
 #include <string>
 
 #include "secrets/secret_box.h"
-#include "store/store.h"
+#include "store/profile_store.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -36,16 +36,16 @@ struct ServiceSecrets {
 };
 // See the file comment. `may_create`: make the key file when it is missing and the store
 // records no key yet (a store that records one is never given a new key).
-Result<ServiceSecrets> PrepareServiceSecrets(Store& store, const std::string& key_path,
+Result<ServiceSecrets> PrepareServiceSecrets(ProfileStore& store, const std::string& key_path,
                                              bool may_create, int64_t now);
 
 // Loads `key_path` and checks that it is the store's key (kInvalid naming both ids when
 // not). A store that records no key yet accepts it and records it.
-Result<SecretKey> LoadStoreKey(Store& store, const std::string& key_path, int64_t now);
+Result<SecretKey> LoadStoreKey(ProfileStore& store, const std::string& key_path, int64_t now);
 
 // Re-seals every secret (plain ones included) with `next`, in one transaction, and records
 // it as the store's key; then compacts the store. Returns the documents rewritten.
-Result<int> RotateSecretKey(Store& store, const SecretKey& current, const SecretKey& next,
+Result<int> RotateSecretKey(ProfileStore& store, const SecretKey& current, const SecretKey& next,
                             int64_t now);
 
 struct SecretsStatus {
@@ -55,6 +55,6 @@ struct SecretsStatus {
   int profiles = 0;                          // stored profiles
   int profiles_with_secrets = 0;
 };
-Result<SecretsStatus> ReadSecretsStatus(Store& store);
+Result<SecretsStatus> ReadSecretsStatus(ProfileStore& store);
 
 }  // namespace telsync

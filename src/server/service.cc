@@ -112,7 +112,7 @@ Status Service::Prepare() {
   tenants_options.clock = options_.clock;
   tenants_options.log = options_.log;
   scim_tenants_ =
-      std::make_unique<scim::ScimTenants>(store_, store_mutex_, *catalog_, tenants_options);
+      std::make_unique<scim::ScimTenants>(store_, api_store_mutex_, *catalog_, tenants_options);
   for (const TenantInfo& t : catalog_->Tenants()) {
     if (auto profile = scim_tenants_->ProfileOf(t.name)) {
       scim_at_start_.emplace_back(t.name, profile->name);
@@ -123,13 +123,13 @@ Status Service::Prepare() {
   }
   // One authentication for SCIM and the REST API: a token revoked over the API is refused
   // by both at once.
-  auth_ = std::make_shared<TokenAuth>(store_, store_mutex_);
+  auth_ = std::make_shared<TokenAuth>(store_);
   const double burst = std::max(1.0, options_.rate_limit * 2);
   scim::ScimEndpointOptions endpoint_options;
   endpoint_options.auth = auth_;
   endpoint_options.rate_per_second = options_.rate_limit;
   endpoint_options.burst = burst;
-  endpoint_ = std::make_unique<scim::ScimEndpoint>(store_, store_mutex_, endpoint_options);
+  endpoint_ = std::make_unique<scim::ScimEndpoint>(store_, api_store_mutex_, endpoint_options);
   scim::ScimTenants* tenants = scim_tenants_.get();
   endpoint_->SetResolver([tenants](const std::string& tenant) { return tenants->Get(tenant); });
 
@@ -145,16 +145,14 @@ Status Service::Prepare() {
   api_options.clock = options_.clock;
   api_options.rate_per_second = options_.rate_limit;
   api_options.burst = burst;
-  rest_api_ = std::make_unique<api::RestApi>(store_, store_mutex_, api_options);
+  rest_api_ = std::make_unique<api::RestApi>(store_, api_store_mutex_, api_options);
 
   server_ = std::make_unique<http::HttpServer>(options_.http);
   server_->Route("GET", "/healthz",
                  [](http::Request&) { return http::Response::Json(200, R"({"status":"ok"})"); });
   ops::OpsOptions ops_options;  // GET /metrics, GET /readyz (README "Operations")
   Store* store = &store_;
-  std::mutex* store_mutex = &store_mutex_;
-  ops_options.store_check = ops::MakeStoreCheck(store_spec, [store, store_mutex]() -> Status {
-    std::lock_guard<std::mutex> lock(*store_mutex);
+  ops_options.store_check = ops::MakeStoreCheck(store_spec, [store]() -> Status {
     auto cursor = store->GetCursor("", "");  // a trivial read
     return cursor.ok() ? Ok() : Status(cursor.error());
   });

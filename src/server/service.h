@@ -52,7 +52,8 @@ struct ServiceOptions {
 
 class Service {
  public:
-  // `config` and `store` (the config's store, open) outlive the service. kInvalid for a
+  // `config` and `store` (the config's store, open with OpenStore, so thread-safe:
+  // store/store.h) outlive the service. kInvalid for a
   // configuration problem (a missing or wrong secret key, two SCIM profiles in one tenant);
   // other codes when the store fails.
   static Result<std::unique_ptr<Service>> Start(const Config& config, Store& store,
@@ -84,7 +85,10 @@ class Service {
   const Config& config_;
   Store& store_;
   ServiceOptions options_;
-  std::mutex store_mutex_;  // `store_` is shared by the HTTP threads
+  // `store_` is thread-safe (store/store.h) and shared by the HTTP threads. This mutex is
+  // only what the REST API and SCIM constructors still take and lock by hand; it goes when
+  // they drop it (issue 16). Nothing else here locks it.
+  std::mutex api_store_mutex_;
   std::function<Result<std::unique_ptr<Store>>()> open_store_;
   std::unique_ptr<ProfileCatalog> catalog_;
   std::vector<std::pair<std::string, std::string>> scim_at_start_;

@@ -4,7 +4,10 @@
 
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
+#include "store/database.h"
+#include "store/detail/locked_store.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
@@ -12,36 +15,16 @@
 
 namespace telsync {
 
-std::string_view JobStateName(JobState state) {
-  switch (state) {
-    case JobState::kQueued:
-      return "queued";
-    case JobState::kRunning:
-      return "running";
-    case JobState::kDone:
-      return "done";
-    case JobState::kFailed:
-      return "failed";
-  }
-  return "queued";
-}
-
-std::optional<JobState> ParseJobState(std::string_view name) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed}) {
-    if (JobStateName(s) == name) return s;
-  }
-  return std::nullopt;
-}
-
 namespace {
-bool IsPostgresSpec(std::string_view spec) {
+
+bool IsPostgresStoreSpec(std::string_view spec) {
   return spec.starts_with("postgres://") || spec.starts_with("postgresql://");
 }
-}  // namespace
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreOpen mode) {
+// The backend a spec names, as it opens: not yet safe for several threads.
+Result<std::unique_ptr<Store>> OpenBackend(const std::string& spec, StoreOpen mode) {
   std::string_view path = spec;
-  if (IsPostgresSpec(path)) return OpenPostgresStore(spec);
+  if (IsPostgresStoreSpec(path)) return OpenPostgresStore(spec);
   // "sqlite:PATH" is accepted as an explicit spelling of a SQLite path.
   if (path.starts_with("sqlite:")) path.remove_prefix(7);
   if (path.empty()) return Error::Invalid("store path is empty", "store");
@@ -50,9 +33,23 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreOpen mode
   return OpenSqliteStore(std::string(path), options);
 }
 
+}  // namespace
+
+Result<Database> Database::Open(const std::string& spec, StoreOpen mode) {
+  Result<std::unique_ptr<Store>> backend = OpenBackend(spec, mode);
+  if (!backend.ok()) return backend.error();
+  return Database(store_detail::MakeThreadSafe(std::move(*backend)));
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& spec, StoreOpen mode) {
+  Result<Database> db = Database::Open(spec, mode);
+  if (!db.ok()) return db.error();
+  return std::move(*db).TakeStore();
+}
+
 Result<StoreSchemaInfo> InspectStoreSchema(const std::string& spec) {
   StoreSchemaInfo info;
-  if (IsPostgresSpec(spec)) {
+  if (IsPostgresStoreSpec(spec)) {
     info.latest = LatestPostgresSchemaVersion();
     Result<int> current = ReadPostgresStoreVersion(spec);
     if (!current.ok()) return current.error();
@@ -81,7 +78,7 @@ Result<StoreSchemaInfo> InspectStoreSchema(const std::string& spec) {
 }
 
 std::string RedactStoreSpec(const std::string& spec) {
-  return IsPostgresSpec(spec) ? RedactPostgresUrl(spec) : spec;
+  return IsPostgresStoreSpec(spec) ? RedactPostgresUrl(spec) : spec;
 }
 
 }  // namespace telsync

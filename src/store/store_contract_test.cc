@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -1604,6 +1605,144 @@ TEST_P(StoreContractTest, TwoClaimersNeverGetTheSameJob) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(claimed.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(std::set<int64_t>(claimed.begin(), claimed.end()).size(), static_cast<size_t>(kJobs));
+}
+
+// ---- One store shared by several threads (store.h "Thread safety") ----
+
+// Several threads call one store at once: directory, mirror, tokens and jobs, each
+// thread on its own tenant, claims across tenants. Every call succeeds, every thread reads
+// back exactly its own writes, and no job is claimed twice.
+TEST_P(StoreContractTest, OneStoreServesSeveralThreadsAtOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 12;
+  std::atomic<int> failures{0};
+  std::mutex claimed_mutex;
+  std::vector<int64_t> claimed;
+  auto check = [&](bool ok) {
+    if (!ok) ++failures;
+  };
+  auto work = [&](int t) {
+    const std::string tenant = "t" + std::to_string(t);
+    for (int round = 0; round < kRounds; ++round) {
+      const std::string n = std::to_string(round);
+      const size_t expected = static_cast<size_t>(round + 1);
+      check(store_
+                ->Apply(
+                    MakePlan({Item(Action::kCreate, MakeUser("k" + n, tenant + "u" + n))}, tenant))
+                .ok());
+      auto found = store_->FindUser(tenant, tenant + "u" + n);
+      check(found.ok() && found->has_value());
+      auto snapshot = store_->LoadSnapshot(tenant, "hr");
+      check(snapshot.ok() && snapshot->users.size() == expected);
+      {
+        auto writer = store_->BeginMirrorWrite(tenant, "p", MirrorWriteMode::kPatch, 100 + round);
+        check(writer.ok());
+        if (writer.ok()) {
+          check((*writer)->Put(Entry("id" + n, "name" + n)).ok());
+          // The writer's own thread reads through its open transaction.
+          auto own = store_->GetMirrorEntry(tenant, "p", ObjectKind::kUser, "id" + n);
+          check(own.ok() && own->has_value());
+          check((*writer)->Commit().ok());
+        }
+      }
+      auto count = store_->CountMirror(tenant, "p", ObjectKind::kUser);
+      check(count.ok() && *count == expected);
+      const std::string hash = "hash-" + tenant + "-" + n;
+      check(store_->AddToken(ApiToken{0, tenant, "scim", "label", hash, 1, 0}).ok());
+      auto token = store_->FindToken("scim", hash);
+      check(token.ok() && token->has_value() && (*token)->tenant == tenant);
+      check(store_->EnqueueJob(MakeJob(tenant, "p" + n)).ok());
+      auto job = store_->ClaimJob("w" + std::to_string(t), 1000, 600, 0);
+      check(job.ok());
+      if (job.ok() && job->has_value()) {
+        JobRecord done = **job;
+        done.state = JobState::kDone;
+        done.finished_at = 1001;
+        check(store_->FinishJob(done).ok());
+        std::lock_guard<std::mutex> lock(claimed_mutex);
+        claimed.push_back(done.id);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  for (;;) {  // the jobs the threads left queued
+    auto job = store_->ClaimJob("drain", 1000, 600, 0);
+    ASSERT_TRUE(job.ok()) << job.error().ToString();
+    if (!job->has_value()) break;
+    claimed.push_back((*job)->id);
+  }
+  const size_t total = static_cast<size_t>(kThreads * kRounds);
+  EXPECT_EQ(claimed.size(), total);
+  EXPECT_EQ(std::set<int64_t>(claimed.begin(), claimed.end()).size(), total);
+  for (int t = 0; t < kThreads; ++t) {
+    const std::string tenant = "t" + std::to_string(t);
+    EXPECT_EQ(*store_->CountUsers(tenant), static_cast<size_t>(kRounds)) << tenant;
+    EXPECT_EQ(*store_->CountMirror(tenant, "p", ObjectKind::kUser), static_cast<size_t>(kRounds))
+        << tenant;
+    EXPECT_EQ(store_->ListTokens(tenant, "scim")->size(), static_cast<size_t>(kRounds)) << tenant;
+    EXPECT_EQ(store_->ListJobs(tenant, "", 0)->size(), static_cast<size_t>(kRounds)) << tenant;
+  }
+}
+
+// An open MirrorWriter holds the store for its thread: another thread's read waits until
+// the writer is gone, so it never sees (or joins) the uncommitted transaction.
+TEST_P(StoreContractTest, AnOpenMirrorWriterHoldsTheStoreForItsThread) {
+  auto writer = store_->BeginMirrorWrite("t", "p", MirrorWriteMode::kPatch, 100);
+  ASSERT_TRUE(writer.ok()) << writer.error().ToString();
+  ASSERT_TRUE((*writer)->Put(Entry("a", "alice")).ok());
+  std::atomic<bool> calling{false};
+  bool read_ok = false;
+  std::optional<MirrorEntry> seen;
+  std::thread reader([&] {
+    calling = true;
+    auto entry = store_->GetMirrorEntry("t", "p", ObjectKind::kUser, "a");
+    read_ok = entry.ok();
+    if (entry.ok()) seen = *entry;
+  });
+  while (!calling) std::this_thread::yield();
+  EXPECT_TRUE((*writer)->Put(Entry("b", "bob")).ok());
+  writer->reset();  // never committed: rolled back
+  reader.join();
+  EXPECT_TRUE(read_ok);
+  EXPECT_FALSE(seen.has_value());
+  EXPECT_TRUE(MirrorIds().empty());
+}
+
+// A run lock excludes the other threads of the same store (a PostgreSQL session lock alone
+// would be granted again on the shared connection), names its holder, and a waiting
+// thread gets it once it is released.
+TEST_P(StoreContractTest, RunLocksExcludeOtherThreadsOfOneStore) {
+  auto held = store_->LockProfileRuns("t", "p", false, 1764842520);
+  ASSERT_TRUE(held.ok()) << held.error().ToString();
+  std::optional<Result<std::unique_ptr<RunLock>>> refused;
+  std::thread([&] { refused.emplace(store_->LockProfileRuns("t", "p", false, 1)); }).join();
+  ASSERT_TRUE(refused.has_value());
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(refused->error().code, ErrorCode::kConflict);
+  EXPECT_NE(refused->error().message.find("since 2025-12-04 10:02:00 UTC"), std::string::npos)
+      << refused->error().message;
+  auto again = store_->LockProfileRuns("t", "p", false, 1);  // not re-entrant either
+  EXPECT_FALSE(again.ok());
+  EXPECT_TRUE(store_->LockProfileRuns("t", "q", false, 1).ok());
+
+  std::atomic<bool> released{false};
+  bool waited_ok = false;
+  bool after_release = false;
+  std::thread waiter([&] {
+    auto got = store_->LockProfileRuns("t", "p", true, 2);
+    waited_ok = got.ok();
+    after_release = released.load();
+  });
+  released = true;
+  held->reset();
+  waiter.join();
+  EXPECT_TRUE(waited_ok);
+  EXPECT_TRUE(after_release);
+  EXPECT_TRUE(store_->LockProfileRuns("t", "p", false, 3).ok());  // the waiter let it go
 }
 
 // ---- PostgreSQL only: connection errors ----

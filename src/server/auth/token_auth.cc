@@ -51,8 +51,8 @@ std::optional<http::Response> Refusal(
   return render(ErrorCode::kInternal, "unknown authentication verdict");
 }
 
-TokenAuth::TokenAuth(Store& store, std::mutex& store_mutex, Options options)
-    : store_(store), store_mutex_(store_mutex), options_(std::move(options)) {
+TokenAuth::TokenAuth(TokenStore& tokens, Options options)
+    : tokens_(tokens), options_(std::move(options)) {
   if (!options_.clock) options_.clock = http::MonotonicSeconds;
 }
 
@@ -72,16 +72,13 @@ Result<TokenAuth::Cached> TokenAuth::Lookup(const std::string& hash, const AuthS
     if (it != cache_.end() && it->second.expires > now) return it->second;
   }
   Cached found;
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    for (const std::string& kind : scope.kinds) {
-      Result<std::optional<ApiToken>> token = store_.FindToken(kind, hash);
-      if (!token.ok()) return token.error();
-      if (token->has_value() && ConstantTimeEquals((*token)->hash, hash)) {
-        found.tenant = kind == scope.operator_kind ? "*" : (*token)->tenant;
-        found.kind = kind;
-        break;
-      }
+  for (const std::string& kind : scope.kinds) {
+    Result<std::optional<ApiToken>> token = tokens_.FindToken(kind, hash);
+    if (!token.ok()) return token.error();
+    if (token->has_value() && ConstantTimeEquals((*token)->hash, hash)) {
+      found.tenant = kind == scope.operator_kind ? "*" : (*token)->tenant;
+      found.kind = kind;
+      break;
     }
   }
   found.expires = now + options_.cache_seconds;

@@ -18,7 +18,8 @@
 // deleted tenant, is refused by the next request. Another node (another `serve` on the
 // store, or a CLI command such as `scim token revoke`) is seen within `cache_seconds`.
 //
-// One TokenAuth is shared by the REST API and the SCIM endpoints of a process. Thread-safe.
+// One TokenAuth is shared by the REST API and the SCIM endpoints of a process. Thread-safe:
+// the store it reads is (store/store.h), and its cache has its own mutex.
 #pragma once
 
 #include <functional>
@@ -30,7 +31,7 @@
 #include <vector>
 
 #include "server/http/server.h"
-#include "store/store.h"
+#include "store/token_store.h"
 
 namespace telsync {
 
@@ -69,8 +70,14 @@ class TokenAuth {
     double cache_seconds = 5;
     std::function<double()> clock;  // monotonic seconds; default http::MonotonicSeconds
   };
-  TokenAuth(Store& store, std::mutex& store_mutex, Options options);
-  TokenAuth(Store& store, std::mutex& store_mutex) : TokenAuth(store, store_mutex, Options{}) {}
+  // `tokens` (a thread-safe store, store/store.h) outlives this.
+  TokenAuth(TokenStore& tokens, Options options);
+  explicit TokenAuth(TokenStore& tokens) : TokenAuth(tokens, Options{}) {}
+  // The older form, for callers in server/api and server/scim that still hold a store mutex
+  // of their own: the mutex is not used (the store is thread-safe). Goes when they drop it.
+  TokenAuth(TokenStore& tokens, std::mutex& /*unused*/, Options options)
+      : TokenAuth(tokens, std::move(options)) {}
+  TokenAuth(TokenStore& tokens, std::mutex& /*unused*/) : TokenAuth(tokens, Options{}) {}
 
   // `authorization`: the Authorization header. `url_tenant`: the tenant the path names, ""
   // for paths without one.
@@ -88,8 +95,7 @@ class TokenAuth {
   // The token of `hash` among `kinds`: its tenant and kind, or an empty tenant.
   Result<Cached> Lookup(const std::string& hash, const AuthScope& scope, double now);
 
-  Store& store_;
-  std::mutex& store_mutex_;
+  TokenStore& tokens_;
   Options options_;
   std::mutex cache_mutex_;
   // by the scope's kinds joined with the hash: REST and SCIM lookups never mix

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "store/store.h"
 #include "util/token.h"
 
 namespace telsync {
@@ -21,8 +22,7 @@ class TokenAuthTest : public ::testing::Test {
     auto store = OpenStore(dir_ + "/store.db");
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     store_ = std::move(*store);
-    auth_ = std::make_unique<TokenAuth>(*store_, mutex_,
-                                        TokenAuth::Options{5, [this] { return now_; }});
+    auth_ = std::make_unique<TokenAuth>(*store_, TokenAuth::Options{5, [this] { return now_; }});
   }
   void TearDown() override {
     auth_.reset();
@@ -44,7 +44,6 @@ class TokenAuthTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::mutex mutex_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<TokenAuth> auth_;
   double now_ = 1000;

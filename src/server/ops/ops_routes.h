@@ -28,7 +28,7 @@
 namespace telsync::ops {
 
 struct OpsOptions {
-  // Answers a trivial store query (take the store's mutex inside). Error: not ready, with
+  // Answers a trivial store query (the store is thread-safe). Error: not ready, with
   // the reason. Unset: the store check is left out.
   std::function<Status()> store_check;
   // More named checks, reported beside "store".

@@ -38,10 +38,9 @@ Result<JobRecord> ReadJob(const PgResult& r, int row) {
   return j;
 }
 
-constexpr std::string_view kProfileColumns =
-    "tenant, name, document, version, created_at, updated_at";
+}  // namespace
 
-StoredProfile ReadProfile(const PgResult& r, int row) {
+StoredProfile ReadStoredProfile(const PgResult& r, int row) {
   StoredProfile p;
   p.tenant = r.String(row, 0);
   p.name = r.String(row, 1);
@@ -52,29 +51,17 @@ StoredProfile ReadProfile(const PgResult& r, int row) {
   return p;
 }
 
-// LIMIT NULL is PostgreSQL's "no limit"; a limit of 0 asks for every row (as the store's
-// own AddLimit).
-void AddLimit(Params& p, size_t limit) {
-  if (limit == 0) {
-    p.AddNull();
-  } else {
-    p.Add(static_cast<int64_t>(limit));
-  }
-}
-
-}  // namespace
-
 Result<std::vector<StoredProfile>> ListPostgresStoredProfiles(Conn& conn,
                                                               const std::string& tenant) {
   Params p;
   p.Add(tenant);
-  auto r = conn.Exec("SELECT " + std::string(kProfileColumns) +
+  auto r = conn.Exec("SELECT " + std::string(kStoredProfileColumns) +
                          " FROM stored_profiles WHERE $1 = '' OR tenant = $1 "
                          "ORDER BY tenant COLLATE \"C\", name COLLATE \"C\"",
                      p, "list stored profiles");
   if (!r.ok()) return r.error();
   std::vector<StoredProfile> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadProfile(*r, i));
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadStoredProfile(*r, i));
   return out;
 }
 
@@ -82,12 +69,12 @@ Result<std::optional<StoredProfile>> GetPostgresStoredProfile(Conn& conn, const 
                                                               const std::string& name) {
   Params p;
   p.Add(tenant).Add(name);
-  auto r = conn.Exec("SELECT " + std::string(kProfileColumns) +
+  auto r = conn.Exec("SELECT " + std::string(kStoredProfileColumns) +
                          " FROM stored_profiles WHERE tenant = $1 AND name = $2",
                      p, "read stored profile");
   if (!r.ok()) return r.error();
   if (r->rows() == 0) return std::optional<StoredProfile>();
-  return std::optional<StoredProfile>(ReadProfile(*r, 0));
+  return std::optional<StoredProfile>(ReadStoredProfile(*r, 0));
 }
 
 Result<int64_t> PutPostgresStoredProfile(Conn& conn, const StoredProfile& profile,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/postgres/detail/pg_conn.h"
@@ -18,6 +19,12 @@
 #include "util/result.h"
 
 namespace telsync::pg_detail {
+
+// The columns every stored-profile read selects, in the order ReadStoredProfile reads them.
+inline constexpr std::string_view kStoredProfileColumns =
+    "tenant, name, document, version, created_at, updated_at";
+// Row `row` of a result selected with kStoredProfileColumns.
+StoredProfile ReadStoredProfile(const PgResult& r, int row);
 
 Result<std::vector<StoredProfile>> ListPostgresStoredProfiles(Conn& conn,
                                                               const std::string& tenant);

@@ -531,4 +531,29 @@ Result<std::optional<ApiToken>> FindPostgresToken(Conn& conn, const std::string&
   return std::optional<ApiToken>(ReadToken(*r, 0));
 }
 
+Result<std::string> GetPostgresCursor(Conn& conn, const std::string& tenant,
+                                      const std::string& profile) {
+  Params p;
+  p.Add(tenant).Add(profile);
+  auto r = conn.ExecPrepared("telsync_get_cursor",
+                             "SELECT cursor FROM cursors WHERE tenant = $1 AND profile = $2", p,
+                             "get cursor");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return std::string();
+  return r->String(0, 0);
+}
+
+Status SetPostgresCursor(Conn& conn, const std::string& tenant, const std::string& profile,
+                         const std::string& cursor) {
+  Params p;
+  p.Add(tenant).Add(profile).Add(cursor);
+  auto r = conn.ExecPrepared("telsync_set_cursor",
+                             "INSERT INTO cursors (tenant, profile, cursor) VALUES ($1, $2, $3) "
+                             "ON CONFLICT (tenant, profile) DO UPDATE SET cursor = "
+                             "excluded.cursor",
+                             p, "set cursor");
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
 }  // namespace telsync::pg_detail

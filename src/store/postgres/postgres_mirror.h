@@ -1,4 +1,5 @@
-// The PostgreSQL side of source mirrors and API tokens (store.h), used by PostgresStore.
+// The PostgreSQL side of source mirrors, sync cursors (store/mirror_store.h) and API tokens
+// (store/token_store.h), used by PostgresStore.
 //
 // Writers hold an advisory lock on their mirror (one writer per mirror at a time, as
 // with SQLite). In kPatch mode, and for named or version-checked entries (SCIM), a Put is
@@ -50,6 +51,12 @@ Result<std::vector<MirrorPending>> ListPostgresMirrorPending(Conn& conn, const s
                                                              size_t limit);
 Status ClearPostgresMirrorPending(Conn& conn, const std::string& tenant, const std::string& profile,
                                   const std::vector<int64_t>& seqs);
+
+// The profile's sync cursor; "" when none.
+Result<std::string> GetPostgresCursor(Conn& conn, const std::string& tenant,
+                                      const std::string& profile);
+Status SetPostgresCursor(Conn& conn, const std::string& tenant, const std::string& profile,
+                         const std::string& cursor);
 
 Result<int64_t> AddPostgresToken(Conn& conn, const ApiToken& token);
 Result<std::vector<ApiToken>> ListPostgresTokens(Conn& conn, const std::string& tenant,

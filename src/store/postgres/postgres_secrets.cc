@@ -1,5 +1,9 @@
 #include "store/postgres/postgres_secrets.h"
 
+#include <string>
+
+#include "store/postgres/postgres_jobs.h"
+
 namespace telsync::pg_detail {
 namespace {
 
@@ -52,19 +56,13 @@ Result<int> RewritePostgresSecrets(Conn& conn, const std::string& expected_key_i
                              (recorded.empty() ? std::string("(none recorded)") : recorded) +
                              ", not " + expected_key_id);
     }
-    auto rows = conn.Exec(
-        "SELECT tenant, name, document, version, created_at, updated_at FROM stored_profiles "
-        "ORDER BY tenant COLLATE \"C\", name COLLATE \"C\" FOR UPDATE",
-        "read stored profiles");
+    auto rows = conn.Exec("SELECT " + std::string(kStoredProfileColumns) +
+                              " FROM stored_profiles ORDER BY tenant COLLATE \"C\", name "
+                              "COLLATE \"C\" FOR UPDATE",
+                          "read stored profiles");
     if (!rows.ok()) return rows.error();
     for (int i = 0; i < rows->rows(); ++i) {
-      StoredProfile p;
-      p.tenant = rows->String(i, 0);
-      p.name = rows->String(i, 1);
-      p.document = rows->String(i, 2);
-      p.version = rows->Int(i, 3);
-      p.created_at = rows->Int(i, 4);
-      p.updated_at = rows->Int(i, 5);
+      const StoredProfile p = ReadStoredProfile(*rows, i);
       Result<std::optional<std::string>> next = rewrite(p);
       if (!next.ok()) return next.error();
       if (!next->has_value()) continue;

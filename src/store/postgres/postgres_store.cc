@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <ctime>
 #include <future>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -13,101 +12,36 @@
 
 #include "model/fields.h"
 #include "store/detail/columns.h"
-#include "store/detail/run_lock.h"
 #include "store/postgres/detail/pg_conn.h"
-#include "store/postgres/detail/pg_encode.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_jobs.h"
+#include "store/postgres/postgres_mail.h"
 #include "store/postgres/postgres_mirror.h"
+#include "store/postgres/postgres_runs.h"
 #include "store/postgres/postgres_secrets.h"
 #include "store/postgres/postgres_tenants.h"
+#include "store/postgres/postgres_users.h"
 
 namespace telsync {
 namespace {
 
-using json = nlohmann::json;
 using pg_detail::Conn;
 using pg_detail::CopyBuffer;
 using pg_detail::CopyStream;
+using pg_detail::FieldList;
 using pg_detail::Params;
 using pg_detail::PgResult;
+using pg_detail::ReadDepartments;
+using pg_detail::ReadUsers;
+using pg_detail::SelectUsersSql;
 using pg_detail::Transaction;
 
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
 // ---- JSON columns: the same text as the SQLite store writes. ----
 
-using store_detail::ChangesJson;
 using store_detail::CustomJson;
-using store_detail::Dump;
 using store_detail::GroupsJson;
-using store_detail::IsEmptyJson;
-using store_detail::ParseChanges;
-using store_detail::ParseCustom;
-using store_detail::ParseStringArray;
-using store_detail::ParseSummary;
-using store_detail::SummaryJson;
-
-// ---- Users ----
-
-std::string FieldList(std::string_view prefix) {
-  std::string out;
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    out += ", ";
-    out += prefix;
-    out += FieldName(static_cast<Field>(i));
-  }
-  return out;
-}
-
-// Result columns: 0 id, 1 profile, 2 source_key, 3.. the fields, then searchable, state,
-// pending_since, groups, custom, subscription.
-std::string SelectUsersSql(std::string_view tail) {
-  return "SELECT id, profile, source_key" + FieldList("") +
-         ", searchable, state, pending_since, groups, custom, subscription FROM users " +
-         std::string(tail);
-}
-constexpr int kFirstFieldColumn = 3;
-constexpr int kSearchableColumn = kFirstFieldColumn + static_cast<int>(kFieldCount);
-
-Result<PbxUser> ReadUser(const PgResult& r, int row) {
-  PbxUser user;
-  user.id = r.Int(row, 0);
-  user.profile = r.String(row, 1);
-  user.source_key = r.String(row, 2);
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    std::string_view value = r.Text(row, kFirstFieldColumn + static_cast<int>(i));
-    if (!value.empty()) user.fields.Set(static_cast<Field>(i), value);
-  }
-  user.searchable = r.Int(row, kSearchableColumn) != 0;
-  user.state = r.Text(row, kSearchableColumn + 1) == "pending_delete" ? UserState::kPendingDelete
-                                                                      : UserState::kActive;
-  user.pending_since = r.Int(row, kSearchableColumn + 2);
-  auto groups = ParseStringArray(r.Text(row, kSearchableColumn + 3), "groups");
-  if (!groups.ok()) return groups.error();
-  user.groups = std::move(*groups);
-  auto custom = ParseCustom(r.Text(row, kSearchableColumn + 4));
-  if (!custom.ok()) return custom.error();
-  user.custom = std::move(*custom);
-  user.subscription = r.String(row, kSearchableColumn + 5);
-  return user;
-}
-
-Result<std::vector<PbxUser>> ReadUsers(const PgResult& r, std::vector<PbxUser>* out = nullptr) {
-  std::vector<PbxUser> local;
-  std::vector<PbxUser>& users = out ? *out : local;
-  users.reserve(users.size() + static_cast<size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) {
-    auto user = ReadUser(r, i);
-    if (!user.ok()) {
-      Error error = user.error();
-      error.context = "user id " + std::to_string(r.Int(i, 0));
-      return error;
-    }
-    users.push_back(std::move(*user));
-  }
-  return local;
-}
 
 // A create's (profile, source_key), viewing the plan's strings.
 struct CreateKey {
@@ -191,61 +125,6 @@ void StageUser(CopyBuffer& copy, int64_t seq, int64_t id, const std::string& ten
   UserRow(copy, tenant, user, now);
 }
 
-// ---- Runs ----
-
-constexpr std::string_view kRunColumns =
-    "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
-    "source, message, summary, approved_run";
-
-Result<Run> ReadRun(const PgResult& r, int row) {
-  Run run;
-  run.id = r.Int(row, 0);
-  run.tenant = r.String(row, 1);
-  run.profile = r.String(row, 2);
-  const std::optional<RunKind> kind = RunKindFromName(r.Text(row, 3));
-  const std::optional<RunStatus> status = RunStatusFromName(r.Text(row, 5));
-  if (!kind || !status) {
-    return Error::Internal("store: run " + std::to_string(run.id) +
-                           " has an unknown kind or status");
-  }
-  run.kind = *kind;
-  run.trigger = r.String(row, 4);
-  run.status = *status;
-  run.started_at = r.Int(row, 6);
-  run.finished_at = r.Int(row, 7);
-  run.complete = r.Int(row, 8) != 0;
-  run.source = r.String(row, 9);
-  run.message = r.String(row, 10);
-  run.summary = ParseSummary(r.Text(row, 11));
-  run.approved_run = r.Int(row, 12);
-  return run;
-}
-
-Result<std::vector<Department>> ReadDepartments(const PgResult& r) {
-  std::vector<Department> out;
-  for (int i = 0; i < r.rows(); ++i) {
-    Department d;
-    d.id = r.Int(i, 0);
-    d.profile = r.String(i, 1);
-    d.name = r.String(i, 2);
-    d.ring_group = r.String(i, 3);
-    auto members = ParseStringArray(r.Text(i, 4), "members");
-    if (!members.ok()) return members.error();
-    d.members = std::move(*members);
-    out.push_back(std::move(d));
-  }
-  return out;
-}
-
-// LIMIT NULL is PostgreSQL's "no limit"; a limit of 0 asks for every row.
-void AddLimit(Params& p, size_t limit) {
-  if (limit == 0) {
-    p.AddNull();
-  } else {
-    p.Add(static_cast<int64_t>(limit));
-  }
-}
-
 // The failed item of a unique violation. The detail names the key, "(tenant, profile,
 // source_key)=(acme, hr, k1)"; several items of the batch may carry that key (the row
 // that holds it may itself be updated), and the culprit is the one for which another row
@@ -293,32 +172,65 @@ class PostgresStore final : public Store {
   Result<ApplyReport> Apply(const Plan& plan) override;
   Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
                                                    const std::string& profile, bool wait,
-                                                   int64_t now) override;
-  Result<int64_t> CreateRun(const Run& run) override;
-  Status UpdateRun(const Run& run) override;
-  Status SaveRunItems(int64_t run_id, const Plan& plan) override;
+                                                   int64_t now) override {
+    return pg_detail::LockPostgresProfileRuns(*conn_, tenant, profile, wait, now);
+  }
+  Result<int64_t> CreateRun(const Run& run) override {
+    return pg_detail::CreatePostgresRun(*conn_, run);
+  }
+  Status UpdateRun(const Run& run) override { return pg_detail::UpdatePostgresRun(*conn_, run); }
+  Status SaveRunItems(int64_t run_id, const Plan& plan) override {
+    if (pending_items_.valid()) pending_items_.wait();  // a started save ends first
+    return pg_detail::SavePostgresRunItems(*conn_, run_id, plan);
+  }
   RunItemsSave StartSaveRunItems(int64_t run_id, const Plan& plan) override;
-  Result<Run> GetRun(const std::string& tenant, int64_t run_id) override;
+  Result<Run> GetRun(const std::string& tenant, int64_t run_id) override {
+    return pg_detail::GetPostgresRun(*conn_, tenant, run_id);
+  }
   Result<std::vector<Run>> ListRuns(const std::string& tenant, const std::string& profile,
-                                    size_t limit) override;
+                                    size_t limit) override {
+    return pg_detail::ListPostgresRuns(*conn_, tenant, profile, limit);
+  }
   Result<std::vector<PlanItem>> GetRunItems(const std::string& tenant, int64_t run_id,
-                                            std::optional<Action> action) override;
+                                            std::optional<Action> action) override {
+    return pg_detail::GetPostgresRunItems(*conn_, tenant, run_id, action);
+  }
   Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
-                                                          int64_t run_id) override;
+                                                          int64_t run_id) override {
+    return pg_detail::GetPostgresRunDepartments(*conn_, tenant, run_id);
+  }
   Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
-                                                const std::string& profile) override;
+                                                const std::string& profile) override {
+    return pg_detail::LastPostgresSuccessfulSync(*conn_, tenant, profile);
+  }
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
-                                          const std::string& name) override;
+                                          const std::string& name) override {
+    return pg_detail::FindPostgresUser(*conn_, tenant, name);
+  }
   Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
-                                         size_t offset) override;
-  Result<size_t> CountUsers(const std::string& tenant) override;
-  Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
+                                         size_t offset) override {
+    return pg_detail::ListPostgresUsers(*conn_, tenant, limit, offset);
+  }
+  Result<size_t> CountUsers(const std::string& tenant) override {
+    return pg_detail::CountPostgresUsers(*conn_, tenant);
+  }
+  Status UnlinkUser(const std::string& tenant, int64_t user_id) override {
+    return pg_detail::UnlinkPostgresUser(*conn_, tenant, user_id);
+  }
   Status SetUserGroups(const std::string& tenant, int64_t user_id,
-                       const std::vector<std::string>& groups) override;
-  Result<std::vector<Department>> ListDepartments(const std::string& tenant) override;
-  Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override;
+                       const std::vector<std::string>& groups) override {
+    return pg_detail::SetPostgresUserGroups(*conn_, tenant, user_id, groups);
+  }
+  Result<std::vector<Department>> ListDepartments(const std::string& tenant) override {
+    return pg_detail::ListPostgresDepartments(*conn_, tenant);
+  }
+  Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override {
+    return pg_detail::GetPostgresCursor(*conn_, tenant, profile);
+  }
   Status SetCursor(const std::string& tenant, const std::string& profile,
-                   const std::string& cursor) override;
+                   const std::string& cursor) override {
+    return pg_detail::SetPostgresCursor(*conn_, tenant, profile, cursor);
+  }
 
   Result<std::unique_ptr<MirrorWriter>> BeginMirrorWrite(const std::string& tenant,
                                                          const std::string& profile,
@@ -375,11 +287,17 @@ class PostgresStore final : public Store {
     return pg_detail::FindPostgresToken(*conn_, kind, hash);
   }
 
-  Result<int64_t> AddNotification(const NotificationRecord& record) override;
-  Status UpdateNotification(const NotificationRecord& record) override;
+  Result<int64_t> AddNotification(const NotificationRecord& record) override {
+    return pg_detail::AddPostgresNotification(*conn_, record);
+  }
+  Status UpdateNotification(const NotificationRecord& record) override {
+    return pg_detail::UpdatePostgresNotification(*conn_, record);
+  }
   Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
                                                             int64_t run_id,
-                                                            bool failed_only) override;
+                                                            bool failed_only) override {
+    return pg_detail::ListPostgresNotifications(*conn_, tenant, run_id, failed_only);
+  }
 
   Result<std::vector<TenantRecord>> ListTenants() override {
     return pg_detail::ListPostgresTenants(*conn_);
@@ -444,13 +362,6 @@ class PostgresStore final : public Store {
   int SchemaVersion() override { return version_; }
 
  private:
-  Status CheckRunTenant(const std::string& tenant, int64_t run_id) {
-    return CheckRunTenantOn(*conn_, tenant, run_id);
-  }
-  static Status CheckRunTenantOn(Conn& conn, const std::string& tenant, int64_t run_id);
-  // SaveRunItems on `conn`: this store's connection, or items_conn_ from the items thread
-  // (so it touches no other member).
-  static Status SaveRunItemsOn(Conn& conn, int64_t run_id, const Plan& plan);
   // Writes one batch of Apply in its own transaction. direct_creates: try COPY straight
   // into users first; cleared when a batch had to fall back.
   Status ApplyBatch(const Plan& plan, const std::vector<const PlanItem*>& batch, int64_t now,
@@ -725,113 +636,6 @@ Status PostgresStore::CopyCreates(const std::string& tenant,
   return status;
 }
 
-// Run locks: a session advisory lock on the store's connection, keyed (namespace, hash of
-// tenant/profile). The server drops it when the session ends, so a process that dies
-// never keeps it. The holder's note is the session's application_name, which the one
-// that finds the lock taken reads from pg_stat_activity.
-constexpr int32_t kRunLockSpace = 1952807273;
-
-int32_t RunLockKey(const std::string& tenant, const std::string& profile) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (const char c : tenant + "/" + profile) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 16777619u;
-  }
-  return static_cast<int32_t>(h & 0x7fffffffu);
-}
-
-class PostgresRunLock final : public RunLock {
- public:
-  PostgresRunLock(pg_detail::Conn& conn, int32_t key) : conn_(conn), key_(key) {}
-  ~PostgresRunLock() override {
-    Params p;
-    p.Add(static_cast<int64_t>(kRunLockSpace)).Add(static_cast<int64_t>(key_));
-    (void)conn_.Exec(
-        "SELECT pg_advisory_unlock($1::integer, $2::integer), "
-        "set_config('application_name', 'telsync', false)",
-        p, "release the run lock");
-  }
-
- private:
-  pg_detail::Conn& conn_;
-  int32_t key_;
-};
-
-Result<std::unique_ptr<RunLock>> PostgresStore::LockProfileRuns(const std::string& tenant,
-                                                                const std::string& profile,
-                                                                bool wait, int64_t now) {
-  const int32_t key = RunLockKey(tenant, profile);
-  Params p;
-  p.Add(static_cast<int64_t>(kRunLockSpace)).Add(static_cast<int64_t>(key));
-  auto r = conn_->Exec(wait ? "SELECT pg_advisory_lock($1::integer, $2::integer), true"
-                            : "SELECT true, pg_try_advisory_lock($1::integer, $2::integer)",
-                       p, "take the run lock");
-  if (!r.ok()) return r.error();
-  if (r->Text(0, 1) != "t") {
-    auto who = conn_->Exec(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::integer::oid AND "
-        "l.objid = $2::integer::oid AND l.objsubid = 2 LIMIT 1",
-        p, "find the run lock's holder");
-    std::string note = who.ok() && who->rows() > 0 ? who->String(0, 0) : "";
-    if (note.rfind("telsync: ", 0) == 0) note = note.substr(9);
-    return Error::Conflict(note.empty() ? "held by another session" : note);
-  }
-  Params name;
-  name.Add("telsync: " + store_detail::RunLockNote(now));
-  (void)conn_->Exec("SELECT set_config('application_name', $1, false)", name,
-                    "note the run lock's holder");
-  return std::unique_ptr<RunLock>(std::make_unique<PostgresRunLock>(*conn_, key));
-}
-
-Result<int64_t> PostgresStore::CreateRun(const Run& run) {
-  Params p;
-  p.Add(run.tenant).Add(run.profile).Add(RunKindName(run.kind)).Add(run.trigger);
-  p.Add(RunStatusName(run.status)).Add(run.started_at).Add(run.finished_at);
-  p.Add(run.complete ? 1 : 0).Add(run.source).Add(run.message).Add(SummaryJson(run.summary));
-  p.Add(run.approved_run);
-  auto r = conn_->ExecPrepared(
-      "telsync_create_run",
-      "INSERT INTO runs (tenant, profile, kind, triggered_by, status, started_at, finished_at, "
-      "complete, source, message, summary, approved_run) VALUES ($1, $2, $3, $4, $5, "
-      "$6::bigint, $7::bigint, $8::integer, $9, $10, $11, $12::bigint) RETURNING id",
-      p, "create run");
-  if (!r.ok()) return r.error();
-  return r->Int(0, 0);
-}
-
-Status PostgresStore::UpdateRun(const Run& run) {
-  Params p;
-  p.Add(run.tenant).Add(run.id).Add(RunStatusName(run.status)).Add(run.started_at);
-  p.Add(run.finished_at).Add(run.complete ? 1 : 0).Add(run.source).Add(run.message);
-  p.Add(SummaryJson(run.summary)).Add(run.approved_run);
-  auto r = conn_->ExecPrepared(
-      "telsync_update_run",
-      "UPDATE runs SET status = $3, started_at = $4::bigint, finished_at = $5::bigint, "
-      "complete = $6::integer, source = $7, message = $8, summary = $9, "
-      "approved_run = $10::bigint WHERE tenant = $1 AND id = $2::bigint",
-      p, "update run");
-  if (!r.ok()) return r.error();
-  if (r->Affected() == 0) return Error::NotFound("run " + std::to_string(run.id) + " not found");
-  return Ok();
-}
-
-Status PostgresStore::CheckRunTenantOn(Conn& conn, const std::string& tenant, int64_t run_id) {
-  Params p;
-  p.Add(tenant).Add(run_id);
-  auto r =
-      conn.ExecPrepared("telsync_run_tenant",
-                        "SELECT 1 FROM runs WHERE tenant = $1 AND id = $2::bigint", p, "find run");
-  if (!r.ok()) return r.error();
-  if (r->rows() == 0) return Error::NotFound("run " + std::to_string(run_id) + " not found");
-  return Ok();
-}
-
-Status PostgresStore::SaveRunItems(int64_t run_id, const Plan& plan) {
-  if (pending_items_.valid()) pending_items_.wait();  // a started save ends first
-  return SaveRunItemsOn(*conn_, run_id, plan);
-}
-
 RunItemsSave PostgresStore::StartSaveRunItems(int64_t run_id, const Plan& plan) {
   if (pending_items_.valid()) pending_items_.wait();  // one save at a time on items_conn_
   if (plan.items.size() < options_.concurrent_items_min) {
@@ -847,351 +651,12 @@ RunItemsSave PostgresStore::StartSaveRunItems(int64_t run_id, const Plan& plan) 
   try {
     Conn* conn = items_conn_.get();
     pending_items_ = std::async(std::launch::async, [conn, run_id, &plan] {
-                       return SaveRunItemsOn(*conn, run_id, plan);
+                       return pg_detail::SavePostgresRunItems(*conn, run_id, plan);
                      }).share();
   } catch (const std::system_error&) {  // no thread to be had
     return Store::StartSaveRunItems(run_id, plan);
   }
   return RunItemsSave([pending = pending_items_] { return pending.get(); });
-}
-
-Status PostgresStore::SaveRunItemsOn(Conn& conn, int64_t run_id, const Plan& plan) {
-  if (Status s = CheckRunTenantOn(conn, plan.tenant, run_id); !s.ok()) return s;
-  auto tx = Transaction::Begin(conn);
-  if (!tx.ok()) return tx.error();
-  // Saving again replaces the items, so a retried save does not fail or duplicate.
-  Params p;
-  p.Add(run_id);
-  for (const char* sql : {"DELETE FROM run_items WHERE run_id = $1::bigint",
-                          "DELETE FROM run_departments WHERE run_id = $1::bigint"}) {
-    if (auto r = conn.Exec(sql, p, "clear run items"); !r.ok()) return r.error();
-  }
-  if (!plan.items.empty()) {
-    auto stream = CopyStream::Start(
-        conn,
-        "COPY run_items (run_id, seq, action, key, username, changes, reason, user_id) FROM STDIN",
-        "save run items");
-    if (!stream.ok()) return stream.error();
-    std::string changes;
-    int64_t seq = 0;
-    for (const PlanItem& item : plan.items) {
-      CopyBuffer& copy = stream->rows();
-      copy.Int(run_id);
-      copy.Int(seq++);
-      copy.Field(ActionName(item.action));
-      copy.Field(item.key);
-      copy.Field(item.username);
-      // ChangesJson(EffectiveChanges(item)), written without the vector and JSON tree.
-      changes.clear();
-      pg_detail::AppendItemChangesJson(changes, item);
-      CopyBuffer::Escape(copy.buffer(), changes);
-      copy.Next();
-      copy.Field(item.reason);
-      copy.Int(item.user_id);
-      copy.EndRow();
-      if (!stream->Flush().ok()) break;
-    }
-    if (Status s = stream->Finish(); !s.ok()) return s;
-  }
-  CopyBuffer copy;
-  int64_t seq = 0;
-  for (const DepartmentChange& change : plan.departments) {
-    copy.Int(run_id);
-    copy.Int(seq++);
-    copy.Field(ActionName(change.action));
-    copy.Field(change.target.name);
-    copy.Field(change.target.profile);
-    copy.Field(change.target.ring_group);
-    copy.Field(GroupsJson(change.target.members));
-    copy.Field(ChangesJson(change.changes));
-    copy.EndRow();
-  }
-  if (copy.size() > 0) {
-    if (Status s = conn.CopyIn(
-            "COPY run_departments (run_id, seq, action, name, profile, ring_group, members, "
-            "changes) FROM STDIN",
-            copy, "save run departments");
-        !s.ok()) {
-      return s;
-    }
-  }
-  return tx->Commit();
-}
-
-Result<Run> PostgresStore::GetRun(const std::string& tenant, int64_t run_id) {
-  Params p;
-  p.Add(tenant).Add(run_id);
-  auto r = conn_->ExecPrepared(
-      "telsync_get_run",
-      "SELECT " + std::string(kRunColumns) + " FROM runs WHERE tenant = $1 AND id = $2::bigint", p,
-      "get run");
-  if (!r.ok()) return r.error();
-  if (r->rows() == 0) return Error::NotFound("run " + std::to_string(run_id) + " not found");
-  return ReadRun(*r, 0);
-}
-
-Result<std::vector<Run>> PostgresStore::ListRuns(const std::string& tenant,
-                                                 const std::string& profile, size_t limit) {
-  Params p;
-  p.Add(tenant).Add(profile);
-  AddLimit(p, limit);
-  auto r = conn_->ExecPrepared("telsync_list_runs",
-                               "SELECT " + std::string(kRunColumns) +
-                                   " FROM runs WHERE tenant = $1 AND ($2 = '' OR profile = $2) "
-                                   "ORDER BY id DESC LIMIT $3::bigint",
-                               p, "list runs");
-  if (!r.ok()) return r.error();
-  std::vector<Run> runs;
-  for (int i = 0; i < r->rows(); ++i) {
-    auto run = ReadRun(*r, i);
-    if (!run.ok()) return run.error();
-    runs.push_back(std::move(*run));
-  }
-  return runs;
-}
-
-Result<std::vector<PlanItem>> PostgresStore::GetRunItems(const std::string& tenant, int64_t run_id,
-                                                         std::optional<Action> action) {
-  if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
-  Params p;
-  p.Add(run_id).Add(action ? std::string(ActionName(*action)) : std::string());
-  auto r =
-      conn_->ExecPrepared("telsync_run_items",
-                          "SELECT action, key, username, changes, reason, user_id FROM run_items "
-                          "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) ORDER BY seq",
-                          p, "read run items");
-  if (!r.ok()) return r.error();
-  std::vector<PlanItem> items;
-  items.reserve(static_cast<size_t>(r->rows()));
-  for (int i = 0; i < r->rows(); ++i) {
-    PlanItem item;
-    const std::optional<Action> parsed = ActionFromName(r->Text(i, 0));
-    if (!parsed) return Error::Internal("store: run item with an unknown action");
-    item.action = *parsed;
-    item.key = r->String(i, 1);
-    item.username = r->String(i, 2);
-    auto changes = ParseChanges(r->Text(i, 3));
-    if (!changes.ok()) return changes.error();
-    item.changes = std::move(*changes);
-    item.reason = r->String(i, 4);
-    item.user_id = r->Int(i, 5);
-    // The target is not stored (see the schema); keep what identifies the user.
-    item.target->id = item.user_id;
-    item.target->fields.Set(Field::kUsername, item.username);
-    items.push_back(std::move(item));
-  }
-  return items;
-}
-
-Result<std::vector<DepartmentChange>> PostgresStore::GetRunDepartments(const std::string& tenant,
-                                                                       int64_t run_id) {
-  if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
-  Params p;
-  p.Add(run_id);
-  auto r = conn_->ExecPrepared(
-      "telsync_run_departments",
-      "SELECT action, name, profile, ring_group, members, changes FROM run_departments "
-      "WHERE run_id = $1::bigint ORDER BY seq",
-      p, "read run departments");
-  if (!r.ok()) return r.error();
-  std::vector<DepartmentChange> out;
-  for (int i = 0; i < r->rows(); ++i) {
-    DepartmentChange change;
-    const std::optional<Action> parsed = ActionFromName(r->Text(i, 0));
-    if (!parsed) return Error::Internal("store: run department with an unknown action");
-    change.action = *parsed;
-    change.target.name = r->String(i, 1);
-    change.target.profile = r->String(i, 2);
-    change.target.ring_group = r->String(i, 3);
-    auto members = ParseStringArray(r->Text(i, 4), "members");
-    if (!members.ok()) return members.error();
-    change.target.members = std::move(*members);
-    auto changes = ParseChanges(r->Text(i, 5));
-    if (!changes.ok()) return changes.error();
-    change.changes = std::move(*changes);
-    out.push_back(std::move(change));
-  }
-  return out;
-}
-
-Result<std::optional<Run>> PostgresStore::LastSuccessfulSync(const std::string& tenant,
-                                                             const std::string& profile) {
-  Params p;
-  p.Add(tenant).Add(profile);
-  auto r = conn_->ExecPrepared("telsync_last_success",
-                               "SELECT " + std::string(kRunColumns) +
-                                   " FROM runs WHERE tenant = $1 AND profile = $2 AND kind = "
-                                   "'sync' AND status IN ('success', 'partial') "
-                                   "ORDER BY id DESC LIMIT 1",
-                               p, "last successful sync");
-  if (!r.ok()) return r.error();
-  if (r->rows() == 0) return std::optional<Run>();
-  auto run = ReadRun(*r, 0);
-  if (!run.ok()) return run.error();
-  return std::optional<Run>(std::move(*run));
-}
-
-Result<std::optional<PbxUser>> PostgresStore::FindUser(const std::string& tenant,
-                                                       const std::string& name) {
-  // An empty name would match every user without an e-mail.
-  if (name.empty()) return std::optional<PbxUser>();
-  Params p;
-  p.Add(tenant).Add(name);
-  // A username match wins over an e-mail match (someone's username may be another
-  // user's e-mail address). Both use the lower() indexes.
-  auto r = conn_->ExecPrepared(
-      "telsync_find_user",
-      SelectUsersSql("WHERE tenant = $1 AND (lower(username) = lower($2) OR lower(email) = "
-                     "lower($2)) ORDER BY lower(username) = lower($2) DESC, id LIMIT 1"),
-      p, "find user");
-  if (!r.ok()) return r.error();
-  auto users = ReadUsers(*r);
-  if (!users.ok()) return users.error();
-  if (users->empty()) return std::optional<PbxUser>();
-  return std::optional<PbxUser>(std::move(users->front()));
-}
-
-Result<std::vector<PbxUser>> PostgresStore::ListUsers(const std::string& tenant, size_t limit,
-                                                      size_t offset) {
-  Params p;
-  p.Add(tenant);
-  AddLimit(p, limit);
-  p.Add(static_cast<int64_t>(offset));
-  // COLLATE "C": the same order as SQLite's BINARY collation, whatever the locale.
-  auto r = conn_->ExecPrepared("telsync_list_users",
-                               SelectUsersSql("WHERE tenant = $1 ORDER BY lower(username) COLLATE "
-                                              "\"C\", id LIMIT $2::bigint OFFSET $3::bigint"),
-                               p, "list users");
-  if (!r.ok()) return r.error();
-  return ReadUsers(*r);
-}
-
-Result<size_t> PostgresStore::CountUsers(const std::string& tenant) {
-  Params p;
-  p.Add(tenant);
-  auto r = conn_->ExecPrepared("telsync_count_users",
-                               "SELECT count(*) FROM users WHERE tenant = $1", p, "count users");
-  if (!r.ok()) return r.error();
-  return static_cast<size_t>(r->Int(0, 0));
-}
-
-Status PostgresStore::UnlinkUser(const std::string& tenant, int64_t user_id) {
-  Params p;
-  p.Add(tenant).Add(user_id).Add(NowSeconds());
-  auto r = conn_->Exec(
-      "UPDATE users SET source_key = '', profile = '', updated_at = $3::bigint "
-      "WHERE tenant = $1 AND id = $2::bigint",
-      p, "unlink user");
-  if (!r.ok()) return r.error();
-  if (r->Affected() == 0) return Error::NotFound("user " + std::to_string(user_id) + " not found");
-  return Ok();
-}
-
-Status PostgresStore::SetUserGroups(const std::string& tenant, int64_t user_id,
-                                    const std::vector<std::string>& groups) {
-  Params p;
-  p.Add(tenant).Add(user_id).Add(GroupsJson(groups)).Add(NowSeconds());
-  auto r = conn_->Exec(
-      "UPDATE users SET groups = $3, updated_at = $4::bigint WHERE tenant = $1 AND id = "
-      "$2::bigint",
-      p, "set user groups");
-  if (!r.ok()) return r.error();
-  if (r->Affected() == 0) return Error::NotFound("user " + std::to_string(user_id) + " not found");
-  return Ok();
-}
-
-Result<std::vector<Department>> PostgresStore::ListDepartments(const std::string& tenant) {
-  Params p;
-  p.Add(tenant);
-  auto r = conn_->Exec(
-      "SELECT id, profile, name, ring_group, members FROM departments WHERE tenant = $1 "
-      "ORDER BY profile COLLATE \"C\", name COLLATE \"C\"",
-      p, "list departments");
-  if (!r.ok()) return r.error();
-  return ReadDepartments(*r);
-}
-
-Result<std::string> PostgresStore::GetCursor(const std::string& tenant,
-                                             const std::string& profile) {
-  Params p;
-  p.Add(tenant).Add(profile);
-  auto r = conn_->ExecPrepared("telsync_get_cursor",
-                               "SELECT cursor FROM cursors WHERE tenant = $1 AND profile = $2", p,
-                               "get cursor");
-  if (!r.ok()) return r.error();
-  if (r->rows() == 0) return std::string();
-  return r->String(0, 0);
-}
-
-Status PostgresStore::SetCursor(const std::string& tenant, const std::string& profile,
-                                const std::string& cursor) {
-  Params p;
-  p.Add(tenant).Add(profile).Add(cursor);
-  auto r = conn_->ExecPrepared("telsync_set_cursor",
-                               "INSERT INTO cursors (tenant, profile, cursor) VALUES ($1, $2, $3) "
-                               "ON CONFLICT (tenant, profile) DO UPDATE SET cursor = "
-                               "excluded.cursor",
-                               p, "set cursor");
-  if (!r.ok()) return r.error();
-  return Ok();
-}
-
-Result<int64_t> PostgresStore::AddNotification(const NotificationRecord& n) {
-  Params p;
-  p.Add(n.tenant).Add(n.profile).Add(n.run_id).Add(n.kind).Add(n.recipients).Add(n.subject);
-  p.Add(n.status).Add(n.attempts).Add(n.error).Add(n.created_at).Add(n.sent_at).Add(n.message);
-  auto r = conn_->Exec(
-      "INSERT INTO notifications (tenant, profile, run_id, kind, recipients, subject, status, "
-      "attempts, error, created_at, sent_at, message) VALUES ($1, $2, $3::bigint, $4, $5, $6, "
-      "$7, $8::integer, $9, $10::bigint, $11::bigint, $12) RETURNING id",
-      p, "add notification");
-  if (!r.ok()) return r.error();
-  return r->Int(0, 0);
-}
-
-Status PostgresStore::UpdateNotification(const NotificationRecord& n) {
-  Params p;
-  p.Add(n.id).Add(n.tenant).Add(n.status).Add(n.attempts).Add(n.error).Add(n.sent_at);
-  p.Add(n.message);
-  auto r = conn_->Exec(
-      "UPDATE notifications SET status = $3, attempts = $4::integer, error = $5, "
-      "sent_at = $6::bigint, message = $7 WHERE id = $1::bigint AND tenant = $2",
-      p, "update notification");
-  if (!r.ok()) return r.error();
-  if (r->Affected() == 0) return Error::NotFound("no notification " + std::to_string(n.id));
-  return Ok();
-}
-
-Result<std::vector<NotificationRecord>> PostgresStore::ListNotifications(const std::string& tenant,
-                                                                         int64_t run_id,
-                                                                         bool failed_only) {
-  Params p;
-  p.Add(tenant).Add(run_id).Add(failed_only ? 1 : 0);
-  auto r = conn_->Exec(
-      "SELECT id, tenant, profile, run_id, kind, recipients, subject, status, attempts, error, "
-      "created_at, sent_at, message FROM notifications WHERE tenant = $1 AND ($2::bigint = 0 "
-      "OR run_id = $2::bigint) AND ($3::integer = 0 OR status = 'failed') ORDER BY id",
-      p, "list notifications");
-  if (!r.ok()) return r.error();
-  std::vector<NotificationRecord> out;
-  for (int i = 0; i < r->rows(); ++i) {
-    NotificationRecord n;
-    n.id = r->Int(i, 0);
-    n.tenant = r->String(i, 1);
-    n.profile = r->String(i, 2);
-    n.run_id = r->Int(i, 3);
-    n.kind = r->String(i, 4);
-    n.recipients = r->String(i, 5);
-    n.subject = r->String(i, 6);
-    n.status = r->String(i, 7);
-    n.attempts = static_cast<int>(r->Int(i, 8));
-    n.error = r->String(i, 9);
-    n.created_at = r->Int(i, 10);
-    n.sent_at = r->Int(i, 11);
-    n.message = r->String(i, 12);
-    out.push_back(std::move(n));
-  }
-  return out;
 }
 
 Error WithContext(Error error, const std::string& url) {

@@ -4,12 +4,16 @@
 //
 // Opening connects, then migrates the schema (store/postgres/migrations.h). Each Store
 // owns one connection (plus a second one, opened on first use, on which
-// StartSaveRunItems writes a run's items while Apply runs): one Store per thread, as
-// with SQLite. Bulk paths stream rows with COPY while they are encoded. Apply's creates
-// go straight into users; a batch whose COPY hits a unique violation (a key already
-// stored) is rolled back to a savepoint and, like updates, goes through a temporary
-// staging table and one set-based statement (INSERT ... ON CONFLICT, UPDATE ... FROM).
-// A no-op plan sends nothing (P3).
+// StartSaveRunItems writes a run's items while Apply runs). Not thread-safe, as with
+// SQLite: OpenStore wraps it in the store's lock (store/detail/locked_store.h). The work
+// is split by role: postgres_users (directory reads), postgres_runs (runs, items, run
+// locks), postgres_mirror (mirror, cursors, tokens), postgres_jobs (stored profiles,
+// jobs), postgres_secrets, postgres_tenants and postgres_mail; this file keeps the
+// snapshot, Apply and the wiring. Bulk paths stream rows with COPY while they are
+// encoded. Apply's creates go straight into users; a batch whose COPY hits a unique
+// violation (a key already stored) is rolled back to a savepoint and, like updates, goes
+// through a temporary staging table and one set-based statement (INSERT ... ON CONFLICT,
+// UPDATE ... FROM). A no-op plan sends nothing (P3).
 // ApplyReport::statements counts the row-writing statements sent (COPY, INSERT, UPDATE,
 // DELETE; BEGIN and COMMIT are not counted). Job claims use FOR UPDATE SKIP LOCKED.
 // Semantics follow the SQLite store exactly; store/store_contract_test.cc runs the same

@@ -5,7 +5,8 @@
 // of `batch_size` rows with statements prepared once per call (P4); a no-op plan opens
 // no transaction (P3). ApplyReport::statements counts the row-writing statements
 // executed (INSERT / UPDATE / DELETE; BEGIN and COMMIT are not counted).
-// Not thread-safe: one store per thread; several processes may share one file.
+// Not thread-safe: OpenStore wraps it in the store's lock (store/detail/locked_store.h);
+// several processes may share one file.
 #pragma once
 
 #include <cstddef>

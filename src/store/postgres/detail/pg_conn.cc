@@ -342,4 +342,12 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
   return out;
 }
 
+void AddLimit(Params& p, size_t limit) {
+  if (limit == 0) {
+    p.AddNull();
+  } else {
+    p.Add(static_cast<int64_t>(limit));
+  }
+}
+
 }  // namespace telsync::pg_detail

@@ -73,6 +73,10 @@ class Params {
   std::vector<bool> nulls_;
 };
 
+// Binds a LIMIT: NULL (PostgreSQL's "no limit") for 0, which asks for every row, as the
+// store's `limit` parameters do.
+void AddLimit(Params& p, size_t limit);
+
 // Rows in COPY's text format: fields separated by tabs, rows by newlines, with
 // backslash escapes for the characters that would break that framing.
 class CopyBuffer {

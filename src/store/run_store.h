@@ -1,0 +1,109 @@
+// RunStore: run records, their items and departments, and the per-profile run lock (F19,
+// issue 14; one role of store/store.h).
+//
+// Ownership: results are values the caller owns. A RunLock is owned by the caller and
+// must be destroyed before the store that gave it.
+// Absence: a run that does not exist (or belongs to another tenant) is kNotFound from
+// GetRun / UpdateRun / SaveRunItems / GetRunItems / GetRunDepartments; "no successful run
+// yet" is std::nullopt; an empty list is no runs.
+// Errors: besides kNotFound, kConflict from LockProfileRuns as it says, kUnavailable when
+// the database cannot be reached or stays locked too long, kInternal otherwise.
+// Thread safety: as the Store that implements it (store.h): a store from OpenStore or
+// Database may be called from several threads at once, and its run locks exclude the
+// other threads of this process as they exclude other processes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/plan.h"
+#include "model/run.h"
+#include "util/result.h"
+
+namespace telsync {
+
+// A held run lock (RunStore::LockProfileRuns); released by its destructor.
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+};
+
+// A save of a run's items that may still be under way (RunStore::StartSaveRunItems).
+// Wait() gives its outcome (the first call waits; later calls repeat the outcome). The
+// destructor waits too: the plan the save reads outlives it.
+class RunItemsSave {
+ public:
+  explicit RunItemsSave(std::function<Status()> wait) : wait_(std::move(wait)) {}
+  RunItemsSave(RunItemsSave&& other) noexcept
+      : wait_(std::exchange(other.wait_, nullptr)), status_(std::move(other.status_)) {}
+  RunItemsSave& operator=(RunItemsSave&&) = delete;
+  ~RunItemsSave() {
+    if (wait_) (void)Wait();
+  }
+  Status Wait() {
+    if (wait_) status_ = std::exchange(wait_, nullptr)();
+    return status_;
+  }
+
+ private:
+  std::function<Status()> wait_;
+  Status status_;
+};
+
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+
+  // One run of a profile at a time, in every process on the store (issue 14 item 4). The
+  // lock is the backend's own (flock on a file beside a SQLite store, a session advisory
+  // lock on PostgreSQL): it is released when the returned object is destroyed or when the
+  // process holding it ends, however it ends, so a crashed run never keeps it. With `wait`
+  // false a lock held elsewhere is kConflict at once, and the message names the holder
+  // ("pid 4711 on host db1 since 1764842520"); with `wait` true the call blocks until it is
+  // free (a thread-safe store is busy for its other threads meanwhile when the holder is
+  // another process: a run that waits without end opens its own store). `now` stamps the
+  // holder note.
+  virtual Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
+                                                           const std::string& profile, bool wait,
+                                                           int64_t now) = 0;
+
+  // Records a run; returns its new id (run.id is ignored).
+  virtual Result<int64_t> CreateRun(const Run& run) = 0;
+  // By run.id within run.tenant: status, times, summary, message. kNotFound otherwise.
+  virtual Status UpdateRun(const Run& run) = 0;
+  // The plan's items and department changes as the run's, replacing any saved before (a
+  // retried save neither fails nor duplicates). kNotFound for a run of another tenant.
+  virtual Status SaveRunItems(int64_t run_id, const Plan& plan) = 0;
+  // SaveRunItems, possibly beside the calls that follow until Wait() (the engine runs
+  // Apply meanwhile: the items do not depend on its outcome). The plan must not change
+  // until Wait(). This default saves at once, on this store's connection: a run that dies
+  // mid-apply still lists what it set out to change (issue 14 item 3). A store that can
+  // write them beside the apply (PostgreSQL, on a second connection) overrides this.
+  virtual RunItemsSave StartSaveRunItems(int64_t run_id, const Plan& plan) {
+    Status saved = SaveRunItems(run_id, plan);
+    return RunItemsSave([saved] { return saved; });
+  }
+  // kNotFound when the tenant has no such run.
+  virtual Result<Run> GetRun(const std::string& tenant, int64_t run_id) = 0;
+  // Newest first, at most `limit` (0 = every one). Empty profile: all profiles of the tenant.
+  virtual Result<std::vector<Run>> ListRuns(const std::string& tenant, const std::string& profile,
+                                            size_t limit) = 0;
+  // Items in plan order; `action` filters. kNotFound when the tenant has no such run.
+  virtual Result<std::vector<PlanItem>> GetRunItems(const std::string& tenant, int64_t run_id,
+                                                    std::optional<Action> action) = 0;
+  // Department changes in plan order. kNotFound when the tenant has no such run.
+  virtual Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
+                                                                  int64_t run_id) = 0;
+  // The newest sync run of the profile with status success or partial; std::nullopt when
+  // there is none.
+  virtual Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
+                                                        const std::string& profile) = 0;
+};
+
+}  // namespace telsync
