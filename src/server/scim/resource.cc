@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 Error Invalid(std::string message, const char* scim_type = "invalidValue") {
-  return Error::Invalid(std::move(message), scim_type);
+  return Error::Invalid(std::move(message)).WithScimType(scim_type);
 }
 
 bool IsKnownSchema(ResourceType type, std::string_view uri) {

@@ -70,7 +70,7 @@ constexpr int kUnavailableRetrySeconds = 5;
 
 ScimResponse FromError(const telsync::Error& error) {
   const int status = HttpStatusOf(error.code);
-  std::string scim_type = error.context;
+  std::string scim_type = error.scim_type;
   if (error.code == ErrorCode::kConflict && scim_type.empty()) scim_type = "uniqueness";
   if (status == 503) {
     // The store cannot keep the write now (e.g. its file is gone): nothing was accepted,
@@ -94,7 +94,8 @@ Result<std::optional<int64_t>> IntParam(const std::string& text, const char* nam
   int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return telsync::Error::Invalid(std::string(name) + " must be an integer", "invalidValue");
+    return telsync::Error::Invalid(std::string(name) + " must be an integer")
+        .WithScimType("invalidValue");
   }
   return std::optional<int64_t>(value);
 }
