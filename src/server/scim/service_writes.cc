@@ -172,30 +172,57 @@ void ScimService::Impl::Create(Op& op) {
   op.response.location = request.base_url + "/" + request.resource + "/" + op.new_id;
 }
 
-void ScimService::Impl::Replace(Op& op, bool patch) {
-  const ResourceType type = op.type;
+ScimService::Impl::Target ScimService::Impl::Existing(ResourceType type) {
+  Target target;
   auto existing = Get(type, request.id);
   if (!existing.ok()) {
-    op.response = FromError(existing.error());
-    return;
-  }
-  if (!existing->has_value()) {
-    op.response =
+    target.refusal = FromError(existing.error());
+  } else if (!existing->has_value()) {
+    target.refusal =
         ScimService::Error(ErrorCode::kNotFound, "",
                            std::string(ResourceTypeName(type)) + " " + request.id + " not found");
-    return;
-  }
-  MirrorEntry current = std::move(**existing);
-  if (!IfMatchAccepts(request.if_match, current.version)) {
-    op.response = ScimService::Error(
+  } else if (!IfMatchAccepts(request.if_match, (*existing)->version)) {
+    target.refusal = ScimService::Error(
         ErrorCode::kPreconditionFailed, "",
-        "the resource changed (version " + ETag(current.version) + "); read it again");
+        "the resource changed (version " + ETag((*existing)->version) + "); read it again");
+  } else {
+    target.entry = std::move(**existing);
+  }
+  return target;
+}
+
+ScimService::Impl::Changes ScimService::Impl::ReplacedMemberships(const MirrorEntry& current,
+                                                                  const json& before,
+                                                                  const json& after,
+                                                                  const std::string& new_name) {
+  Changes changes;
+  const auto old_members = MemberIds(before);
+  const auto new_members = MemberIds(after);
+  if (auto bad = CheckMembers(new_members, old_members)) {
+    changes.refusal = *bad;
+    return changes;
+  }
+  auto users = MembershipChanges(current.name, old_members, new_name, new_members);
+  if (!users.ok()) {
+    changes.refusal = FromError(users.error());
+    return changes;
+  }
+  changes.users = std::move(users).value();
+  return changes;
+}
+
+void ScimService::Impl::Replace(Op& op, bool patch) {
+  const ResourceType type = op.type;
+  Target target = Existing(type);
+  if (!target.entry) {
+    op.response = target.refusal;
     return;
   }
   if (op.bad) {
     op.response = *op.bad;
     return;
   }
+  MirrorEntry current = std::move(*target.entry);
   json before = Parse(current.payload);
   if (!before.is_object()) before = json::object();
   json after;
@@ -215,86 +242,83 @@ void ScimService::Impl::Replace(Op& op, bool patch) {
       return;
     }
   }
-  std::vector<MirrorEntry> users;
+  Changes changes;
   MirrorEntry entry = MakeEntry(type, after, current.object.id);
   if (type == ResourceType::kUser) {
     entry.object.groups = current.object.groups;  // kept from group memberships
   } else {
-    const auto old_members = MemberIds(before);
-    const auto new_members = MemberIds(after);
-    if (auto bad = CheckMembers(new_members, old_members)) {
-      op.response = *bad;
+    changes = ReplacedMemberships(current, before, after, new_name);
+    if (changes.refusal) {
+      op.response = *changes.refusal;
       return;
     }
-    auto changes = MembershipChanges(current.name, old_members, new_name, new_members);
-    if (!changes.ok()) {
-      op.response = FromError(changes.error());
-      return;
-    }
-    users = std::move(changes).value();
   }
-  auto version = Write(entry, current.version, users, op.now);
+  auto version = Write(entry, current.version, changes.users, op.now);
   if (!version.ok()) {
     op.response = FromError(version.error());
     return;
   }
+  Replaced(op, patch, current, std::move(after), *version);
+}
+
+void ScimService::Impl::Replaced(Op& op, bool patch, const MirrorEntry& current, json after,
+                                 int64_t version) {
+  const ResourceType type = op.type;
   if (type == ResourceType::kUser) touched.push_back(current.object.id);
   // Entra expects 204 for a group PATCH (Microsoft: SCIM compatibility known issues);
   // users get the resource back (RFC 7644 §3.5.2: 200 with the body).
   if (patch && type == ResourceType::kGroup) {
     op.response = ScimResponse{};
     op.response.status = 204;
-    op.response.etag = ETag(*version);
+    op.response.etag = ETag(version);
     return;
   }
   // An unchanged resource keeps its version and its lastModified (the store wrote
   // nothing).
-  const int64_t updated_at = *version == current.version ? current.updated_at : op.now;
-  Succeed(op, 200, std::move(after), current.object.id, *version, current.created_at, updated_at);
+  const int64_t updated_at = version == current.version ? current.updated_at : op.now;
+  Succeed(op, 200, std::move(after), current.object.id, version, current.created_at, updated_at);
+}
+
+Result<std::vector<MirrorEntry>> ScimService::Impl::LeaveGroups(const MirrorEntry& user) {
+  std::vector<MirrorEntry> entries;
+  for (const std::string& group_name : user.object.groups) {
+    auto group = store.FindMirrorEntryByName(options.tenant, options.profile, ObjectKind::kGroup,
+                                             group_name);
+    if (!group.ok()) return group.error();
+    if (!group->has_value()) continue;
+    json payload = Parse((*group)->payload);
+    if (json* members = FindMember(payload, "members"); members != nullptr && members->is_array()) {
+      json kept = json::array();
+      for (json& m : *members) {
+        if (MemberValue(m) != user.object.id) kept.push_back(std::move(m));
+      }
+      if (kept.empty()) {
+        payload.erase("members");
+      } else {
+        *members = std::move(kept);
+      }
+    }
+    entries.push_back(MakeEntry(ResourceType::kGroup, payload, (*group)->object.id));
+  }
+  return entries;
 }
 
 ScimResponse ScimService::Impl::Delete(ResourceType type, int64_t now) {
-  auto existing = Get(type, request.id);
-  if (!existing.ok()) return FromError(existing.error());
-  if (!existing->has_value())
-    return ScimService::Error(
-        ErrorCode::kNotFound, "",
-        std::string(ResourceTypeName(type)) + " " + request.id + " not found");
-  const MirrorEntry& current = **existing;
-  if (!IfMatchAccepts(request.if_match, current.version)) {
-    return ScimService::Error(
-        ErrorCode::kPreconditionFailed, "",
-        "the resource changed (version " + ETag(current.version) + "); read it again");
-  }
-  std::vector<MirrorEntry> entries;  // users and groups to rewrite
-  if (type == ResourceType::kGroup) {
-    auto changes = MembershipChanges(current.name, MemberIds(Parse(current.payload)), "", {});
-    if (!changes.ok()) return FromError(changes.error());
-    entries = std::move(changes).value();
-  } else {
-    // A deleted user leaves its groups (RFC 7644 §3.6).
-    for (const std::string& group_name : current.object.groups) {
-      auto group = store.FindMirrorEntryByName(options.tenant, options.profile, ObjectKind::kGroup,
-                                               group_name);
-      if (!group.ok()) return FromError(group.error());
-      if (!group->has_value()) continue;
-      json payload = Parse((*group)->payload);
-      if (json* members = FindMember(payload, "members");
-          members != nullptr && members->is_array()) {
-        json kept = json::array();
-        for (json& m : *members) {
-          if (MemberValue(m) != current.object.id) kept.push_back(std::move(m));
-        }
-        if (kept.empty()) {
-          payload.erase("members");
-        } else {
-          *members = std::move(kept);
-        }
-      }
-      MirrorEntry g = MakeEntry(ResourceType::kGroup, payload, (*group)->object.id);
-      entries.push_back(std::move(g));
-    }
-  }
+  Target target = Existing(type);
+  if (!target.entry) return target.refusal;
+  const MirrorEntry& current = *target.entry;
+  // Users and groups to rewrite: a deleted group's members lose it; a deleted user leaves
+  // its groups (RFC 7644 §3.6).
+  Result<std::vector<MirrorEntry>> entries =
+      type == ResourceType::kGroup
+          ? MembershipChanges(current.name, MemberIds(Parse(current.payload)), "", {})
+          : LeaveGroups(current);
+  if (!entries.ok()) return FromError(entries.error());
+  return Remove(type, current, *entries, now);
+}
+
+ScimResponse ScimService::Impl::Remove(ResourceType type, const MirrorEntry& current,
+                                       const std::vector<MirrorEntry>& entries, int64_t now) {
   std::vector<std::string> users_touched;
   {
     auto writer =

@@ -130,7 +130,32 @@ struct ScimService::Impl {
 
   void Create(Op& op);
 
+  // The entry the request's id names when it exists and If-Match accepts its version;
+  // else the answer (404, 412, or the store's error).
+  struct Target {
+    std::optional<MirrorEntry> entry;
+    ScimResponse refusal;
+  };
+  Target Existing(ResourceType type);
+
+  // A group replace: the users whose memberships change, or the answer refusing it.
+  struct Changes {
+    std::vector<MirrorEntry> users;
+    std::optional<ScimResponse> refusal;
+  };
+  Changes ReplacedMemberships(const MirrorEntry& current, const nlohmann::json& before,
+                              const nlohmann::json& after, const std::string& new_name);
+
   void Replace(Op& op, bool patch);
+  // The answer to a replace written at `version`.
+  void Replaced(Op& op, bool patch, const MirrorEntry& current, nlohmann::json after,
+                int64_t version);
+
+  // The groups of a deleted user, without it.
+  Result<std::vector<MirrorEntry>> LeaveGroups(const MirrorEntry& user);
+  // Writes `entries` and removes `current`, all or nothing: 204.
+  ScimResponse Remove(ResourceType type, const MirrorEntry& current,
+                      const std::vector<MirrorEntry>& entries, int64_t now);
 
   ScimResponse Delete(ResourceType type, int64_t now);
 
