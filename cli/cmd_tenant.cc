@@ -43,17 +43,14 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
   list->add_option("-f,--format", args->format, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
   list->callback([&ctx, args]() {
-    auto stored = ctx.OpenStore().ListTenants();
-    if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
+    auto tenants = admin::ListTenants(ctx.OpenStore(), ctx.LoadConfig());
+    if (!tenants.ok()) throw Exit{kExitFailed, tenants.error().ToString()};
     nlohmann::json rows = nlohmann::json::array();
-    for (const Tenant& t : ctx.LoadConfig().tenants)
-      rows.push_back({{"name", t.name}, {"display_name", ""}, {"origin", "config"}});
-    for (const TenantRecord& t : *stored) {
-      if (InConfig(ctx, t.name)) continue;
-      rows.push_back({{"name", t.name},
-                      {"display_name", t.display_name},
-                      {"origin", "store"},
-                      {"created_at", t.created_at}});
+    for (const TenantInfo& t : *tenants) {
+      nlohmann::json row = {
+          {"name", t.name}, {"display_name", t.display_name}, {"origin", t.origin}};
+      if (t.origin == "store") row["created_at"] = t.created_at;
+      rows.push_back(std::move(row));
     }
     if (args->format == "json") {
       std::cout << DumpJson(rows, 2) << "\n";
@@ -91,14 +88,14 @@ void AddTenantCommand(CLI::App& app, Context& ctx) {
   rename->add_option("NAME", args->name, "tenant name")->required();
   rename->add_option("--display-name", args->display_name, "the new display name")->required();
   rename->callback([&ctx, args]() {
-    Store& store = ctx.OpenStore();
-    auto found = store.GetTenant(args->name);
-    if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
-    if (!found->has_value()) throw Exit{kExitUsage, "no tenant " + args->name + " in the store"};
-    TenantRecord t = **found;
-    t.display_name = args->display_name;
-    t.updated_at = ctx.Now();
-    if (Status s = store.UpdateTenant(t); !s.ok()) throw Exit{kExitFailed, s.error().message};
+    // The CLI renames what the store has (a config tenant's name too, as it always did).
+    auto renamed = admin::RenameTenant(ctx.OpenStore(), args->name, args->display_name,
+                                       admin::TenantOrigin::kUnknown, ctx.Now());
+    if (!renamed.ok()) {
+      const Error& e = renamed.error();
+      if (e.code == ErrorCode::kNotFound && e.field == "tenant") throw Exit{kExitUsage, e.message};
+      throw Exit{kExitFailed, e.message};
+    }
   });
 
   auto* remove = tenant->add_subcommand(

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/users.h"
 #include "admin/views.h"
 #include "cli/context.h"
 #include "util/json_out.h"
@@ -22,11 +23,17 @@ std::string TruncationNote(size_t shown, size_t offset, size_t total) {
   return note + " of " + std::to_string(total) + " (use --limit / --offset)";
 }
 
+// The user, or exit: 2 with "no user NAME in tenant T" when there is none, 1 for the store.
+[[noreturn]] void UserExit(const Error& e, const std::string& tenant, const std::string& name) {
+  if (e.code == ErrorCode::kNotFound && e.field == "name")
+    throw Exit{kExitUsage, "no user " + name + " in tenant " + tenant};
+  throw Exit{kExitFailed, e.ToString()};
+}
+
 PbxUser FindOrExit(Context& ctx, const std::string& tenant, const std::string& name) {
-  auto found = ctx.OpenStore().FindUser(tenant, name);
-  if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
-  if (!found->has_value()) throw Exit{kExitUsage, "no user " + name + " in tenant " + tenant};
-  return **found;
+  auto found = admin::GetUser(ctx.OpenStore(), tenant, name);
+  if (!found.ok()) UserExit(found.error(), tenant, name);
+  return std::move(*found);
 }
 
 }  // namespace
@@ -44,17 +51,13 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
   list->add_option("-f,--format", format, "table | json")->check(CLI::IsMember({"table", "json"}));
   list->callback([&ctx]() {
     const std::string tenant = ctx.SelectTenant();
-    Store& store = ctx.OpenStore();
-    auto listed = store.ListUsers(tenant, limit, offset);
-    if (!listed.ok()) throw Exit{kExitFailed, listed.error().ToString()};
+    auto page = admin::ListUsers(ctx.OpenStore(), tenant, limit, offset);
+    if (!page.ok()) throw Exit{kExitFailed, page.error().ToString()};
+    const std::vector<PbxUser>* listed = &page->users;
     // A page that is not the whole directory says so ("showing 100 of 270"); the JSON
     // document stays the plain array scripts read, so the note goes to stderr there.
     std::string truncated;
-    if (offset > 0 || (limit > 0 && listed->size() >= limit)) {
-      auto total = store.CountUsers(tenant);
-      if (!total.ok()) throw Exit{kExitFailed, total.error().ToString()};
-      truncated = TruncationNote(listed->size(), offset, *total);
-    }
+    if (page->total) truncated = TruncationNote(listed->size(), offset, *page->total);
     if (format == "json") {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
       for (const auto& u : *listed) arr.push_back(admin::UserJson(u));
@@ -94,10 +97,9 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
   unlink->add_option("name", unlink_name, "username or e-mail")->required();
   unlink->callback([&ctx]() {
     const std::string tenant = ctx.SelectTenant();
-    const PbxUser u = FindOrExit(ctx, tenant, unlink_name);
-    if (auto s = ctx.OpenStore().UnlinkUser(tenant, u.id); !s.ok()) {
-      throw Exit{kExitFailed, s.error().ToString()};
-    }
+    auto unlinked = admin::UnlinkUser(ctx.OpenStore(), tenant, unlink_name);
+    if (!unlinked.ok()) UserExit(unlinked.error(), tenant, unlink_name);
+    const PbxUser& u = *unlinked;
     std::cout << "unlinked " << u.fields.Get(Field::kUsername) << " (was "
               << (u.source_key.empty() ? "not linked" : "linked to " + u.source_key) << ")\n";
   });

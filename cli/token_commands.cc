@@ -64,7 +64,7 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
   AddTenantArg(list, args->tenant, text);
   list->callback([&ctx, args, text]() {
     RequireTenant(ctx, args->tenant, text);
-    auto tokens = ctx.OpenStore().ListTokens(args->tenant, text.kind);
+    auto tokens = admin::ListTokens(ctx.OpenStore(), args->tenant, {text.kind});
     if (!tokens.ok()) throw Exit{kExitFailed, tokens.error().ToString()};
     std::cout << std::left << std::setw(6) << "ID" << std::setw(24) << "CREATED" << std::setw(24)
               << "REVOKED"
@@ -81,7 +81,8 @@ void AddTokenCommands(CLI::App* token, Context& ctx, const TokenCommandText& tex
                      "the token's id (telsync " + text.kind + " token list); default: all");
   revoke->callback([&ctx, args, text]() {
     RequireTenant(ctx, args->tenant, text);
-    auto revoked = ctx.OpenStore().RevokeToken(args->tenant, text.kind, args->id, ctx.Now());
+    auto revoked =
+        admin::RevokeTokens(ctx.OpenStore(), args->tenant, text.kind, args->id, ctx.Now());
     if (!revoked.ok()) {
       throw Exit{ExitCodeOf(revoked.error().code), revoked.error().ToString()};
     }

@@ -1,21 +1,24 @@
-// Tenant create and delete (issue 16 item 1): the rules the CLI (`telsync tenant`) and the
-// REST API (/api/v1/tenants) share, as functions returning Result<T>. The adapters parse,
-// call and render; they add only what belongs to them (REST: the operator-token check, the
-// profile catalog and the token cache).
+// Tenant list, create, rename and delete (issue 16 item 1): the rules the CLI
+// (`telsync tenant`) and the REST API (/api/v1/tenants) share, as functions returning
+// Result<T>. The adapters parse, call and render; they add only what belongs to them (REST:
+// the operator-token check, the profile catalog and the token cache).
 //
-// Errors name the field at fault in Error::context:
+// Errors name the field at fault in Error::field:
 //   "name"    the new tenant's name is not a valid name, or is a config tenant's (kInvalid,
 //             kConflict), or the store refused it (its code, e.g. kConflict: it exists);
 //   "tenant"  the tenant to delete is a config tenant's (kConflict) or the store failed;
 //   "confirm" the confirmation does not repeat the tenant's name (kInvalid).
-// A token minting error after the tenant was stored keeps its own context (see tokens.h).
+// A token minting error after the tenant was stored keeps its own field (see tokens.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "admin/tokens.h"
+#include "config/loader.h"
+#include "schedule/catalog.h"
 #include "store/store.h"
 #include "util/result.h"
 
@@ -29,7 +32,7 @@ enum class TenantOrigin {
   kStore,    // a tenant kept in the store (created over the API or with the CLI)
 };
 
-// Ok, or kInvalid (context "name") with the reason: a tenant name starts with a lower-case
+// Ok, or kInvalid (field "name") with the reason: a tenant name starts with a lower-case
 // letter or digit, holds only a-z, 0-9, '_' and '-', and has at most 64 characters.
 Status CheckTenantName(const std::string& name);
 
@@ -61,5 +64,23 @@ Result<CreatedTenant> CreateTenant(Store& store, const std::string& name,
 Result<TenantDeletion> DeleteTenant(Store& store, const std::string& name, TenantOrigin origin,
                                     const std::string& confirm, const std::string& confirm_how,
                                     int64_t now);
+
+// Changes a stored tenant's display name; updated_at = now. Refused: a config tenant
+// (`origin` kConfig: kConflict, field "tenant"), a tenant the store does not have (kNotFound,
+// field "tenant", "no tenant NAME in the store"); the store's error as it is. Returns the
+// record as stored. The caller holds the store's lock, if it has one.
+Result<TenantRecord> RenameTenant(Store& store, const std::string& name,
+                                  const std::string& display_name, TenantOrigin origin,
+                                  int64_t now);
+
+// Every tenant as `telsync tenant list` shows them: the config file's first (in file order,
+// origin "config", no display name or times), then the store's that the config does not
+// have (origin "store"). The store's error when it cannot list them.
+Result<std::vector<TenantInfo>> ListTenants(Store& store, const Config& config);
+
+// The tenants the catalog knows that a caller of `tenant` may see: every one for "" (an
+// operator), else that tenant's own. A tenant known only by its admin token (created before
+// tenants were stored) is shown as {tenant, "", "token"}. Never empty for a tenant.
+std::vector<TenantInfo> VisibleTenants(const ProfileCatalog& catalog, const std::string& tenant);
 
 }  // namespace telsync::admin

@@ -45,7 +45,7 @@ TEST_F(TenantsTest, CreateRefusesABadNameAndAKnownTenantBeforeTouchingTheStore) 
     auto r = CreateTenant(*store_, bad, "", Origin::kUnknown, {.with_admin_token = true}, 1);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalid) << bad;
-    EXPECT_EQ(r.error().context, "name");
+    EXPECT_EQ(r.error().field, "name");
     EXPECT_NE(r.error().message.find("at most 64"), std::string::npos);
   }
   EXPECT_FALSE(CreateTenant(*store_, std::string(65, 'a'), "", Origin::kUnknown, {}, 1).ok());
@@ -70,7 +70,7 @@ TEST_F(TenantsTest, CreatingATenantTwiceIsTheStoresConflictOnTheName) {
       CreateTenant(*store_, "initech", "", Origin::kUnknown, {.with_admin_token = true}, 2);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(again.error().context, "name");
+  EXPECT_EQ(again.error().field, "name");
   EXPECT_TRUE(store_->ListTokens("initech", "admin")->empty());  // no token for a refusal
 }
 
@@ -81,12 +81,12 @@ TEST_F(TenantsTest, DeleteRefusesAConfigTenantAndAWrongConfirmationAndKeepsEvery
   auto config = DeleteTenant(*store_, "initech", Origin::kConfig, "initech", "?confirm=initech", 2);
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(config.error().context, "tenant");
+  EXPECT_EQ(config.error().field, "tenant");
 
   auto wrong = DeleteTenant(*store_, "initech", Origin::kStore, "acme", "--confirm initech", 2);
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().code, ErrorCode::kInvalid);
-  EXPECT_EQ(wrong.error().context, "confirm");
+  EXPECT_EQ(wrong.error().field, "confirm");
   EXPECT_EQ(wrong.error().message,
             "deleting a tenant removes its users, runs, profiles and tokens; confirm with "
             "--confirm initech");
@@ -112,7 +112,55 @@ TEST_F(TenantsTest, DeleteRemovesTheTenantAndSaysWhatWent) {
   auto again = DeleteTenant(*store_, "initech", Origin::kUnknown, "initech", "", 3);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(again.error().context, "tenant");
+  EXPECT_EQ(again.error().field, "tenant");
+}
+
+TEST_F(TenantsTest, RenameChangesTheDisplayNameOfAStoredTenantOnly) {
+  ASSERT_TRUE(CreateTenant(*store_, "initech", "Old", Origin::kUnknown, {}, 10).ok());
+  auto renamed = RenameTenant(*store_, "initech", "Initech Inc", Origin::kStore, 20);
+  ASSERT_TRUE(renamed.ok()) << renamed.error().ToString();
+  EXPECT_EQ(renamed->created_at, 10);
+  EXPECT_EQ(renamed->updated_at, 20);
+  EXPECT_EQ(store_->GetTenant("initech")->value().display_name, "Initech Inc");
+
+  auto config = RenameTenant(*store_, "acme", "x", Origin::kConfig, 30);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(config.error().field, "tenant");
+  auto missing = RenameTenant(*store_, "nosuch", "x", Origin::kUnknown, 30);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().message, "no tenant nosuch in the store");
+}
+
+TEST_F(TenantsTest, ListGivesTheConfigTenantsFirstThenTheStoresOthers) {
+  Config config;
+  config.tenants.push_back({"acme", {}});
+  ASSERT_TRUE(CreateTenant(*store_, "initech", "Initech", Origin::kUnknown, {}, 10).ok());
+  ASSERT_TRUE(store_->CreateTenant({"acme", "shadowed", 5, 5}).ok());  // the config's wins
+  auto listed = ListTenants(*store_, config);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "acme");
+  EXPECT_EQ((*listed)[0].origin, "config");
+  EXPECT_EQ((*listed)[0].display_name, "");
+  EXPECT_EQ((*listed)[1].name, "initech");
+  EXPECT_EQ((*listed)[1].origin, "store");
+  EXPECT_EQ((*listed)[1].created_at, 10);
+}
+
+TEST_F(TenantsTest, VisibleTenantsAreAllForAnOperatorAndTheOwnForAnAdmin) {
+  Config config;
+  config.tenants.push_back({"acme", {}});
+  config.tenants.push_back({"globex", {}});
+  ProfileCatalog catalog(config);
+  EXPECT_EQ(VisibleTenants(catalog, "").size(), 2u);
+  auto own = VisibleTenants(catalog, "globex");
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].name, "globex");
+  auto token_only = VisibleTenants(catalog, "legacy");
+  ASSERT_EQ(token_only.size(), 1u);
+  EXPECT_EQ(token_only[0].origin, "token");
 }
 
 }  // namespace

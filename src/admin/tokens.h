@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "store/token_store.h"
 #include "util/result.h"
@@ -17,9 +18,24 @@ struct MintedToken {
 };
 
 // Generates a token of `kind` ("admin", "scim" or "operator") for `tenant` ("" for an
-// operator token) and stores its hash. kInvalid (context "kind") for another kind;
+// operator token) and stores its hash. kInvalid (field "kind") for another kind;
 // kInternal when the CSPRNG fails; the store's error when it cannot be added.
 Result<MintedToken> MintToken(TokenStore& store, const std::string& tenant, const std::string& kind,
                               const std::string& label, int64_t now);
+
+// The tenant's tokens of each of `kinds` in turn ("admin", "scim"), revoked ones too, never
+// a secret. The store's error when it cannot list them.
+Result<std::vector<ApiToken>> ListTokens(TokenStore& store, const std::string& tenant,
+                                         const std::vector<std::string>& kinds);
+
+// `telsync admin|scim token revoke`: revokes token `id` of `kind`, or every token of `kind`
+// of the tenant when `id` is 0; the store's kNotFound when none matched.
+Status RevokeTokens(TokenStore& store, const std::string& tenant, const std::string& kind,
+                    int64_t id, int64_t now);
+
+// DELETE /api/v1/tenants/{t}/tokens/{id}: revokes the tenant's admin or SCIM token `id`.
+// kNotFound (field "id", "no valid token ID") when the tenant has no such token not yet
+// revoked (another tenant's token is one it does not have); the store's error (field "id").
+Status RevokeTenantToken(TokenStore& store, const std::string& tenant, int64_t id, int64_t now);
 
 }  // namespace telsync::admin

@@ -37,4 +37,141 @@ nlohmann::ordered_json TenantDeletionJson(const std::string& name, const TenantD
                                   {"notifications", d.notifications}}}};
 }
 
+namespace {
+
+const char* ModeName(SyncMode m) {
+  switch (m) {
+    case SyncMode::kPaused:
+      return "paused";
+    case SyncMode::kFull:
+      return "full";
+    case SyncMode::kNewOnly:
+      return "new_only";
+    case SyncMode::kReview:
+      return "review";
+  }
+  return "full";
+}
+
+}  // namespace
+
+nlohmann::ordered_json RunJson(const Run& r) {
+  nlohmann::ordered_json j;
+  j["id"] = r.id;
+  j["tenant"] = r.tenant;
+  j["profile"] = r.profile;
+  j["kind"] = RunKindName(r.kind);
+  j["trigger"] = r.trigger;
+  j["status"] = RunStatusName(r.status);
+  j["started_at"] = r.started_at;
+  j["finished_at"] = r.finished_at;
+  j["complete"] = r.complete;
+  j["source"] = r.source;
+  j["message"] = r.message;
+  nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+  for (size_t i = 0; i < kActionCount; ++i)
+    summary[std::string(SummaryKey(static_cast<Action>(i)))] = r.summary[i];
+  j["summary"] = std::move(summary);
+  j["approved_run"] = r.approved_run;
+  return j;
+}
+
+nlohmann::ordered_json JobJson(const JobRecord& job) {
+  nlohmann::ordered_json j;
+  j["job"] = job.id;
+  j["tenant"] = job.tenant;
+  j["profile"] = job.profile;
+  j["kind"] = job.kind;
+  j["trigger"] = job.trigger;
+  j["status"] = std::string(JobStateName(job.state));
+  j["run_id"] = job.run_id;
+  j["exit_code"] = job.exit_code;
+  j["message"] = job.message;
+  j["attempts"] = job.attempts;
+  j["worker"] = job.worker;
+  j["created_at"] = job.created_at;
+  j["started_at"] = job.started_at;
+  j["finished_at"] = job.finished_at;
+  nlohmann::ordered_json progress =
+      nlohmann::ordered_json::parse(job.progress.empty() ? "{}" : job.progress, nullptr, false);
+  j["progress"] = progress.is_discarded() ? nlohmann::ordered_json::object() : progress;
+  return j;
+}
+
+nlohmann::ordered_json ProfileJson(const Profile& p) {
+  nlohmann::ordered_json j;
+  j["tenant"] = p.tenant;
+  j["name"] = p.name;
+  const SourceConfig& s = p.source;
+  nlohmann::ordered_json src;
+  src["type"] = s.type;
+  if (s.type == "file") {
+    src["path"] = s.path;
+    src["format"] = s.format;
+  } else if (s.type == "graph") {
+    src["tenant_id"] = s.tenant_id;
+    src["client_id"] = s.client_id;
+    src["client_secret"] = s.client_secret.Masked();  // never the value
+    src["groups"] = s.groups;
+    src["include_guests"] = s.include_guests;
+    src["filter"] = s.odata_filter;
+    src["authority"] = s.authority;
+    src["graph_url"] = s.graph_url;
+  } else if (s.type == "ldap") {
+    src["url"] = s.urls;
+    src["bind_dn"] = s.bind_dn;
+    src["bind_password"] = s.bind_password.Masked();  // never the value
+    src["user_search_dn"] = s.user_search_dn;
+    src["department_search_dn"] = s.department_search_dn;
+    src["filter"] = s.ldap_filter;
+    src["start_tls"] = s.start_tls;
+    src["tls_verify"] = s.tls_verify;
+  }
+  j["source"] = std::move(src);
+  nlohmann::ordered_json policy;
+  policy["mode"] = ModeName(p.policy.mode);
+  policy["create"] = p.policy.create;
+  policy["update"] = p.policy.update;
+  policy["delete"] = p.policy.del;
+  policy["grace_days"] = p.policy.grace_days;
+  policy["max_deletes"] = p.policy.max_deletes;
+  policy["max_delete_percent"] = p.policy.max_delete_percent;
+  policy["exclusion_group"] = p.policy.exclusion_group;
+  j["policy"] = std::move(policy);
+  j["mapping"] = p.mapping;
+  j["schedules"] = p.schedules;
+  j["timezone"] = p.timezone;
+  return j;
+}
+
+nlohmann::ordered_json TokenJson(const ApiToken& t) {
+  return nlohmann::ordered_json{{"id", t.id},
+                                {"kind", t.kind},
+                                {"label", t.label},
+                                {"created_at", t.created_at},
+                                {"revoked_at", t.revoked_at}};
+}
+
+nlohmann::ordered_json TenantJson(const TenantInfo& t) {
+  nlohmann::ordered_json j = {
+      {"name", t.name}, {"display_name", t.display_name}, {"origin", t.origin}};
+  if (t.created_at != 0) j["created_at"] = t.created_at;
+  if (t.updated_at != 0) j["updated_at"] = t.updated_at;
+  return j;
+}
+
+nlohmann::ordered_json TenantDetailJson(const ProfileCatalog& catalog, const std::string& tenant) {
+  nlohmann::ordered_json j =
+      TenantJson(catalog.FindTenant(tenant).value_or(TenantInfo{tenant, "", "token", 0, 0}));
+  nlohmann::ordered_json profiles = nlohmann::ordered_json::array();
+  for (const auto& p : catalog.List(tenant)) {
+    profiles.push_back(
+        nlohmann::ordered_json{{"name", p->name},
+                               {"source", p->source.type},
+                               {"origin", catalog.FromConfig(tenant, p->name) ? "config" : "api"}});
+  }
+  j["profiles"] = profiles;
+  return j;
+}
+
 }  // namespace telsync::admin

@@ -70,5 +70,55 @@ TEST(AdminViewsTest, TenantDeletionJsonCountsEveryKind) {
             R"("mirror_entries":4,"tokens":5,"profiles":6,"jobs":7,"notifications":8}})");
 }
 
+TEST(AdminViewsTest, JobJsonKeepsItsKeyOrderAndReadsOnlyAnObjectProgress) {
+  JobRecord job;
+  job.id = 5;
+  job.tenant = "acme";
+  job.profile = "hr";
+  job.kind = "sync";
+  job.trigger = "api";
+  job.state = JobState::kRunning;
+  job.progress = R"({"read":10})";
+  EXPECT_EQ(DumpJson(JobJson(job)),
+            R"({"job":5,"tenant":"acme","profile":"hr","kind":"sync","trigger":"api",)"
+            R"("status":"running","run_id":0,"exit_code":0,"message":"","attempts":0,)"
+            R"("worker":"","created_at":0,"started_at":0,"finished_at":0,)"
+            R"("progress":{"read":10}})");
+  job.progress = "not json";
+  EXPECT_EQ(JobJson(job)["progress"], nlohmann::ordered_json::object());
+}
+
+TEST(AdminViewsTest, RunJsonCountsEveryActionInItsSummary) {
+  telsync::Run run;
+  run.id = 3;
+  run.summary[static_cast<size_t>(Action::kCreate)] = 2;
+  const nlohmann::ordered_json j = RunJson(run);
+  EXPECT_EQ(j["id"], 3);
+  EXPECT_EQ(j["summary"].size(), kActionCount);
+  EXPECT_EQ(j["summary"][std::string(SummaryKey(Action::kCreate))], 2);
+  EXPECT_EQ(j.begin().key(), "id");
+  EXPECT_EQ((--j.end()).key(), "approved_run");
+}
+
+TEST(AdminViewsTest, ProfileJsonMasksSecretsAndShowsOnlyItsSourceTypesKeys) {
+  Profile p;
+  p.tenant = "acme";
+  p.name = "ad";
+  p.source.type = "ldap";
+  p.source.bind_password = Secret("S3cret-Bind-Pw");
+  const std::string text = DumpJson(ProfileJson(p));
+  EXPECT_EQ(text.find("S3cret-Bind-Pw"), std::string::npos);
+  const nlohmann::ordered_json j = ProfileJson(p);
+  EXPECT_TRUE(j["source"].contains("bind_dn"));
+  EXPECT_FALSE(j["source"].contains("client_id"));
+  EXPECT_EQ(j["policy"]["mode"], "full");
+}
+
+TEST(AdminViewsTest, TenantJsonLeavesOutUnsetTimes) {
+  EXPECT_EQ(DumpJson(TenantJson({"acme", "", "config", 0, 0})),
+            R"({"name":"acme","display_name":"","origin":"config"})");
+  EXPECT_EQ(DumpJson(TokenJson(ApiToken{})).find("hash"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace telsync::admin

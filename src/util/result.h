@@ -2,7 +2,8 @@
 //
 // Errors are values at module boundaries (STYLE.md rule 3): no exception crosses a
 // module boundary. An Error carries a code (what happens next: retry, skip, stop),
-// an admin-readable message, and a context (file:line, field path, object key).
+// an admin-readable message, a context (file:line, object key) and the typed details the
+// protocols need: the request field at fault (REST) and the SCIM type (SCIM).
 #pragma once
 
 #include <cassert>
@@ -38,6 +39,10 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;  // in an admin's words; never contains a secret
   std::string context;  // where: "profiles.yaml:12 tenants[0].profiles[1].policy.mode"
+  // The typed details (issue 16 item 2), apart from the free-form context:
+  std::string field = {};      // the request part at fault, as the REST API names it: "body.name",
+                               // "If-Match", "limit"; "" when none
+  std::string scim_type = {};  // the SCIM scimType (RFC 7644 §3.12): "invalidFilter", "uniqueness"
 
   static Error Invalid(std::string msg, std::string ctx = {}) {
     return {ErrorCode::kInvalid, std::move(msg), std::move(ctx)};
@@ -55,8 +60,24 @@ struct Error {
     return {ErrorCode::kInternal, std::move(msg), std::move(ctx)};
   }
 
-  // "context: message", or the message alone when there is no context.
-  std::string ToString() const { return context.empty() ? message : context + ": " + message; }
+  // The same error naming the request field / the SCIM type at fault.
+  Error WithField(std::string f) const& {
+    Error e = *this;
+    e.field = std::move(f);
+    return e;
+  }
+  Error WithScimType(std::string type) const& {
+    Error e = *this;
+    e.scim_type = std::move(type);
+    return e;
+  }
+
+  // "where: message", or the message alone: `where` is the context, else the field, else
+  // the SCIM type (the first one set).
+  std::string ToString() const {
+    const std::string& where = !context.empty() ? context : !field.empty() ? field : scim_type;
+    return where.empty() ? message : where + ": " + message;
+  }
 };
 
 template <typename T>

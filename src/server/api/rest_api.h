@@ -1,6 +1,11 @@
 // RestApi: telsync's admin REST API under /api/v1 (issue 7 item 2), mounted on the
 // HttpServer that `telsync serve` runs.
 //
+// The handlers are thin adapters (issue 16): they parse the request, call the admin core
+// (src/admin/) or the store, and render. routes.cc holds the route table, the OpenAPI
+// document, authentication and dispatch; tenants.cc, profiles.cc, runs.cc and users.cc the
+// handlers; detail/respond.h the parsing and response helpers.
+//
 // Every route is listed once in a table (Routes()); Register() mounts that table and
 // /api/v1/openapi.json is generated from it, so the OpenAPI document names exactly the
 // routes that exist. The routes do what the CLI commands do, with the same store calls
@@ -115,8 +120,6 @@ class RestApi {
   http::Response ListTokens(http::Request& request);
   http::Response CreateToken(http::Request& request);
   http::Response RevokeToken(http::Request& request);
-  // The tenant's admin and SCIM tokens (revoked ones too), under the store mutex.
-  Result<std::vector<ApiToken>> TenantTokens(const std::string& tenant);
   http::Response GetProfile(http::Request& request);
   http::Response PutProfile(http::Request& request, bool create);
   http::Response DeleteProfile(http::Request& request);

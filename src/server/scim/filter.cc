@@ -37,7 +37,7 @@ bool IsAttrName(std::string_view name) {
 }
 
 Error FilterError(std::string message) {
-  return Error::Invalid("filter: " + std::move(message), "invalidFilter");
+  return Error::Invalid("filter: " + std::move(message)).WithScimType("invalidFilter");
 }
 
 // ---- lexer ----
@@ -497,16 +497,16 @@ Result<AttrPath> ParseAttrPath(std::string_view text) {
              c == '_';
     });
     if (path.uri.size() <= 4 || !urn_chars) {
-      return Error::Invalid("'" + std::string(text.substr(0, 80)) + "' is not an attribute path",
-                            "invalidPath");
+      return Error::Invalid("'" + std::string(text.substr(0, 80)) + "' is not an attribute path")
+          .WithScimType("invalidPath");
     }
   }
   const size_t dot = rest.find('.');
   path.name = std::string(rest.substr(0, dot));
   if (dot != std::string_view::npos) path.sub = std::string(rest.substr(dot + 1));
   if (!IsAttrName(path.name) || (dot != std::string_view::npos && !IsAttrName(path.sub))) {
-    return Error::Invalid("'" + std::string(text.substr(0, 80)) + "' is not an attribute path",
-                          "invalidPath");
+    return Error::Invalid("'" + std::string(text.substr(0, 80)) + "' is not an attribute path")
+        .WithScimType("invalidPath");
   }
   return path;
 }
@@ -556,7 +556,8 @@ bool Matches(const Filter& filter, const nlohmann::json& resource) {
 
 Result<PatchPath> ParsePath(std::string_view text) {
   auto path_error = [&](const std::string& why) {
-    return Error::Invalid("path '" + std::string(text.substr(0, 120)) + "': " + why, "invalidPath");
+    return Error::Invalid("path '" + std::string(text.substr(0, 120)) + "': " + why)
+        .WithScimType("invalidPath");
   };
   if (text.empty()) return path_error("empty");
   if (text.size() > 4096) return path_error("longer than 4096 characters");

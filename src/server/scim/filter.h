@@ -10,7 +10,7 @@
 // attribute names are case-insensitive. Parsing and matching take time linear in the
 // filter (times the resource's size for matching). Pure functions: no I/O, thread-safe.
 //
-// Errors: kInvalid with Error::context = the SCIM scimType ("invalidFilter" for filters,
+// Errors: kInvalid with Error::scim_type = the SCIM scimType ("invalidFilter" for filters,
 // "invalidPath" for PATCH paths); the message says what was expected and where.
 #pragma once
 

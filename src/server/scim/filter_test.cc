@@ -170,7 +170,7 @@ TEST(ScimFilterTest, RejectsBadValuePathSubAttributes) {
   for (const char* text : bad) {
     auto filter = ParseFilter(text);
     ASSERT_FALSE(filter.ok()) << text;
-    EXPECT_EQ(filter.error().context, "invalidFilter") << text;
+    EXPECT_EQ(filter.error().scim_type, "invalidFilter") << text;
   }
 }
 
@@ -204,7 +204,7 @@ TEST(ScimFilterTest, RejectsBadSyntaxWithInvalidFilter) {
   for (const char* text : bad) {
     auto filter = ParseFilter(text);
     ASSERT_FALSE(filter.ok()) << text;
-    EXPECT_EQ(filter.error().context, "invalidFilter") << text;
+    EXPECT_EQ(filter.error().scim_type, "invalidFilter") << text;
     EXPECT_NE(filter.error().message.find("filter"), std::string::npos);
   }
 }
@@ -272,7 +272,7 @@ TEST(ScimPathTest, RejectsBadPathsWithInvalidPath) {
   for (const char* text : bad) {
     auto p = ParsePath(text);
     ASSERT_FALSE(p.ok()) << text;
-    EXPECT_EQ(p.error().context, "invalidPath") << text;
+    EXPECT_EQ(p.error().scim_type, "invalidPath") << text;
   }
 }
 

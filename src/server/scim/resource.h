@@ -5,7 +5,7 @@
 // Resources are nlohmann::json values; the server keeps one per mirror entry (payload,
 // without `id` and `meta`, which it renders from the entry). Pure functions, thread-safe.
 //
-// Errors: kInvalid with Error::context = the SCIM scimType ("invalidSyntax",
+// Errors: kInvalid with Error::scim_type = the SCIM scimType ("invalidSyntax",
 // "invalidValue", "invalidPath", "noTarget", "mutability"); messages name the attribute.
 //
 // Flat attribute names handed to the mapping (source.type scim; mapping defaults in

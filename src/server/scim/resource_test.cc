@@ -67,7 +67,7 @@ TEST(ScimResourceTest, RejectsBadBodies) {
   for (const Case& c : cases) {
     auto r = NormalizeResource(ResourceType::kUser, json::parse(c.body));
     ASSERT_FALSE(r.ok()) << c.body;
-    EXPECT_EQ(r.error().context, c.scim_type) << c.body;
+    EXPECT_EQ(r.error().scim_type, c.scim_type) << c.body;
   }
   auto group =
       NormalizeResource(ResourceType::kGroup,
@@ -225,7 +225,7 @@ TEST(ScimPatchTest, BadManagerValuesAreInvalidAndChangeNothing) {
     const json before = user;
     auto s = ApplyPatch(ResourceType::kUser, user, Patch(operations));
     ASSERT_FALSE(s.ok()) << operations;
-    EXPECT_EQ(s.error().context, "invalidValue") << operations;
+    EXPECT_EQ(s.error().scim_type, "invalidValue") << operations;
     EXPECT_NE(s.error().message.find("manager"), std::string::npos) << s.error().message;
     EXPECT_EQ(user, before) << operations;
   }
@@ -339,7 +339,7 @@ TEST(ScimPatchTest, BadPatchesChangeNothing) {
     const json before = user;
     auto s = ApplyPatch(ResourceType::kUser, user, json::parse(c.body));
     ASSERT_FALSE(s.ok()) << c.body;
-    EXPECT_EQ(s.error().context, c.scim_type) << c.body << " " << s.error().message;
+    EXPECT_EQ(s.error().scim_type, c.scim_type) << c.body << " " << s.error().message;
     EXPECT_EQ(user, before) << c.body;
   }
 }

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto filter = telsync::scim::ParseFilter(text);
   if (filter.ok()) {
     (void)telsync::scim::Matches(*filter, resource);
-  } else if (filter.error().context != "invalidFilter") {
+  } else if (filter.error().scim_type != "invalidFilter") {
     __builtin_trap();  // every parse error must carry the SCIM scimType
   }
   return 0;

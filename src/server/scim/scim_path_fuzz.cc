@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   auto path = telsync::scim::ParsePath(text);
   if (!path.ok()) {
-    if (path.error().context != "invalidPath") __builtin_trap();
+    if (path.error().scim_type != "invalidPath") __builtin_trap();
     return 0;
   }
   for (const char* op : {"add", "replace", "remove"}) {

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/scim/resource.h"
 #include "store/store.h"
 
 namespace telsync::scim {
@@ -92,6 +93,10 @@ class ScimService {
   struct Op;
   static constexpr size_t kMaxBatch = 64;  // bounds a batch's latency
 
+  // Handle's parts: GET of Users / Groups; the writes; a write's work before the queue.
+  ScimResponse Read(ResourceType type, const ScimRequest& request);
+  ScimResponse Write(ResourceType type, const ScimRequest& request);
+  std::optional<ScimResponse> Prepare(Op& op, bool create);
   void Submit(Op& op);
   void RunBatch(std::vector<Op*>& batch);
   void RunOne(Op& op);

@@ -1,0 +1,118 @@
+// The REST API's profile handlers: /api/v1/tenants/{tenant}/profiles[/{profile}] and
+// test-connection. Parse, call admin/profiles.h, render.
+#include "admin/profiles.h"
+
+#include "admin/views.h"
+#include "server/api/detail/respond.h"
+#include "server/api/rest_api.h"
+#include "sources/source.h"
+
+namespace telsync::api {
+namespace {
+
+using detail::Json;
+
+void AddETag(http::Response& resp, int64_t version) {
+  resp.headers.emplace_back("ETag", "\"" + std::to_string(version) + "\"");
+}
+
+}  // namespace
+
+http::Response RestApi::Profiles(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  Json list = Json::array();
+  for (const auto& p : options_.catalog->List(tenant)) {
+    Json j = admin::ProfileJson(*p);
+    j["origin"] = options_.catalog->FromConfig(tenant, p->name) ? "config" : "api";
+    list.push_back(std::move(j));
+  }
+  return detail::JsonOk(Json{{"profiles", list}});
+}
+
+http::Response RestApi::GetProfile(http::Request& r) {
+  Result<admin::ProfileView> view = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    view = admin::GetProfile(store_, *options_.catalog, r.Param("tenant"), r.Param("profile"));
+  }
+  if (!view.ok()) return detail::FromError(view.error());
+  Json j = admin::ProfileJson(*view->profile);
+  j["origin"] = view->from_config ? "config" : "api";
+  if (!view->version) return detail::JsonOk(j);
+  j["version"] = *view->version;
+  j["updated_at"] = view->updated_at;
+  http::Response resp = detail::JsonOk(j);
+  AddETag(resp, *view->version);
+  return resp;
+}
+
+http::Response RestApi::PutProfile(http::Request& r, bool create) {
+  admin::ProfileWrite write;
+  write.tenant = r.Param("tenant");
+  write.create = create;
+  if (!create) write.path_name = r.Param("profile");
+  write.if_match = r.Header("If-Match");
+  write.body = r.body;
+  Result<admin::SavedProfile> saved =
+      admin::PutProfile(store_, store_mutex_, *options_.catalog, write, options_.clock());
+  if (!saved.ok()) return detail::FromError(saved.error());
+  if (options_.on_profiles_changed) options_.on_profiles_changed();
+  Json j = admin::ProfileJson(*saved->profile);
+  j["origin"] = "api";
+  j["version"] = saved->version;
+  http::Response resp = create ? detail::Created(j) : detail::JsonOk(j);
+  AddETag(resp, saved->version);
+  if (create) {
+    resp.headers.emplace_back(
+        "Location", "/api/v1/tenants/" + write.tenant + "/profiles/" + saved->profile->name);
+  }
+  return resp;
+}
+
+http::Response RestApi::DeleteProfile(http::Request& r) {
+  Status deleted = Ok();
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    deleted =
+        admin::DeleteProfile(store_, *options_.catalog, r.Param("tenant"), r.Param("profile"));
+  }
+  if (!deleted.ok()) return detail::FromError(deleted.error());
+  if (options_.on_profiles_changed) options_.on_profiles_changed();
+  return detail::NoContent();
+}
+
+http::Response RestApi::TestConnection(http::Request& r) {
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (!profile)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "no profile " + r.Param("profile").substr(0, 64));
+  Json j;
+  j["profile"] = profile->name;
+  j["source"] = profile->source.type;
+  if (profile->source.type == "scim") {
+    Result<size_t> users = Error::Internal("");
+    {
+      std::lock_guard<std::mutex> lock(store_mutex_);
+      users = store_.CountMirror(profile->tenant, profile->name, ObjectKind::kUser);
+    }
+    j["ok"] = users.ok();
+    j["message"] = users.ok() ? "SCIM pushes: " + std::to_string(*users) +
+                                    " users received from the identity provider so far"
+                              : users.error().message;
+    return detail::JsonOk(j);
+  }
+  auto source = MakeSource(profile->source, options_.base_dir);
+  if (!source.ok()) {
+    j["ok"] = false;
+    j["message"] = source.error().message;
+    return detail::JsonOk(j);
+  }
+  ConnectionReport report = (*source)->TestConnection();
+  j["ok"] = report.ok;
+  j["message"] = report.message;
+  j["attributes"] = report.attributes;
+  j["sample"] = report.sample;
+  return detail::JsonOk(j);
+}
+
+}  // namespace telsync::api

@@ -1,0 +1,428 @@
+// The REST API's route table, its OpenAPI document, authentication and dispatch. The
+// handlers are in tenants.cc, profiles.cc, runs.cc and users.cc.
+#include <algorithm>
+
+#include "server/api/detail/respond.h"
+#include "server/api/rest_api.h"
+#include "util/json_out.h"
+
+namespace telsync::api {
+namespace {
+
+using detail::Json;
+
+Json ErrorSchema() {
+  return {{"type", "object"},
+          {"properties",
+           {{"error",
+             {{"type", "object"},
+              {"properties",
+               {{"code", {{"type", "string"}}},
+                {"field", {{"type", "string"}}},
+                {"message", {{"type", "string"}}}}}}}}}};
+}
+
+// The path and query parameters of a route.
+Json ParametersJson(const RouteSpec& r) {
+  Json params = Json::array();
+  for (size_t pos = r.path.find('{'); pos != std::string::npos; pos = r.path.find('{', pos + 1)) {
+    const std::string name = r.path.substr(pos + 1, r.path.find('}', pos) - pos - 1);
+    params.push_back(Json{{"name", name},
+                          {"in", "path"},
+                          {"required", true},
+                          {"schema", {{"type", name == "id" ? "integer" : "string"}}}});
+  }
+  for (const QueryParam& q : r.query) {
+    Json schema = {{"type", q.type}};
+    if (!q.values.empty()) schema["enum"] = q.values;
+    params.push_back(Json{{"name", q.name},
+                          {"in", "query"},
+                          {"required", false},
+                          {"description", q.description},
+                          {"schema", schema}});
+  }
+  return params;
+}
+
+Json ProfileBodySchema() {
+  return {{"type", "object"},
+          {"description",
+           "A profile: the keys of a profile in the config file (docs/configuration.md)"},
+          {"required", Json::array({"source"})},
+          {"properties",
+           {{"name", {{"type", "string"}}},
+            {"source", {{"type", "object"}}},
+            {"mapping", {{"type", "object"}}},
+            {"validation", {{"type", "object"}}},
+            {"policy", {{"type", "object"}}},
+            {"schedules", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"timezone", {{"type", "string"}}},
+            {"notify", {{"type", "object"}}}}}};
+}
+
+// The route's requestBody; null when it takes none.
+Json RequestBodyJson(const RouteSpec& r) {
+  auto body = [](bool required, Json schema) {
+    return Json{{"required", required},
+                {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+  };
+  if (!r.body_schema.empty()) return body(true, Json::parse(r.body_schema));
+  if (!r.body) return nullptr;
+  if (r.operation_id == "createProfile" || r.operation_id == "replaceProfile")
+    return body(true, ProfileBodySchema());
+  return body(false, {{"type", "object"},
+                      {"properties", {{"user", {{"type", "string"}}}}},
+                      {"additionalProperties", false}});
+}
+
+Json OperationJson(const RouteSpec& r) {
+  Json op;
+  op["operationId"] = r.operation_id;
+  op["summary"] = r.summary;
+  Json params = ParametersJson(r);
+  if (!params.empty()) op["parameters"] = params;
+  Json request_body = RequestBodyJson(r);
+  if (!request_body.is_null()) op["requestBody"] = request_body;
+  Json responses = Json::object();
+  for (int s : r.statuses) {
+    Json resp = {{"description", s < 300 ? "OK" : detail::CodeOf(s)}};
+    if (s >= 400) {
+      resp["content"]["application/json"]["schema"]["$ref"] = "#/components/schemas/Error";
+    } else {
+      resp["content"]["application/json"]["schema"]["type"] = "object";
+    }
+    responses[std::to_string(s)] = resp;
+  }
+  if (r.public_route) {
+    op["security"] = Json::array();
+  } else {
+    responses["401"] = Json{{"description", "no valid admin token"}};
+    responses["429"] = Json{{"description", "too many requests for this tenant"}};
+  }
+  op["responses"] = responses;
+  return op;
+}
+
+}  // namespace
+
+http::Response ErrorResponse(int status, const std::string& field, const std::string& message) {
+  Json j;
+  j["error"] = Json{{"code", detail::CodeOf(status)}, {"field", field}, {"message", message}};
+  http::Response r = http::Response::Json(status, DumpJson(j));
+  // 503: the store cannot keep writes now; nothing was accepted, retry later.
+  if (status == 503) r.headers.emplace_back("Retry-After", "5");
+  return r;
+}
+
+// ---- routes
+
+const std::vector<RouteSpec>& RestApi::Routes() {
+  static const std::vector<RouteSpec> routes = {
+      {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
+      {"GET",
+       "/api/v1/tenants",
+       "listTenants",
+       "Tenants: every tenant for an operator token, the token's own for an admin token",
+       {},
+       false,
+       {200}},
+      {"POST",
+       "/api/v1/tenants",
+       "createTenant",
+       "Create a tenant (operator token); the answer carries its first admin token, shown once",
+       {},
+       true,
+       {201, 400, 403, 409},
+       false,
+       R"({"type": "object", "required": ["name"], "additionalProperties": false,
+           "properties": {"name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+                          "display_name": {"type": "string", "maxLength": 200}}})"},
+      {"GET",
+       "/api/v1/tenants/{tenant}",
+       "getTenant",
+       "The tenant: its display name, origin and profiles",
+       {},
+       false,
+       {200, 404}},
+      {"PATCH",
+       "/api/v1/tenants/{tenant}",
+       "updateTenant",
+       "Change a tenant's display name (tenants created here)",
+       {},
+       true,
+       {200, 400, 404, 409},
+       false,
+       R"({"type": "object", "required": ["display_name"], "additionalProperties": false,
+           "properties": {"display_name": {"type": "string", "maxLength": 200}}})"},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}",
+       "deleteTenant",
+       "Delete a tenant created here and everything it owns: users, runs, profiles, tokens "
+       "(operator token; ?confirm= the tenant's name; refused while one of its jobs runs)",
+       {{"confirm", "string", "the tenant's name again", {}}},
+       false,
+       {200, 400, 403, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/tokens",
+       "listTokens",
+       "The tenant's admin and SCIM tokens (never the secrets)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/tokens",
+       "createToken",
+       "Create an admin or SCIM token; the answer carries the secret, shown once",
+       {},
+       true,
+       {201, 400, 404},
+       false,
+       R"({"type": "object", "required": ["kind"], "additionalProperties": false,
+           "properties": {"kind": {"type": "string", "enum": ["admin", "scim"]},
+                          "label": {"type": "string", "maxLength": 200}}})"},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}/tokens/{id}",
+       "revokeToken",
+       "Revoke one of the tenant's tokens",
+       {},
+       false,
+       {204, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles",
+       "listProfiles",
+       "The tenant's profiles, from the config file and created here (secrets masked)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles",
+       "createProfile",
+       "Create a profile from a document with the keys of a config profile (name, source, "
+       "mapping, policy, schedules, ...); it may not name files on the server",
+       {},
+       true,
+       {201, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "getProfile",
+       "One profile (secrets masked) with its origin and version",
+       {},
+       false,
+       {200, 404}},
+      {"PUT",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "replaceProfile",
+       "Replace a profile created here; a secret left out or sent masked keeps its value; "
+       "If-Match: the version to replace",
+       {},
+       true,
+       {200, 400, 404, 409, 412}},
+      {"DELETE",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "deleteProfile",
+       "Delete a profile created here (its users stay in the directory)",
+       {},
+       false,
+       {204, 404, 409}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/test-connection",
+       "testConnection",
+       "Connect to the profile's source and read a sample: the reason in plain words",
+       {},
+       false,
+       {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/departments",
+       "listDepartments",
+       "Departments and their ring groups",
+       {},
+       false,
+       {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/jobs",
+       "listJobs",
+       "Jobs (scheduled and requested syncs), newest first",
+       {{"profile", "string", "only this profile", {}},
+        {"limit", "integer", "at most this many (1..1000, default 20)", {}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/preview",
+       "preview",
+       "Run a preview now; returns the preview JSON (DESIGN §4)",
+       {},
+       true,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/sync",
+       "sync",
+       "Queue a sync job (one per profile at a time); body {\"user\": NAME} syncs one user",
+       {},
+       true,
+       {202, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/jobs/{id}",
+       "getJob",
+       "A sync job's status and progress",
+       {},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs",
+       "listRuns",
+       "Runs, newest first",
+       {{"profile", "string", "only this profile", {}},
+        {"limit", "integer", "at most this many (1..1000, default 20)", {}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}",
+       "getRun",
+       "One run",
+       {},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}/items",
+       "getRunItems",
+       "A run's items as the preview JSON (`runs show -f json`)",
+       {{"action",
+         "string",
+         "only items of this action",
+         {"create", "update", "delete", "pending_delete", "restore", "unsearchable", "relink",
+          "unchanged", "skip", "conflict", "error", "blocked"}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/runs/{id}/report",
+       "getRunReport",
+       "A run's report as a download",
+       {{"format", "string", "json (default), csv, html or xlsx", {"json", "csv", "html", "xlsx"}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/runs/{id}/approve",
+       "approveRun",
+       "Apply a held run: starts a sync job with approve",
+       {},
+       false,
+       {202, 400, 404, 409}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/users",
+       "listUsers",
+       "The PBX directory's users",
+       {{"q", "string", "only users whose username, e-mail or name contains this", {}},
+        {"limit", "integer", "at most this many (1..1000, default 100)", {}},
+        {"offset", "integer", "skip this many (default 0)", {}}},
+       false,
+       {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/users/{name}",
+       "getUser",
+       "One user (username or e-mail)",
+       {},
+       false,
+       {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/users/{name}/unlink",
+       "unlinkUser",
+       "De-sync a user: no sync changes it until it is adopted again",
+       {},
+       false,
+       {200, 404}},
+  };
+  return routes;
+}
+
+std::string RestApi::OpenApiJson() {
+  Json doc;
+  doc["openapi"] = "3.0.3";
+  doc["info"] = Json{{"title", "telsync REST API"}, {"version", "1"}};
+  doc["components"]["securitySchemes"]["bearerAuth"] = Json{{"type", "http"}, {"scheme", "bearer"}};
+  doc["components"]["schemas"]["Error"] = ErrorSchema();
+  doc["security"] = Json::array({Json{{"bearerAuth", Json::array()}}});
+  Json paths = Json::object();
+  for (const RouteSpec& r : Routes()) {
+    std::string method = r.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    paths[r.path][method] = OperationJson(r);
+  }
+  doc["paths"] = paths;
+  return doc.dump();
+}
+
+// ---- RestApi
+
+RestApi::RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options)
+    : store_(store),
+      store_mutex_(store_mutex),
+      options_(std::move(options)),
+      limiter_(options_.rate_per_second, options_.burst),
+      auth_(options_.auth ? options_.auth : std::make_shared<TokenAuth>(store, store_mutex)) {}
+
+void RestApi::Register(http::HttpServer& server) {
+  for (const RouteSpec& r : Routes()) {
+    const std::string op = r.operation_id;
+    server.Route(r.method, r.path, [this, op](http::Request& req) { return Dispatch(op, req); });
+  }
+  server.Use(std::string(detail::kPrefix), [this](http::Request& r) { return Authenticate(r); });
+  server.SetErrorRenderer(std::string(detail::kPrefix), [](int status, const std::string& message) {
+    return ErrorResponse(status, "", message);
+  });
+}
+
+std::shared_ptr<const Profile> RestApi::FindProfile(const std::string& tenant,
+                                                    const std::string& name) const {
+  return options_.catalog->Find(tenant, name);
+}
+
+std::optional<http::Response> RestApi::Authenticate(http::Request& request) {
+  if (request.path == "/api/v1/openapi.json") return std::nullopt;
+  const std::string tenant = detail::TenantOf(request.path);
+  AuthScope scope{{"admin", detail::kOperatorKind}, detail::kOperatorKind, &limiter_};
+  const AuthOutcome auth = auth_->Check(request.Header("Authorization"), scope, tenant);
+  auto refused = Refusal(auth, [](ErrorCode code, const std::string& message) {
+    return detail::Fail(code, code == ErrorCode::kAuth ? "Authorization" : "", message);
+  });
+  if (refused) return refused;
+  if (auth.is_operator && !tenant.empty() && !options_.catalog->HasTenant(tenant))
+    return detail::Fail(ErrorCode::kNotFound, "tenant", "no tenant " + tenant.substr(0, 64));
+  request.principal = auth.is_operator ? std::string(detail::kOperator) : auth.tenant;
+  return std::nullopt;
+}
+
+http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
+  if (op == "openapi") return detail::JsonText(OpenApiJson());
+  // The token names the tenant (Authenticate): a tenant exists once it has an admin token,
+  // with or without profiles; an operator token reaches the tenants the catalog knows.
+  if (op == "listTenants") return ListTenants(r);
+  if (op == "createTenant") return CreateTenant(r);
+  if (op == "getTenant") return GetTenant(r);
+  if (op == "updateTenant") return UpdateTenant(r);
+  if (op == "deleteTenant") return DeleteTenant(r);
+  if (op == "listTokens") return ListTokens(r);
+  if (op == "createToken") return CreateToken(r);
+  if (op == "revokeToken") return RevokeToken(r);
+  if (op == "listProfiles") return Profiles(r);
+  if (op == "createProfile") return PutProfile(r, true);
+  if (op == "getProfile") return GetProfile(r);
+  if (op == "replaceProfile") return PutProfile(r, false);
+  if (op == "deleteProfile") return DeleteProfile(r);
+  if (op == "testConnection") return TestConnection(r);
+  if (op == "listDepartments") return ListDepartments(r);
+  if (op == "listJobs") return ListJobs(r);
+  if (op == "preview") return Preview(r);
+  if (op == "sync") return Sync(r);
+  if (op == "getJob") return GetJob(r);
+  if (op == "listRuns") return ListRuns(r);
+  if (op == "getRun") return GetRun(r);
+  if (op == "getRunItems") return RunReport(r, true);
+  if (op == "getRunReport") return RunReport(r, false);
+  if (op == "approveRun") return Approve(r);
+  if (op == "listUsers") return ListUsers(r);
+  if (op == "getUser") return GetUser(r);
+  if (op == "unlinkUser") return UnlinkUser(r);
+  return detail::Fail(ErrorCode::kNotFound, "", "no such route");
+}
+
+}  // namespace telsync::api

@@ -1,0 +1,253 @@
+// The REST API's run handlers: departments, jobs, preview, sync, approve, runs, their items
+// and reports. Parse, call the store / apply::RunProfile, render (admin/views.h, report/).
+#include <sstream>
+
+#include "admin/views.h"
+#include "apply/run_profile.h"
+#include "report/html_report.h"
+#include "report/report.h"
+#include "report/xlsx_report.h"
+#include "server/api/detail/respond.h"
+#include "server/api/rest_api.h"
+
+namespace telsync::api {
+namespace {
+
+using detail::Json;
+
+// What GET .../runs/{id}/items and .../report take besides the id.
+struct ReportQuery {
+  std::optional<Action> filter;  // items: only this action
+  std::string format = "json";   // report: json | csv | html | xlsx
+};
+
+Result<ReportQuery> ReadReportQuery(const http::Request& r, bool items) {
+  ReportQuery q;
+  if (items && r.HasQuery("action")) {
+    q.filter = ActionFromName(r.Query("action"));
+    if (!q.filter)
+      return Error::Invalid("unknown action \"" + r.Query("action").substr(0, 40) + "\"")
+          .WithField("action");
+  }
+  if (!items && r.HasQuery("format")) {
+    q.format = r.Query("format");
+    if (q.format != "json" && q.format != "csv" && q.format != "html" && q.format != "xlsx")
+      return Error::Invalid("format must be json, csv, html or xlsx, got \"" +
+                            q.format.substr(0, 40) + "\"")
+          .WithField("format");
+  }
+  return q;
+}
+
+// A run's plan in `format`, as a download where it is one.
+http::Response RenderReport(const Plan& plan, const Run& run, const std::string& format) {
+  http::Response resp;
+  const std::string file = "telsync-run-" + std::to_string(run.id);
+  if (format == "xlsx") {
+    auto bytes = XlsxBytes(plan, &run);
+    if (!bytes.ok()) return detail::FromError(bytes.error());
+    resp.body = std::move(bytes).value();
+    resp.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".xlsx\"");
+    return resp;
+  }
+  std::ostringstream out;
+  if (format == "json") {
+    WriteJson(out, plan, run.id);
+  } else if (format == "csv") {
+    WriteCsv(out, plan);
+    resp.content_type = "text/csv; charset=utf-8";
+    resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".csv\"");
+  } else {
+    WriteHtml(out, plan, &run);
+    resp.content_type = "text/html; charset=utf-8";
+  }
+  resp.body = out.str();
+  return resp;
+}
+
+}  // namespace
+
+http::Response RestApi::ListDepartments(http::Request& r) {
+  Result<std::vector<Department>> departments = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    departments = store_.ListDepartments(r.Param("tenant"));
+  }
+  if (!departments.ok()) return detail::FromError(departments.error());
+  Json list = Json::array();
+  for (const Department& d : *departments) {
+    list.push_back(Json{{"name", d.name},
+                        {"profile", d.profile},
+                        {"ring_group", d.ring_group},
+                        {"members", d.members}});
+  }
+  return detail::JsonOk(Json{{"departments", list}});
+}
+
+http::Response RestApi::ListJobs(http::Request& r) {
+  auto limit = detail::IntQuery(r, "limit", 20, 1, 1000);
+  if (!limit.ok()) return detail::FromError(limit.error());
+  Result<std::vector<JobRecord>> jobs = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    jobs = store_.ListJobs(r.Param("tenant"), r.Query("profile"), *limit);
+  }
+  if (!jobs.ok()) return detail::FromError(jobs.error());
+  Json list = Json::array();
+  for (const JobRecord& j : *jobs) list.push_back(admin::JobJson(j));
+  return detail::JsonOk(Json{{"jobs", list}});
+}
+
+http::Response RestApi::Preview(http::Request& r) {
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (profile == nullptr)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "no profile " + r.Param("profile").substr(0, 64));
+  auto user = detail::UserFromBody(r.body);
+  if (!user.ok()) return detail::FromError(user.error());
+  auto store = options_.open_store();
+  if (!store.ok())
+    return detail::Fail(ErrorCode::kUnavailable, "", "the store is unavailable; retry later");
+  EngineOptions options;
+  options.kind = RunKind::kPreview;
+  options.trigger = user->empty() ? "api" : "user:" + *user;
+  options.lock_wait_seconds = 10;  // a run of the profile in progress ends first
+  if (!user->empty()) options.only_user = *user;
+  options.now = options_.clock();
+  options.clock = options_.clock;
+  auto prepared = PreparedRun::Make(*profile, options_.base_dir);
+  if (!prepared.ok()) return detail::FromError(prepared.error(), "profile");
+  auto outcome = prepared->Run(**store, options);
+  if (!outcome.ok()) return detail::FromError(outcome.error());
+  std::ostringstream out;
+  WriteJson(out, outcome->plan, outcome->run.id);
+  return detail::JsonText(out.str());
+}
+
+http::Response RestApi::StartSync(const std::string& tenant, const Profile& profile,
+                                  int64_t approve, const std::string& user) {
+  JobRecord job;
+  job.tenant = tenant;
+  job.profile = profile.name;
+  job.kind = approve != 0 ? "approve" : "sync";
+  job.approve_run = approve;
+  job.trigger = !user.empty() ? "user:" + user : "api";
+  job.created_at = options_.clock();
+  Result<int64_t> id = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    id = store_.EnqueueJob(job);
+  }
+  if (!id.ok()) return detail::FromError(id.error(), "profile");
+  if (options_.on_job_queued) options_.on_job_queued();
+  Json j;
+  j["job"] = *id;
+  j["status"] = "queued";
+  http::Response resp = detail::Accepted(j);
+  resp.headers.emplace_back("Location",
+                            "/api/v1/tenants/" + tenant + "/jobs/" + std::to_string(*id));
+  return resp;
+}
+
+http::Response RestApi::Sync(http::Request& r) {
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (profile == nullptr)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "no profile " + r.Param("profile").substr(0, 64));
+  auto user = detail::UserFromBody(r.body);
+  if (!user.ok()) return detail::FromError(user.error());
+  return StartSync(r.Param("tenant"), *profile, 0, *user);
+}
+
+http::Response RestApi::Approve(http::Request& r) {
+  auto id = detail::IdParam(r, "id");
+  if (!id.ok()) return detail::FromError(id.error());
+  const std::string tenant = r.Param("tenant");
+  Result<Run> run = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    run = store_.GetRun(tenant, *id);
+  }
+  if (!run.ok()) return detail::FromError(run.error(), "id");
+  if (run->status != RunStatus::kHeld)
+    return detail::Fail(
+        ErrorCode::kConflict, "id",
+        "run " + std::to_string(*id) + " is " + RunStatusName(run->status) + ", not held");
+  auto profile = FindProfile(tenant, run->profile);
+  if (profile == nullptr)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "run " + std::to_string(*id) + "'s profile " + run->profile +
+                            " is no longer in the config");
+  return StartSync(tenant, *profile, *id, "");
+}
+
+http::Response RestApi::GetJob(http::Request& r) {
+  auto id = detail::IdParam(r, "id");
+  if (!id.ok()) return detail::FromError(id.error());
+  Result<JobRecord> job = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    job = store_.GetJob(r.Param("tenant"), *id);
+  }
+  if (!job.ok()) return detail::FromError(job.error(), "id");
+  return detail::JsonOk(admin::JobJson(*job));
+}
+
+http::Response RestApi::ListRuns(http::Request& r) {
+  const std::string tenant = r.Param("tenant");
+  auto limit = detail::IntQuery(r, "limit", 20, 1, 1000);
+  if (!limit.ok()) return detail::FromError(limit.error());
+  const std::string profile = r.Query("profile");
+  if (!profile.empty() && FindProfile(tenant, profile) == nullptr)
+    return detail::Fail(ErrorCode::kInvalid, "profile",
+                        "no profile " + profile.substr(0, 64) + " in tenant " + tenant);
+  Json runs = Json::array();
+  Json last = Json::object();
+  const auto profiles = options_.catalog->List(tenant);
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    auto listed = store_.ListRuns(tenant, profile, *limit);
+    if (!listed.ok()) return detail::FromError(listed.error());
+    for (const Run& run : *listed) runs.push_back(admin::RunJson(run));
+    for (const auto& p : profiles) {
+      if (!profile.empty() && p->name != profile) continue;
+      auto ok = store_.LastSuccessfulSync(tenant, p->name);
+      if (ok.ok()) last[p->name] = ok->has_value() ? Json((*ok)->id) : Json(nullptr);
+    }
+  }
+  return detail::JsonOk(Json{{"runs", runs}, {"last_successful_sync", last}});
+}
+
+http::Response RestApi::GetRun(http::Request& r) {
+  auto id = detail::IdParam(r, "id");
+  if (!id.ok()) return detail::FromError(id.error());
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  auto run = store_.GetRun(r.Param("tenant"), *id);
+  if (!run.ok()) return detail::FromError(run.error(), "id");
+  return detail::JsonOk(admin::RunJson(*run));
+}
+
+http::Response RestApi::RunReport(http::Request& r, bool items) {
+  auto id = detail::IdParam(r, "id");
+  if (!id.ok()) return detail::FromError(id.error());
+  auto query = ReadReportQuery(r, items);
+  if (!query.ok()) return detail::FromError(query.error());
+  const std::string tenant = r.Param("tenant");
+  Result<Run> run = Error::Internal("");
+  Result<std::vector<PlanItem>> listed = Error::Internal("");
+  Result<std::vector<DepartmentChange>> departments = Error::Internal("");
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    run = store_.GetRun(tenant, *id);
+    if (!run.ok()) return detail::FromError(run.error(), "id");
+    listed = store_.GetRunItems(tenant, *id, query->filter);
+    departments = store_.GetRunDepartments(tenant, *id);
+  }
+  if (!listed.ok()) return detail::FromError(listed.error());
+  if (!departments.ok()) return detail::FromError(departments.error());
+  const Plan plan = PlanFromRun(*run, std::move(listed).value(), std::move(departments).value());
+  return RenderReport(plan, *run, query->format);
+}
+
+}  // namespace telsync::api
