@@ -21,6 +21,7 @@
 #include "model/plan.h"
 #include "model/run.h"
 #include "model/source_object.h"
+#include "store/outbox.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -201,7 +202,7 @@ class RunItemsSave {
   Status status_;
 };
 
-class Store {
+class Store : public OutboxStore {  // issue 17: the outbox role (store/outbox.h)
  public:
   virtual ~Store() = default;
 
