@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, config, graph_user
+from test_postgres import cluster, psql  # noqa: F401 (the module's PostgreSQL cluster)
 
 FIXTURES = REPO / "tests" / "fixtures" / "kamailio"
 SCHEMA = Path("/usr/share/kamailio/db_sqlite")
@@ -79,16 +80,22 @@ def sip_options_answered(port):
 
 
 class Kamailio:
-    def __init__(self, tmp):
+    """Kamailio on a SQLite database made here, or on `pg_url` (a PostgreSQL database that
+    already holds Kamailio's schema)."""
+
+    def __init__(self, tmp, pg_url=None):
         self.dir = tmp
         tmp.mkdir(parents=True, exist_ok=True)
         self.db = tmp / "kamailio.db"
         self.port = free_udp_port()
         self.proc = None
-        make_kamailio_db(self.db)
+        if pg_url is None:
+            make_kamailio_db(self.db)
+        db_url = pg_url or f"sqlite://{self.db}"
         cfg = (FIXTURES / "kamailio.cfg.in").read_text()
-        cfg = (cfg.replace("@PORT@", str(self.port)).replace("@DBURL@", f"sqlite://{self.db}")
-               .replace("@MPATH@", str(MODULES) + "/").replace("@DBMODULE@", "db_sqlite.so"))
+        cfg = (cfg.replace("@PORT@", str(self.port)).replace("@DBURL@", db_url)
+               .replace("@MPATH@", str(MODULES) + "/")
+               .replace("@DBMODULE@", "db_postgres.so" if pg_url else "db_sqlite.so"))
         self.cfg = tmp / "kamailio.cfg"
         self.cfg.write_text(cfg)
         check = subprocess.run(["kamailio", "-c", "-f", str(self.cfg)], capture_output=True,
@@ -381,3 +388,37 @@ def test_targets_config_errors_name_the_field(ws):
     assert r.code == 2, r
     assert "telsync.yaml:5:27:" in r.out and "tenants[0].targets[0].type" in r.out, r
     assert "tenants[0].targets[1].db" in r.out and "required key 'db'" in r.out, r
+
+
+def test_the_postgresql_db_variant_registers_and_refuses_a_removed_user(ws, cluster, tmp_path):
+    name = f"kamailio_{uuid.uuid4().hex[:8]}"
+    psql(cluster, f"CREATE DATABASE {name}")
+    url = cluster.rsplit("/", 1)[0] + "/" + name
+    for schema in ("standard", "auth_db", "alias_db"):
+        r = subprocess.run(["psql", "-v", "ON_ERROR_STOP=1", "-q", url, "-f",
+                            f"/usr/share/kamailio/postgres/{schema}-create.sql"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    kam = Kamailio(tmp_path / "kam", pg_url=url)
+    try:
+        kam.start()
+        setup_tenant(ws, url, directory((1, "1001", {}), (2, "1002", {})))
+        r = ws.run("sync")
+        assert r.code == 0, r
+        assert psql(url, "SELECT string_agg(username, ',' ORDER BY username) FROM subscriber") \
+            == "user1,user2"
+        assert psql(url, "SELECT username FROM dbaliases WHERE alias_username = '1001'") == "user1"
+        p1 = reset_password(ws, "user1")
+        assert psql(url, "SELECT ha1 FROM subscriber WHERE username = 'user1'") == \
+            md5(f"user1:{DOMAIN}:{p1}")
+        sip = tmp_path / "sip"
+        assert register(kam, sip, "user1", p1)[0] == 0
+        assert register(kam, sip, "user1", "f" * 32)[0] == 1
+        ws.users_json(directory((2, "1002", {})))
+        assert ws.run("sync").code == 0
+        assert psql(url, "SELECT count(*) FROM subscriber WHERE username = 'user1'") == "0"
+        assert psql(url, "SELECT count(*) FROM dbaliases WHERE username = 'user1'") == "0"
+        assert register(kam, sip, "user1", p1)[0] == 1
+    finally:
+        kam.stop()
+        psql(cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
