@@ -1833,6 +1833,20 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     ASSERT_TRUE(
         store_->PutStoredProfile({tenant, "hr", "source: {type: file}", 0, 0, 0}, 0, 1).ok());
     ASSERT_TRUE(store_->EnqueueJob(MakeJob(tenant, "hr")).ok());  // queued: removed with it
+    // The targets' tables (issue 17); the outbox holds Apply's events already.
+    auto first = store_->ListOutbox(tenant, 0, 1);
+    ASSERT_TRUE(first.ok() && first->size() == 1u);
+    ASSERT_TRUE(store_->CompactOutbox(tenant, (*first)[0].seq).ok());  // outbox_last
+    TargetCursor cursor;
+    cursor.tenant = tenant;
+    cursor.target = "sip";
+    ASSERT_TRUE(store_->PutTargetCursor(cursor).ok());
+    DeadEvent dead;
+    dead.target = "sip";
+    dead.event = (*first)[0];
+    ASSERT_TRUE(store_->AddDeadEvent(dead).ok());
+    ASSERT_TRUE(store_->PutTargetObject({tenant, "sip", "subscriber", "alice@d", 1}).ok());
+    ASSERT_TRUE(store_->PutSipCredential(tenant, 1, "tsec1.x.y", 1).ok());
   }
   const std::string beta_items =
       "SELECT count(*) FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = 'beta')";
