@@ -103,6 +103,10 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
     note << "Applied: " << outcome->applied.users_written << " user rows, "
          << outcome->applied.departments_written << " departments written.\n";
   }
+  // Issue 17: the applied changes go on to the tenant's targets (never fails the sync).
+  if (kind == RunKind::kSync && run.status != RunStatus::kHeld) {
+    PublishAfterSync(ctx, profile.tenant);
+  }
   if (kind == RunKind::kSync) {
     Notifier notifier(ctx.LoadConfig().smtp, store);
     std::map<std::string, std::pair<size_t, size_t>> mails;  // kind -> sent, failed

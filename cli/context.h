@@ -67,6 +67,11 @@ void AddJobsCommand(CLI::App& app, Context& ctx);
 void AddMigrateCommand(CLI::App& app, Context& ctx);
 void AddTenantCommand(CLI::App& app, Context& ctx);
 void AddSecretsCommand(CLI::App& app, Context& ctx);
+// targets list|status|publish|retry, and users sip-credentials (after AddUsersCommand).
+void AddTargetsCommand(CLI::App& app, Context& ctx);
+// Publishes the tenant's outbox to its targets at the end of a CLI sync: never fails or
+// waits (a target that is down keeps its events); notes go to stderr.
+void PublishAfterSync(Context& ctx, const std::string& tenant);
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {

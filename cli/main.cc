@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddMigrateCommand(app, ctx);
   telsync::cli::AddTenantCommand(app, ctx);
   telsync::cli::AddSecretsCommand(app, ctx);
+  telsync::cli::AddTargetsCommand(app, ctx);
 
   // An unknown command is named, with the closest one, before CLI11's generic answer.
   if (const std::string command = FirstCommand(argc, argv); !command.empty()) {

@@ -15,6 +15,7 @@ packages=(
   python3 python3-pytest python3-openpyxl python3-aiosmtpd time
   slapd ldap-utils samba-ad-dc samba-ad-provision wrk
   chromium
+  kamailio kamailio-sqlite-modules kamailio-postgres-modules sip-tester
 )
 # Extra packages a target asks for (the fuzz targets: clang and libFuzzer's runtime).
 read -r -a extra <<<"${TELSYNC_DEPS_EXTRA:-}"

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <variant>
 
+#include "model/fields.h"
 #include "util/cron.h"
 #include "util/mail_address.h"
 #include "util/timezone.h"
@@ -38,7 +39,9 @@ const std::vector<std::string> kSmtpKeys = {
 const std::vector<std::string> kNotifyKeys = {"report_to",    "report_noop", "errors_to",
                                               "error_level",  "welcome",     "welcome_copy_to",
                                               "templates_dir"};
-const std::vector<std::string> kTenantKeys = {"name", "profiles"};
+const std::vector<std::string> kTenantKeys = {"name", "profiles", "targets"};
+const std::vector<std::string> kTargetKeys = {"name",   "type",   "db",   "domain",
+                                              "render", "policy", "rule", "retry"};
 const std::vector<std::string> kProfileKeys = {
     "name",        "source", "mapping",          "validation",        "policy",
     "templates",   "rules",  "default_template", "default_caller_id", "extensions",
@@ -376,6 +379,7 @@ class FileReader {
     if (!IsMap(node, path)) return false;
     CheckKeys(node, path, kTenantKeys);
     const bool named = RequireName(node, path, tenant.name);
+    ReadTargets(node["targets"], path + ".targets", tenant.targets);
     const YAML::Node list = node["profiles"];
     if (!list.IsDefined() || list.IsNull()) {
       Problem(node, path + ".profiles", "required key 'profiles' is missing");
@@ -396,6 +400,103 @@ class FileReader {
       tenant.profiles.push_back(std::move(profile));
     }
     return named;
+  }
+
+  // tenants[].targets (targets/target_config.h documents the keys).
+  void ReadTargets(const YAML::Node& list, const std::string& path,
+                   std::vector<TargetConfig>& targets) {
+    if (!list.IsDefined() || list.IsNull() || !IsSequence(list, path)) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node node = list[i];
+      const std::string tpath = path + "[" + std::to_string(i) + "]";
+      if (!IsMap(node, tpath)) continue;
+      CheckKeys(node, tpath, kTargetKeys);
+      TargetConfig target;
+      bool ok = RequireName(node, tpath, target.name);
+      if (ok && !names.insert(target.name).second) {
+        Problem(node["name"], tpath + ".name", "duplicate target name '" + target.name + "'");
+        ok = false;
+      }
+      if (!node["type"].IsDefined()) {
+        Problem(node, tpath + ".type", "required key 'type' is missing");
+        ok = false;
+      } else if (auto e = Enum(node["type"], tpath + ".type", {"kamailio"})) {
+        target.type = kTargetTypes[*e];
+      } else {
+        ok = false;
+      }
+      for (const char* key : {"db", "domain"}) {
+        const std::string kpath = tpath + "." + key;
+        if (!node[key].IsDefined()) {
+          Problem(node, kpath, std::string("required key '") + key + "' is missing");
+          ok = false;
+          continue;
+        }
+        auto v = String(node[key], kpath);
+        if (!v || v->empty()) {
+          if (v) Problem(node[key], kpath, "must not be empty");
+          ok = false;
+          continue;
+        }
+        (std::string_view(key) == "db" ? target.db : target.domain) = *v;
+      }
+      if (!target.db.empty() && target.db.find("://") == std::string::npos) {
+        target.db = ResolvePath(target.db);
+      } else if (target.db.rfind("sqlite://", 0) == 0) {
+        const std::string file = target.db.substr(9);
+        if (!fs::path(file).is_absolute()) target.db = "sqlite://" + ResolvePath(file);
+      } else if (!target.db.empty() && target.db.rfind("postgres://", 0) != 0 &&
+                 target.db.rfind("postgresql://", 0) != 0) {
+        Problem(
+            node["db"], tpath + ".db",
+            "must be sqlite:///path, a file path or postgres://... (got " + Quote(target.db) + ")");
+        ok = false;
+      }
+      if (const YAML::Node render = node["render"];
+          render.IsDefined() && !render.IsNull() && IsMap(render, tpath + ".render")) {
+        CheckKeys(render, tpath + ".render", {"phone"});
+        if (auto e = Enum(render["phone"], tpath + ".render.phone", {"e164", "digits"})) {
+          target.phone_render = *e == 0 ? PhoneRender::kE164 : PhoneRender::kDigits;
+        }
+      }
+      if (const YAML::Node policy = node["policy"];
+          policy.IsDefined() && !policy.IsNull() && IsMap(policy, tpath + ".policy")) {
+        CheckKeys(policy, tpath + ".policy", {"disabled_sip"});
+        if (auto e =
+                Enum(policy["disabled_sip"], tpath + ".policy.disabled_sip", {"block", "keep"})) {
+          target.disabled_sip = *e == 0 ? DisabledSip::kBlock : DisabledSip::kKeep;
+        }
+      }
+      if (const YAML::Node rule = node["rule"];
+          rule.IsDefined() && !rule.IsNull() && IsMap(rule, tpath + ".rule")) {
+        CheckKeys(rule, tpath + ".rule", {"field", "values"});
+        if (auto f = String(rule["field"], tpath + ".rule.field")) {
+          if (!FieldFromName(*f)) {
+            Problem(rule["field"], tpath + ".rule.field",
+                    "must be a PBX field such as city or department (got " + Quote(*f) + ")");
+          } else {
+            target.rule.field = *f;
+          }
+        } else if (!rule["field"].IsDefined()) {
+          Problem(rule, tpath + ".rule.field", "required key 'field' is missing");
+        }
+        if (auto values = StringList(rule["values"], tpath + ".rule.values")) {
+          target.rule.values = *values;
+        }
+      }
+      if (const YAML::Node retry = node["retry"];
+          retry.IsDefined() && !retry.IsNull() && IsMap(retry, tpath + ".retry")) {
+        CheckKeys(retry, tpath + ".retry", {"dead_after", "batch"});
+        if (auto v = Int(retry["dead_after"], tpath + ".retry.dead_after", 0, 365LL * 86400)) {
+          target.dead_after_seconds = *v;
+        }
+        if (auto v = Int(retry["batch"], tpath + ".retry.batch", 1, 100000)) {
+          target.batch_size = static_cast<size_t>(*v);
+        }
+      }
+      if (ok) targets.push_back(std::move(target));
+    }
   }
 
   bool RequireName(const YAML::Node& node, const std::string& path, std::string& name) {
@@ -1621,6 +1722,7 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
       }
       existing->profiles.push_back(std::move(profile));
     }
+    for (auto& target : tenant.targets) existing->targets.push_back(std::move(target));
   }
   if (out.problems.empty() && out.config.tenants.empty()) {
     out.problems.push_back({files.front(), 0, 0, "tenants", "no tenants are configured"});

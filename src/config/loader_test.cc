@@ -893,6 +893,64 @@ TEST_F(ConfigTest, DocumentedExampleLoads) {
   EXPECT_EQ(profile->rules.size(), 1u);
 }
 
+// tenants[].targets (issue 17): read into the targets module's TargetConfig, with errors that
+// name the file, line and field path.
+TEST_F(ConfigTest, ReadsTargetsAndNamesTheirProblems) {
+  const std::string good = Write("targets.yaml", R"yaml(tenants:
+  - name: acme
+    targets:
+      - name: sip
+        type: kamailio
+        db: kam/kamailio.db
+        domain: sip.acme.example
+        render: {phone: digits}
+        policy: {disabled_sip: keep}
+        rule: {field: city, values: [Stockholm, Uppsala]}
+        retry: {dead_after: 60, batch: 10}
+      - {name: pg, type: kamailio, db: "postgres://k@localhost/kam", domain: d}
+    profiles:
+      - name: main
+        source: {type: file, path: users.json}
+)yaml");
+  auto config = LoadConfig(good);
+  ASSERT_TRUE(config.ok()) << config.error().ToString();
+  const Tenant* acme = config->FindTenant("acme");
+  ASSERT_NE(acme, nullptr);
+  ASSERT_EQ(acme->targets.size(), 2u);
+  const TargetConfig& sip = acme->targets[0];
+  EXPECT_EQ(sip.type, "kamailio");
+  EXPECT_EQ(sip.db, (dir_ / "kam/kamailio.db").string());  // relative to the config file
+  EXPECT_EQ(sip.domain, "sip.acme.example");
+  EXPECT_EQ(sip.phone_render, PhoneRender::kDigits);
+  EXPECT_EQ(sip.disabled_sip, DisabledSip::kKeep);
+  EXPECT_EQ(sip.rule.field, "city");
+  EXPECT_EQ(sip.rule.values, (std::vector<std::string>{"Stockholm", "Uppsala"}));
+  EXPECT_EQ(sip.dead_after_seconds, 60);
+  EXPECT_EQ(sip.batch_size, 10u);
+  EXPECT_EQ(acme->targets[1].db, "postgres://k@localhost/kam");
+  EXPECT_EQ(acme->targets[1].disabled_sip, DisabledSip::kBlock);  // the default
+
+  const std::string bad = Write("bad.yaml", R"yaml(tenants:
+  - name: acme
+    targets:
+      - {name: sip, type: asterisk, db: x.db, domain: d}
+      - {name: sip, type: kamailio, domain: d, rule: {field: office}}
+    profiles:
+      - name: main
+        source: {type: file, path: users.json}
+)yaml");
+  const auto problems = CheckConfig(bad);
+  const ConfigProblem* type = FindProblem(problems, "tenants[0].targets[0].type");
+  ASSERT_NE(type, nullptr) << Dump(problems);
+  EXPECT_EQ(type->line, 4);
+  EXPECT_EQ(type->file, bad);
+  EXPECT_NE(FindProblem(problems, "tenants[0].targets[1].name"), nullptr) << Dump(problems);
+  const ConfigProblem* db = FindProblem(problems, "tenants[0].targets[1].db");
+  ASSERT_NE(db, nullptr) << Dump(problems);
+  EXPECT_NE(db->reason.find("required key 'db'"), std::string::npos);
+  EXPECT_NE(FindProblem(problems, "tenants[0].targets[1].rule.field"), nullptr) << Dump(problems);
+}
+
 TEST(EditDistanceTest, SuggestsCloseWordsOnly) {
   EXPECT_EQ(EditDistance("grace_day", "grace_days"), 1u);
   EXPECT_EQ(EditDistance("", "abc"), 3u);

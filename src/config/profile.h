@@ -13,6 +13,7 @@
 
 #include "phone/phone_settings.h"
 #include "sources/source_config.h"
+#include "targets/target_config.h"
 #include "util/secret.h"
 
 namespace telsync {
@@ -122,6 +123,7 @@ struct Profile {
 struct Tenant {
   std::string name;
   std::vector<Profile> profiles;
+  std::vector<TargetConfig> targets;  // tenants[].targets (issue 17, targets/target_config.h)
 };
 
 struct Config {

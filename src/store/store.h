@@ -39,6 +39,7 @@
 #include "store/job_store.h"
 #include "store/mail_store.h"
 #include "store/mirror_store.h"
+#include "store/outbox.h"
 #include "store/profile_store.h"
 #include "store/run_store.h"
 #include "store/tenant_store.h"
@@ -54,7 +55,8 @@ class Store : public DirectoryStore,
               public TokenStore,
               public TenantStore,
               public ProfileStore,
-              public MailStore {
+              public MailStore,
+              public OutboxStore {  // issue 17: the targets' outbox (store/outbox.h)
  public:
   ~Store() override = default;
 

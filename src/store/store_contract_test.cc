@@ -1972,6 +1972,20 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     ASSERT_TRUE(
         store_->PutStoredProfile({tenant, "hr", "source: {type: file}", 0, 0, 0}, 0, 1).ok());
     ASSERT_TRUE(store_->EnqueueJob(MakeJob(tenant, "hr")).ok());  // queued: removed with it
+    // The targets' tables (issue 17); the outbox holds Apply's events already.
+    auto first = store_->ListOutbox(tenant, 0, 1);
+    ASSERT_TRUE(first.ok() && first->size() == 1u);
+    ASSERT_TRUE(store_->CompactOutbox(tenant, (*first)[0].seq).ok());  // outbox_last
+    TargetCursor cursor;
+    cursor.tenant = tenant;
+    cursor.target = "sip";
+    ASSERT_TRUE(store_->PutTargetCursor(cursor).ok());
+    DeadEvent dead;
+    dead.target = "sip";
+    dead.event = (*first)[0];
+    ASSERT_TRUE(store_->AddDeadEvent(dead).ok());
+    ASSERT_TRUE(store_->PutTargetObject({tenant, "sip", "subscriber", "alice@d", 1}).ok());
+    ASSERT_TRUE(store_->PutSipCredential(tenant, 1, "tsec1.x.y", 1).ok());
   }
   const std::string beta_items =
       "SELECT count(*) FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = 'beta')";
@@ -2024,6 +2038,177 @@ TEST_P(StoreContractTest, DeleteTenantWaitsForARunningJobButNotForADeadWorker) {
   ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
   EXPECT_EQ(deleted->jobs, 1);
   EXPECT_TRUE(Users().empty());
+}
+
+// ---- The outbox role (store/outbox.h, issue 17) ----
+
+std::vector<OutboxEvent> AllEvents(Store& store, const std::string& tenant = "acme") {
+  auto events = store.ListOutbox(tenant, 0, 1000);
+  EXPECT_TRUE(events.ok()) << (events.ok() ? "" : events.error().ToString());
+  return events.ok() ? *events : std::vector<OutboxEvent>{};
+}
+
+TEST_P(StoreContractTest, ApplyWritesOneOutboxEventPerChangeAndNoneForARepeat) {
+  const Plan create = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                Item(Action::kCreate, MakeUser("k2", "bob"))});
+  ASSERT_TRUE(store_->Apply(create).ok());
+  std::vector<OutboxEvent> events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 2u);
+  const std::vector<PbxUser> users = Users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(events[0].kind, "user_created");
+  EXPECT_EQ(events[0].tenant, "acme");
+  EXPECT_LT(events[0].seq, events[1].seq);
+  EXPECT_EQ(events[0].user_id, users[0].id);
+  EXPECT_EQ(events[0].object_key, "user:" + std::to_string(users[0].id));
+  EXPECT_NE(events[0].payload.find("\"username\":\"alice\""), std::string::npos);
+  EXPECT_EQ(events[0].state_hash.size(), 16u);
+
+  // The same plan again (a rerun after a crash) changes nothing: no second event (P3).
+  ASSERT_TRUE(store_->Apply(create).ok());
+  EXPECT_EQ(AllEvents(*store_).size(), 2u);
+
+  PbxUser alice = users[0];
+  alice.fields.Set(Field::kExtension, "1001");
+  PlanItem update = Item(Action::kUpdate, alice, alice.id);
+  update.changes = {{"extension", "", "1001"}};
+  ASSERT_TRUE(store_->Apply(MakePlan({update})).ok());
+  ASSERT_TRUE(store_->Apply(MakePlan({update})).ok());
+  events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].kind, "user_updated");
+  EXPECT_NE(events[2].payload.find("\"extension\":\"1001\""), std::string::npos);
+  EXPECT_NE(events[2].payload.find("\"changes\""), std::string::npos);
+
+  PbxUser hidden = alice;
+  hidden.searchable = false;
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kUnsearchable, hidden, alice.id)})).ok());
+  EXPECT_EQ(AllEvents(*store_).back().kind, "user_unsearchable");
+
+  const PlanItem remove = Item(Action::kDelete, users[1], users[1].id);
+  ASSERT_TRUE(store_->Apply(MakePlan({remove})).ok());
+  ASSERT_TRUE(store_->Apply(MakePlan({remove})).ok());  // gone already: no second event
+  events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[4].kind, "user_deleted");
+  EXPECT_EQ(events[4].user_id, users[1].id);
+  EXPECT_TRUE(events[4].state_hash.empty());
+  EXPECT_NE(events[4].payload.find("\"bob\""), std::string::npos);
+
+  // Scoped by tenant, paged by seq.
+  EXPECT_TRUE(AllEvents(*store_, "beta").empty());
+  auto after = store_->ListOutbox("acme", events[1].seq, 2);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 2u);
+  EXPECT_EQ((*after)[0].seq, events[2].seq);
+  EXPECT_EQ(*store_->LastOutboxSeq("acme"), events[4].seq);
+  EXPECT_EQ(*store_->CountOutbox("acme", events[1].seq), 3);
+  EXPECT_EQ(*store_->LastOutboxSeq("beta"), 0);
+}
+
+TEST_P(StoreContractTest, DepartmentChangesWriteEventsOnceToo) {
+  Plan plan = MakePlan({});
+  plan.departments.push_back({Action::kCreate, {0, "Sales", "hr", "7001", {"alice"}}, {}});
+  ASSERT_TRUE(store_->Apply(plan).ok());
+  ASSERT_TRUE(store_->Apply(plan).ok());
+  std::vector<OutboxEvent> events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "department_changed");
+  EXPECT_EQ(events[0].object_key, "department:hr/Sales");
+  EXPECT_EQ(events[0].user_id, 0);
+  Plan remove = MakePlan({});
+  remove.departments.push_back({Action::kDelete, {0, "Sales", "hr", "7001", {"alice"}}, {}});
+  ASSERT_TRUE(store_->Apply(remove).ok());
+  ASSERT_TRUE(store_->Apply(remove).ok());
+  events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, "department_deleted");
+}
+
+TEST_P(StoreContractTest, OutboxCompactionKeepsTheNewestSeqAndCurrentnessFollowsTheState) {
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  PbxUser alice = Users()[0];
+  const OutboxEvent created = AllEvents(*store_)[0];
+  EXPECT_TRUE(*store_->IsCurrentEvent(created));
+  alice.fields.Set(Field::kExtension, "1001");
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kUpdate, alice, alice.id)})).ok());
+  EXPECT_FALSE(*store_->IsCurrentEvent(created));  // superseded by the update
+  const OutboxEvent updated = AllEvents(*store_)[1];
+  EXPECT_TRUE(*store_->IsCurrentEvent(updated));
+
+  auto removed = store_->CompactOutbox("acme", updated.seq);
+  ASSERT_TRUE(removed.ok()) << removed.error().ToString();
+  EXPECT_EQ(*removed, 2);
+  EXPECT_TRUE(AllEvents(*store_).empty());
+  EXPECT_EQ(*store_->LastOutboxSeq("acme"), updated.seq);  // remembered after compaction
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kDelete, alice, alice.id)})).ok());
+  const OutboxEvent deleted = AllEvents(*store_)[0];
+  EXPECT_GT(deleted.seq, updated.seq);
+  EXPECT_TRUE(*store_->IsCurrentEvent(deleted));
+  EXPECT_FALSE(*store_->IsCurrentEvent(updated));
+}
+
+TEST_P(StoreContractTest, TargetCursorsDeadEventsObjectsAndSipCredentialsRoundTrip) {
+  EXPECT_FALSE(store_->GetTargetCursor("acme", "sip")->has_value());
+  TargetCursor cursor;
+  cursor.tenant = "acme";
+  cursor.target = "sip";
+  cursor.last_seq = 7;
+  cursor.delivered = 5;
+  cursor.attempts = 2;
+  cursor.failing_since = 100;
+  cursor.next_attempt_at = 110;
+  cursor.last_error = "Kamailio db: /x does not exist";
+  ASSERT_TRUE(store_->PutTargetCursor(cursor).ok());
+  cursor.last_seq = 9;
+  ASSERT_TRUE(store_->PutTargetCursor(cursor).ok());
+  auto got = store_->GetTargetCursor("acme", "sip");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->last_seq, 9);
+  EXPECT_EQ((*got)->attempts, 2);
+  EXPECT_EQ((*got)->last_error, cursor.last_error);
+  EXPECT_FALSE(store_->GetTargetCursor("beta", "sip")->has_value());
+  EXPECT_EQ(store_->ListTargetCursors("acme")->size(), 1u);
+
+  DeadEvent dead;
+  dead.target = "sip";
+  dead.event.tenant = "acme";
+  dead.event.seq = 3;
+  dead.event.kind = "user_created";
+  dead.event.object_key = "user:1";
+  dead.event.user_id = 1;
+  dead.event.payload = "{}";
+  dead.error = "conflict";
+  dead.dead_at = 50;
+  ASSERT_TRUE(store_->AddDeadEvent(dead).ok());
+  dead.error = "conflict again";
+  ASSERT_TRUE(store_->AddDeadEvent(dead).ok());  // replaces
+  auto listed = store_->ListDeadEvents("acme", "sip");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].error, "conflict again");
+  EXPECT_EQ((*listed)[0].event.payload, "{}");
+  EXPECT_TRUE(store_->ListDeadEvents("acme", "other")->empty());
+  ASSERT_TRUE(store_->RemoveDeadEvent("acme", "sip", 3).ok());
+  EXPECT_TRUE(store_->ListDeadEvents("acme", "sip")->empty());
+
+  ASSERT_TRUE(store_->PutTargetObject({"acme", "sip", "subscriber", "alice@sip.test", 1}).ok());
+  ASSERT_TRUE(store_->PutTargetObject({"acme", "sip", "alias", "1001@sip.test", 1}).ok());
+  ASSERT_TRUE(store_->PutTargetObject({"acme", "sip", "alias", "1001@sip.test", 2}).ok());
+  auto objects = store_->ListTargetObjects("acme", "sip");
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].type, "alias");
+  EXPECT_EQ((*objects)[0].user_id, 2);
+  ASSERT_TRUE(store_->RemoveTargetObject("acme", "sip", "alias", "1001@sip.test").ok());
+  EXPECT_EQ(store_->ListTargetObjects("acme", "sip")->size(), 1u);
+  EXPECT_TRUE(store_->ListTargetObjects("beta", "sip")->empty());
+
+  EXPECT_FALSE(store_->GetSipCredential("acme", 1)->has_value());
+  ASSERT_TRUE(store_->PutSipCredential("acme", 1, "tsec1.x.y", 10).ok());
+  ASSERT_TRUE(store_->PutSipCredential("acme", 1, "tsec1.x.z", 11).ok());
+  EXPECT_EQ(store_->GetSipCredential("acme", 1)->value_or(""), "tsec1.x.z");
+  EXPECT_FALSE(store_->GetSipCredential("beta", 1)->has_value());
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ struct TenantTable {
   const char* table;
   const char* delete_sql;
 };
-inline constexpr std::array<TenantTable, 13> kTenantTables = {{
+inline constexpr std::array<TenantTable, 20> kTenantTables = {{
     {"run_items", "DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
     {"run_departments",
      "DELETE FROM run_departments WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
@@ -64,6 +64,14 @@ inline constexpr std::array<TenantTable, 13> kTenantTables = {{
     {"notifications", "DELETE FROM notifications WHERE tenant = $1"},
     {"stored_profiles", "DELETE FROM stored_profiles WHERE tenant = $1"},
     {"jobs", "DELETE FROM jobs WHERE tenant = $1"},
+    // The targets' outbox (issue 17, store/outbox.h).
+    {"outbox", "DELETE FROM outbox WHERE tenant = $1"},
+    {"outbox_state", "DELETE FROM outbox_state WHERE tenant = $1"},
+    {"outbox_last", "DELETE FROM outbox_last WHERE tenant = $1"},
+    {"target_cursors", "DELETE FROM target_cursors WHERE tenant = $1"},
+    {"target_dead", "DELETE FROM target_dead WHERE tenant = $1"},
+    {"target_objects", "DELETE FROM target_objects WHERE tenant = $1"},
+    {"sip_credentials", "DELETE FROM sip_credentials WHERE tenant = $1"},
     {"tenants", "DELETE FROM tenants WHERE name = $1"},
 }};
 

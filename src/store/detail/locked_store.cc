@@ -361,6 +361,80 @@ class LockedStore final : public Store {
     return backend_->ListNotifications(tenant, run_id, failed_only);
   }
 
+  // ---- OutboxStore ----
+  Result<std::vector<OutboxEvent>> ListOutbox(const std::string& tenant, int64_t after_seq,
+                                              size_t limit) override {
+    Lock lock = Hold();
+    return backend_->ListOutbox(tenant, after_seq, limit);
+  }
+  Result<int64_t> LastOutboxSeq(const std::string& tenant) override {
+    Lock lock = Hold();
+    return backend_->LastOutboxSeq(tenant);
+  }
+  Result<int64_t> CountOutbox(const std::string& tenant, int64_t after_seq) override {
+    Lock lock = Hold();
+    return backend_->CountOutbox(tenant, after_seq);
+  }
+  Result<int64_t> CompactOutbox(const std::string& tenant, int64_t up_to_seq) override {
+    Lock lock = Hold();
+    return backend_->CompactOutbox(tenant, up_to_seq);
+  }
+  Result<bool> IsCurrentEvent(const OutboxEvent& event) override {
+    Lock lock = Hold();
+    return backend_->IsCurrentEvent(event);
+  }
+  Result<std::optional<TargetCursor>> GetTargetCursor(const std::string& tenant,
+                                                      const std::string& target) override {
+    Lock lock = Hold();
+    return backend_->GetTargetCursor(tenant, target);
+  }
+  Status PutTargetCursor(const TargetCursor& cursor) override {
+    Lock lock = Hold();
+    return backend_->PutTargetCursor(cursor);
+  }
+  Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
+    Lock lock = Hold();
+    return backend_->ListTargetCursors(tenant);
+  }
+  Status AddDeadEvent(const DeadEvent& dead) override {
+    Lock lock = Hold();
+    return backend_->AddDeadEvent(dead);
+  }
+  Result<std::vector<DeadEvent>> ListDeadEvents(const std::string& tenant,
+                                                const std::string& target) override {
+    Lock lock = Hold();
+    return backend_->ListDeadEvents(tenant, target);
+  }
+  Status RemoveDeadEvent(const std::string& tenant, const std::string& target,
+                         int64_t seq) override {
+    Lock lock = Hold();
+    return backend_->RemoveDeadEvent(tenant, target, seq);
+  }
+  Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
+                                                      const std::string& target) override {
+    Lock lock = Hold();
+    return backend_->ListTargetObjects(tenant, target);
+  }
+  Status PutTargetObject(const TargetObject& object) override {
+    Lock lock = Hold();
+    return backend_->PutTargetObject(object);
+  }
+  Status RemoveTargetObject(const std::string& tenant, const std::string& target,
+                            const std::string& type, const std::string& key) override {
+    Lock lock = Hold();
+    return backend_->RemoveTargetObject(tenant, target, type, key);
+  }
+  Result<std::optional<std::string>> GetSipCredential(const std::string& tenant,
+                                                      int64_t user_id) override {
+    Lock lock = Hold();
+    return backend_->GetSipCredential(tenant, user_id);
+  }
+  Status PutSipCredential(const std::string& tenant, int64_t user_id, const std::string& sealed,
+                          int64_t now) override {
+    Lock lock = Hold();
+    return backend_->PutSipCredential(tenant, user_id, sealed, now);
+  }
+
   int SchemaVersion() override {
     Lock lock = Hold();
     return backend_->SchemaVersion();

@@ -17,6 +17,7 @@
 #include "store/postgres/postgres_jobs.h"
 #include "store/postgres/postgres_mail.h"
 #include "store/postgres/postgres_mirror.h"
+#include "store/postgres/postgres_outbox.h"
 #include "store/postgres/postgres_runs.h"
 #include "store/postgres/postgres_secrets.h"
 #include "store/postgres/postgres_tenants.h"
@@ -287,6 +288,63 @@ class PostgresStore final : public Store {
     return pg_detail::FindPostgresToken(*conn_, kind, hash);
   }
 
+  // The outbox role (store/outbox.h), in postgres_outbox.cc.
+  Result<std::vector<OutboxEvent>> ListOutbox(const std::string& tenant, int64_t after_seq,
+                                              size_t limit) override {
+    return pg_detail::ListPostgresOutbox(*conn_, tenant, after_seq, limit);
+  }
+  Result<int64_t> LastOutboxSeq(const std::string& tenant) override {
+    return pg_detail::LastPostgresOutboxSeq(*conn_, tenant);
+  }
+  Result<int64_t> CountOutbox(const std::string& tenant, int64_t after_seq) override {
+    return pg_detail::CountPostgresOutbox(*conn_, tenant, after_seq);
+  }
+  Result<int64_t> CompactOutbox(const std::string& tenant, int64_t up_to_seq) override {
+    return pg_detail::CompactPostgresOutbox(*conn_, tenant, up_to_seq);
+  }
+  Result<bool> IsCurrentEvent(const OutboxEvent& event) override {
+    return pg_detail::IsCurrentPostgresEvent(*conn_, event);
+  }
+  Result<std::optional<TargetCursor>> GetTargetCursor(const std::string& tenant,
+                                                      const std::string& target) override {
+    return pg_detail::GetPostgresTargetCursor(*conn_, tenant, target);
+  }
+  Status PutTargetCursor(const TargetCursor& cursor) override {
+    return pg_detail::PutPostgresTargetCursor(*conn_, cursor);
+  }
+  Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
+    return pg_detail::ListPostgresTargetCursors(*conn_, tenant);
+  }
+  Status AddDeadEvent(const DeadEvent& dead) override {
+    return pg_detail::AddPostgresDeadEvent(*conn_, dead);
+  }
+  Result<std::vector<DeadEvent>> ListDeadEvents(const std::string& tenant,
+                                                const std::string& target) override {
+    return pg_detail::ListPostgresDeadEvents(*conn_, tenant, target);
+  }
+  Status RemoveDeadEvent(const std::string& tenant, const std::string& target,
+                         int64_t seq) override {
+    return pg_detail::RemovePostgresDeadEvent(*conn_, tenant, target, seq);
+  }
+  Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
+                                                      const std::string& target) override {
+    return pg_detail::ListPostgresTargetObjects(*conn_, tenant, target);
+  }
+  Status PutTargetObject(const TargetObject& object) override {
+    return pg_detail::PutPostgresTargetObject(*conn_, object);
+  }
+  Status RemoveTargetObject(const std::string& tenant, const std::string& target,
+                            const std::string& type, const std::string& key) override {
+    return pg_detail::RemovePostgresTargetObject(*conn_, tenant, target, type, key);
+  }
+  Result<std::optional<std::string>> GetSipCredential(const std::string& tenant,
+                                                      int64_t user_id) override {
+    return pg_detail::GetPostgresSipCredential(*conn_, tenant, user_id);
+  }
+  Status PutSipCredential(const std::string& tenant, int64_t user_id, const std::string& sealed,
+                          int64_t now) override {
+    return pg_detail::PutPostgresSipCredential(*conn_, tenant, user_id, sealed, now);
+  }
   Result<int64_t> AddNotification(const NotificationRecord& record) override {
     return pg_detail::AddPostgresNotification(*conn_, record);
   }
@@ -506,6 +564,11 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
     }
     ++report.statements;
     report.departments_written += static_cast<size_t>(r->Affected());
+    if (Status s = pg_detail::WritePostgresDepartmentEvent(*conn_, plan.tenant, change, profile,
+                                                           r->Affected() > 0, now);
+        !s.ok()) {
+      return s.error();
+    }
   }
   if (tx) {
     if (Status s = tx->Commit(); !s.ok()) return s.error();
@@ -516,11 +579,13 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
 Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanItem*>& batch,
                                  int64_t now, bool& direct_creates, ApplyReport& report) {
   std::vector<int64_t> deletes;
+  std::vector<const PlanItem*> delete_items;  // for their outbox events (issue 17)
   std::vector<const PlanItem*> updates;
   std::vector<const PlanItem*> creates;
   for (const PlanItem* item : batch) {
     if (item->action == Action::kDelete) {
       deletes.push_back(item->user_id);
+      delete_items.push_back(item);
     } else if (item->action == Action::kCreate) {
       creates.push_back(item);
     } else {
@@ -530,6 +595,10 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   auto tx = Transaction::Begin(*conn_);
   if (!tx.ok()) return tx.error();
   if (!deletes.empty()) {
+    if (Status s = pg_detail::WritePostgresDeleteEvents(*conn_, plan.tenant, delete_items, now);
+        !s.ok()) {
+      return s;
+    }
     Params p;
     p.Add(plan.tenant).Add(pg_detail::IntArrayLiteral(deletes));
     auto r = conn_->ExecPrepared("telsync_users_delete",
@@ -555,6 +624,9 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
     if (!r.ok()) return fail(r.error(), updates);
     ++report.statements;
     report.users_written += static_cast<size_t>(r->Affected());
+    if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, updates, now); !s.ok()) {
+      return s;
+    }
   }
   if (creates.empty()) return tx->Commit();
   // Creates go straight into users when none of their keys is there yet (a first sync),
@@ -564,6 +636,7 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   // Apply's batches (the conflicts of a rerun come in runs).
   if (direct_creates) {
     Status s = CopyCreates(plan.tenant, creates, now, report);
+    if (s.ok()) s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now);
     if (s.ok()) return tx->Commit();
     if (s.error().code != ErrorCode::kConflict) return s;
     direct_creates = false;
@@ -574,6 +647,9 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   if (!r.ok()) return fail(r.error(), creates);
   ++report.statements;
   report.users_written += static_cast<size_t>(r->Affected());
+  if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now); !s.ok()) {
+    return s;
+  }
   return tx->Commit();
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 8> kSteps = {
+constexpr std::array<const char*, 9> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -242,6 +242,77 @@ CREATE TABLE secret_key (
   one_row INTEGER PRIMARY KEY CHECK (one_row = 1),
   key_id      TEXT NOT NULL,
   recorded_at INTEGER NOT NULL
+);
+)sql",
+    // 9: the targets' outbox (issue 17, store/outbox.h): every change Apply makes, written in
+    // its transaction; the digest of each object's last published state (a write that
+    // changes nothing writes no event); each target's cursor, dead events and the objects
+    // telsync created on it; the users' sealed SIP passwords.
+    R"sql(
+CREATE TABLE outbox (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant     TEXT    NOT NULL,
+  kind       TEXT    NOT NULL,
+  object_key TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL DEFAULT 0,
+  payload    TEXT    NOT NULL,
+  state_hash TEXT    NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_tenant ON outbox (tenant, seq);
+CREATE INDEX outbox_object ON outbox (tenant, object_key, seq);
+CREATE TABLE outbox_state (
+  tenant     TEXT NOT NULL,
+  object_key TEXT NOT NULL,
+  hash       TEXT NOT NULL,
+  PRIMARY KEY (tenant, object_key)
+) WITHOUT ROWID;
+CREATE TABLE outbox_last (
+  tenant TEXT    NOT NULL PRIMARY KEY,
+  seq    INTEGER NOT NULL
+);
+CREATE TABLE target_cursors (
+  tenant          TEXT    NOT NULL,
+  target          TEXT    NOT NULL,
+  last_seq        INTEGER NOT NULL DEFAULT 0,
+  delivered       INTEGER NOT NULL DEFAULT 0,
+  dead            INTEGER NOT NULL DEFAULT 0,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  failing_since   INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT    NOT NULL DEFAULT '',
+  last_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_success_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, target)
+);
+CREATE TABLE target_dead (
+  tenant     TEXT    NOT NULL,
+  target     TEXT    NOT NULL,
+  seq        INTEGER NOT NULL,
+  kind       TEXT    NOT NULL,
+  object_key TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL DEFAULT 0,
+  payload    TEXT    NOT NULL,
+  state_hash TEXT    NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  error      TEXT    NOT NULL,
+  dead_at    INTEGER NOT NULL,
+  PRIMARY KEY (tenant, target, seq)
+);
+CREATE TABLE target_objects (
+  tenant  TEXT    NOT NULL,
+  target  TEXT    NOT NULL,
+  type    TEXT    NOT NULL,
+  key     TEXT    NOT NULL,
+  user_id INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, target, type, key)
+);
+CREATE TABLE sip_credentials (
+  tenant     TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL,
+  sealed     TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, user_id)
 );
 )sql",
 };

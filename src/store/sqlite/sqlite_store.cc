@@ -15,6 +15,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_jobs.h"
 #include "store/sqlite/sqlite_mirror.h"
+#include "store/sqlite/sqlite_outbox.h"
 #include "store/sqlite/sqlite_secrets.h"
 #include "store/sqlite/sqlite_tenants.h"
 
@@ -342,6 +343,63 @@ class SqliteStore final : public Store {
     return sqlite_detail::ListSqliteJobs(db_, tenant, profile, limit);
   }
   Result<int64_t> AddNotification(const NotificationRecord& record) override;
+  // The outbox role (store/outbox.h), in sqlite_outbox.cc.
+  Result<std::vector<OutboxEvent>> ListOutbox(const std::string& tenant, int64_t after_seq,
+                                              size_t limit) override {
+    return sqlite_detail::ListSqliteOutbox(db_, tenant, after_seq, limit);
+  }
+  Result<int64_t> LastOutboxSeq(const std::string& tenant) override {
+    return sqlite_detail::LastSqliteOutboxSeq(db_, tenant);
+  }
+  Result<int64_t> CountOutbox(const std::string& tenant, int64_t after_seq) override {
+    return sqlite_detail::CountSqliteOutbox(db_, tenant, after_seq);
+  }
+  Result<int64_t> CompactOutbox(const std::string& tenant, int64_t up_to_seq) override {
+    return sqlite_detail::CompactSqliteOutbox(db_, tenant, up_to_seq);
+  }
+  Result<bool> IsCurrentEvent(const OutboxEvent& event) override {
+    return sqlite_detail::IsCurrentSqliteEvent(db_, event);
+  }
+  Result<std::optional<TargetCursor>> GetTargetCursor(const std::string& tenant,
+                                                      const std::string& target) override {
+    return sqlite_detail::GetSqliteTargetCursor(db_, tenant, target);
+  }
+  Status PutTargetCursor(const TargetCursor& cursor) override {
+    return sqlite_detail::PutSqliteTargetCursor(db_, cursor);
+  }
+  Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
+    return sqlite_detail::ListSqliteTargetCursors(db_, tenant);
+  }
+  Status AddDeadEvent(const DeadEvent& dead) override {
+    return sqlite_detail::AddSqliteDeadEvent(db_, dead);
+  }
+  Result<std::vector<DeadEvent>> ListDeadEvents(const std::string& tenant,
+                                                const std::string& target) override {
+    return sqlite_detail::ListSqliteDeadEvents(db_, tenant, target);
+  }
+  Status RemoveDeadEvent(const std::string& tenant, const std::string& target,
+                         int64_t seq) override {
+    return sqlite_detail::RemoveSqliteDeadEvent(db_, tenant, target, seq);
+  }
+  Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
+                                                      const std::string& target) override {
+    return sqlite_detail::ListSqliteTargetObjects(db_, tenant, target);
+  }
+  Status PutTargetObject(const TargetObject& object) override {
+    return sqlite_detail::PutSqliteTargetObject(db_, object);
+  }
+  Status RemoveTargetObject(const std::string& tenant, const std::string& target,
+                            const std::string& type, const std::string& key) override {
+    return sqlite_detail::RemoveSqliteTargetObject(db_, tenant, target, type, key);
+  }
+  Result<std::optional<std::string>> GetSipCredential(const std::string& tenant,
+                                                      int64_t user_id) override {
+    return sqlite_detail::GetSqliteSipCredential(db_, tenant, user_id);
+  }
+  Status PutSipCredential(const std::string& tenant, int64_t user_id, const std::string& sealed,
+                          int64_t now) override {
+    return sqlite_detail::PutSqliteSipCredential(db_, tenant, user_id, sealed, now);
+  }
   Status UpdateNotification(const NotificationRecord& record) override;
   Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
                                                             int64_t run_id,
@@ -466,6 +524,11 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
       db_.Prepare("DELETE FROM departments WHERE tenant = ?1 AND profile = ?2 AND name = ?3", true);
   if (!remove_department.ok()) return remove_department.error();
 
+  // Issue 17: every change writes its outbox event in the same transaction.
+  Result<sqlite_detail::SqliteOutboxWriter> outbox =
+      sqlite_detail::SqliteOutboxWriter::Prepare(db_);
+  if (!outbox.ok()) return outbox.error();
+
   const int64_t now = NowSeconds();
   std::optional<Transaction> tx;
   size_t in_batch = 0;
@@ -517,7 +580,12 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
       written = stmt.Run(item.action == Action::kCreate ? "create user" : "update user");
     }
     if (!written.ok()) return with_context(written.error(), UserContext(item));
-    report.users_written += static_cast<size_t>(db_.Changes());
+    const int64_t changed = db_.Changes();
+    report.users_written += static_cast<size_t>(changed);
+    written = item.action == Action::kDelete
+                  ? outbox->UserDeleted(plan.tenant, item, changed > 0, now)
+                  : outbox->UserWritten(plan.tenant, item, now);
+    if (!written.ok()) return with_context(written.error(), UserContext(item));
     if (Status s = after_write(); !s.ok()) return s.error();
   }
 
@@ -543,7 +611,10 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
       written = remove_department->Run("delete department");
     }
     if (!written.ok()) return with_context(written.error(), "department " + d.name);
-    report.departments_written += static_cast<size_t>(db_.Changes());
+    const int64_t changed = db_.Changes();
+    report.departments_written += static_cast<size_t>(changed);
+    written = outbox->DepartmentWritten(plan.tenant, change, profile, changed > 0, now);
+    if (!written.ok()) return with_context(written.error(), "department " + d.name);
     if (Status s = after_write(); !s.ok()) return s.error();
   }
 

@@ -1,0 +1,140 @@
+// OutboxStore: the store's side of the targets (issue 17): the transactional outbox of
+// PBX directory changes, each target's cursor, its dead events, the objects telsync
+// created on it, and the users' SIP credentials.
+//
+//   - Store::Apply writes one OutboxEvent for every user or department it changes, in the
+//     same transaction as the change (DESIGN §1 "Targets read an outbox"). An event carries
+//     the object's whole state after the change, so a target that applies the newest event
+//     of an object holds the object's current state (level-based, like the sync itself).
+//   - A write that leaves an object as it was writes no event: the store keeps a digest of
+//     each object's last published state (outbox_state), so a plan applied twice, or a
+//     no-op sync, writes nothing (P3).
+//   - Events are numbered by `seq`, increasing in commit order within a tenant's writes
+//     (one writer at a time per profile, store.h LockProfileRuns). Targets read them after
+//     their cursor, oldest first.
+//
+// Every method is scoped by tenant. Errors are values: kUnavailable when the database
+// cannot be reached or is locked too long, kInternal otherwise; absence is an empty list,
+// std::nullopt or 0 as each method says, never kNotFound.
+// Not thread-safe: one Store per thread (store.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace telsync {
+
+// One change of the PBX directory, as Apply recorded it.
+struct OutboxEvent {
+  int64_t seq = 0;  // set by the store; names the event (the idempotency key of a delivery)
+  std::string tenant;
+  // "user_created" | "user_updated" | "user_unsearchable" | "user_deleted" |
+  // "department_changed" | "department_deleted" (kOutboxKinds).
+  std::string kind;
+  std::string object_key;  // "user:<id>" or "department:<profile>/<name>": orders per object
+  int64_t user_id = 0;     // the users row id; 0 for a department
+  // JSON object: {"action": plan action, "user": {state after the change: every non-empty
+  // field by FieldName, "profile", "source_key", "searchable", "state", "groups"},
+  // "changes": [{"field","old","new"}] (updates only)}; a department's event has
+  // "department": {"name","profile","ring_group","members"} instead of "user".
+  // A deleted user's "user" holds the last state the plan knew (may be only the username).
+  std::string payload;
+  // Digest of the state in the payload (16 hex digits); "" for a deletion. An event whose
+  // digest is no longer its object's is superseded (IsCurrentEvent).
+  std::string state_hash;
+  int64_t created_at = 0;  // unix seconds of the apply
+};
+
+inline constexpr std::string_view kOutboxKinds[] = {
+    "user_created", "user_updated",       "user_unsearchable",
+    "user_deleted", "department_changed", "department_deleted",
+};
+
+// Where one target stands in a tenant's outbox. A target with no row has never published:
+// the publisher starts it with a full reconcile.
+struct TargetCursor {
+  std::string tenant;
+  std::string target;           // the target's name in the config
+  int64_t last_seq = 0;         // every event with seq <= last_seq is delivered or dead
+  int64_t delivered = 0;        // events delivered so far
+  int64_t dead = 0;             // events given up on so far (target_dead keeps them)
+  int attempts = 0;             // failed attempts in a row at the head of the cursor
+  int64_t failing_since = 0;    // unix seconds of the first of those failures; 0 = not failing
+  int64_t next_attempt_at = 0;  // back-off: no attempt before this (0 = at once)
+  std::string last_error;       // the last failure in an admin's words; "" after a success
+  int64_t last_attempt_at = 0;
+  int64_t last_success_at = 0;
+};
+
+// An event a target gave up on: kept, with the reason, until `targets retry` re-sends it.
+struct DeadEvent {
+  std::string target;
+  OutboxEvent event;
+  std::string error;
+  int64_t dead_at = 0;
+};
+
+// An object telsync created on a target (ownership, issue 17): a target never changes or
+// deletes an object it did not create. `type` and `key` are the target's own words
+// (Kamailio: "subscriber" / "alice@sip.example", "alias" / "1001@sip.example").
+struct TargetObject {
+  std::string tenant;
+  std::string target;
+  std::string type;
+  std::string key;
+  int64_t user_id = 0;  // the PBX user it stands for
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+
+  // Events with seq > after_seq, oldest first, at most `limit`.
+  virtual Result<std::vector<OutboxEvent>> ListOutbox(const std::string& tenant, int64_t after_seq,
+                                                      size_t limit) = 0;
+  // The newest event's seq (also of compacted ones); 0 when the tenant never had one.
+  virtual Result<int64_t> LastOutboxSeq(const std::string& tenant) = 0;
+  // How many events with seq > after_seq are kept (a target's lag).
+  virtual Result<int64_t> CountOutbox(const std::string& tenant, int64_t after_seq) = 0;
+  // Removes the events with seq <= up_to_seq (every target has them). Returns how many.
+  virtual Result<int64_t> CompactOutbox(const std::string& tenant, int64_t up_to_seq) = 0;
+  // Whether `event` still carries its object's current state: no later change of the
+  // object was applied (a dead event that is not current is superseded, not re-sent).
+  virtual Result<bool> IsCurrentEvent(const OutboxEvent& event) = 0;
+
+  // std::nullopt when the target never published.
+  virtual Result<std::optional<TargetCursor>> GetTargetCursor(const std::string& tenant,
+                                                              const std::string& target) = 0;
+  // Inserts or replaces the cursor (tenant, target).
+  virtual Status PutTargetCursor(const TargetCursor& cursor) = 0;
+  // Every cursor of the tenant, by target name.
+  virtual Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) = 0;
+
+  // Dead events: Add replaces one with the same (target, seq). List: oldest first.
+  virtual Status AddDeadEvent(const DeadEvent& dead) = 0;
+  virtual Result<std::vector<DeadEvent>> ListDeadEvents(const std::string& tenant,
+                                                        const std::string& target) = 0;
+  virtual Status RemoveDeadEvent(const std::string& tenant, const std::string& target,
+                                 int64_t seq) = 0;
+
+  // Ownership. List: by type, then key. Put replaces (tenant, target, type, key).
+  virtual Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
+                                                              const std::string& target) = 0;
+  virtual Status PutTargetObject(const TargetObject& object) = 0;
+  virtual Status RemoveTargetObject(const std::string& tenant, const std::string& target,
+                                    const std::string& type, const std::string& key) = 0;
+
+  // A user's SIP password, sealed (secrets/secret_box.h); std::nullopt when it has none.
+  // The store never sees it in plain text.
+  virtual Result<std::optional<std::string>> GetSipCredential(const std::string& tenant,
+                                                              int64_t user_id) = 0;
+  virtual Status PutSipCredential(const std::string& tenant, int64_t user_id,
+                                  const std::string& sealed, int64_t now) = 0;
+};
+
+}  // namespace telsync

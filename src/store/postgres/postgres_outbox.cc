@@ -1,0 +1,362 @@
+#include "store/postgres/postgres_outbox.h"
+
+#include <utility>
+
+#include "store/detail/outbox_events.h"
+
+namespace telsync::pg_detail {
+namespace {
+
+constexpr const char* kEventColumns =
+    "seq, tenant, kind, object_key, user_id, payload, state_hash, created_at";
+
+OutboxEvent ReadEvent(const PgResult& r, int row, int first) {
+  OutboxEvent e;
+  e.seq = r.Int(row, first);
+  e.tenant = r.String(row, first + 1);
+  e.kind = r.String(row, first + 2);
+  e.object_key = r.String(row, first + 3);
+  e.user_id = r.Int(row, first + 4);
+  e.payload = r.String(row, first + 5);
+  e.state_hash = r.String(row, first + 6);
+  e.created_at = r.Int(row, first + 7);
+  return e;
+}
+
+Status Done(const Result<PgResult>& r) {
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+}  // namespace
+
+Status WritePostgresDeleteEvents(Conn& conn, const std::string& tenant,
+                                 const std::vector<const PlanItem*>& deletes, int64_t now) {
+  for (const PlanItem* item : deletes) {
+    store_detail::PendingEvent event = store_detail::UserDeletedEvent(*item);
+    Params p;
+    p.Add(tenant).Add(event.object_key).Add(item->user_id).Add(event.payload).Add(now);
+    auto r = conn.ExecPrepared(
+        "telsync_outbox_delete",
+        "WITH gone AS (DELETE FROM outbox_state WHERE tenant = $1 AND object_key = $2) "
+        "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
+        "SELECT $1, 'user_deleted', $2, $3::bigint, $4, '', $5::bigint "
+        "WHERE EXISTS (SELECT 1 FROM users WHERE tenant = $1 AND id = $3::bigint)",
+        p, "write an outbox event");
+    if (!r.ok()) return r.error();
+  }
+  return Ok();
+}
+
+Status WritePostgresUserEvents(Conn& conn, const std::string& tenant,
+                               const std::vector<const PlanItem*>& items, int64_t now) {
+  for (const PlanItem* item : items) {
+    const bool create = item->action == Action::kCreate;
+    store_detail::PendingEvent event = store_detail::UserEvent(*item, 0);
+    Params p;
+    p.Add(tenant)
+        .Add(create ? int64_t{0} : item->user_id)
+        .Add(item->target->profile)
+        .Add(item->target->source_key)
+        .Add(event.state_hash)
+        .Add(event.kind)
+        .Add(event.payload)
+        .Add(now);
+    // The state digest decides (P3): an unchanged user writes no event.
+    auto r = conn.ExecPrepared(
+        "telsync_outbox_user",
+        "WITH u AS (SELECT id FROM users WHERE tenant = $1 AND "
+        "(($2::bigint > 0 AND id = $2::bigint) OR "
+        "($2::bigint = 0 AND profile = $3 AND source_key = $4))), "
+        "s AS (INSERT INTO outbox_state (tenant, object_key, hash) "
+        "SELECT $1, 'user:' || id, $5 FROM u ON CONFLICT (tenant, object_key) DO UPDATE "
+        "SET hash = excluded.hash WHERE outbox_state.hash <> excluded.hash RETURNING object_key) "
+        "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
+        "SELECT $1, $6, s.object_key, u.id, $7, $5, $8::bigint FROM s, u",
+        p, "write an outbox event");
+    if (!r.ok()) return r.error();
+  }
+  return Ok();
+}
+
+Status WritePostgresDepartmentEvent(Conn& conn, const std::string& tenant,
+                                    const DepartmentChange& change, const std::string& profile,
+                                    bool changed, int64_t now) {
+  store_detail::PendingEvent event = store_detail::DepartmentEvent(change, profile);
+  Params p;
+  p.Add(tenant)
+      .Add(event.object_key)
+      .Add(event.state_hash)
+      .Add(event.kind)
+      .Add(event.payload)
+      .Add(now);
+  if (change.action == Action::kDelete) {
+    if (!changed) return Ok();
+    return Done(conn.ExecPrepared(
+        "telsync_outbox_department_delete",
+        "WITH gone AS (DELETE FROM outbox_state WHERE tenant = $1 AND object_key = $2) "
+        "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
+        "VALUES ($1, $4, $2, 0, $5, $3, $6::bigint)",
+        p, "write an outbox event"));
+  }
+  return Done(conn.ExecPrepared(
+      "telsync_outbox_department",
+      "WITH s AS (INSERT INTO outbox_state (tenant, object_key, hash) VALUES ($1, $2, $3) "
+      "ON CONFLICT (tenant, object_key) DO UPDATE SET hash = excluded.hash "
+      "WHERE outbox_state.hash <> excluded.hash RETURNING object_key) "
+      "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
+      "SELECT $1, $4, object_key, 0, $5, $3, $6::bigint FROM s",
+      p, "write an outbox event"));
+}
+
+Result<std::vector<OutboxEvent>> ListPostgresOutbox(Conn& conn, const std::string& tenant,
+                                                    int64_t after_seq, size_t limit) {
+  Params p;
+  p.Add(tenant).Add(after_seq).Add(limit);
+  auto r = conn.Exec(std::string("SELECT ") + kEventColumns +
+                         " FROM outbox WHERE tenant = $1 AND seq > $2::bigint ORDER BY seq "
+                         "LIMIT $3::bigint",
+                     p, "read the outbox");
+  if (!r.ok()) return r.error();
+  std::vector<OutboxEvent> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadEvent(*r, i, 0));
+  return out;
+}
+
+Result<int64_t> LastPostgresOutboxSeq(Conn& conn, const std::string& tenant) {
+  Params p;
+  p.Add(tenant);
+  auto r = conn.Exec(
+      "SELECT greatest(coalesce((SELECT max(seq) FROM outbox WHERE tenant = $1), 0), "
+      "coalesce((SELECT seq FROM outbox_last WHERE tenant = $1), 0))",
+      p, "read the outbox");
+  if (!r.ok()) return r.error();
+  return r->Int(0, 0);
+}
+
+Result<int64_t> CountPostgresOutbox(Conn& conn, const std::string& tenant, int64_t after_seq) {
+  Params p;
+  p.Add(tenant).Add(after_seq);
+  auto r = conn.Exec("SELECT count(*) FROM outbox WHERE tenant = $1 AND seq > $2::bigint", p,
+                     "count the outbox");
+  if (!r.ok()) return r.error();
+  return r->Int(0, 0);
+}
+
+Result<int64_t> CompactPostgresOutbox(Conn& conn, const std::string& tenant, int64_t up_to_seq) {
+  auto tx = Transaction::Begin(conn);
+  if (!tx.ok()) return tx.error();
+  Params p;
+  p.Add(tenant).Add(up_to_seq);
+  if (auto r = conn.Exec(
+          "INSERT INTO outbox_last (tenant, seq) SELECT $1, max(seq) FROM outbox "
+          "WHERE tenant = $1 AND seq <= $2::bigint HAVING max(seq) IS NOT NULL "
+          "ON CONFLICT (tenant) DO UPDATE SET seq = greatest(outbox_last.seq, excluded.seq)",
+          p, "compact the outbox");
+      !r.ok()) {
+    return r.error();
+  }
+  auto r = conn.Exec("DELETE FROM outbox WHERE tenant = $1 AND seq <= $2::bigint", p,
+                     "compact the outbox");
+  if (!r.ok()) return r.error();
+  const int64_t removed = r->Affected();
+  if (Status s = tx->Commit(); !s.ok()) return s.error();
+  return removed;
+}
+
+Result<bool> IsCurrentPostgresEvent(Conn& conn, const OutboxEvent& event) {
+  Params p;
+  p.Add(event.tenant).Add(event.object_key);
+  auto r = conn.Exec("SELECT hash FROM outbox_state WHERE tenant = $1 AND object_key = $2", p,
+                     "read the outbox state");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return event.state_hash.empty();
+  return !event.state_hash.empty() && r->Text(0, 0) == event.state_hash;
+}
+
+namespace {
+constexpr const char* kCursorColumns =
+    "tenant, target, last_seq, delivered, dead, attempts, failing_since, next_attempt_at, "
+    "last_error, last_attempt_at, last_success_at";
+
+TargetCursor ReadCursor(const PgResult& r, int i) {
+  TargetCursor c;
+  c.tenant = r.String(i, 0);
+  c.target = r.String(i, 1);
+  c.last_seq = r.Int(i, 2);
+  c.delivered = r.Int(i, 3);
+  c.dead = r.Int(i, 4);
+  c.attempts = static_cast<int>(r.Int(i, 5));
+  c.failing_since = r.Int(i, 6);
+  c.next_attempt_at = r.Int(i, 7);
+  c.last_error = r.String(i, 8);
+  c.last_attempt_at = r.Int(i, 9);
+  c.last_success_at = r.Int(i, 10);
+  return c;
+}
+}  // namespace
+
+Result<std::optional<TargetCursor>> GetPostgresTargetCursor(Conn& conn, const std::string& tenant,
+                                                            const std::string& target) {
+  Params p;
+  p.Add(tenant).Add(target);
+  auto r = conn.Exec(std::string("SELECT ") + kCursorColumns +
+                         " FROM target_cursors WHERE tenant = $1 AND target = $2",
+                     p, "read a target cursor");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return std::optional<TargetCursor>();
+  return std::optional<TargetCursor>(ReadCursor(*r, 0));
+}
+
+Status PutPostgresTargetCursor(Conn& conn, const TargetCursor& c) {
+  Params p;
+  p.Add(c.tenant)
+      .Add(c.target)
+      .Add(c.last_seq)
+      .Add(c.delivered)
+      .Add(c.dead)
+      .Add(c.attempts)
+      .Add(c.failing_since)
+      .Add(c.next_attempt_at)
+      .Add(c.last_error)
+      .Add(c.last_attempt_at)
+      .Add(c.last_success_at);
+  return Done(conn.Exec(
+      std::string("INSERT INTO target_cursors (") + kCursorColumns +
+          ") VALUES ($1, $2, $3::bigint, $4::bigint, $5::bigint, $6::integer, $7::bigint, "
+          "$8::bigint, $9, $10::bigint, $11::bigint) ON CONFLICT (tenant, target) DO UPDATE SET "
+          "last_seq = excluded.last_seq, delivered = excluded.delivered, dead = excluded.dead, "
+          "attempts = excluded.attempts, failing_since = excluded.failing_since, "
+          "next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, "
+          "last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at",
+      p, "write a target cursor"));
+}
+
+Result<std::vector<TargetCursor>> ListPostgresTargetCursors(Conn& conn, const std::string& tenant) {
+  Params p;
+  p.Add(tenant);
+  auto r = conn.Exec(std::string("SELECT ") + kCursorColumns +
+                         " FROM target_cursors WHERE tenant = $1 ORDER BY target COLLATE \"C\"",
+                     p, "read target cursors");
+  if (!r.ok()) return r.error();
+  std::vector<TargetCursor> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadCursor(*r, i));
+  return out;
+}
+
+Status AddPostgresDeadEvent(Conn& conn, const DeadEvent& dead) {
+  const OutboxEvent& e = dead.event;
+  Params p;
+  p.Add(e.tenant)
+      .Add(dead.target)
+      .Add(e.seq)
+      .Add(e.kind)
+      .Add(e.object_key)
+      .Add(e.user_id)
+      .Add(e.payload)
+      .Add(e.state_hash)
+      .Add(e.created_at)
+      .Add(dead.error)
+      .Add(dead.dead_at);
+  return Done(conn.Exec(
+      "INSERT INTO target_dead (tenant, target, seq, kind, object_key, user_id, payload, "
+      "state_hash, created_at, error, dead_at) VALUES ($1, $2, $3::bigint, $4, $5, $6::bigint, "
+      "$7, $8, $9::bigint, $10, $11::bigint) ON CONFLICT (tenant, target, seq) DO UPDATE SET "
+      "error = excluded.error, dead_at = excluded.dead_at",
+      p, "write a dead event"));
+}
+
+Result<std::vector<DeadEvent>> ListPostgresDeadEvents(Conn& conn, const std::string& tenant,
+                                                      const std::string& target) {
+  Params p;
+  p.Add(tenant).Add(target);
+  auto r = conn.Exec(std::string("SELECT target, error, dead_at, ") + kEventColumns +
+                         " FROM target_dead WHERE tenant = $1 AND target = $2 ORDER BY seq",
+                     p, "read dead events");
+  if (!r.ok()) return r.error();
+  std::vector<DeadEvent> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    DeadEvent d;
+    d.target = r->String(i, 0);
+    d.error = r->String(i, 1);
+    d.dead_at = r->Int(i, 2);
+    d.event = ReadEvent(*r, i, 3);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status RemovePostgresDeadEvent(Conn& conn, const std::string& tenant, const std::string& target,
+                               int64_t seq) {
+  Params p;
+  p.Add(tenant).Add(target).Add(seq);
+  return Done(
+      conn.Exec("DELETE FROM target_dead WHERE tenant = $1 AND target = $2 AND seq = $3::bigint", p,
+                "remove a dead event"));
+}
+
+Result<std::vector<TargetObject>> ListPostgresTargetObjects(Conn& conn, const std::string& tenant,
+                                                            const std::string& target) {
+  Params p;
+  p.Add(tenant).Add(target);
+  auto r = conn.Exec(
+      "SELECT type, key, user_id FROM target_objects WHERE tenant = $1 AND target = $2 "
+      "ORDER BY type COLLATE \"C\", key COLLATE \"C\"",
+      p, "read target objects");
+  if (!r.ok()) return r.error();
+  std::vector<TargetObject> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    TargetObject o;
+    o.tenant = tenant;
+    o.target = target;
+    o.type = r->String(i, 0);
+    o.key = r->String(i, 1);
+    o.user_id = r->Int(i, 2);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Status PutPostgresTargetObject(Conn& conn, const TargetObject& o) {
+  Params p;
+  p.Add(o.tenant).Add(o.target).Add(o.type).Add(o.key).Add(o.user_id);
+  return Done(conn.Exec(
+      "INSERT INTO target_objects (tenant, target, type, key, user_id) "
+      "VALUES ($1, $2, $3, $4, $5::bigint) ON CONFLICT (tenant, target, type, key) DO UPDATE "
+      "SET user_id = excluded.user_id",
+      p, "write a target object"));
+}
+
+Status RemovePostgresTargetObject(Conn& conn, const std::string& tenant, const std::string& target,
+                                  const std::string& type, const std::string& key) {
+  Params p;
+  p.Add(tenant).Add(target).Add(type).Add(key);
+  return Done(conn.Exec(
+      "DELETE FROM target_objects WHERE tenant = $1 AND target = $2 AND type = $3 AND key = $4", p,
+      "remove a target object"));
+}
+
+Result<std::optional<std::string>> GetPostgresSipCredential(Conn& conn, const std::string& tenant,
+                                                            int64_t user_id) {
+  Params p;
+  p.Add(tenant).Add(user_id);
+  auto r =
+      conn.Exec("SELECT sealed FROM sip_credentials WHERE tenant = $1 AND user_id = $2::bigint", p,
+                "read a SIP credential");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return std::optional<std::string>();
+  return std::optional<std::string>(r->String(0, 0));
+}
+
+Status PutPostgresSipCredential(Conn& conn, const std::string& tenant, int64_t user_id,
+                                const std::string& sealed, int64_t now) {
+  Params p;
+  p.Add(tenant).Add(user_id).Add(sealed).Add(now);
+  return Done(conn.Exec(
+      "INSERT INTO sip_credentials (tenant, user_id, sealed, updated_at) "
+      "VALUES ($1, $2::bigint, $3, $4::bigint) ON CONFLICT (tenant, user_id) DO UPDATE SET "
+      "sealed = excluded.sealed, updated_at = excluded.updated_at",
+      p, "write a SIP credential"));
+}
+
+}  // namespace telsync::pg_detail

@@ -1,0 +1,428 @@
+#include "store/sqlite/sqlite_outbox.h"
+
+#include <utility>
+
+#include "store/detail/outbox_events.h"
+
+namespace telsync::sqlite_detail {
+namespace {
+
+using store_detail::PendingEvent;
+
+constexpr const char* kEventColumns =
+    "seq, tenant, kind, object_key, user_id, payload, state_hash, created_at";
+
+OutboxEvent ReadEvent(const Statement& row, int first) {
+  OutboxEvent e;
+  e.seq = row.ColumnInt(first);
+  e.tenant = row.ColumnText(first + 1);
+  e.kind = row.ColumnText(first + 2);
+  e.object_key = row.ColumnText(first + 3);
+  e.user_id = row.ColumnInt(first + 4);
+  e.payload = row.ColumnText(first + 5);
+  e.state_hash = row.ColumnText(first + 6);
+  e.created_at = row.ColumnInt(first + 7);
+  return e;
+}
+
+// Runs a query returning one integer (0 when no row).
+Result<int64_t> QueryOne(Statement& stmt, std::string_view what) {
+  const int rc = stmt.Step();
+  int64_t value = 0;
+  if (rc == SQLITE_ROW) {
+    value = stmt.ColumnInt(0);
+  } else if (rc != SQLITE_DONE) {
+    Error error = stmt.LastError(rc, what);
+    stmt.Reset();
+    return error;
+  }
+  stmt.Reset();
+  return value;
+}
+
+}  // namespace
+
+Result<SqliteOutboxWriter> SqliteOutboxWriter::Prepare(Db& db) {
+  SqliteOutboxWriter w;
+  w.db_ = &db;
+  struct {
+    Statement* stmt;
+    const char* sql;
+  } const statements[] = {
+      {&w.find_created_,
+       "SELECT id FROM users WHERE tenant = ?1 AND profile = ?2 AND source_key = ?3"},
+      {&w.get_state_, "SELECT hash FROM outbox_state WHERE tenant = ?1 AND object_key = ?2"},
+      {&w.put_state_,
+       "INSERT INTO outbox_state (tenant, object_key, hash) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (tenant, object_key) DO UPDATE SET hash = excluded.hash"},
+      {&w.drop_state_, "DELETE FROM outbox_state WHERE tenant = ?1 AND object_key = ?2"},
+      {&w.insert_,
+       "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+  };
+  for (const auto& s : statements) {
+    Result<Statement> prepared = db.Prepare(s.sql, true);
+    if (!prepared.ok()) return prepared.error();
+    *s.stmt = std::move(*prepared);
+  }
+  return w;
+}
+
+Status SqliteOutboxWriter::UserWritten(const std::string& tenant, const PlanItem& item,
+                                       int64_t now) {
+  int64_t user_id = item.user_id;
+  if (item.action == Action::kCreate) {
+    find_created_.BindText(1, tenant);
+    find_created_.BindText(2, item.target->profile);
+    find_created_.BindText(3, item.target->source_key);
+    Result<int64_t> id = QueryOne(find_created_, "find the created user");
+    if (!id.ok()) return id.error();
+    user_id = *id;
+  }
+  if (user_id == 0) return Ok();  // nothing was written (no such row)
+  PendingEvent event = store_detail::UserEvent(item, user_id);
+  get_state_.BindText(1, tenant);
+  get_state_.BindText(2, event.object_key);
+  const int rc = get_state_.Step();
+  bool same = false;
+  if (rc == SQLITE_ROW) {
+    same = get_state_.ColumnText(0) == event.state_hash;
+  } else if (rc != SQLITE_DONE) {
+    Error error = get_state_.LastError(rc, "read the outbox state");
+    get_state_.Reset();
+    return error;
+  }
+  get_state_.Reset();
+  if (same) return Ok();  // the row holds what it held: no event (P3)
+  put_state_.BindText(1, tenant);
+  put_state_.BindText(2, event.object_key);
+  put_state_.BindText(3, event.state_hash);
+  if (Status s = put_state_.Run("write the outbox state"); !s.ok()) return s;
+  insert_.BindText(1, tenant);
+  insert_.BindText(2, event.kind);
+  insert_.BindText(3, event.object_key);
+  insert_.BindInt(4, user_id);
+  insert_.BindText(5, event.payload);
+  insert_.BindText(6, event.state_hash);
+  insert_.BindInt(7, now);
+  return insert_.Run("write an outbox event");
+}
+
+Status SqliteOutboxWriter::UserDeleted(const std::string& tenant, const PlanItem& item,
+                                       bool deleted, int64_t now) {
+  if (!deleted) return Ok();
+  PendingEvent event = store_detail::UserDeletedEvent(item);
+  drop_state_.BindText(1, tenant);
+  drop_state_.BindText(2, event.object_key);
+  if (Status s = drop_state_.Run("drop the outbox state"); !s.ok()) return s;
+  insert_.BindText(1, tenant);
+  insert_.BindText(2, event.kind);
+  insert_.BindText(3, event.object_key);
+  insert_.BindInt(4, item.user_id);
+  insert_.BindText(5, event.payload);
+  insert_.BindText(6, "");
+  insert_.BindInt(7, now);
+  return insert_.Run("write an outbox event");
+}
+
+Status SqliteOutboxWriter::DepartmentWritten(const std::string& tenant,
+                                             const DepartmentChange& change,
+                                             const std::string& profile, bool changed,
+                                             int64_t now) {
+  PendingEvent event = store_detail::DepartmentEvent(change, profile);
+  if (change.action == Action::kDelete) {
+    if (!changed) return Ok();
+    drop_state_.BindText(1, tenant);
+    drop_state_.BindText(2, event.object_key);
+    if (Status s = drop_state_.Run("drop the outbox state"); !s.ok()) return s;
+  } else {
+    get_state_.BindText(1, tenant);
+    get_state_.BindText(2, event.object_key);
+    const int rc = get_state_.Step();
+    const bool same = rc == SQLITE_ROW && get_state_.ColumnText(0) == event.state_hash;
+    get_state_.Reset();
+    if (same) return Ok();
+    put_state_.BindText(1, tenant);
+    put_state_.BindText(2, event.object_key);
+    put_state_.BindText(3, event.state_hash);
+    if (Status s = put_state_.Run("write the outbox state"); !s.ok()) return s;
+  }
+  insert_.BindText(1, tenant);
+  insert_.BindText(2, event.kind);
+  insert_.BindText(3, event.object_key);
+  insert_.BindInt(4, 0);
+  insert_.BindText(5, event.payload);
+  insert_.BindText(6, event.state_hash);
+  insert_.BindInt(7, now);
+  return insert_.Run("write an outbox event");
+}
+
+Result<std::vector<OutboxEvent>> ListSqliteOutbox(Db& db, const std::string& tenant,
+                                                  int64_t after_seq, size_t limit) {
+  Result<Statement> stmt = db.Prepare(std::string("SELECT ") + kEventColumns +
+                                      " FROM outbox WHERE tenant = ?1 AND seq > ?2 "
+                                      "ORDER BY seq LIMIT ?3");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, after_seq);
+  stmt->BindInt(3, static_cast<int64_t>(limit));
+  std::vector<OutboxEvent> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read the outbox");
+    out.push_back(ReadEvent(*stmt, 0));
+  }
+  return out;
+}
+
+Result<int64_t> LastSqliteOutboxSeq(Db& db, const std::string& tenant) {
+  Result<Statement> stmt = db.Prepare(
+      "SELECT max(coalesce((SELECT max(seq) FROM outbox WHERE tenant = ?1), 0), "
+      "coalesce((SELECT seq FROM outbox_last WHERE tenant = ?1), 0))");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  return QueryOne(*stmt, "read the outbox");
+}
+
+Result<int64_t> CountSqliteOutbox(Db& db, const std::string& tenant, int64_t after_seq) {
+  Result<Statement> stmt = db.Prepare("SELECT count(*) FROM outbox WHERE tenant = ?1 AND seq > ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, after_seq);
+  return QueryOne(*stmt, "count the outbox");
+}
+
+Result<int64_t> CompactSqliteOutbox(Db& db, const std::string& tenant, int64_t up_to_seq) {
+  Result<Transaction> tx = Transaction::Begin(db);
+  if (!tx.ok()) return tx.error();
+  Result<Statement> last = db.Prepare(
+      "INSERT INTO outbox_last (tenant, seq) SELECT ?1, max(seq) FROM outbox "
+      "WHERE tenant = ?1 AND seq <= ?2 HAVING max(seq) IS NOT NULL "
+      "ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)");
+  if (!last.ok()) return last.error();
+  last->BindText(1, tenant);
+  last->BindInt(2, up_to_seq);
+  if (Status s = last->Run("compact the outbox"); !s.ok()) return s.error();
+  Result<Statement> remove = db.Prepare("DELETE FROM outbox WHERE tenant = ?1 AND seq <= ?2");
+  if (!remove.ok()) return remove.error();
+  remove->BindText(1, tenant);
+  remove->BindInt(2, up_to_seq);
+  if (Status s = remove->Run("compact the outbox"); !s.ok()) return s.error();
+  const int64_t removed = db.Changes();
+  if (Status s = tx->Commit(); !s.ok()) return s.error();
+  return removed;
+}
+
+Result<bool> IsCurrentSqliteEvent(Db& db, const OutboxEvent& event) {
+  Result<Statement> stmt =
+      db.Prepare("SELECT hash FROM outbox_state WHERE tenant = ?1 AND object_key = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, event.tenant);
+  stmt->BindText(2, event.object_key);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return event.state_hash.empty();  // deleted: a deletion is current
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "read the outbox state");
+  return !event.state_hash.empty() && stmt->ColumnText(0) == event.state_hash;
+}
+
+namespace {
+constexpr const char* kCursorColumns =
+    "tenant, target, last_seq, delivered, dead, attempts, failing_since, next_attempt_at, "
+    "last_error, last_attempt_at, last_success_at";
+
+TargetCursor ReadCursor(const Statement& row) {
+  TargetCursor c;
+  c.tenant = row.ColumnText(0);
+  c.target = row.ColumnText(1);
+  c.last_seq = row.ColumnInt(2);
+  c.delivered = row.ColumnInt(3);
+  c.dead = row.ColumnInt(4);
+  c.attempts = static_cast<int>(row.ColumnInt(5));
+  c.failing_since = row.ColumnInt(6);
+  c.next_attempt_at = row.ColumnInt(7);
+  c.last_error = row.ColumnText(8);
+  c.last_attempt_at = row.ColumnInt(9);
+  c.last_success_at = row.ColumnInt(10);
+  return c;
+}
+}  // namespace
+
+Result<std::optional<TargetCursor>> GetSqliteTargetCursor(Db& db, const std::string& tenant,
+                                                          const std::string& target) {
+  Result<Statement> stmt = db.Prepare(std::string("SELECT ") + kCursorColumns +
+                                      " FROM target_cursors WHERE tenant = ?1 AND target = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, target);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return std::optional<TargetCursor>();
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "read a target cursor");
+  return std::optional<TargetCursor>(ReadCursor(*stmt));
+}
+
+Status PutSqliteTargetCursor(Db& db, const TargetCursor& c) {
+  Result<Statement> stmt =
+      db.Prepare(std::string("INSERT OR REPLACE INTO target_cursors (") + kCursorColumns +
+                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, c.tenant);
+  stmt->BindText(2, c.target);
+  stmt->BindInt(3, c.last_seq);
+  stmt->BindInt(4, c.delivered);
+  stmt->BindInt(5, c.dead);
+  stmt->BindInt(6, c.attempts);
+  stmt->BindInt(7, c.failing_since);
+  stmt->BindInt(8, c.next_attempt_at);
+  stmt->BindText(9, c.last_error);
+  stmt->BindInt(10, c.last_attempt_at);
+  stmt->BindInt(11, c.last_success_at);
+  return stmt->Run("write a target cursor");
+}
+
+Result<std::vector<TargetCursor>> ListSqliteTargetCursors(Db& db, const std::string& tenant) {
+  Result<Statement> stmt = db.Prepare(std::string("SELECT ") + kCursorColumns +
+                                      " FROM target_cursors WHERE tenant = ?1 ORDER BY target");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  std::vector<TargetCursor> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target cursors");
+    out.push_back(ReadCursor(*stmt));
+  }
+  return out;
+}
+
+Status AddSqliteDeadEvent(Db& db, const DeadEvent& dead) {
+  Result<Statement> stmt = db.Prepare(
+      "INSERT OR REPLACE INTO target_dead (tenant, target, seq, kind, object_key, user_id, "
+      "payload, state_hash, created_at, error, dead_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!stmt.ok()) return stmt.error();
+  const OutboxEvent& e = dead.event;
+  stmt->BindText(1, e.tenant);
+  stmt->BindText(2, dead.target);
+  stmt->BindInt(3, e.seq);
+  stmt->BindText(4, e.kind);
+  stmt->BindText(5, e.object_key);
+  stmt->BindInt(6, e.user_id);
+  stmt->BindText(7, e.payload);
+  stmt->BindText(8, e.state_hash);
+  stmt->BindInt(9, e.created_at);
+  stmt->BindText(10, dead.error);
+  stmt->BindInt(11, dead.dead_at);
+  return stmt->Run("write a dead event");
+}
+
+Result<std::vector<DeadEvent>> ListSqliteDeadEvents(Db& db, const std::string& tenant,
+                                                    const std::string& target) {
+  Result<Statement> stmt =
+      db.Prepare(std::string("SELECT target, error, dead_at, ") + kEventColumns +
+                 " FROM target_dead WHERE tenant = ?1 AND target = ?2 ORDER BY seq");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, target);
+  std::vector<DeadEvent> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read dead events");
+    DeadEvent d;
+    d.target = stmt->ColumnText(0);
+    d.error = stmt->ColumnText(1);
+    d.dead_at = stmt->ColumnInt(2);
+    d.event = ReadEvent(*stmt, 3);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status RemoveSqliteDeadEvent(Db& db, const std::string& tenant, const std::string& target,
+                             int64_t seq) {
+  Result<Statement> stmt =
+      db.Prepare("DELETE FROM target_dead WHERE tenant = ?1 AND target = ?2 AND seq = ?3");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, target);
+  stmt->BindInt(3, seq);
+  return stmt->Run("remove a dead event");
+}
+
+Result<std::vector<TargetObject>> ListSqliteTargetObjects(Db& db, const std::string& tenant,
+                                                          const std::string& target) {
+  Result<Statement> stmt = db.Prepare(
+      "SELECT type, key, user_id FROM target_objects WHERE tenant = ?1 AND target = ?2 "
+      "ORDER BY type, key");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, target);
+  std::vector<TargetObject> out;
+  for (;;) {
+    const int rc = stmt->Step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target objects");
+    TargetObject o;
+    o.tenant = tenant;
+    o.target = target;
+    o.type = stmt->ColumnText(0);
+    o.key = stmt->ColumnText(1);
+    o.user_id = stmt->ColumnInt(2);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Status PutSqliteTargetObject(Db& db, const TargetObject& o) {
+  Result<Statement> stmt = db.Prepare(
+      "INSERT OR REPLACE INTO target_objects (tenant, target, type, key, user_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, o.tenant);
+  stmt->BindText(2, o.target);
+  stmt->BindText(3, o.type);
+  stmt->BindText(4, o.key);
+  stmt->BindInt(5, o.user_id);
+  return stmt->Run("write a target object");
+}
+
+Status RemoveSqliteTargetObject(Db& db, const std::string& tenant, const std::string& target,
+                                const std::string& type, const std::string& key) {
+  Result<Statement> stmt = db.Prepare(
+      "DELETE FROM target_objects WHERE tenant = ?1 AND target = ?2 AND type = ?3 AND key = ?4");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, target);
+  stmt->BindText(3, type);
+  stmt->BindText(4, key);
+  return stmt->Run("remove a target object");
+}
+
+Result<std::optional<std::string>> GetSqliteSipCredential(Db& db, const std::string& tenant,
+                                                          int64_t user_id) {
+  Result<Statement> stmt =
+      db.Prepare("SELECT sealed FROM sip_credentials WHERE tenant = ?1 AND user_id = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, user_id);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "read a SIP credential");
+  return std::optional<std::string>(std::string(stmt->ColumnText(0)));
+}
+
+Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id,
+                              const std::string& sealed, int64_t now) {
+  Result<Statement> stmt = db.Prepare(
+      "INSERT OR REPLACE INTO sip_credentials (tenant, user_id, sealed, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(2, user_id);
+  stmt->BindText(3, sealed);
+  stmt->BindInt(4, now);
+  return stmt->Run("write a SIP credential");
+}
+
+}  // namespace telsync::sqlite_detail

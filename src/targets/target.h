@@ -1,0 +1,59 @@
+// Target: a telephony system (or any service) that telsync publishes the PBX directory to
+// (issue 17; DESIGN §1 "Targets read an outbox").
+//
+//   - Publish delivers outbox events (store/outbox.h) in the order given. Each event
+//     carries its object's whole state, and delivering one twice leaves the target as once
+//     (idempotent by object: the target converges on the event's state).
+//   - A target writes only objects it owns: the ones telsync created there, kept per target
+//     in the store (OutboxStore target objects). An object that exists on the target and is
+//     not owned is never changed or deleted; when it is exactly what telsync would write,
+//     it is adopted (a crash between the target's write and the ownership record).
+//   - Full reconcile (`targets publish --full`): Reconcile compares what the target holds
+//     with the PBX directory's users and, unless `dry_run`, repairs the drift (an object
+//     deleted or changed by hand).
+//
+// Errors: Publish returns an Error only when nothing could be delivered (the target is
+// down or unreachable: kUnavailable, retried later); otherwise one Status per event, where
+// kUnavailable / kThrottled mean "retry", and any other error means the event cannot be
+// delivered as it is (it becomes dead after the target's retry bound).
+// Not thread-safe: one Target per publishing thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/pbx.h"
+#include "store/outbox.h"
+#include "targets/target_config.h"
+#include "util/result.h"
+
+namespace telsync {
+
+// One step of a full reconcile, in the target's words.
+struct ReconcileStep {
+  std::string action;  // "create" | "update" | "delete" | "adopt" | "conflict"
+  std::string type;    // "subscriber" | "alias" | ...
+  std::string key;     // "alice@sip.example"
+  std::string detail;  // why, in an admin's words
+};
+
+struct ReconcileReport {
+  std::vector<ReconcileStep> steps;  // empty: the target holds what the directory says
+  bool applied = false;              // false for a dry run
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual const TargetConfig& config() const = 0;
+  // See the file comment. `now` stamps what the target records.
+  virtual Result<std::vector<Status>> Publish(const std::vector<OutboxEvent>& events,
+                                              int64_t now) = 0;
+  // `users`: every user of the tenant (Store::ListUsers), ids set.
+  virtual Result<ReconcileReport> Reconcile(const std::vector<PbxUser>& users, bool dry_run,
+                                            int64_t now) = 0;
+};
+
+}  // namespace telsync
