@@ -197,30 +197,29 @@ Json ProfileJson(const Profile& p) {
   Json j;
   j["tenant"] = p.tenant;
   j["name"] = p.name;
-  const SourceConfig& s = p.source;
   Json src;
-  src["type"] = s.type;
-  if (s.type == "file") {
-    src["path"] = s.path;
-    src["format"] = s.format;
-  } else if (s.type == "graph") {
-    src["tenant_id"] = s.tenant_id;
-    src["client_id"] = s.client_id;
-    src["client_secret"] = s.client_secret.Masked();  // never the value
-    src["groups"] = s.groups;
-    src["include_guests"] = s.include_guests;
-    src["filter"] = s.odata_filter;
-    src["authority"] = s.authority;
-    src["graph_url"] = s.graph_url;
-  } else if (s.type == "ldap") {
-    src["url"] = s.urls;
-    src["bind_dn"] = s.bind_dn;
-    src["bind_password"] = s.bind_password.Masked();  // never the value
-    src["user_search_dn"] = s.user_search_dn;
-    src["department_search_dn"] = s.department_search_dn;
-    src["filter"] = s.ldap_filter;
-    src["start_tls"] = s.start_tls;
-    src["tls_verify"] = s.tls_verify;
+  src["type"] = p.source.type();
+  if (const auto* file = p.source.As<FileSourceConfig>()) {
+    src["path"] = file->path;
+    src["format"] = file->format;
+  } else if (const auto* graph = p.source.As<GraphSourceConfig>()) {
+    src["tenant_id"] = graph->tenant_id;
+    src["client_id"] = graph->client_id;
+    src["client_secret"] = graph->client_secret.Masked();  // never the value
+    src["groups"] = graph->groups;
+    src["include_guests"] = graph->include_guests;
+    src["filter"] = graph->odata_filter;
+    src["authority"] = graph->authority;
+    src["graph_url"] = graph->graph_url;
+  } else if (const auto* ldap = p.source.As<LdapSourceConfig>()) {
+    src["url"] = ldap->urls;
+    src["bind_dn"] = ldap->bind_dn;
+    src["bind_password"] = ldap->bind_password.Masked();  // never the value
+    src["user_search_dn"] = ldap->user_search_dn;
+    src["department_search_dn"] = ldap->department_search_dn;
+    src["filter"] = ldap->ldap_filter;
+    src["start_tls"] = ldap->start_tls;
+    src["tls_verify"] = ldap->tls_verify;
   }
   j["source"] = std::move(src);
   Json policy;
@@ -739,7 +738,7 @@ http::Response RestApi::GetTenant(http::Request& r) {
   for (const auto& p : options_.catalog->List(tenant)) {
     profiles.push_back(
         Json{{"name", p->name},
-             {"source", p->source.type},
+             {"source", p->source.type()},
              {"origin", options_.catalog->FromConfig(tenant, p->name) ? "config" : "api"}});
   }
   j["profiles"] = profiles;
@@ -955,10 +954,10 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
                 loaded.error().context.empty() ? "body" : loaded.error().context,
                 loaded.error().message);
   }
-  if (loaded->source.type == "scim") {
+  if (loaded->source.type() == "scim") {
     // Entra pushes to one tenant URL: the tenant's SCIM endpoint serves one profile.
     for (const auto& p : options_.catalog->List(tenant)) {
-      if (p->source.type == "scim" && p->name != name)
+      if (p->source.type() == "scim" && p->name != name)
         return Fail(ErrorCode::kConflict, "body.source.type",
                     "profile " + p->name +
                         " already receives this tenant's SCIM pushes; a tenant has one "
@@ -1019,8 +1018,8 @@ http::Response RestApi::TestConnection(http::Request& r) {
     return Fail(ErrorCode::kNotFound, "profile", "no profile " + r.Param("profile").substr(0, 64));
   Json j;
   j["profile"] = profile->name;
-  j["source"] = profile->source.type;
-  if (profile->source.type == "scim") {
+  j["source"] = profile->source.type();
+  if (profile->source.type() == "scim") {
     Result<size_t> users = Error::Internal("");
     {
       std::lock_guard<std::mutex> lock(store_mutex_);
