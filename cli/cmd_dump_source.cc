@@ -50,7 +50,7 @@ void AddDumpSourceCommand(CLI::App& app, Context& ctx) {
     ReadRequest request;
     request.cursor = opts->cursor;
     if (opts->mapped_only) {
-      auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
+      auto mapping = UserMapping::Compile(profile.mapping, profile.source.type());
       if (!mapping.ok()) throw Exit{kExitUsage, mapping.error().ToString()};
       request.attributes = mapping->Attributes();
     }
@@ -69,7 +69,7 @@ void AddDumpSourceCommand(CLI::App& app, Context& ctx) {
     const nlohmann::json summary = {
         {"complete", result.complete},       {"delta", result.delta},
         {"cursor", result.cursor},           {"objects", result.objects},
-        {"bad_records", result.bad_records}, {"error", result.error}};
+        {"bad_records", result.bad_records}, {"error", result.ErrorMessage()}};
     std::cout << summary.dump() << std::endl;
     if (!result.complete) throw Exit{kExitFailed, ""};
   });

@@ -112,14 +112,14 @@ Result<Profile> LoadProfile(const ProfileCatalog& catalog, const std::string& te
     const Error& e = loaded.error();  // the loader's context is the profile's key path
     return Error::Invalid(e.message).WithField(e.context.empty() ? "body" : e.context);
   }
-  if (loaded->source.type == "scim") {
+  if (loaded->source.type() == "scim") {
     // Entra pushes to one tenant URL: the tenant's SCIM endpoint serves one profile.
     for (const auto& p : catalog.List(tenant)) {
-      if (p->source.type == "scim" && p->name != name)
+      if (p->source.type() == "scim" && p->name != name)
         return Error::Conflict("profile " + p->name +
                                " already receives this tenant's SCIM pushes; a tenant has one "
                                "SCIM profile")
-            .WithField("body.source.type");
+            .WithField("body.source.type()");
     }
   }
   return loaded;

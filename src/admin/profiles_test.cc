@@ -24,7 +24,7 @@ class ProfilesTest : public AdminStoreTest {
     Profile main;
     main.tenant = "acme";
     main.name = "main";
-    main.source.type = "scim";
+    main.source = ScimSourceConfig{};
     t.profiles.push_back(main);
     config_.tenants.push_back(t);
     catalog_ = std::make_unique<ProfileCatalog>(config_);

@@ -135,7 +135,7 @@ TEST_F(TenantsTest, RenameChangesTheDisplayNameOfAStoredTenantOnly) {
 
 TEST_F(TenantsTest, ListGivesTheConfigTenantsFirstThenTheStoresOthers) {
   Config config;
-  config.tenants.push_back({"acme", {}});
+  config.tenants.push_back({"acme", {}, {}});
   ASSERT_TRUE(CreateTenant(*store_, "initech", "Initech", Origin::kUnknown, {}, 10).ok());
   ASSERT_TRUE(store_->CreateTenant({"acme", "shadowed", 5, 5}).ok());  // the config's wins
   auto listed = ListTenants(*store_, config);
@@ -151,8 +151,8 @@ TEST_F(TenantsTest, ListGivesTheConfigTenantsFirstThenTheStoresOthers) {
 
 TEST_F(TenantsTest, VisibleTenantsAreAllForAnOperatorAndTheOwnForAnAdmin) {
   Config config;
-  config.tenants.push_back({"acme", {}});
-  config.tenants.push_back({"globex", {}});
+  config.tenants.push_back({"acme", {}, {}});
+  config.tenants.push_back({"globex", {}, {}});
   ProfileCatalog catalog(config);
   EXPECT_EQ(VisibleTenants(catalog, "").size(), 2u);
   auto own = VisibleTenants(catalog, "globex");

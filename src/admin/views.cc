@@ -102,30 +102,29 @@ nlohmann::ordered_json ProfileJson(const Profile& p) {
   nlohmann::ordered_json j;
   j["tenant"] = p.tenant;
   j["name"] = p.name;
-  const SourceConfig& s = p.source;
   nlohmann::ordered_json src;
-  src["type"] = s.type;
-  if (s.type == "file") {
-    src["path"] = s.path;
-    src["format"] = s.format;
-  } else if (s.type == "graph") {
-    src["tenant_id"] = s.tenant_id;
-    src["client_id"] = s.client_id;
-    src["client_secret"] = s.client_secret.Masked();  // never the value
-    src["groups"] = s.groups;
-    src["include_guests"] = s.include_guests;
-    src["filter"] = s.odata_filter;
-    src["authority"] = s.authority;
-    src["graph_url"] = s.graph_url;
-  } else if (s.type == "ldap") {
-    src["url"] = s.urls;
-    src["bind_dn"] = s.bind_dn;
-    src["bind_password"] = s.bind_password.Masked();  // never the value
-    src["user_search_dn"] = s.user_search_dn;
-    src["department_search_dn"] = s.department_search_dn;
-    src["filter"] = s.ldap_filter;
-    src["start_tls"] = s.start_tls;
-    src["tls_verify"] = s.tls_verify;
+  src["type"] = p.source.type();
+  if (const auto* file = p.source.As<FileSourceConfig>()) {
+    src["path"] = file->path;
+    src["format"] = file->format;
+  } else if (const auto* graph = p.source.As<GraphSourceConfig>()) {
+    src["tenant_id"] = graph->tenant_id;
+    src["client_id"] = graph->client_id;
+    src["client_secret"] = graph->client_secret.Masked();  // never the value
+    src["groups"] = graph->groups;
+    src["include_guests"] = graph->include_guests;
+    src["filter"] = graph->odata_filter;
+    src["authority"] = graph->authority;
+    src["graph_url"] = graph->graph_url;
+  } else if (const auto* ldap = p.source.As<LdapSourceConfig>()) {
+    src["url"] = ldap->urls;
+    src["bind_dn"] = ldap->bind_dn;
+    src["bind_password"] = ldap->bind_password.Masked();  // never the value
+    src["user_search_dn"] = ldap->user_search_dn;
+    src["department_search_dn"] = ldap->department_search_dn;
+    src["filter"] = ldap->ldap_filter;
+    src["start_tls"] = ldap->start_tls;
+    src["tls_verify"] = ldap->tls_verify;
   }
   j["source"] = std::move(src);
   nlohmann::ordered_json policy;
@@ -167,7 +166,7 @@ nlohmann::ordered_json TenantDetailJson(const ProfileCatalog& catalog, const std
   for (const auto& p : catalog.List(tenant)) {
     profiles.push_back(
         nlohmann::ordered_json{{"name", p->name},
-                               {"source", p->source.type},
+                               {"source", p->source.type()},
                                {"origin", catalog.FromConfig(tenant, p->name) ? "config" : "api"}});
   }
   j["profiles"] = profiles;

@@ -104,8 +104,9 @@ TEST(AdminViewsTest, ProfileJsonMasksSecretsAndShowsOnlyItsSourceTypesKeys) {
   Profile p;
   p.tenant = "acme";
   p.name = "ad";
-  p.source.type = "ldap";
-  p.source.bind_password = Secret("S3cret-Bind-Pw");
+  LdapSourceConfig ldap;
+  ldap.bind_password = Secret("S3cret-Bind-Pw");
+  p.source = ldap;
   const std::string text = DumpJson(ProfileJson(p));
   EXPECT_EQ(text.find("S3cret-Bind-Pw"), std::string::npos);
   const nlohmann::ordered_json j = ProfileJson(p);

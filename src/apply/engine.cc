@@ -212,7 +212,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     auto stored = store.GetCursor(profile.tenant, profile.name);
     if (stored.ok()) *cursor = ParseEngineCursor(*stored);
   }
-  const int64_t every = int64_t{profile.source.full_read_every_hours} * 3600;
+  const int64_t every = int64_t{profile.source.full_read_every_hours()} * 3600;
   const bool full_due =
       cursor->source.empty() || (every > 0 && options.now - cursor->full_read_at >= every);
   const bool want_delta = mirrored && !full_due;
@@ -291,7 +291,8 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
           !s.ok()) {
         // Without the mirror the delta is not the whole directory: plan nothing away.
         read.complete = false;
-        read.error = "reading the source mirror failed: " + s.error().message;
+        read.error =
+            Error{s.error().code, "reading the source mirror failed: " + s.error().message, ""};
         writer.reset();
         *mirror_ok = false;
       }
@@ -496,7 +497,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     return out;
   }
   if (!read.complete) {
-    run.message = "source read incomplete: " + read.error + "; nothing was deleted";
+    run.message = "source read incomplete: " + read.ErrorMessage() + "; nothing was deleted";
   } else if (read.bad_records != 0) {
     run.message =
         std::to_string(read.bad_records) + " source records could not be read; nothing was deleted";
@@ -583,7 +584,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
 
 Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& store,
                               const EngineOptions& options) {
-  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
+  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type());
   if (!mapping.ok()) return mapping.error();
   std::string note;
   const Reader reader = SourceReader(profile, source, store, options, mapping->Attributes(), note);
@@ -593,7 +594,7 @@ Result<RunOutcome> ExecuteRun(const Profile& profile, Source& source, Store& sto
 Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
                               const std::vector<std::string>& only_ids,
                               const EngineOptions& options) {
-  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type);
+  auto mapping = UserMapping::Compile(profile.mapping, profile.source.type());
   if (!mapping.ok()) return mapping.error();
   Reader reader;
   reader.read = [&](ReadPipeline& pipeline, const ProblemSink&) {
@@ -601,7 +602,7 @@ Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
     read.complete = true;
     auto fail = [&read](const Error& e) {
       read.complete = false;
-      read.error = "reading the source mirror failed: " + e.message;
+      read.error = Error{e.code, "reading the source mirror failed: " + e.message, ""};
     };
     if (only_ids.empty()) {
       Status s = store.ScanMirror(profile.tenant, profile.name, [&](MirrorEntry&& entry) {
@@ -630,7 +631,7 @@ Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
   std::string note = only_ids.empty()
                          ? "the whole source mirror"
                          : std::to_string(only_ids.size()) + " objects of the source mirror";
-  return Execute(profile, profile.source.type + " mirror", store, options, *mapping, reader,
+  return Execute(profile, profile.source.type() + " mirror", store, options, *mapping, reader,
                  std::move(plan_options), note);
 }
 

@@ -28,7 +28,7 @@ class FakeSource : public Source {
     ReadResult r;
     for (const auto& o : objects) {
       if (r.objects == stop_after) {
-        r.error = "connection reset on page 2";
+        r.error = Error::Unavailable("connection reset on page 2");
         return r;
       }
       SourceObject copy = o;
@@ -59,7 +59,7 @@ Profile TestProfile() {
   Profile p;
   p.tenant = "acme";
   p.name = "main";
-  p.source.type = "file";
+  p.source = FileSourceConfig{};
   p.policy.grace_days = 0;
   p.policy.protect_mobile = false;
   p.policy.max_deletes = -1;
@@ -316,7 +316,7 @@ class DeltaSource : public Source {
     for (const auto& [id, when] : changed_at) {
       if (when <= since) continue;
       if (r.objects == stop_after) {
-        r.error = "503 on page 2";
+        r.error = Error::Unavailable("503 on page 2");
         return r;
       }
       auto it = directory.find(id);
@@ -345,7 +345,7 @@ struct DeltaFixture {
   int64_t now = 1'800'000'000;
 
   DeltaFixture() {
-    profile.source.type = "graph";
+    profile.source = GraphSourceConfig{};
     for (int i = 1; i <= 5; ++i) source.Set(GraphUser(i));
   }
   RunOutcome Run(RunKind kind) {
@@ -425,7 +425,7 @@ TEST(EngineTest, IncompleteDeltaDeletesNothingAndIsReadAgain) {
 
 TEST(EngineTest, FullReadOnScheduleAndWhenTheCursorExpires) {
   DeltaFixture f;
-  f.profile.source.full_read_every_hours = 24;
+  f.profile.source.As<GraphSourceConfig>()->full_read_every_hours = 24;
   f.Run(RunKind::kSync);
   f.now += 3600;
   f.Run(RunKind::kSync);
@@ -448,7 +448,7 @@ TEST(EngineTest, FullReadOnScheduleAndWhenTheCursorExpires) {
 
 TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
   Profile profile = TestProfile();
-  profile.source.type = "graph";  // Graph-named attributes, as GraphUser writes them
+  profile.source = GraphSourceConfig{};  // Graph-named attributes, as GraphUser writes them
   auto store = std::move(OpenStore(":memory:")).value();
   auto put = [&](const SourceObject& o) {
     auto w = store->BeginMirrorWrite("acme", "main", MirrorWriteMode::kPatch, 1);

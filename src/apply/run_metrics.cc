@@ -95,7 +95,7 @@ RunMetrics::RunMetrics(const Profile& profile)
 void RunMetrics::ReadDone(const ReadResult& read) {
   if (read.complete && read.bad_records == 0) return;
   metrics::SourceReadErrorsTotal()
-      .With({profile_.tenant, profile_.name, profile_.source.type})
+      .With({profile_.tenant, profile_.name, profile_.source.type()})
       .Inc();
 }
 

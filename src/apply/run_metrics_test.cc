@@ -60,7 +60,7 @@ TEST(RunMetricsTest, FinishedRunsSetCountersAndTheUsersGauge) {
   Profile profile;
   profile.tenant = "rm-test";
   profile.name = "main";
-  profile.source.type = "file";
+  profile.source = FileSourceConfig{};
   StoreSnapshot snapshot;
   snapshot.users = {User(1, "main"), User(2, "main")};
   Plan plan;

@@ -5,7 +5,7 @@
 namespace telsync {
 
 Result<PreparedRun> PreparedRun::Make(const Profile& profile, const std::string& base_dir) {
-  if (profile.source.type == "scim") return PreparedRun(profile, nullptr);
+  if (profile.source.type() == "scim") return PreparedRun(profile, nullptr);
   auto source = MakeSource(profile.source, base_dir);
   if (!source.ok()) return source.error();
   return PreparedRun(profile, std::move(*source));

@@ -9,11 +9,11 @@
 namespace telsync {
 namespace {
 
-Profile TestProfile(const std::string& type) {
+Profile TestProfile(SourceConfig source) {
   Profile p;
   p.tenant = "acme";
   p.name = "main";
-  p.source.type = type;
+  p.source = std::move(source);
   p.policy.grace_days = 0;
   p.policy.protect_mobile = false;
   p.policy.max_deletes = -1;
@@ -48,8 +48,7 @@ TEST(RunProfileTest, FileProfileReadsItsSourceRelativeToBaseDir) {
     std::ofstream file(dir + "/" + name);
     file << R"({"value":[)" << UserJson(1) << "," << UserJson(2) << "]}";
   }
-  Profile profile = TestProfile("file");
-  profile.source.path = name;  // relative: resolved against base_dir
+  Profile profile = TestProfile(FileSourceConfig{name, ""});  // relative: against base_dir
   auto store = std::move(OpenStore(":memory:")).value();
 
   auto preview = RunProfile(profile, *store, Options(RunKind::kPreview), dir);
@@ -69,7 +68,7 @@ TEST(RunProfileTest, FileProfileReadsItsSourceRelativeToBaseDir) {
 }
 
 TEST(RunProfileTest, ScimProfileRunsOnItsMirrorWithoutASource) {
-  Profile profile = TestProfile("scim");
+  Profile profile = TestProfile(ScimSourceConfig{});
   auto store = std::move(OpenStore(":memory:")).value();
   {
     auto w = store->BeginMirrorWrite("acme", "main", MirrorWriteMode::kPatch, 1);
@@ -99,7 +98,7 @@ TEST(RunProfileTest, ScimProfileRunsOnItsMirrorWithoutASource) {
 }
 
 TEST(RunProfileTest, ASourceThatCannotBeMadeIsInvalidAndRecordsNoRun) {
-  Profile profile = TestProfile("file");  // no source.path
+  Profile profile = TestProfile(FileSourceConfig{});  // no source.path
   auto store = std::move(OpenStore(":memory:")).value();
   auto r = RunProfile(profile, *store, Options(RunKind::kPreview), "");
   ASSERT_FALSE(r.ok());
@@ -107,10 +106,10 @@ TEST(RunProfileTest, ASourceThatCannotBeMadeIsInvalidAndRecordsNoRun) {
   EXPECT_EQ(r.error().message, "a file source needs source.path");
   EXPECT_TRUE(store->ListRuns("acme", "main", 10)->empty());
 
-  profile.source.type = "teams";
-  auto unknown = PreparedRun::Make(profile, "");
-  ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(unknown.error().message.find("unknown source type 'teams'"), std::string::npos);
+  profile.source = SourceConfig();
+  auto none = PreparedRun::Make(profile, "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("the profile has no source"), std::string::npos);
 }
 
 }  // namespace

@@ -23,6 +23,8 @@
 #include <variant>
 
 #include "model/fields.h"
+#include "sources/source_config.h"
+#include "util/config_block.h"
 #include "util/cron.h"
 #include "util/mail_address.h"
 #include "util/timezone.h"
@@ -46,25 +48,6 @@ const std::vector<std::string> kProfileKeys = {
     "name",        "source", "mapping",          "validation",        "policy",
     "templates",   "rules",  "default_template", "default_caller_id", "extensions",
     "departments", "render", "schedules",        "timezone",          "notify"};
-const std::vector<std::string> kFileKeys = {"type", "path", "format"};
-const std::vector<std::string> kGraphKeys = {"type",
-                                             "tenant_id",
-                                             "client_id",
-                                             "client_secret",
-                                             "groups",
-                                             "include_guests",
-                                             "filter",
-                                             "authority",
-                                             "graph_url",
-                                             "provider_settings",
-                                             "ca_file",
-                                             "proxy",
-                                             "full_read_every_hours",
-                                             "max_retry_seconds"};
-const std::vector<std::string> kLdapKeys = {
-    "type",   "url",       "bind_dn", "bind_password", "user_search_dn", "department_search_dn",
-    "filter", "start_tls", "ca_file", "tls_verify",    "page_size",      "full_read_every_hours"};
-const std::vector<std::string> kScimKeys = {"type"};
 const std::vector<std::string> kValidationKeys = {"required", "phone_mode", "default_region",
                                                   "extension_length"};
 const std::vector<std::string> kPolicyKeys = {"mode",        "create",
@@ -77,9 +60,6 @@ const std::vector<std::string> kRuleKeys = {"field", "equals", "matches", "templ
 const std::vector<std::string> kExtensionKeys = {"range"};
 const std::vector<std::string> kDepartmentKeys = {"enabled", "ring_group_range"};
 const std::vector<std::string> kRenderKeys = {"phone"};
-const std::vector<std::string> kProviderKeys = {"tenant_id", "client_id", "client_secret",
-                                                "user_filter"};
-const std::vector<std::string> kUserFilterKeys = {"memberOf"};
 const std::vector<std::string> kFixedFieldNames = {
     "username", "first_name", "last_name", "display_name", "email",   "extension", "landline",
     "mobile",   "department", "job_title", "city",         "country", "caller_id", "template"};
@@ -87,17 +67,6 @@ const std::vector<std::string> kFixedFieldNames = {
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-bool IsGuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !IsHex(s[i])) return false;
-  }
-  return true;
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -113,23 +82,6 @@ std::vector<std::string> Split(const std::string& s, char sep) {
     if (end == std::string::npos) return parts;
     start = end + 1;
   }
-}
-
-// contoso.onmicrosoft.com: labels of letters, digits and '-', at least two, the last alphabetic.
-bool IsDomainName(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  const auto labels = Split(s, '.');
-  if (labels.size() < 2) return false;
-  for (const auto& label : labels) {
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-      return false;
-    }
-    for (char c : label) {
-      if (!IsAlpha(c) && !IsDigit(c) && c != '-') return false;
-    }
-  }
-  const std::string& top = labels.back();
-  return top.size() >= 2 && std::all_of(top.begin(), top.end(), IsAlpha);
 }
 
 // Tenant and profile names: [a-z0-9][a-z0-9_-]*
@@ -170,18 +122,7 @@ std::string Trim(const std::string& s) {
   return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
 }
 
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
+std::string Quote(const std::string& s) { return QuoteValue(s); }
 
 std::optional<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -197,6 +138,35 @@ struct Resolved {
   std::string value;
   std::string origin;  // "literal", "env:NAME", "file:/path"
 };
+
+// The source types a profile may name, each with the keys and reader its module declares.
+struct SourceType {
+  const char* name;
+  const std::vector<ConfigKey>& (*keys)();
+  SourceConfig (*read)(ConfigBlock&);
+};
+
+template <typename T, void (*Reader)(ConfigBlock&, T&)>
+SourceConfig ReadAs(ConfigBlock& block) {
+  T config;
+  Reader(block, config);
+  return SourceConfig(std::move(config));
+}
+
+SourceConfig ReadScim(ConfigBlock&) { return SourceConfig(ScimSourceConfig{}); }
+
+const std::vector<SourceType>& SourceTypes() {
+  static const std::vector<SourceType> types = {
+      {FileSourceConfig::kType, &FileSourceConfig::Keys,
+       &ReadAs<FileSourceConfig, ReadFileSourceConfig>},
+      {GraphSourceConfig::kType, &GraphSourceConfig::Keys,
+       &ReadAs<GraphSourceConfig, ReadGraphSourceConfig>},
+      {LdapSourceConfig::kType, &LdapSourceConfig::Keys,
+       &ReadAs<LdapSourceConfig, ReadLdapSourceConfig>},
+      {ScimSourceConfig::kType, &ScimSourceConfig::Keys, &ReadScim},
+  };
+  return types;
+}
 
 // Reads one YAML file into `config`, collecting problems. One instance per file.
 class FileReader {
@@ -612,6 +582,8 @@ class FileReader {
     return named;
   }
 
+  // A source block, with the keys its module declares (sources/*/..._config.h): the type
+  // picks the module; a key of another type gets a clearer reason than "unknown key".
   void ReadSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
     if (!IsMap(node, path)) return;
     const YAML::Node type = node["type"];
@@ -619,338 +591,39 @@ class FileReader {
     if (!type.IsDefined()) {
       Problem(node, path + ".type", "required key 'type' is missing (file, graph, ldap or scim)");
     } else {
-      kind = Enum(type, path + ".type", {"file", "graph", "ldap", "scim"});
+      std::vector<std::string> names;
+      for (const SourceType& t : SourceTypes()) names.emplace_back(t.name);
+      kind = Enum(type, path + ".type", names);
     }
     if (!kind) {
       // Without a type only the spelling of keys can be checked.
-      std::vector<std::string> all = kFileKeys;
-      for (const auto* keys : {&kGraphKeys, &kLdapKeys})
-        all.insert(all.end(), keys->begin(), keys->end());
+      std::vector<std::string> all = {"type"};
+      for (const SourceType& t : SourceTypes()) {
+        for (const ConfigKey& key : t.keys()) all.emplace_back(key.name);
+      }
       CheckKeys(node, path, all);
       return;
     }
-    static const std::vector<std::string> kTypes = {"file", "graph", "ldap", "scim"};
-    source.type = kTypes[*kind];
-    const std::vector<const std::vector<std::string>*> per_type = {&kFileKeys, &kGraphKeys,
-                                                                   &kLdapKeys, &kScimKeys};
-    // A key of another source type gets a clearer reason than "unknown key".
+    const SourceType& chosen = SourceTypes()[*kind];
+    std::vector<std::string> own = KeyNames(chosen.keys());
+    own.insert(own.begin(), "type");
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.Scalar();
-      const auto& own = *per_type[*kind];
       if (std::find(own.begin(), own.end(), key) != own.end()) continue;
       bool other = false;
-      for (size_t t = 0; t < per_type.size(); ++t) {
-        const auto& keys = *per_type[t];
-        if (std::find(keys.begin(), keys.end(), key) != keys.end()) other = true;
+      for (const SourceType& t : SourceTypes()) {
+        for (const ConfigKey& k : t.keys()) other = other || k.name == key;
       }
       if (other) {
         Problem(it->first, path + "." + key,
-                "key '" + key + "' does not apply to source type '" + source.type + "'");
+                "key '" + key + "' does not apply to source type '" + chosen.name + "'");
       } else {
         Problem(it->first, path + "." + key, "unknown key '" + key + "'" + Suggest(key, own));
       }
     }
     CheckDuplicateKeys(node, path);
-    switch (*kind) {
-      case 0:
-        ReadFileSource(node, path, source);
-        break;
-      case 1:
-        ReadGraphSource(node, path, source);
-        break;
-      case 2:
-        ReadLdapSource(node, path, source);
-        break;
-      default:
-        break;
-    }
-  }
-
-  void ReadFileSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
-    if (!node["path"].IsDefined()) {
-      Problem(node, path + ".path",
-              "required key 'path' is missing for a file source (the directory export to read, "
-              "e.g. path: directory.json)");
-    } else if (!ServerFileAllowed(node["path"], path + ".path")) {
-    } else if (auto s = String(node["path"], path + ".path")) {
-      if (Trim(*s).empty()) {
-        Problem(node["path"], path + ".path",
-                "must name the directory export to read (got " + Quote(*s) + ")");
-      } else {
-        source.path = *s;
-      }
-    }
-    if (node["format"].IsDefined()) {
-      if (auto e = Enum(node["format"], path + ".format", {"json", "csv", "ldif"})) {
-        static const char* kFormats[] = {"json", "csv", "ldif"};
-        source.format = kFormats[*e];
-      }
-    } else if (!source.path.empty()) {
-      const std::string ext = Lower(fs::path(source.path).extension().string());
-      if (ext != ".json" && ext != ".csv" && ext != ".ldif") {
-        Problem(node["path"], path + ".path",
-                "cannot tell the format from the extension " + Quote(ext) +
-                    "; set source.format to json, csv or ldif");
-      }
-    }
-  }
-
-  // Where a Graph credential came from, for pointing problems at the right line.
-  struct Located {
-    std::string value;
-    YAML::Node node;
-    std::string path;
-    bool set = false;
-    bool bad = false;  // already reported: not a string
-  };
-
-  void ReadGraphSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
-    Located tenant_id, client_id, secret;
-    auto take = [&](const char* key, Located& out) {
-      if (!node[key].IsDefined()) return;
-      out.node = node[key];
-      out.path = path + "." + key;
-      out.set = true;
-      if (auto s = String(node[key], out.path)) {
-        out.value = *s;
-      } else {
-        out.bad = true;
-      }
-    };
-    take("tenant_id", tenant_id);
-    take("client_id", client_id);
-    if (node["client_secret"].IsDefined()) {
-      secret.node = node["client_secret"];
-      secret.path = path + ".client_secret";
-      if (auto s = SecretValue(node["client_secret"], secret.path)) {
-        source.client_secret = *s;
-        secret.set = true;
-      } else {
-        secret.set = true;  // already reported
-        secret.value = "-";
-      }
-    }
-    bool groups_from_settings = false;
-    const YAML::Node settings = node["provider_settings"];
-    if (settings.IsDefined()) {
-      const std::string spath = path + ".provider_settings";
-      if (tenant_id.set || client_id.set || secret.set) {
-        Problem(settings, spath,
-                "set either provider_settings or tenant_id / client_id / client_secret, not "
-                "both");
-      }
-      if (auto text = String(settings, spath)) {
-        ReadProviderSettings(settings, spath, *text, source, tenant_id, client_id, secret,
-                             groups_from_settings);
-      }
-    }
-    if (!tenant_id.set) {
-      Problem(node, path + ".tenant_id", "required key 'tenant_id' is missing for a graph source");
-    } else if (tenant_id.bad) {
-    } else if (!IsGuid(tenant_id.value) && !IsDomainName(tenant_id.value)) {
-      Problem(tenant_id.node, tenant_id.path,
-              "must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 (Entra ID: Overview, "
-              "Tenant ID) or a domain name like contoso.onmicrosoft.com (got " +
-                  Quote(tenant_id.value) + ")");
-    } else {
-      source.tenant_id = tenant_id.value;
-    }
-    if (!client_id.set) {
-      Problem(node, path + ".client_id", "required key 'client_id' is missing for a graph source");
-    } else if (client_id.bad) {
-    } else if (!IsGuid(client_id.value)) {
-      Problem(client_id.node, client_id.path,
-              "must be a GUID like 00000000-0000-0000-0000-000000000000 (the app registration's "
-              "Application (client) ID) (got " +
-                  Quote(client_id.value) + ")");
-    } else {
-      source.client_id = client_id.value;
-    }
-    if (!secret.set) {
-      Problem(node, path + ".client_secret",
-              "required key 'client_secret' is missing for a graph source");
-    } else if (secret.value.empty() && source.client_secret.empty()) {
-      Problem(secret.node, secret.path, "must not be empty");
-    }
-    if (node["groups"].IsDefined()) {
-      if (groups_from_settings) {
-        Problem(node["groups"], path + ".groups",
-                "groups are already set by provider_settings.user_filter.memberOf");
-      }
-      if (auto list = StringList(node["groups"], path + ".groups")) {
-        for (auto& g : *list) {
-          if (!g.empty()) source.groups.push_back(g);  // [""] means the whole tenant
-        }
-      }
-    }
-    if (auto b = Bool(node["include_guests"], path + ".include_guests")) source.include_guests = *b;
-    if (auto s = String(node["filter"], path + ".filter")) source.odata_filter = *s;
-    if (node["ca_file"].IsDefined() && !ServerFileAllowed(node["ca_file"], path + ".ca_file")) {
-    } else if (auto s = String(node["ca_file"], path + ".ca_file")) {
-      source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
-    }
-    if (auto s = String(node["proxy"], path + ".proxy")) source.proxy = *s;
-    if (auto n = Int(node["full_read_every_hours"], path + ".full_read_every_hours", 0, 8760)) {
-      source.full_read_every_hours = static_cast<int>(*n);
-    }
-    if (auto n = Int(node["max_retry_seconds"], path + ".max_retry_seconds", 1, 86400)) {
-      source.max_retry_seconds = static_cast<int>(*n);
-    }
-    for (auto [key, field] :
-         {std::pair{"authority", &source.authority}, std::pair{"graph_url", &source.graph_url}}) {
-      if (auto s = String(node[key], path + "." + key)) {
-        if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) {
-          Problem(node[key], path + "." + key, "must be an https:// URL (got " + Quote(*s) + ")");
-        } else {
-          while (!s->empty() && s->back() == '/') s->pop_back();
-          *field = *s;
-        }
-      }
-    }
-  }
-
-  // Seed 001's provider JSON:
-  // {"tenant_id":…,"client_id":…,"client_secret":…,"user_filter":{"memberOf":["g1","g2"]}}.
-  // Problems never quote the JSON text: it holds the client secret.
-  void ReadProviderSettings(const YAML::Node& node, const std::string& path,
-                            const std::string& text, SourceConfig& source, Located& tenant_id,
-                            Located& client_id, Located& secret, bool& groups_set) {
-    nlohmann::json json;
-    try {
-      json = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      Problem(node, path,
-              "is not valid JSON (error at character " + std::to_string(e.byte) +
-                  "); expected {\"tenant_id\":…,\"client_id\":…,\"client_secret\":…,"
-                  "\"user_filter\":{\"memberOf\":[…]}}");
-      return;
-    }
-    if (!json.is_object()) {
-      Problem(node, path, "must be a JSON object with tenant_id, client_id and client_secret");
-      return;
-    }
-    for (auto it = json.begin(); it != json.end(); ++it) {
-      if (std::find(kProviderKeys.begin(), kProviderKeys.end(), it.key()) == kProviderKeys.end()) {
-        Problem(node, path + "." + it.key(),
-                "unknown key '" + it.key() + "'" + Suggest(it.key(), kProviderKeys));
-      }
-    }
-    auto take = [&](const char* key, Located& out) {
-      if (!json.contains(key)) return;
-      out.node = node;
-      out.path = path + "." + key;
-      out.set = true;
-      if (!json[key].is_string()) {
-        Problem(node, out.path, "must be a JSON string");
-        out.bad = true;
-        return;
-      }
-      out.value = json[key].get<std::string>();
-    };
-    take("tenant_id", tenant_id);
-    take("client_id", client_id);
-    if (json.contains("client_secret")) {
-      secret.node = node;
-      secret.path = path + ".client_secret";
-      secret.set = true;
-      if (!json["client_secret"].is_string()) {
-        Problem(node, secret.path, "must be a JSON string");
-        secret.value = "-";
-      } else if (auto s = Resolve(json["client_secret"].get<std::string>(), node, secret.path)) {
-        source.client_secret = Secret(s->value, s->origin);
-        secret.value = s->value.empty() ? "" : "-";
-      } else {
-        secret.value = "-";
-      }
-    }
-    if (json.contains("user_filter")) {
-      const auto& filter = json["user_filter"];
-      const std::string fpath = path + ".user_filter";
-      if (!filter.is_object()) {
-        Problem(node, fpath, "must be a JSON object like {\"memberOf\":[\"group1\"]}");
-        return;
-      }
-      for (auto it = filter.begin(); it != filter.end(); ++it) {
-        if (it.key() != "memberOf") {
-          Problem(node, fpath + "." + it.key(),
-                  "unknown key '" + it.key() + "'" + Suggest(it.key(), kUserFilterKeys));
-        }
-      }
-      if (filter.contains("memberOf")) {
-        const auto& groups = filter["memberOf"];
-        groups_set = true;
-        if (!groups.is_array()) {
-          Problem(node, fpath + ".memberOf", "must be a JSON array of group names");
-          return;
-        }
-        for (const auto& g : groups) {
-          if (!g.is_string()) {
-            Problem(node, fpath + ".memberOf", "must be a JSON array of group names (strings)");
-            continue;
-          }
-          // [""] and [] both mean the whole tenant (seed 001, example 2).
-          if (!g.get<std::string>().empty()) source.groups.push_back(g.get<std::string>());
-        }
-      }
-    }
-  }
-
-  void ReadLdapSource(const YAML::Node& node, const std::string& path, SourceConfig& source) {
-    if (!node["url"].IsDefined()) {
-      Problem(node, path + ".url", "required key 'url' is missing for an ldap source");
-    } else if (auto urls = StringList(node["url"], path + ".url")) {
-      if (urls->empty()) Problem(node["url"], path + ".url", "must list at least one server");
-      for (const auto& u : *urls) {
-        if (u.rfind("ldap://", 0) != 0 && u.rfind("ldaps://", 0) != 0) {
-          Problem(node["url"], path + ".url",
-                  "must be an ldap:// or ldaps:// URL such as ldaps://dc1.example.com:636 (got " +
-                      Quote(u) + ")");
-        } else {
-          source.urls.push_back(u);
-        }
-      }
-    }
-    if (auto s = String(node["bind_dn"], path + ".bind_dn")) source.bind_dn = *s;
-    if (node["bind_password"].IsDefined()) {
-      if (auto s = SecretValue(node["bind_password"], path + ".bind_password")) {
-        source.bind_password = *s;
-      }
-    } else if (!source.bind_dn.empty()) {
-      Problem(node, path + ".bind_password", "required when bind_dn is set");
-    }
-    if (!node["user_search_dn"].IsDefined()) {
-      Problem(node, path + ".user_search_dn",
-              "required key 'user_search_dn' is missing for an ldap source");
-    } else if (auto s = String(node["user_search_dn"], path + ".user_search_dn")) {
-      if (s->find('=') == std::string::npos) {
-        Problem(node["user_search_dn"], path + ".user_search_dn",
-                "must be a DN such as OU=Staff,DC=example,DC=com (got " + Quote(*s) + ")");
-      }
-      source.user_search_dn = *s;
-    }
-    if (auto s = String(node["department_search_dn"], path + ".department_search_dn")) {
-      source.department_search_dn = *s;
-    }
-    if (auto s = String(node["filter"], path + ".filter")) {
-      if (!s->empty() && (s->front() != '(' || s->back() != ')')) {
-        Problem(
-            node["filter"], path + ".filter",
-            "must be an LDAP filter in parentheses, e.g. (department=*) (got " + Quote(*s) + ")");
-      }
-      source.ldap_filter = *s;
-    }
-    if (auto b = Bool(node["start_tls"], path + ".start_tls")) source.start_tls = *b;
-    if (auto b = Bool(node["tls_verify"], path + ".tls_verify")) source.tls_verify = *b;
-    if (auto n = Int(node["full_read_every_hours"], path + ".full_read_every_hours", 0, 8760)) {
-      source.full_read_every_hours = static_cast<int>(*n);
-    }
-    if (auto n = Int(node["page_size"], path + ".page_size", 1, 1000)) {
-      source.page_size = static_cast<int>(*n);
-    }
-    if (node["ca_file"].IsDefined() && !ServerFileAllowed(node["ca_file"], path + ".ca_file")) {
-    } else if (auto s = String(node["ca_file"], path + ".ca_file")) {
-      source.ca_file = fs::path(*s).is_absolute() ? *s : (fs::path(base_dir_) / *s).string();
-    }
+    YamlBlock block(*this, node, path);
+    source = chosen.read(block);
   }
 
   // Every bad expression is reported, each at its key: the checker sees the whole mapping
@@ -982,7 +655,7 @@ class FileReader {
       in_order.emplace_back(key, *value);
     }
     if (!checker_ || in_order.empty()) return;
-    const std::string& type = profile.source.type;
+    const std::string type = profile.source.type();
     std::string whole;
     if (ok && !type.empty()) {
       whole = checker_(profile.mapping, type);
@@ -1272,6 +945,69 @@ class FileReader {
     }
     CheckDuplicateKeys(node, path);
   }
+
+  // A block of the file as a module's config reader sees it (util/config_block.h).
+  class YamlBlock : public ConfigBlock {
+   public:
+    YamlBlock(FileReader& reader, YAML::Node node, std::string path)
+        : reader_(reader), node_(std::move(node)), path_(std::move(path)) {}
+
+    bool Has(std::string_view key) const override { return node_[std::string(key)].IsDefined(); }
+    std::optional<std::string> String(std::string_view key) override {
+      return reader_.String(node_[std::string(key)], PathOf(key));
+    }
+    std::optional<Secret> SecretValue(std::string_view key) override {
+      return reader_.SecretValue(node_[std::string(key)], PathOf(key));
+    }
+    std::optional<std::vector<std::string>> StringList(std::string_view key) override {
+      return reader_.StringList(node_[std::string(key)], PathOf(key));
+    }
+    std::optional<bool> Bool(std::string_view key) override {
+      return reader_.Bool(node_[std::string(key)], PathOf(key));
+    }
+    std::optional<int64_t> Int(std::string_view key, int64_t min, int64_t max) override {
+      return reader_.Int(node_[std::string(key)], PathOf(key), min, max);
+    }
+    std::optional<size_t> Enum(std::string_view key,
+                               const std::vector<std::string>& names) override {
+      return reader_.Enum(node_[std::string(key)], PathOf(key), names);
+    }
+    std::optional<std::string> ServerPath(std::string_view key, bool resolve) override {
+      const YAML::Node value = node_[std::string(key)];
+      if (!value.IsDefined()) return std::nullopt;
+      if (!reader_.ServerFileAllowed(value, PathOf(key))) return std::nullopt;
+      auto s = reader_.String(value, PathOf(key));
+      if (!s || !resolve || fs::path(*s).is_absolute()) return s;
+      return (fs::path(reader_.base_dir_) / *s).string();
+    }
+    std::optional<Secret> ResolveSecret(std::string_view key, const std::string& text) override {
+      auto r = reader_.Resolve(text, At(key), PathOf(key));
+      if (!r) return std::nullopt;
+      return Secret(r->value, r->origin);
+    }
+    void Problem(std::string_view key, std::string reason) override {
+      reader_.Problem(At(key), PathOf(key), std::move(reason));
+    }
+    std::string Suggest(const std::string& word,
+                        const std::vector<std::string>& known) const override {
+      return FileReader::Suggest(word, known);
+    }
+
+   private:
+    std::string PathOf(std::string_view key) const {
+      return key.empty() ? path_ : path_ + "." + std::string(key);
+    }
+    // The node a problem at `key` points at: its first key's, else the block's.
+    YAML::Node At(std::string_view key) const {
+      const std::string first(key.substr(0, key.find('.')));
+      if (!first.empty() && node_[first].IsDefined()) return node_[first];
+      return node_;
+    }
+
+    FileReader& reader_;
+    YAML::Node node_;
+    std::string path_;
+  };
 
   static std::string Suggest(const std::string& word, const std::vector<std::string>& known) {
     const std::string best = ClosestMatch(word, known);

@@ -12,6 +12,15 @@
 namespace telsync {
 namespace {
 
+// The source block of `p` as a T (a failure, and an empty T, when it is another type).
+template <typename T>
+const T& SourceOf(const Profile& p) {
+  static const T kNone{};
+  const T* config = p.source.As<T>();
+  EXPECT_NE(config, nullptr) << "source type " << p.source.type();
+  return config != nullptr ? *config : kNone;
+}
+
 namespace fs = std::filesystem;
 
 // A fresh temp directory per test, removed afterwards.
@@ -135,9 +144,10 @@ TEST_F(ConfigTest, LoadsEveryKey) {
   const Profile& p = config->tenants[0].profiles[0];
   EXPECT_EQ(p.tenant, "acme");
   EXPECT_EQ(p.name, "main");
-  EXPECT_EQ(p.source.type, "file");
-  EXPECT_EQ(p.source.path, "directory.json");  // as configured; MakeSource resolves it
-  EXPECT_EQ(p.source.format, "json");
+  EXPECT_EQ(p.source.type(), "file");
+  EXPECT_EQ(SourceOf<FileSourceConfig>(p).path,
+            "directory.json");  // as configured; MakeSource resolves it
+  EXPECT_EQ(SourceOf<FileSourceConfig>(p).format, "json");
   EXPECT_EQ(p.mapping.at("mobile"), "e164({mobile})");
   EXPECT_EQ(p.mapping.at("cost_center"), "{extensionAttribute1}");
   EXPECT_EQ(p.validation.required,
@@ -178,16 +188,16 @@ TEST_F(ConfigTest, LoadsEveryKey) {
   EXPECT_EQ(p.timezone, "Europe/Stockholm");
 
   const Profile& g = config->tenants[0].profiles[1];
-  EXPECT_EQ(g.source.type, "graph");
-  EXPECT_EQ(g.source.tenant_id, "contoso.onmicrosoft.com");
-  EXPECT_EQ(g.source.client_id, "0b3b1d5e-7a4c-4d5e-9f00-1234567890ab");
-  EXPECT_EQ(g.source.client_secret.Reveal(), "s3cr3t-literal");
-  EXPECT_EQ(g.source.client_secret.Masked(), "********");
-  EXPECT_EQ(g.source.groups, std::vector<std::string>{"Sales"});
-  EXPECT_TRUE(g.source.include_guests);
-  EXPECT_EQ(g.source.odata_filter, "department eq 'Sales'");
-  EXPECT_EQ(g.source.authority, "https://login.microsoftonline.us");
-  EXPECT_EQ(g.source.graph_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(g.source.type(), "graph");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).tenant_id, "contoso.onmicrosoft.com");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).client_id, "0b3b1d5e-7a4c-4d5e-9f00-1234567890ab");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).client_secret.Reveal(), "s3cr3t-literal");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).client_secret.Masked(), "********");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).groups, std::vector<std::string>{"Sales"});
+  EXPECT_TRUE(SourceOf<GraphSourceConfig>(g).include_guests);
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).odata_filter, "department eq 'Sales'");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).authority, "https://login.microsoftonline.us");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(g).graph_url, "http://127.0.0.1:8080");
   // Defaults of a profile that sets nothing else.
   EXPECT_EQ(g.policy.mode, SyncMode::kFull);
   EXPECT_EQ(g.policy.grace_days, 7);
@@ -199,16 +209,16 @@ TEST_F(ConfigTest, LoadsEveryKey) {
 
   const Profile& l = config->tenants[1].profiles[0];
   EXPECT_EQ(l.tenant, "beta-2");
-  EXPECT_EQ(l.source.urls,
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).urls,
             (std::vector<std::string>{"ldaps://dc1.beta.local:636", "ldap://dc2.beta.local"}));
-  EXPECT_EQ(l.source.bind_dn, "CN=svc-telsync,OU=Service,DC=beta,DC=local");
-  EXPECT_EQ(l.source.bind_password.Reveal(), "hunter2");
-  EXPECT_EQ(l.source.user_search_dn, "OU=Staff,DC=beta,DC=local");
-  EXPECT_EQ(l.source.department_search_dn, "OU=Departments,DC=beta,DC=local");
-  EXPECT_EQ(l.source.ldap_filter, "(department=*)");
-  EXPECT_TRUE(l.source.start_tls);
-  EXPECT_EQ(l.source.ca_file, (dir_ / "certs/ca.pem").string());
-  EXPECT_FALSE(l.source.tls_verify);
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).bind_dn, "CN=svc-telsync,OU=Service,DC=beta,DC=local");
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).bind_password.Reveal(), "hunter2");
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).user_search_dn, "OU=Staff,DC=beta,DC=local");
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).department_search_dn, "OU=Departments,DC=beta,DC=local");
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).ldap_filter, "(department=*)");
+  EXPECT_TRUE(SourceOf<LdapSourceConfig>(l).start_tls);
+  EXPECT_EQ(SourceOf<LdapSourceConfig>(l).ca_file, (dir_ / "certs/ca.pem").string());
+  EXPECT_FALSE(SourceOf<LdapSourceConfig>(l).tls_verify);
 
   EXPECT_EQ(config->FindProfile("acme/graph"), &g);
   EXPECT_EQ(config->FindProfile("beta-2/ad"), &l);
@@ -229,7 +239,8 @@ TEST_F(ConfigTest, FindsTheOnlyProfileAndDefaultsTheStore) {
   ASSERT_NE(config->FindProfile(""), nullptr);
   EXPECT_EQ(config->FindProfile("")->name, "p");
   EXPECT_EQ(config->store, (dir_ / "telsync.db").string());
-  EXPECT_EQ(config->FindProfile("")->source.format, "");  // from the extension at read time
+  EXPECT_EQ(SourceOf<FileSourceConfig>(*config->FindProfile("")).format,
+            "");  // from the extension at read time
 }
 
 struct ProblemCase {
@@ -503,10 +514,10 @@ TEST_F(ConfigTest, ResolvesEnvAndFileSecrets) {
 )");
   auto config = LoadConfig(path);
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  const auto& g = config->tenants[0].profiles[0].source;
+  const auto& g = SourceOf<GraphSourceConfig>(config->tenants[0].profiles[0]);
   EXPECT_EQ(g.client_secret.Reveal(), "from-the-environment");
   EXPECT_EQ(g.client_secret.Masked(), "******** (from env:TELSYNC_TEST_GRAPH_SECRET)");
-  const auto& l = config->tenants[0].profiles[1].source;
+  const auto& l = SourceOf<LdapSourceConfig>(config->tenants[0].profiles[1]);
   EXPECT_EQ(l.bind_password.Reveal(), "from-a-file");
   EXPECT_EQ(l.bind_password.Masked(), "******** (from file:" + (dir_ / "bind.pw").string() + ")");
   EXPECT_EQ(Secret().Masked(), "");
@@ -569,7 +580,7 @@ TEST_F(ConfigTest, ProviderSettingsOfSeed001) {
       R"({"tenant_id":"72f988bf-86f1-41af-91ab-2d7cd011db47","client_id":"0b3b1d5e-7a4c-4d5e-9f00-1234567890ab","client_secret":"hidden","user_filter":{"memberOf":["group1","group2"]}})";
   auto config = LoadConfig(Write("good1.yaml", GraphProfile(good1)));
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  const auto& s1 = config->tenants[0].profiles[0].source;
+  const auto& s1 = SourceOf<GraphSourceConfig>(config->tenants[0].profiles[0]);
   EXPECT_EQ(s1.tenant_id, "72f988bf-86f1-41af-91ab-2d7cd011db47");
   EXPECT_EQ(s1.client_id, "0b3b1d5e-7a4c-4d5e-9f00-1234567890ab");
   EXPECT_EQ(s1.client_secret.Reveal(), "hidden");
@@ -579,7 +590,8 @@ TEST_F(ConfigTest, ProviderSettingsOfSeed001) {
       R"({"tenant_id":"contoso.onmicrosoft.com","client_id":"0b3b1d5e-7a4c-4d5e-9f00-1234567890ab","client_secret":"hidden","user_filter":{"memberOf":[""]}})";
   config = LoadConfig(Write("good2.yaml", GraphProfile(good2)));
   ASSERT_TRUE(config.ok()) << config.error().ToString();
-  EXPECT_TRUE(config->tenants[0].profiles[0].source.groups.empty());  // whole tenant
+  EXPECT_TRUE(
+      SourceOf<GraphSourceConfig>(config->tenants[0].profiles[0]).groups.empty());  // whole tenant
 }
 
 TEST_F(ConfigTest, ProviderSettingsRejectsUnknownKeysAndBadJson) {
@@ -888,8 +900,10 @@ TEST_F(ConfigTest, DocumentedExampleLoads) {
   ASSERT_TRUE(config.ok()) << config.error().ToString();
   const Profile* profile = config->FindProfile("acme/main");
   ASSERT_NE(profile, nullptr);
-  EXPECT_EQ(profile->source.client_secret.Masked(), "******** (from env:GRAPH_SECRET)");
-  EXPECT_EQ(profile->source.groups, (std::vector<std::string>{"Sales", "Support"}));
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(*profile).client_secret.Masked(),
+            "******** (from env:GRAPH_SECRET)");
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(*profile).groups,
+            (std::vector<std::string>{"Sales", "Support"}));
   EXPECT_EQ(profile->rules.size(), 1u);
 }
 
@@ -975,9 +989,10 @@ TEST(LoadProfileDocumentTest, ReadsAProfileSentOverTheApi) {
   ASSERT_TRUE(profile.ok()) << profile.error().ToString();
   EXPECT_EQ(profile->tenant, "acme");
   EXPECT_EQ(profile->name, "entra");
-  EXPECT_EQ(profile->source.type, "graph");
+  EXPECT_EQ(profile->source.type(), "graph");
   EXPECT_EQ(profile->schedules, (std::vector<std::string>{"0 2 * * *"}));
-  EXPECT_EQ(profile->source.client_secret.Masked().find("s3cret"), std::string::npos);
+  EXPECT_EQ(SourceOf<GraphSourceConfig>(*profile).client_secret.Masked().find("s3cret"),
+            std::string::npos);
 }
 
 TEST(LoadProfileDocumentTest, NamesTheFieldAndNeverTheServersFiles) {

@@ -44,9 +44,7 @@ class WorkerTest : public ::testing::Test {
     Profile p;
     p.tenant = "acme";
     p.name = "main";
-    p.source.type = "file";
-    p.source.path = (dir_ / "directory.json").string();
-    p.source.format = "json";
+    p.source = FileSourceConfig{(dir_ / "directory.json").string(), "json"};
     p.schedules = {"0 * * * *"};  // hourly
     t.profiles.push_back(p);
     config_.tenants.push_back(t);

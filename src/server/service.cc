@@ -70,7 +70,7 @@ Status Service::Prepare() {
   // tenant is a configuration error; stored ones follow the catalog (ScimTenants).
   std::map<std::string, std::string> seen;
   for (const auto& profile : catalog_->List("")) {
-    if (profile->source.type != "scim" || !catalog_->FromConfig(profile->tenant, profile->name))
+    if (profile->source.type() != "scim" || !catalog_->FromConfig(profile->tenant, profile->name))
       continue;
     auto [it, fresh] = seen.emplace(profile->tenant, profile->name);
     if (!fresh) {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,16 @@ struct ReadResult {
   std::string cursor;      // delta link, USN watermark; empty when the source has none
   size_t objects = 0;      // objects handed to the sink
   size_t bad_records = 0;  // records that could not be parsed (each reported to on_problem)
-  std::string error;       // why the read is incomplete; empty when complete
+  // Why the read is incomplete; none when complete. The code tells the kind of failure, so
+  // the engine and its callers can tell a throttle from a refused credential: kThrottled
+  // (the retry budget ran out on 429 / 503 answers), kAuth (credentials refused), kForbidden
+  // (a permission is missing), kNotFound (a scope object: a group, the search DN),
+  // kUnavailable (the server cannot be reached or cut the read), kInvalid (what was read
+  // cannot be parsed: a bad file, a page that is not JSON). The message is in an admin's words.
+  std::optional<Error> error;
+
+  // The message of `error`; "" when there is none.
+  std::string ErrorMessage() const { return error ? error->message : std::string(); }
 };
 
 struct ConnectionReport {

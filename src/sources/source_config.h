@@ -1,47 +1,57 @@
-// SourceConfig: the `source:` block of a profile (F1, F2), declared by the module that reads
-// it. config/loader.h fills it from YAML (validating every key, see docs/configuration.md);
-// MakeSource (sources/source.h) turns it into a Source. Each field lists its YAML key and
-// default.
+// SourceConfig: the `source:` block of a profile (F1-F4). Each source module declares its
+// own config struct with its keys, documented defaults and reader (FileSourceConfig in
+// sources/file/file_config.h, GraphSourceConfig in sources/graph/graph_config.h,
+// LdapSourceConfig in sources/ldap/ldap_config.h); a profile holds one of them in a
+// std::variant. config/loader.h picks the alternative by `source.type` and hands the block to
+// that module's reader; MakeSource (sources/source.h) turns it into a Source.
 #pragma once
 
 #include <string>
+#include <variant>
 #include <vector>
 
-#include "util/secret.h"
+#include "sources/file/file_config.h"
+#include "sources/graph/graph_config.h"
+#include "sources/ldap/ldap_config.h"
+#include "util/config_block.h"
 
 namespace telsync {
 
+// `type: scim`: no further keys; users are pushed to telsync's SCIM endpoint.
+struct ScimSourceConfig {
+  static constexpr const char* kType = "scim";
+  static const std::vector<ConfigKey>& Keys();
+};
+
+// No source (a profile whose source block had a problem, or a test's bare profile).
+struct NoSourceConfig {
+  static constexpr const char* kType = "";
+};
+
+using SourceSettings = std::variant<NoSourceConfig, FileSourceConfig, GraphSourceConfig,
+                                    LdapSourceConfig, ScimSourceConfig>;
+
 struct SourceConfig {
-  std::string type;  // source.type: file | graph | ldap | scim (required)
+  SourceSettings settings;
 
-  // file: source.path (required), source.format: json | csv | ldif (default: by extension)
-  std::string path;
-  std::string format;
+  SourceConfig() = default;
+  template <typename T>
+  SourceConfig(T config) : settings(std::move(config)) {}  // NOLINT: implicit by design
 
-  // graph (F1; also accepted as the provider JSON of seed 001, source.provider_settings)
-  std::string tenant_id;
-  std::string client_id;
-  Secret client_secret;
-  std::vector<std::string> groups;  // source.groups / user_filter.memberOf; empty = tenant
-  bool include_guests = false;      // source.include_guests
-  std::string odata_filter;         // source.filter
-  std::string authority = "https://login.microsoftonline.com";  // source.authority
-  std::string graph_url = "https://graph.microsoft.com";        // source.graph_url
-  std::string proxy;               // source.proxy: "http://proxy:3128"; "" = none (graph)
-  int full_read_every_hours = 24;  // source.full_read_every_hours: delta reads between (graph)
-  int max_retry_seconds = 300;     // source.max_retry_seconds: throttling / 5xx wait budget
-
-  // ldap (F2)
-  std::vector<std::string> urls;     // source.url: one or a list
-  std::string bind_dn;               // source.bind_dn
-  Secret bind_password;              // source.bind_password
-  std::string user_search_dn;        // source.user_search_dn
-  std::string department_search_dn;  // source.department_search_dn
-  std::string ldap_filter;           // source.filter
-  bool start_tls = false;            // source.start_tls
-  std::string ca_file;               // source.ca_file (ldap and graph)
-  bool tls_verify = true;            // source.tls_verify (R6: on by default)
-  int page_size = 1000;  // source.page_size: RFC 2696 page (AD MaxPageSize 1000), 1..1000
+  // "file", "graph", "ldap", "scim"; "" for none.
+  std::string type() const;
+  // The alternative of type T, or nullptr.
+  template <typename T>
+  const T* As() const {
+    return std::get_if<T>(&settings);
+  }
+  template <typename T>
+  T* As() {
+    return std::get_if<T>(&settings);
+  }
+  // How many hours a delta-capable source reads incrementally before it reads in full again
+  // (source.full_read_every_hours of graph and ldap); 0 = never forced; 24 for the others.
+  int full_read_every_hours() const;
 };
 
 }  // namespace telsync

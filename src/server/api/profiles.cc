@@ -88,8 +88,8 @@ http::Response RestApi::TestConnection(http::Request& r) {
                         "no profile " + r.Param("profile").substr(0, 64));
   Json j;
   j["profile"] = profile->name;
-  j["source"] = profile->source.type;
-  if (profile->source.type == "scim") {
+  j["source"] = profile->source.type();
+  if (profile->source.type() == "scim") {
     Result<size_t> users = Error::Internal("");
     {
       std::lock_guard<std::mutex> lock(store_mutex_);

@@ -48,9 +48,7 @@ class RestApiTest : public ::testing::Test {
       Profile p;
       p.tenant = name;
       p.name = "main";
-      p.source.type = "file";
-      p.source.path = (dir_ / "directory.json").string();
-      p.source.format = "json";
+      p.source = FileSourceConfig{(dir_ / "directory.json").string(), "json"};
       p.policy.grace_days = 0;
       t.profiles.push_back(p);
       config_.tenants.push_back(t);

@@ -77,7 +77,7 @@ std::shared_ptr<MirrorApplier> ScimTenants::MakeApplier(std::shared_ptr<const Pr
 std::shared_ptr<const Profile> ScimTenants::ProfileOf(const std::string& tenant) const {
   std::shared_ptr<const Profile> first;
   for (const auto& p : catalog_.List(tenant)) {
-    if (p->source.type != "scim") continue;
+    if (p->source.type() != "scim") continue;
     if (catalog_.FromConfig(tenant, p->name)) return p;
     if (!first) first = p;
   }

@@ -133,7 +133,8 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
   }
   if (header_text.rfind("\xEF\xBB\xBF", 0) == 0) header_text.erase(0, 3);
   if (Trim(header_text).empty()) {
-    result.error = "the CSV file is empty: expected a header row of attribute names";
+    result.error =
+        Error::Invalid("the CSV file is empty: expected a header row of attribute names");
     return result;
   }
   const char delimiter = DetectDelimiter(header_text);
@@ -142,7 +143,7 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
     std::istringstream header_in(header_text);
     CsvRecords header_records(header_in.rdbuf(), delimiter);
     if (header_records.Next(header) == RecordEnd::kUnclosedQuote) {
-      result.error = "the header row has an unclosed quote";
+      result.error = Error::Invalid("the header row has an unclosed quote");
       return result;
     }
   }
@@ -159,9 +160,9 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
     if (header[i].empty()) continue;
     auto [it, fresh] = column_of.emplace(AsciiLower(header[i]), i);
     if (!fresh) {
-      result.error = "the header names column '" + EscapeForTerminal(header[i]) +
-                     "' twice (columns " + std::to_string(it->second + 1) + " and " +
-                     std::to_string(i + 1) + "): which one is meant cannot be told";
+      result.error = Error::Invalid("the header names column '" + EscapeForTerminal(header[i]) +
+                                    "' twice (columns " + std::to_string(it->second + 1) + " and " +
+                                    std::to_string(i + 1) + "): which one is meant cannot be told");
       return result;
     }
   }
@@ -170,10 +171,10 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
     for (size_t i = 0; i < header.size() && i < 12; ++i) seen += (i ? ", " : "") + header[i];
     if (header.size() > 12) seen += ", ...";
     const std::string shown = delimiter == '\t' ? "tab" : std::string("'") + delimiter + "'";
-    result.error =
+    result.error = Error::Invalid(
         "the header has no id column (id, objectGUID or entryUUID); read with the "
         "delimiter " +
-        shown + " it has the columns: " + EscapeForTerminal(seen);
+        shown + " it has the columns: " + EscapeForTerminal(seen));
     return result;
   }
   // Group names are split on '|', and on ';' too unless ';' separates the columns.
@@ -191,8 +192,8 @@ ReadResult ReadCsv(std::istream& in, const std::string& name, const ObjectSink& 
     if (end == RecordEnd::kUnclosedQuote) {
       ++result.bad_records;
       if (on_problem) on_problem(where, "a quoted field is not closed before the end of the file");
-      result.error = "file ends inside a quoted field that starts on line " + std::to_string(line) +
-                     " (truncated export?)";
+      result.error = Error::Invalid("file ends inside a quoted field that starts on line " +
+                                    std::to_string(line) + " (truncated export?)");
       return result;
     }
     if (fields.size() == 1 && Trim(fields[0]).empty()) continue;  // a blank line

@@ -43,18 +43,19 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
   ReadResult result;
   const std::string format = FormatFor(path_, format_);
   if (format != "json" && format != "csv" && format != "ldif") {
-    result.error = "cannot tell the format of " + configured_path_ +
-                   " (set source.format to json, csv or ldif)";
+    result.error = Error::Invalid("cannot tell the format of " + configured_path_ +
+                                  " (set source.format to json, csv or ldif)");
     return result;
   }
   std::error_code ec;
   if (std::filesystem::is_directory(path_, ec)) {
-    result.error = "cannot read " + configured_path_ + ": it is a directory";
+    result.error = Error::Invalid("cannot read " + configured_path_ + ": it is a directory");
     return result;
   }
   std::ifstream in(path_, std::ios::binary);
   if (!in) {
-    result.error = "cannot open " + configured_path_ + ": " + std::strerror(errno);
+    result.error = Error{errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
+                         "cannot open " + configured_path_ + ": " + std::strerror(errno), ""};
     return result;
   }
   // Keep only the attributes the mapping reads (lower-case names in the request), and
@@ -86,9 +87,10 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
     }
   } catch (const std::exception& e) {  // a throwing sink must not cross the boundary
     result.complete = false;
-    result.error = std::string("reading stopped: ") + e.what();
+    result.error = Error::Invalid(std::string("reading stopped: ") + e.what());
   }
-  if (!result.complete && result.error.empty()) result.error = "the file could not be read";
+  if (!result.complete && !result.error)
+    result.error = Error::Invalid("the file could not be read");
   return result;
 }
 
@@ -120,7 +122,7 @@ ConnectionReport FileSource::TestConnection() {
   report.attributes.assign(attributes.begin(), attributes.end());
   if (!result.complete) {
     report.ok = false;
-    report.message = result.error;
+    report.message = result.ErrorMessage();
     return report;
   }
   report.ok = true;

@@ -84,7 +84,7 @@ class TempDir {
 TEST(FileSourceTest, ReadsGraphShapedJson) {
   const std::string path = kFixtures + "users.json";
   const Collected c = ReadFile(path);
-  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_TRUE(c.result.complete) << c.result.ErrorMessage();
   EXPECT_EQ(c.result.objects, 3u);
   EXPECT_EQ(c.result.bad_records, 1u);
   ASSERT_EQ(c.users.size(), 3u);
@@ -137,7 +137,7 @@ TEST(FileSourceTest, JsonTopLevelArrayAndBadRecords) {
                 "   \"@removed\": {\"reason\": \"changed\"}}\n"
                 "]\n");
   const Collected c = ReadFile(path);
-  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_TRUE(c.result.complete) << c.result.ErrorMessage();
   ASSERT_EQ(c.users.size(), 2u);
   EXPECT_EQ(c.users[1].groups, std::vector<std::string>{"Sales"});
   EXPECT_EQ(c.users[1].First("n"), "-3");
@@ -178,7 +178,8 @@ TEST(FileSourceTest, JsonIncompleteCases) {
     SCOPED_TRACE(c.name);
     const Collected got = ReadFile(dir.Write("t.json", c.text));
     EXPECT_FALSE(got.result.complete);
-    EXPECT_NE(got.result.error.find(c.error_part), std::string::npos) << got.result.error;
+    EXPECT_NE(got.result.ErrorMessage().find(c.error_part), std::string::npos)
+        << got.result.ErrorMessage();
   }
   // Users before the cut were still handed over; the caller must not delete on them.
   const Collected cut = ReadFile(dir.Write("t.json", cases[0].text));
@@ -205,7 +206,7 @@ TEST(FileSourceTest, JsonBrokenRecordDoesNotEndTheRead) {
   TempDir dir;
   const std::string path = dir.Write("broken.json", text);
   const Collected c = ReadFile(path);
-  EXPECT_TRUE(c.result.complete) << c.result.error;
+  EXPECT_TRUE(c.result.complete) << c.result.ErrorMessage();
   EXPECT_EQ(c.users.size(), 299u);  // 300 - 151 - 200 + 250b
   EXPECT_EQ(c.result.bad_records, 3u);
   EXPECT_NE(c.ById("u300"), nullptr);
@@ -231,7 +232,7 @@ TEST(FileSourceTest, JsonStrayBraceInTheListIsABadRecord) {
   const std::string path =
       dir.Write("s.json", "{\"value\": [{\"id\": \"1\"}, }, {\"id\": \"2\"}]}");
   const Collected c = ReadFile(path);
-  EXPECT_TRUE(c.result.complete) << c.result.error;
+  EXPECT_TRUE(c.result.complete) << c.result.ErrorMessage();
   EXPECT_EQ(c.users.size(), 2u);
   EXPECT_GE(c.result.bad_records, 1u);
 }
@@ -246,7 +247,7 @@ TEST(FileSourceTest, GuidIdsAreCanonicalInEveryFormat) {
                                     "{AB6C16C0-75A8-4B3C-848A-1E777A208125},b@x.se\n"
                                     "Emp-42,c@x.se\n");
   const Collected c = ReadFile(csv);
-  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_TRUE(c.result.complete) << c.result.ErrorMessage();
   ASSERT_EQ(c.users.size(), 3u);
   EXPECT_EQ(c.users[0].id, "6e7b768e-07e2-4810-8459-485f84f8f204");
   EXPECT_EQ(c.users[1].id, "ab6c16c0-75a8-4b3c-848a-1e777a208125");
@@ -264,21 +265,22 @@ TEST(FileSourceTest, CsvHeaderProblemsNameTheDelimiterAndTheColumn) {
   TempDir dir;
   const Collected no_id = ReadFile(dir.Write("a.csv", "guid;mail\n1;a@x.se\n"));
   EXPECT_FALSE(no_id.result.complete);
-  EXPECT_NE(no_id.result.error.find("no id column"), std::string::npos);
-  EXPECT_NE(no_id.result.error.find("delimiter ';' it has the columns: guid, mail"),
+  EXPECT_NE(no_id.result.ErrorMessage().find("no id column"), std::string::npos);
+  EXPECT_NE(no_id.result.ErrorMessage().find("delimiter ';' it has the columns: guid, mail"),
             std::string::npos)
-      << no_id.result.error;
+      << no_id.result.ErrorMessage();
   const Collected twice = ReadFile(dir.Write("b.csv", "id,mail,Mail\n1,a@x.se,b@x.se\n"));
   EXPECT_FALSE(twice.result.complete);
-  EXPECT_NE(twice.result.error.find("column 'Mail' twice (columns 2 and 3)"), std::string::npos)
-      << twice.result.error;
+  EXPECT_NE(twice.result.ErrorMessage().find("column 'Mail' twice (columns 2 and 3)"),
+            std::string::npos)
+      << twice.result.ErrorMessage();
   EXPECT_TRUE(twice.users.empty());
 }
 
 TEST(FileSourceTest, ReadsCsvWithSemicolonsBomQuotesAndCrlf) {
   const std::string path = kFixtures + "users.csv";
   const Collected c = ReadFile(path);
-  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_TRUE(c.result.complete) << c.result.ErrorMessage();
   ASSERT_EQ(c.users.size(), 4u);
   EXPECT_EQ(c.result.bad_records, 2u);
 
@@ -312,7 +314,7 @@ TEST(FileSourceTest, CsvCommaTabAndSpecialColumns) {
                                              "objectGUID,cn,groups,userAccountControl\n"
                                              "g-1,\"Nordmann, Kari\",Sales;Support|Ops,514\n"
                                              "g-2,Ola,\"CN=Smith\\, Partners,OU=G,DC=x\",512\n"));
-  ASSERT_TRUE(comma.result.complete) << comma.result.error;
+  ASSERT_TRUE(comma.result.complete) << comma.result.ErrorMessage();
   ASSERT_EQ(comma.users.size(), 2u);
   EXPECT_EQ(comma.users[0].id, "g-1");
   EXPECT_EQ(comma.users[0].First("cn"), "Nordmann, Kari");
@@ -322,7 +324,7 @@ TEST(FileSourceTest, CsvCommaTabAndSpecialColumns) {
   EXPECT_TRUE(comma.users[1].enabled);
 
   const Collected tab = ReadFile(dir.Write("t.csv", "entryUUID\tmail\tenabled\nu-1\ta@x.no\tno\n"));
-  ASSERT_TRUE(tab.result.complete) << tab.result.error;
+  ASSERT_TRUE(tab.result.complete) << tab.result.ErrorMessage();
   ASSERT_EQ(tab.users.size(), 1u);
   EXPECT_EQ(tab.users[0].id, "u-1");
   EXPECT_EQ(tab.users[0].First("mail"), "a@x.no");
@@ -330,11 +332,12 @@ TEST(FileSourceTest, CsvCommaTabAndSpecialColumns) {
 
   const Collected no_id = ReadFile(dir.Write("n.csv", "mail,cn\na@x,b\n"));
   EXPECT_FALSE(no_id.result.complete);
-  EXPECT_NE(no_id.result.error.find("no id column"), std::string::npos);
+  EXPECT_NE(no_id.result.ErrorMessage().find("no id column"), std::string::npos);
 
   const Collected cut = ReadFile(dir.Write("q.csv", "id,cn\n1,a\n2,\"unclosed\n"));
   EXPECT_FALSE(cut.result.complete);
-  EXPECT_NE(cut.result.error.find("line 3"), std::string::npos) << cut.result.error;
+  EXPECT_NE(cut.result.ErrorMessage().find("line 3"), std::string::npos)
+      << cut.result.ErrorMessage();
   EXPECT_EQ(cut.users.size(), 1u);
 
   const Collected empty = ReadFile(dir.Write("e.csv", ""));
@@ -344,7 +347,7 @@ TEST(FileSourceTest, CsvCommaTabAndSpecialColumns) {
 TEST(FileSourceTest, ReadsLdif) {
   const std::string path = kFixtures + "users.ldif";
   const Collected c = ReadFile(path);
-  ASSERT_TRUE(c.result.complete) << c.result.error;
+  ASSERT_TRUE(c.result.complete) << c.result.ErrorMessage();
   ASSERT_EQ(c.users.size(), 4u);
 
   const SourceObject& asa = c.users[0];
@@ -395,7 +398,7 @@ TEST(FileSourceTest, LdifCrlfAndBadLines) {
 TEST(FileSourceTest, MissingFileAndUnknownFormat) {
   const Collected missing = ReadFile("/nonexistent/dir/users.json");
   EXPECT_FALSE(missing.result.complete);
-  EXPECT_NE(missing.result.error.find("cannot open /nonexistent/dir/users.json"),
+  EXPECT_NE(missing.result.ErrorMessage().find("cannot open /nonexistent/dir/users.json"),
             std::string::npos);
   const Collected unknown = ReadFile(kFixtures + "users.json", "xml");
   EXPECT_FALSE(unknown.result.complete);
@@ -458,7 +461,7 @@ TEST(FileSourceTest, StreamsFiftyThousandUsers) {
         max_attributes = std::max(max_attributes, u.attributes.size());
       },
       [](const std::string&, const std::string&) {});
-  EXPECT_TRUE(result.complete) << result.error;
+  EXPECT_TRUE(result.complete) << result.ErrorMessage();
   EXPECT_EQ(count, 50000u);
   EXPECT_EQ(result.objects, 50000u);
   EXPECT_EQ(disabled, 7143u);
@@ -513,30 +516,28 @@ TEST(FileFormatsTest, Base64GuidAndRdn) {
 }
 
 TEST(MakeSourceTest, FileTypesAndScimHasNoPulledSource) {
-  SourceConfig config;
-  config.type = "file";
-  config.path = "users.csv";
+  SourceConfig config = FileSourceConfig{"users.csv", ""};
   auto source = MakeSource(config, kFixtures);
   ASSERT_TRUE(source.ok()) << source.error().ToString();
   EXPECT_EQ((*source)->Describe(), "file:users.csv");
   size_t count = 0;
   const ReadResult result = (*source)->Read(
       {}, [&](SourceObject&&) { ++count; }, [](const std::string&, const std::string&) {});
-  EXPECT_TRUE(result.complete) << result.error;
+  EXPECT_TRUE(result.complete) << result.ErrorMessage();
   EXPECT_EQ(count, 4u);
 
-  config.path = "users.txt";
+  config.As<FileSourceConfig>()->path = "users.txt";
   EXPECT_FALSE(MakeSource(config, kFixtures).ok());
-  config.format = "ldif";
+  config.As<FileSourceConfig>()->format = "ldif";
   EXPECT_TRUE(MakeSource(config, kFixtures).ok());
 
   // A scim profile has no source to read: its mirror is fed by `telsync serve`.
-  config.type = "scim";
+  config = ScimSourceConfig{};
   auto scim = MakeSource(config, kFixtures);
   ASSERT_FALSE(scim.ok());
   EXPECT_EQ(scim.error().code, ErrorCode::kInvalid);
   EXPECT_NE(scim.error().message.find("telsync serve"), std::string::npos);
-  config.type = "ftp";
+  config = SourceConfig();  // no source
   EXPECT_FALSE(MakeSource(config, kFixtures).ok());
 }
 

@@ -288,17 +288,18 @@ class Reader {
     result.objects = objects_;
     result.bad_records = bad_records_;
     if (!error_.empty()) {
-      result.error = error_;
+      result.error = Error::Invalid(error_);
       return result;
     }
     if (!users_list_seen_) {
-      result.error = "expected a JSON array of users or Graph's answer shape {\"value\": [users]}";
+      result.error = Error::Invalid(
+          "expected a JSON array of users or Graph's answer shape {\"value\": [users]}");
       return result;
     }
     if (!next_link_.empty()) {
-      result.error =
+      result.error = Error::Invalid(
           "the file is one page of a longer answer (it has @odata.nextLink); export every page "
-          "into one file";
+          "into one file");
       return result;
     }
     result.complete = true;
@@ -450,7 +451,8 @@ ReadResult ReadJson(std::istream& in, const std::string& name, const ObjectSink&
   } catch (const std::exception& e) {
     // Anything thrown (bad_alloc, a throwing sink) must still not cross the module boundary.
     ReadResult result;
-    result.error = std::string("cannot read the JSON: ") + EscapeForTerminal(e.what());
+    result.error =
+        Error::Invalid(std::string("cannot read the JSON: ") + EscapeForTerminal(e.what()));
     return result;
   }
 }

@@ -249,7 +249,7 @@ ReadResult ReadLdif(std::istream& in, const std::string& name, const ObjectSink&
     physical.clear();
   }
   if (in.bad()) {
-    result.error = "cannot read the file to its end";
+    result.error = Error::Invalid("cannot read the file to its end");
     return result;
   }
   parser.Parse(record);

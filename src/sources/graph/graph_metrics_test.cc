@@ -41,8 +41,7 @@ TEST(GraphMetricsTest, ThrottlingIsCounted) {
   const double throttled_before = throttled.Value();
   const double waited_before = waited.Value();
 
-  SourceConfig config;
-  config.type = "graph";
+  GraphSourceConfig config;
   config.tenant_id = "72f988bf-86f1-41af-91ab-2d7cd011db47";
   config.client_id = "11111111-2222-3333-4444-555555555555";
   config.client_secret = Secret("x");

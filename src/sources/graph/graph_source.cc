@@ -44,13 +44,13 @@ bool Retryable(long status) {
 
 }  // namespace
 
-GraphSource::GraphSource(SourceConfig config, std::function<void(double)> sleep,
+GraphSource::GraphSource(GraphSourceConfig config, std::function<void(double)> sleep,
                          std::function<double()> now)
     : config_(std::move(config)), sleep_(std::move(sleep)), now_(std::move(now)), http_([this] {
         HttpOptions options;
         options.ca_file = config_.ca_file;
         options.proxy = config_.proxy;
-        options.verify_tls = config_.tls_verify;
+        options.verify_tls = true;  // R6: a graph source has no key to turn checks off
         return options;
       }()) {
   if (!sleep_) {
@@ -253,7 +253,7 @@ ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const
       },
       on_problem, result.bad_records);
   if (!walked.ok()) {
-    result.error = walked.error().message;
+    result.error = walked.error();
     return result;
   }
   result.complete = true;
@@ -270,7 +270,7 @@ ReadResult GraphSource::ReadGroups(const std::vector<std::string>& select, const
   ReadResult result;
   auto groups = ResolveGroups();
   if (!groups.ok()) {
-    result.error = groups.error().message;
+    result.error = groups.error();
     return result;
   }
   // Pass 1: ids only, to know every scope group of each user before the user is sent.
@@ -283,7 +283,7 @@ ReadResult GraphSource::ReadGroups(const std::vector<std::string>& select, const
         "reading the members of group \"" + (*groups)[g].name + "\"", kGroupsPermission,
         [&](SourceObject&& user) { member_of[user.id].push_back(g); }, on_problem, bad);
     if (!walked.ok()) {
-      result.error = walked.error().message;
+      result.error = walked.error();
       return result;
     }
   }
@@ -312,7 +312,7 @@ ReadResult GraphSource::ReadGroups(const std::vector<std::string>& select, const
         },
         on_problem, result.bad_records);
     if (!walked.ok()) {
-      result.error = walked.error().message;
+      result.error = walked.error();
       return result;
     }
   }
@@ -335,7 +335,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
     ++page;
     auto answer = Call(url, "reading user changes");
     if (!answer.ok()) {
-      result.error = answer.error().message;
+      result.error = answer.error();
       return result;
     }
     if (answer->status == 410) return std::nullopt;
@@ -343,8 +343,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
       const std::string code = graph::GraphErrorCode(answer->body);
       if (code == "syncStateNotFound" || code == "resyncRequired") return std::nullopt;
       result.error =
-          graph::GraphError(answer->status, answer->body, "reading user changes", kUsersPermission)
-              .message;
+          graph::GraphError(answer->status, answer->body, "reading user changes", kUsersPermission);
       return result;
     }
     auto info = graph::ParseUsersPage(
@@ -362,7 +361,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
           on_problem("reading user changes, page " + std::to_string(page), reason);
         });
     if (!info.ok()) {
-      result.error = info.error().message;
+      result.error = info.error();
       return result;
     }
     result.bad_records += info->bad;
@@ -374,7 +373,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
   while (!url.empty()) {
     auto answer = Call(url, "reading group changes");
     if (!answer.ok()) {
-      result.error = answer.error().message;
+      result.error = answer.error();
       return result;
     }
     if (answer->status == 410) return std::nullopt;
@@ -382,13 +381,13 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
       const std::string code = graph::GraphErrorCode(answer->body);
       if (code == "syncStateNotFound" || code == "resyncRequired") return std::nullopt;
       result.error = graph::GraphError(answer->status, answer->body, "reading group changes",
-                                       kGroupsPermission)
-                         .message;
+                                       kGroupsPermission);
       return result;
     }
     nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
     if (!json.is_object()) {
-      result.error = "reading group changes: Graph answered a page that is not valid JSON";
+      result.error =
+          Error::Invalid("reading group changes: Graph answered a page that is not valid JSON");
       return result;
     }
     if (json.contains("value") && json["value"].is_array()) {
@@ -413,7 +412,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
     auto answer = Call(Api() + "/users/" + id + "?$select=" + selected + "&$expand=memberOf",
                        "reading user " + id);
     if (!answer.ok()) {
-      result.error = answer.error().message;
+      result.error = answer.error();
       return result;
     }
     if (answer->status == 404) {
@@ -422,8 +421,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
     }
     if (answer->status != 200) {
       result.error =
-          graph::GraphError(answer->status, answer->body, "reading user " + id, kUsersPermission)
-              .message;
+          graph::GraphError(answer->status, answer->body, "reading user " + id, kUsersPermission);
       return result;
     }
     // One user is a page of one: reuse the page parser.
@@ -442,7 +440,7 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
         },
         [&](const std::string& reason) { on_problem("reading user " + id, reason); });
     if (!info.ok()) {
-      result.error = info.error().message;
+      result.error = info.error();
       return result;
     }
     result.bad_records += info->bad;

@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
+#include "sources/graph/graph_config.h"
 #include "sources/graph/graph_protocol.h"
 #include "sources/source.h"
-#include "sources/source_config.h"
 #include "util/http_client.h"
 
 namespace telsync {
@@ -44,7 +44,7 @@ namespace telsync {
 class GraphSource : public Source {
  public:
   // `sleep` waits the given seconds (tests pass a recorder); `now` is unix seconds.
-  explicit GraphSource(SourceConfig config, std::function<void(double)> sleep = {},
+  explicit GraphSource(GraphSourceConfig config, std::function<void(double)> sleep = {},
                        std::function<double()> now = {});
 
   // "graph:<tenant id>"
@@ -86,7 +86,7 @@ class GraphSource : public Source {
   bool Keep(const SourceObject& user) const;
   std::string Api() const { return config_.graph_url + "/v1.0"; }
 
-  SourceConfig config_;
+  GraphSourceConfig config_;
   std::function<void(double)> sleep_;
   std::function<double()> now_;
   HttpClient http_;

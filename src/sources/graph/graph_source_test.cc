@@ -38,9 +38,8 @@ class FakeGraph {
     thread_.join();
   }
   httplib::Server& server() { return server_; }
-  SourceConfig Config(std::string secret = kSecret) const {
-    SourceConfig c;
-    c.type = "graph";
+  GraphSourceConfig Config(std::string secret = kSecret) const {
+    GraphSourceConfig c;
     c.tenant_id = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     c.client_id = "11111111-2222-3333-4444-555555555555";
     c.client_secret = Secret(std::move(secret));
@@ -88,7 +87,7 @@ TEST(GraphSourceTest, RenewsTokenOnceOn401AndSkipsGuests) {
   GraphSource source(fake.Config(), [](double) {});
   std::vector<SourceObject> users;
   ReadResult r = ReadAll(source, users);
-  ASSERT_TRUE(r.complete) << r.error;
+  ASSERT_TRUE(r.complete) << r.ErrorMessage();
   ASSERT_EQ(users.size(), 1u);  // the guest is skipped
   EXPECT_EQ(users[0].id, "u1");
   EXPECT_EQ(fake.tokens.load(), 2);
@@ -110,12 +109,12 @@ TEST(GraphSourceTest, HonoursRetryAfterThenGivesUpWithinBudget) {
     res.set_content(kPage, "application/json");
   });
   std::vector<double> waits;
-  SourceConfig config = fake.Config();
+  GraphSourceConfig config = fake.Config();
   config.groups = {};
   GraphSource source(config, [&](double s) { waits.push_back(s); });
   std::vector<SourceObject> users;
   ReadResult r = ReadAll(source, users);  // delta links fail (404): still a complete read
-  ASSERT_TRUE(r.complete) << r.error;
+  ASSERT_TRUE(r.complete) << r.ErrorMessage();
   EXPECT_EQ(waits, (std::vector<double>{3, 3}));
   EXPECT_TRUE(r.cursor.empty());
 
@@ -126,8 +125,8 @@ TEST(GraphSourceTest, HonoursRetryAfterThenGivesUpWithinBudget) {
   users.clear();
   r = ReadAll(stubborn, users);
   EXPECT_FALSE(r.complete);
-  EXPECT_NE(r.error.find("429"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("retry budget"), std::string::npos) << r.error;
+  EXPECT_NE(r.ErrorMessage().find("429"), std::string::npos) << r.ErrorMessage();
+  EXPECT_NE(r.ErrorMessage().find("retry budget"), std::string::npos) << r.ErrorMessage();
 }
 
 TEST(GraphSourceTest, WrongSecretIsPlainWordsAndNeverEchoed) {
@@ -140,12 +139,12 @@ TEST(GraphSourceTest, WrongSecretIsPlainWordsAndNeverEchoed) {
   std::vector<SourceObject> users;
   ReadResult r = ReadAll(source, users);
   EXPECT_FALSE(r.complete);
-  EXPECT_EQ(r.error.find(kSecret), std::string::npos);
+  EXPECT_EQ(r.ErrorMessage().find(kSecret), std::string::npos);
   EXPECT_EQ(source.Describe(), "graph:72f988bf-86f1-41af-91ab-2d7cd011db47");
 }
 
 TEST(GraphSourceTest, UnreachableGraphIsIncomplete) {
-  SourceConfig config;
+  GraphSourceConfig config;
   config.tenant_id = "t";
   config.client_id = "c";
   config.client_secret = Secret(kSecret);
@@ -154,7 +153,7 @@ TEST(GraphSourceTest, UnreachableGraphIsIncomplete) {
   std::vector<SourceObject> users;
   ReadResult r = ReadAll(source, users);
   EXPECT_FALSE(r.complete);
-  EXPECT_NE(r.error.find("cannot sign in"), std::string::npos) << r.error;
+  EXPECT_NE(r.ErrorMessage().find("cannot sign in"), std::string::npos) << r.ErrorMessage();
   EXPECT_TRUE(users.empty());
 }
 

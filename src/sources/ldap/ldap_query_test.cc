@@ -142,8 +142,7 @@ TEST(LdapQueryTest, Utf8Check) {
 }
 
 TEST(LdapSourceTest, UnreachableServerIsAnIncompleteReadInPlainWords) {
-  SourceConfig config;
-  config.type = "ldap";
+  LdapSourceConfig config;
   config.urls = {"ldap://127.0.0.1:1"};  // nothing listens on port 1
   config.user_search_dn = "ou=people,dc=example,dc=com";
   config.bind_dn = "cn=svc,dc=example,dc=com";
@@ -155,8 +154,8 @@ TEST(LdapSourceTest, UnreachableServerIsAnIncompleteReadInPlainWords) {
       {}, [&](SourceObject&&) { ++objects; }, [](const auto&, const auto&) {});
   EXPECT_FALSE(read.complete);
   EXPECT_EQ(objects, 0u);
-  EXPECT_NE(read.error.find("cannot reach"), std::string::npos) << read.error;
-  EXPECT_EQ(read.error.find("s3cret-value"), std::string::npos);
+  EXPECT_NE(read.ErrorMessage().find("cannot reach"), std::string::npos) << read.ErrorMessage();
+  EXPECT_EQ(read.ErrorMessage().find("s3cret-value"), std::string::npos);
   const ConnectionReport report = source.TestConnection();
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.message.find("ldap://127.0.0.1:1"), std::string::npos) << report.message;

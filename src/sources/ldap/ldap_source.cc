@@ -93,6 +93,28 @@ struct OpError {
   std::string message;
 };
 
+// What an LDAP result code means for the read (sources/source.h, ReadResult::error).
+ErrorCode ReadErrorCode(int ldap_code) {
+  switch (ldap_code) {
+    case LDAP_INVALID_CREDENTIALS:
+      return ErrorCode::kAuth;
+    case LDAP_INSUFFICIENT_ACCESS:
+      return ErrorCode::kForbidden;
+    case LDAP_NO_SUCH_OBJECT:
+      return ErrorCode::kNotFound;
+    case LDAP_FILTER_ERROR:
+    case LDAP_INVALID_DN_SYNTAX:
+    case LDAP_PROTOCOL_ERROR:
+      return ErrorCode::kInvalid;
+    default:
+      return ErrorCode::kUnavailable;  // down, busy, timed out, limits: a later read may pass
+  }
+}
+
+Error ReadError(const OpError& e, const std::string& message) {
+  return Error{ReadErrorCode(e.code), message, ""};
+}
+
 // A bound connection; unbinds on destruction.
 class Connection {
  public:
@@ -445,7 +467,9 @@ struct RootInfo {
   std::string invocation_id;
 };
 
-int PageSize(const SourceConfig& config) { return config.page_size > 0 ? config.page_size : 1000; }
+int PageSize(const LdapSourceConfig& config) {
+  return config.page_size > 0 ? config.page_size : 1000;
+}
 
 std::string GroupFilter(ServerKind kind) {
   return kind == ServerKind::kActiveDirectory
@@ -480,7 +504,7 @@ struct ReadContext {
 
 class Reader {
  public:
-  Reader(const SourceConfig& config) : config_(config) {}
+  Reader(const LdapSourceConfig& config) : config_(config) {}
 
   // Connects to the URLs in turn (or only `only_url`); the first that binds wins.
   Result<std::unique_ptr<Connection>> Connect(const std::string& only_url = "") {
@@ -741,14 +765,14 @@ class Reader {
   }
 
  private:
-  const SourceConfig& config_;
+  const LdapSourceConfig& config_;
 };
 
 std::string UsersWord(size_t n) { return std::to_string(n) + (n == 1 ? " user" : " users"); }
 
 }  // namespace
 
-LdapSource::LdapSource(SourceConfig config) : config_(std::move(config)) {}
+LdapSource::LdapSource(LdapSourceConfig config) : config_(std::move(config)) {}
 
 std::string LdapSource::Describe() const {
   std::string out = "ldap:";
@@ -832,7 +856,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
   if (!conn) {
     auto any = reader.Connect();
     if (!any.ok()) {
-      result.error = any.error().message;
+      result.error = any.error();
       return result;
     }
     conn = std::move(*any);
@@ -840,7 +864,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
   ReadContext ctx;
   OpError e = reader.Prepare(*conn, ctx);
   if (e.code != 0) {
-    result.error = e.message;
+    result.error = ReadError(e, e.message);
     return result;
   }
   const bool ad = ctx.info.kind == ServerKind::kActiveDirectory;
@@ -890,7 +914,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
                  changed_groups.push_back(ndn);
                });
     if (e.code != 0) {
-      result.error = e.message;
+      result.error = ReadError(e, e.message);
       return result;
     }
     if (!needs_full) {
@@ -960,7 +984,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
                    {&show_deleted});
       }
       if (e.code != 0) {
-        result.error = e.message;
+        result.error = ReadError(e, e.message);
         return result;
       }
       ldap::Cursor next;
@@ -983,7 +1007,7 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
                emit(std::move(u));
              });
   if (e.code != 0) {
-    result.error = e.message + " (after " + UsersWord(result.objects) + ")";
+    result.error = ReadError(e, e.message + " (after " + UsersWord(result.objects) + ")");
     return result;
   }
   ldap::Cursor next;

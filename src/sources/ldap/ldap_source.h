@@ -43,13 +43,14 @@
 
 #include <string>
 
+#include "sources/ldap/ldap_config.h"
 #include "sources/source.h"
 
 namespace telsync {
 
 class LdapSource : public Source {
  public:
-  explicit LdapSource(SourceConfig config);
+  explicit LdapSource(LdapSourceConfig config);
 
   // "ldap:" followed by the configured URLs, comma-separated.
   std::string Describe() const override;
@@ -65,7 +66,7 @@ class LdapSource : public Source {
                   const ProblemSink& on_problem) override;
 
  private:
-  SourceConfig config_;
+  LdapSourceConfig config_;
 };
 
 }  // namespace telsync
