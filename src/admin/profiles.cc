@@ -64,13 +64,10 @@ Status KeepStoredSecrets(const StoredProfile& stored, const ProfileCatalog& cata
 
 // The stored version a replace replaces, after the If-Match check, with the stored secrets
 // merged into `body`.
-Result<int64_t> CheckReplace(Store& store, std::mutex& store_mutex, const ProfileCatalog& catalog,
-                             const ProfileWrite& write, const std::string& name, Json& body) {
+Result<int64_t> CheckReplace(Store& store, const ProfileCatalog& catalog, const ProfileWrite& write,
+                             const std::string& name, Json& body) {
   Result<std::optional<StoredProfile>> stored = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex);
-    stored = store.GetStoredProfile(write.tenant, name);
-  }
+  { stored = store.GetStoredProfile(write.tenant, name); }
   if (!stored.ok()) return stored.error();
   if (!stored->has_value())
     return Error::NotFound("no profile " + name.substr(0, 64)).WithField("profile");
@@ -119,7 +116,7 @@ Result<Profile> LoadProfile(const ProfileCatalog& catalog, const std::string& te
         return Error::Conflict("profile " + p->name +
                                " already receives this tenant's SCIM pushes; a tenant has one "
                                "SCIM profile")
-            .WithField("body.source.type()");
+            .WithField("body.source.type");
     }
   }
   return loaded;
@@ -159,8 +156,8 @@ Result<ProfileView> GetProfile(Store& store, const ProfileCatalog& catalog,
   return view;
 }
 
-Result<SavedProfile> PutProfile(Store& store, std::mutex& store_mutex, ProfileCatalog& catalog,
-                                const ProfileWrite& write, int64_t now) {
+Result<SavedProfile> PutProfile(Store& store, ProfileCatalog& catalog, const ProfileWrite& write,
+                                int64_t now) {
   auto read = ReadBody(write);
   if (!read.ok()) return read.error();
   auto& [body, name] = *read;
@@ -172,7 +169,7 @@ Result<SavedProfile> PutProfile(Store& store, std::mutex& store_mutex, ProfileCa
   }
   int64_t expected = 0;
   if (!write.create) {
-    Result<int64_t> version = CheckReplace(store, store_mutex, catalog, write, name, body);
+    Result<int64_t> version = CheckReplace(store, catalog, write, name, body);
     if (!version.ok()) return version.error();
     expected = *version;
   }
@@ -185,10 +182,7 @@ Result<SavedProfile> PutProfile(Store& store, std::mutex& store_mutex, ProfileCa
   if (!document.ok()) return document.error();
   StoredProfile stored{tenant, name, *document, 0, 0, 0};
   Result<int64_t> version = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex);
-    version = store.PutStoredProfile(stored, expected, now);
-  }
+  { version = store.PutStoredProfile(stored, expected, now); }
   if (!version.ok()) return version.error().WithField(write.create ? "body.name" : "profile");
   catalog.Set(tenant, name, std::make_shared<const Profile>(std::move(*loaded)));
   return SavedProfile{catalog.Find(tenant, name), *version};

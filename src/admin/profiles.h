@@ -60,10 +60,9 @@ struct SavedProfile {
 };
 
 // Stores the profile of `write` (sealed), and puts it in the catalog. The rules are the
-// header's. `store_mutex` is held around each store call (the read of the stored version and
-// the write), not while the document loads.
-Result<SavedProfile> PutProfile(Store& store, std::mutex& store_mutex, ProfileCatalog& catalog,
-                                const ProfileWrite& write, int64_t now);
+// header's.
+Result<SavedProfile> PutProfile(Store& store, ProfileCatalog& catalog, const ProfileWrite& write,
+                                int64_t now);
 
 // Deletes stored profile `name` and takes it out of the catalog; its users stay in the
 // directory. kConflict (field "profile") for a config profile; the store's error (field

@@ -36,7 +36,7 @@ class ProfilesTest : public AdminStoreTest {
   Result<SavedProfile> Put(bool create, const std::string& body, const std::string& if_match = "",
                            const std::string& path_name = "hr") {
     ProfileWrite w{"acme", create, create ? "" : path_name, if_match, body};
-    return PutProfile(*store_, mutex_, *catalog_, w, 100);
+    return PutProfile(*store_, *catalog_, w, 100);
   }
 
   // The stored document of profile hr with its secrets opened.
@@ -50,7 +50,6 @@ class ProfilesTest : public AdminStoreTest {
 
   Config config_;
   std::unique_ptr<ProfileCatalog> catalog_;
-  std::mutex mutex_;
 };
 
 TEST_F(ProfilesTest, CreateSealsTheSecretAndPutsTheProfileInTheCatalog) {

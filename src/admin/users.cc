@@ -17,9 +17,8 @@ Result<UserPage> ListUsers(Store& store, const std::string& tenant, size_t limit
   return page;
 }
 
-Result<std::vector<PbxUser>> SearchUsers(Store& store, std::mutex& store_mutex,
-                                         const std::string& tenant, const std::string& query,
-                                         size_t limit, size_t offset) {
+Result<std::vector<PbxUser>> SearchUsers(Store& store, const std::string& tenant,
+                                         const std::string& query, size_t limit, size_t offset) {
   if (query.size() > 200) return Error::Invalid("at most 200 characters").WithField("q");
   const std::string needle = AsciiLower(query);
   std::vector<PbxUser> found;
@@ -27,10 +26,7 @@ Result<std::vector<PbxUser>> SearchUsers(Store& store, std::mutex& store_mutex,
   constexpr size_t kPage = 5000;
   for (size_t page_offset = 0;; page_offset += kPage) {
     Result<std::vector<PbxUser>> page = Error::Internal("");
-    {
-      std::lock_guard<std::mutex> lock(store_mutex);
-      page = store.ListUsers(tenant, kPage, page_offset);
-    }
+    { page = store.ListUsers(tenant, kPage, page_offset); }
     if (!page.ok()) return page.error();
     for (PbxUser& u : *page) {
       bool match = false;

@@ -31,11 +31,10 @@ Result<UserPage> ListUsers(Store& store, const std::string& tenant, size_t limit
 
 // The users whose username, e-mail, display name or extension contains `query` (ASCII case
 // ignored), `offset` matches skipped, at most `limit`. The directory is read in pages of
-// 5,000 with `store_mutex` held for each page, not for the scan. kInvalid (field "q") for a
-// query over 200 characters.
-Result<std::vector<PbxUser>> SearchUsers(Store& store, std::mutex& store_mutex,
-                                         const std::string& tenant, const std::string& query,
-                                         size_t limit, size_t offset);
+// 5,000, each page one store call (the store is thread-safe), not the whole scan. kInvalid (field
+// "q") for a query over 200 characters.
+Result<std::vector<PbxUser>> SearchUsers(Store& store, const std::string& tenant,
+                                         const std::string& query, size_t limit, size_t offset);
 
 // The user with username or e-mail `name`: kNotFound (field "name", "no user NAME") when the
 // tenant has none. The caller holds the store's lock, if it has one.

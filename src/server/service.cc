@@ -111,8 +111,7 @@ Status Service::Prepare() {
   tenants_options.store_spec = store_spec;
   tenants_options.clock = options_.clock;
   tenants_options.log = options_.log;
-  scim_tenants_ =
-      std::make_unique<scim::ScimTenants>(store_, api_store_mutex_, *catalog_, tenants_options);
+  scim_tenants_ = std::make_unique<scim::ScimTenants>(store_, *catalog_, tenants_options);
   for (const TenantInfo& t : catalog_->Tenants()) {
     if (auto profile = scim_tenants_->ProfileOf(t.name)) {
       scim_at_start_.emplace_back(t.name, profile->name);
@@ -129,7 +128,7 @@ Status Service::Prepare() {
   endpoint_options.auth = auth_;
   endpoint_options.rate_per_second = options_.rate_limit;
   endpoint_options.burst = burst;
-  endpoint_ = std::make_unique<scim::ScimEndpoint>(store_, api_store_mutex_, endpoint_options);
+  endpoint_ = std::make_unique<scim::ScimEndpoint>(store_, endpoint_options);
   scim::ScimTenants* tenants = scim_tenants_.get();
   endpoint_->SetResolver([tenants](const std::string& tenant) { return tenants->Get(tenant); });
 
@@ -145,7 +144,7 @@ Status Service::Prepare() {
   api_options.clock = options_.clock;
   api_options.rate_per_second = options_.rate_limit;
   api_options.burst = burst;
-  rest_api_ = std::make_unique<api::RestApi>(store_, api_store_mutex_, api_options);
+  rest_api_ = std::make_unique<api::RestApi>(store_, api_options);
 
   server_ = std::make_unique<http::HttpServer>(options_.http);
   server_->Route("GET", "/healthz",

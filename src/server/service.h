@@ -88,7 +88,6 @@ class Service {
   // `store_` is thread-safe (store/store.h) and shared by the HTTP threads. This mutex is
   // only what the REST API and SCIM constructors still take and lock by hand; it goes when
   // they drop it (issue 16). Nothing else here locks it.
-  std::mutex api_store_mutex_;
   std::function<Result<std::unique_ptr<Store>>()> open_store_;
   std::unique_ptr<ProfileCatalog> catalog_;
   std::vector<std::pair<std::string, std::string>> scim_at_start_;

@@ -31,10 +31,7 @@ http::Response RestApi::Profiles(http::Request& r) {
 
 http::Response RestApi::GetProfile(http::Request& r) {
   Result<admin::ProfileView> view = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    view = admin::GetProfile(store_, *options_.catalog, r.Param("tenant"), r.Param("profile"));
-  }
+  { view = admin::GetProfile(store_, *options_.catalog, r.Param("tenant"), r.Param("profile")); }
   if (!view.ok()) return detail::FromError(view.error());
   Json j = admin::ProfileJson(*view->profile);
   j["origin"] = view->from_config ? "config" : "api";
@@ -54,7 +51,7 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
   write.if_match = r.Header("If-Match");
   write.body = r.body;
   Result<admin::SavedProfile> saved =
-      admin::PutProfile(store_, store_mutex_, *options_.catalog, write, options_.clock());
+      admin::PutProfile(store_, *options_.catalog, write, options_.clock());
   if (!saved.ok()) return detail::FromError(saved.error());
   if (options_.on_profiles_changed) options_.on_profiles_changed();
   Json j = admin::ProfileJson(*saved->profile);
@@ -72,7 +69,6 @@ http::Response RestApi::PutProfile(http::Request& r, bool create) {
 http::Response RestApi::DeleteProfile(http::Request& r) {
   Status deleted = Ok();
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     deleted =
         admin::DeleteProfile(store_, *options_.catalog, r.Param("tenant"), r.Param("profile"));
   }
@@ -91,10 +87,7 @@ http::Response RestApi::TestConnection(http::Request& r) {
   j["source"] = profile->source.type();
   if (profile->source.type() == "scim") {
     Result<size_t> users = Error::Internal("");
-    {
-      std::lock_guard<std::mutex> lock(store_mutex_);
-      users = store_.CountMirror(profile->tenant, profile->name, ObjectKind::kUser);
-    }
+    { users = store_.CountMirror(profile->tenant, profile->name, ObjectKind::kUser); }
     j["ok"] = users.ok();
     j["message"] = users.ok() ? "SCIM pushes: " + std::to_string(*users) +
                                     " users received from the identity provider so far"

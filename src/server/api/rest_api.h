@@ -98,7 +98,7 @@ http::Response ErrorResponse(int status, const std::string& field, const std::st
 
 class RestApi {
  public:
-  RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options);
+  RestApi(Store& store, RestApiOptions options);
   RestApi(const RestApi&) = delete;
   RestApi& operator=(const RestApi&) = delete;
 
@@ -142,7 +142,6 @@ class RestApi {
                                              const std::string& name) const;
 
   Store& store_;
-  std::mutex& store_mutex_;
   RestApiOptions options_;
   http::RateLimiter limiter_;
   std::shared_ptr<TokenAuth> auth_;

@@ -94,7 +94,7 @@ class RestApiTest : public ::testing::Test {
     options.clock = [] { return int64_t{1790000000}; };
     WorkerPool* workers = workers_.get();
     options.on_job_queued = [workers] { workers->Wake(); };
-    api_ = std::make_unique<RestApi>(*store_, store_mutex_, options);
+    api_ = std::make_unique<RestApi>(*store_, options);
     http::ServerOptions server_options;
     server_options.host = "127.0.0.1";
     server_options.port = 0;
@@ -136,7 +136,6 @@ class RestApiTest : public ::testing::Test {
   std::string store_spec_;
   Config config_;
   std::unique_ptr<Store> store_;
-  std::mutex store_mutex_;
   std::map<std::string, std::string> tokens_;
   std::unique_ptr<ProfileCatalog> catalog_;
   std::unique_ptr<WorkerPool> workers_;

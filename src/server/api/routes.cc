@@ -353,12 +353,12 @@ std::string RestApi::OpenApiJson() {
 
 // ---- RestApi
 
-RestApi::RestApi(Store& store, std::mutex& store_mutex, RestApiOptions options)
+RestApi::RestApi(Store& store, RestApiOptions options)
     : store_(store),
-      store_mutex_(store_mutex),
       options_(std::move(options)),
       limiter_(options_.rate_per_second, options_.burst),
-      auth_(options_.auth ? options_.auth : std::make_shared<TokenAuth>(store, store_mutex)) {}
+      auth_(options_.auth ? options_.auth
+                          : std::make_shared<TokenAuth>(store, TokenAuth::Options{})) {}
 
 void RestApi::Register(http::HttpServer& server) {
   for (const RouteSpec& r : Routes()) {

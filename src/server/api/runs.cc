@@ -70,10 +70,7 @@ http::Response RenderReport(const Plan& plan, const Run& run, const std::string&
 
 http::Response RestApi::ListDepartments(http::Request& r) {
   Result<std::vector<Department>> departments = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    departments = store_.ListDepartments(r.Param("tenant"));
-  }
+  { departments = store_.ListDepartments(r.Param("tenant")); }
   if (!departments.ok()) return detail::FromError(departments.error());
   Json list = Json::array();
   for (const Department& d : *departments) {
@@ -89,10 +86,7 @@ http::Response RestApi::ListJobs(http::Request& r) {
   auto limit = detail::IntQuery(r, "limit", 20, 1, 1000);
   if (!limit.ok()) return detail::FromError(limit.error());
   Result<std::vector<JobRecord>> jobs = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    jobs = store_.ListJobs(r.Param("tenant"), r.Query("profile"), *limit);
-  }
+  { jobs = store_.ListJobs(r.Param("tenant"), r.Query("profile"), *limit); }
   if (!jobs.ok()) return detail::FromError(jobs.error());
   Json list = Json::array();
   for (const JobRecord& j : *jobs) list.push_back(admin::JobJson(j));
@@ -135,10 +129,7 @@ http::Response RestApi::StartSync(const std::string& tenant, const Profile& prof
   job.trigger = !user.empty() ? "user:" + user : "api";
   job.created_at = options_.clock();
   Result<int64_t> id = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    id = store_.EnqueueJob(job);
-  }
+  { id = store_.EnqueueJob(job); }
   if (!id.ok()) return detail::FromError(id.error(), "profile");
   if (options_.on_job_queued) options_.on_job_queued();
   Json j;
@@ -165,10 +156,7 @@ http::Response RestApi::Approve(http::Request& r) {
   if (!id.ok()) return detail::FromError(id.error());
   const std::string tenant = r.Param("tenant");
   Result<Run> run = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    run = store_.GetRun(tenant, *id);
-  }
+  { run = store_.GetRun(tenant, *id); }
   if (!run.ok()) return detail::FromError(run.error(), "id");
   if (run->status != RunStatus::kHeld)
     return detail::Fail(
@@ -186,10 +174,7 @@ http::Response RestApi::GetJob(http::Request& r) {
   auto id = detail::IdParam(r, "id");
   if (!id.ok()) return detail::FromError(id.error());
   Result<JobRecord> job = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    job = store_.GetJob(r.Param("tenant"), *id);
-  }
+  { job = store_.GetJob(r.Param("tenant"), *id); }
   if (!job.ok()) return detail::FromError(job.error(), "id");
   return detail::JsonOk(admin::JobJson(*job));
 }
@@ -206,7 +191,6 @@ http::Response RestApi::ListRuns(http::Request& r) {
   Json last = Json::object();
   const auto profiles = options_.catalog->List(tenant);
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     auto listed = store_.ListRuns(tenant, profile, *limit);
     if (!listed.ok()) return detail::FromError(listed.error());
     for (const Run& run : *listed) runs.push_back(admin::RunJson(run));
@@ -222,7 +206,6 @@ http::Response RestApi::ListRuns(http::Request& r) {
 http::Response RestApi::GetRun(http::Request& r) {
   auto id = detail::IdParam(r, "id");
   if (!id.ok()) return detail::FromError(id.error());
-  std::lock_guard<std::mutex> lock(store_mutex_);
   auto run = store_.GetRun(r.Param("tenant"), *id);
   if (!run.ok()) return detail::FromError(run.error(), "id");
   return detail::JsonOk(admin::RunJson(*run));
@@ -238,7 +221,6 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
   Result<std::vector<PlanItem>> listed = Error::Internal("");
   Result<std::vector<DepartmentChange>> departments = Error::Internal("");
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     run = store_.GetRun(tenant, *id);
     if (!run.ok()) return detail::FromError(run.error(), "id");
     listed = store_.GetRunItems(tenant, *id, query->filter);

@@ -44,7 +44,6 @@ http::Response RestApi::CreateTenant(http::Request& r) {
   const admin::TenantOrigin origin = OriginOf(options_.catalog->FindTenant(name));
   Result<admin::CreatedTenant> created = Error::Internal("");
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     created = admin::CreateTenant(store_, name, body->value("display_name", ""), origin,
                                   {.with_admin_token = true}, options_.clock());
   }
@@ -80,7 +79,6 @@ http::Response RestApi::UpdateTenant(http::Request& r) {
       found && found->origin == "api" ? admin::TenantOrigin::kStore : admin::TenantOrigin::kConfig;
   Result<TenantRecord> renamed = Error::Internal("");
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     renamed = admin::RenameTenant(store_, tenant, (*body)["display_name"].get<std::string>(),
                                   origin, options_.clock());
   }
@@ -101,7 +99,6 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
       found && found->origin == "api" ? admin::TenantOrigin::kStore : admin::TenantOrigin::kConfig;
   Result<TenantDeletion> deleted = Error::Internal("");
   {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     deleted = admin::DeleteTenant(store_, tenant, origin, r.Query("confirm"), "?confirm=" + tenant,
                                   options_.clock());
   }
@@ -114,10 +111,7 @@ http::Response RestApi::DeleteTenant(http::Request& r) {
 
 http::Response RestApi::ListTokens(http::Request& r) {
   Result<std::vector<ApiToken>> tokens = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    tokens = admin::ListTokens(store_, r.Param("tenant"), {"admin", "scim"});
-  }
+  { tokens = admin::ListTokens(store_, r.Param("tenant"), {"admin", "scim"}); }
   if (!tokens.ok()) return detail::FromError(tokens.error());
   Json list = Json::array();
   for (const ApiToken& t : *tokens) list.push_back(admin::TokenJson(t));
@@ -133,10 +127,7 @@ http::Response RestApi::CreateToken(http::Request& r) {
     return detail::Fail(ErrorCode::kInvalid, "body.kind",
                         "required: \"admin\" (this API) or \"scim\" (Entra provisioning)");
   Result<admin::MintedToken> minted = Error::Internal("");
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    minted = admin::MintToken(store_, tenant, kind, body->value("label", ""), options_.clock());
-  }
+  { minted = admin::MintToken(store_, tenant, kind, body->value("label", ""), options_.clock()); }
   auth_->Forget();  // no cached "invalid" answer outlives the new token
   if (!minted.ok()) return detail::FromError(minted.error().WithField(""));
   Json j = admin::TokenJson(minted->token);
@@ -148,10 +139,7 @@ http::Response RestApi::RevokeToken(http::Request& r) {
   auto id = detail::IdParam(r, "id");
   if (!id.ok()) return detail::FromError(id.error());
   Status revoked = Ok();
-  {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    revoked = admin::RevokeTenantToken(store_, r.Param("tenant"), *id, options_.clock());
-  }
+  { revoked = admin::RevokeTenantToken(store_, r.Param("tenant"), *id, options_.clock()); }
   if (!revoked.ok()) return detail::FromError(revoked.error());
   auth_->Forget();  // refused from the next request on (other nodes: within 5 s)
   return detail::NoContent();

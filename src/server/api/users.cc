@@ -18,13 +18,12 @@ http::Response RestApi::ListUsers(http::Request& r) {
   const std::string q = r.Query("q");
   Result<std::vector<PbxUser>> users = Error::Internal("");
   if (q.empty()) {
-    std::lock_guard<std::mutex> lock(store_mutex_);
     auto page = admin::ListUsers(store_, r.Param("tenant"), *limit, *offset);
     if (!page.ok()) return detail::FromError(page.error());
     users = std::move(page->users);
   } else {
     // The store lock is taken per page of the search, not for the scan.
-    users = admin::SearchUsers(store_, store_mutex_, r.Param("tenant"), q, *limit, *offset);
+    users = admin::SearchUsers(store_, r.Param("tenant"), q, *limit, *offset);
   }
   if (!users.ok()) return detail::FromError(users.error());
   Json arr = Json::array();
@@ -33,14 +32,12 @@ http::Response RestApi::ListUsers(http::Request& r) {
 }
 
 http::Response RestApi::GetUser(http::Request& r) {
-  std::lock_guard<std::mutex> lock(store_mutex_);
   auto found = admin::GetUser(store_, r.Param("tenant"), r.Param("name"));
   if (!found.ok()) return detail::FromError(found.error());
   return detail::JsonOk(admin::UserJson(*found));
 }
 
 http::Response RestApi::UnlinkUser(http::Request& r) {
-  std::lock_guard<std::mutex> lock(store_mutex_);
   auto unlinked = admin::UnlinkUser(store_, r.Param("tenant"), r.Param("name"));
   if (!unlinked.ok()) return detail::FromError(unlinked.error());
   return detail::JsonOk(Json{{"unlinked", std::string(unlinked->fields.Get(Field::kUsername))},

@@ -73,11 +73,6 @@ class TokenAuth {
   // `tokens` (a thread-safe store, store/store.h) outlives this.
   TokenAuth(TokenStore& tokens, Options options);
   explicit TokenAuth(TokenStore& tokens) : TokenAuth(tokens, Options{}) {}
-  // The older form, for callers in server/api and server/scim that still hold a store mutex
-  // of their own: the mutex is not used (the store is thread-safe). Goes when they drop it.
-  TokenAuth(TokenStore& tokens, std::mutex& /*unused*/, Options options)
-      : TokenAuth(tokens, std::move(options)) {}
-  TokenAuth(TokenStore& tokens, std::mutex& /*unused*/) : TokenAuth(tokens, Options{}) {}
 
   // `authorization`: the Authorization header. `url_tenant`: the tenant the path names, ""
   // for paths without one.

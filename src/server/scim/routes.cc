@@ -28,15 +28,13 @@ http::Response ToHttp(const ScimResponse& response) {
   return r;
 }
 
-ScimEndpoint::ScimEndpoint(Store& store, std::mutex& store_mutex, ScimEndpointOptions options)
+ScimEndpoint::ScimEndpoint(Store& store, ScimEndpointOptions options)
     : store_(store),
-      store_mutex_(store_mutex),
       options_(options),
       limiter_(options.rate_per_second, options.burst),
-      auth_(options.auth
-                ? options.auth
-                : std::make_shared<TokenAuth>(
-                      store, store_mutex, TokenAuth::Options{options.token_cache_seconds, {}})) {}
+      auth_(options.auth ? options.auth
+                         : std::make_shared<TokenAuth>(
+                               store, TokenAuth::Options{options.token_cache_seconds, {}})) {}
 
 void ScimEndpoint::AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service) {
   services_[tenant] = std::move(service);

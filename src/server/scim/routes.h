@@ -33,7 +33,7 @@ struct ScimEndpointOptions {
 
 class ScimEndpoint {
  public:
-  ScimEndpoint(Store& store, std::mutex& store_mutex, ScimEndpointOptions options);
+  ScimEndpoint(Store& store, ScimEndpointOptions options);
 
   // Before Register(). The service answers /scim/v2/<tenant>/...
   void AddTenant(const std::string& tenant, std::unique_ptr<ScimService> service);
@@ -50,7 +50,6 @@ class ScimEndpoint {
   http::Response Serve(http::Request& request, const std::string& resource);
 
   Store& store_;
-  std::mutex& store_mutex_;
   ScimEndpointOptions options_;
   http::RateLimiter limiter_;
   std::map<std::string, std::shared_ptr<ScimService>> services_;

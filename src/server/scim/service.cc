@@ -65,8 +65,8 @@ ScimResponse ScimService::Error(int status, std::string_view scim_type, const st
   return r;
 }
 
-ScimService::ScimService(Store& store, std::mutex& store_mutex, ScimServiceOptions options)
-    : store_(store), mutex_(store_mutex), options_(std::move(options)) {
+ScimService::ScimService(Store& store, ScimServiceOptions options)
+    : store_(store), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return static_cast<int64_t>(std::time(nullptr)); };
 }
 
@@ -150,10 +150,7 @@ void ScimService::Submit(Op& op) {
     batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(take));
     lock.unlock();
-    {
-      std::lock_guard<std::mutex> store_lock(mutex_);
-      RunBatch(batch);
-    }
+    RunBatch(batch);
     lock.lock();
     for (Op* o : batch) o->done = true;
     ++commits_;
@@ -176,7 +173,6 @@ ScimResponse ScimService::Handle(const ScimRequest& request) {
 ScimResponse ScimService::Read(ResourceType type, const ScimRequest& request) {
   std::optional<MirrorEntry> found;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
     Impl impl{store_, options_, request, {}};
     if (request.id.empty()) return impl.List(type);
     auto entry = impl.Get(type, request.id);

@@ -19,8 +19,8 @@
 // request is answered before the PBX is changed, and a PBX-level problem never fails a
 // request. Body parsing and validation happen before the queue, rendering after it.
 //
-// Thread-safe: every Store call holds `store_mutex`, which all services sharing the Store
-// must share (the Store is not thread-safe).
+// Thread-safe: the Store is (store/store.h); a batch's outer mirror writer holds the store
+// for its thread until it commits, so no other request sees the batch half-written.
 #pragma once
 
 #include <condition_variable>
@@ -69,7 +69,7 @@ struct ScimServiceOptions {
 
 class ScimService {
  public:
-  ScimService(Store& store, std::mutex& store_mutex, ScimServiceOptions options);
+  ScimService(Store& store, ScimServiceOptions options);
   ~ScimService();
   ScimService(const ScimService&) = delete;
   ScimService& operator=(const ScimService&) = delete;
@@ -102,7 +102,6 @@ class ScimService {
   void RunOne(Op& op);
 
   Store& store_;
-  std::mutex& mutex_;
   ScimServiceOptions options_;
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

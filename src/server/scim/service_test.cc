@@ -32,7 +32,7 @@ class ScimServiceTest : public ::testing::Test {
     options.on_touched = [this](const std::vector<std::string>& ids) {
       touched_.insert(touched_.end(), ids.begin(), ids.end());
     };
-    return std::make_unique<ScimService>(*store_, mutex_, options);
+    return std::make_unique<ScimService>(*store_, options);
   }
 
   ScimResponse Call(const std::string& method, const std::string& resource,
@@ -68,7 +68,6 @@ class ScimServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<Store> store_;
-  std::mutex mutex_;
   std::unique_ptr<ScimService> service_;
   std::vector<std::string> touched_;
 };
@@ -281,8 +280,7 @@ TEST(ScimManagerStoreTest, ManagerSurvivesReopeningTheStore) {
     auto opened = OpenStore(path);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     std::unique_ptr<Store> store = std::move(opened).value();
-    std::mutex store_mutex;
-    ScimService service(*store, store_mutex, options);
+    ScimService service(*store, options);
     auto created = call(service, "POST", "",
                         R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
                             "userName": "asa@example.com"})");
@@ -293,8 +291,7 @@ TEST(ScimManagerStoreTest, ManagerSurvivesReopeningTheStore) {
   auto opened = OpenStore(path, StoreOpen::kMustExist);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   std::unique_ptr<Store> store = std::move(opened).value();
-  std::mutex store_mutex;
-  ScimService service(*store, store_mutex, options);
+  ScimService service(*store, options);
   auto got = call(service, "GET", id, "");
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(json::parse(
@@ -434,7 +431,6 @@ TEST(ScimGroupCommitTest, ConcurrentWritesShareACommitAndFailuresStayTheirOwn) {
   auto opened = OpenStore(path);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   std::unique_ptr<Store> store = std::move(opened).value();
-  std::mutex store_mutex;
   std::mutex touched_mutex;
   std::set<std::string> touched;
   ScimServiceOptions options;
@@ -445,7 +441,7 @@ TEST(ScimGroupCommitTest, ConcurrentWritesShareACommitAndFailuresStayTheirOwn) {
     std::lock_guard<std::mutex> lock(touched_mutex);
     touched.insert(ids.begin(), ids.end());
   };
-  ScimService service(*store, store_mutex, options);
+  ScimService service(*store, options);
   auto request = [](const std::string& method, const std::string& resource, const std::string& id,
                     const std::string& body) {
     ScimRequest r;
@@ -480,9 +476,11 @@ TEST(ScimGroupCommitTest, ConcurrentWritesShareACommitAndFailuresStayTheirOwn) {
   std::vector<ScimResponse> responses(requests.size());
   std::vector<std::thread> threads;
   {
-    // Hold the store: the first request leads a batch and waits here, every other one
-    // queues behind it and joins that batch once it runs.
-    std::unique_lock<std::mutex> hold(store_mutex);
+    // Hold the store (an open mirror writer keeps it for this thread, store/store.h): the
+    // first request leads a batch and waits here, every other one queues behind it and joins
+    // that batch once it runs.
+    auto hold = store->BeginMirrorWrite("acme", "hold", MirrorWriteMode::kPatch, 1700000000);
+    ASSERT_TRUE(hold.ok()) << hold.error().ToString();
     for (size_t i = 0; i < requests.size(); ++i) {
       threads.emplace_back([&, i] { responses[i] = service.Handle(requests[i]); });
     }
@@ -576,12 +574,11 @@ TEST(ScimStoreGoneTest, WritesOnARemovedStoreAnswer503AndNothingIsCreated) {
   auto opened = OpenStore(path);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   std::unique_ptr<Store> store = std::move(opened).value();
-  std::mutex store_mutex;
   ScimServiceOptions options;
   options.tenant = "acme";
   options.profile = "entra";
   options.clock = [] { return int64_t{1700000000}; };
-  ScimService service(*store, store_mutex, options);
+  ScimService service(*store, options);
   auto post = [&](const std::string& name) {
     ScimRequest r;
     r.method = "POST";

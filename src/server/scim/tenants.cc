@@ -8,9 +8,8 @@
 
 namespace telsync::scim {
 
-ScimTenants::ScimTenants(Store& store, std::mutex& store_mutex, const ProfileCatalog& catalog,
-                         ScimTenantsOptions options)
-    : store_(store), store_mutex_(store_mutex), catalog_(catalog), options_(std::move(options)) {}
+ScimTenants::ScimTenants(Store& store, const ProfileCatalog& catalog, ScimTenantsOptions options)
+    : store_(store), catalog_(catalog), options_(std::move(options)) {}
 
 std::shared_ptr<MirrorApplier> ScimTenants::MakeApplier(std::shared_ptr<const Profile> profile) {
   constexpr size_t kPage = 5000;  // ids per run
@@ -108,7 +107,7 @@ std::shared_ptr<ScimService> ScimTenants::Get(const std::string& tenant) {
       options.on_touched = [applier](const std::vector<std::string>& ids) {
         if (auto a = applier.lock()) a->Touch(ids);
       };
-      entry.service = std::make_shared<ScimService>(store_, store_mutex_, options);
+      entry.service = std::make_shared<ScimService>(store_, options);
       service = entry.service;
       entries_[tenant] = std::move(entry);
       Log("serve: SCIM endpoint /scim/v2/" + tenant + " serves profile " + profile->name);

@@ -36,9 +36,8 @@ struct ScimTenantsOptions {
 
 class ScimTenants {
  public:
-  // `store` (guarded by `store_mutex`) serves the SCIM requests; `catalog` outlives this.
-  ScimTenants(Store& store, std::mutex& store_mutex, const ProfileCatalog& catalog,
-              ScimTenantsOptions options);
+  // `store` (thread-safe, store/store.h) serves the SCIM requests; `catalog` outlives this.
+  ScimTenants(Store& store, const ProfileCatalog& catalog, ScimTenantsOptions options);
   ~ScimTenants() { StopAll(); }
   ScimTenants(const ScimTenants&) = delete;
   ScimTenants& operator=(const ScimTenants&) = delete;
@@ -64,7 +63,6 @@ class ScimTenants {
   }
 
   Store& store_;
-  std::mutex& store_mutex_;
   const ProfileCatalog& catalog_;
   ScimTenantsOptions options_;
   mutable std::mutex mutex_;
