@@ -39,6 +39,10 @@ Error Statement::LastError(int code, std::string_view what) const {
   return ErrorFromCode(code, std::move(message));
 }
 
+// How long a writer waits for another connection's write lock before the write fails with
+// "database is locked" (kUnavailable: retrying helps).
+constexpr std::chrono::seconds kBusyWait{60};
+
 Result<Db> Db::Open(const std::string& path, bool create) {
   const bool memory = path == ":memory:" || path.empty();
   struct stat st {};
@@ -58,13 +62,19 @@ Result<Db> Db::Open(const std::string& path, bool create) {
   sqlite3_extended_result_codes(raw, 1);
   // Installed before the PRAGMAs: switching a new file to WAL takes a lock that
   // several processes opening it at once contend for.
-  // A second writer waits for the lock instead of failing: up to about 5 s, polling every
-  // 50 µs at first and at most every 1 ms. SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... 100
-  // ms, so a SCIM request that meets a short write of the applier lost tens of milliseconds.
+  // A second writer waits for the lock instead of failing, up to kBusyWait of wall time:
+  // another process's sync may hold it for a large apply, longer on a loaded machine, and a
+  // job must not fail for that (workers of several processes share one SQLite file). It
+  // polls every 50 µs at first and at most every 1 ms: SQLite's own busy_timeout sleeps 1, 2,
+  // 5, 10 ... 100 ms, so a SCIM request that meets a short write of the applier lost tens of
+  // milliseconds. SQLite calls the handler with count 0 at the start of each wait.
   sqlite3_busy_handler(
       raw,
       [](void*, int count) -> int {
-        if (count >= 5000) return 0;
+        thread_local std::chrono::steady_clock::time_point started;
+        const auto now = std::chrono::steady_clock::now();
+        if (count == 0) started = now;
+        if (now - started >= kBusyWait) return 0;
         const int micros = count < 5 ? 50 << count : 1000;
         std::this_thread::sleep_for(std::chrono::microseconds(micros));
         return 1;
