@@ -68,8 +68,12 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
   engine.now = options.clock();
   engine.clock = options.clock;
   engine.threads = options.engine_threads;
-  // Another run of the profile (the SCIM applier, a CLI sync) ends first.
-  engine.lock_wait_seconds = 30;
+  // Another run of the profile (the SCIM applier, a CLI sync, or this job's previous worker,
+  // still running after its lease ran out on a loaded machine) ends first; the heartbeat keeps
+  // this worker's lease meanwhile. Failing the job instead would lose it: the previous
+  // worker's finish is refused (it no longer holds the job). Every such run ends, so the wait
+  // is bounded only against a stuck one.
+  engine.lock_wait_seconds = 600;
   engine.on_progress = on_progress;
   engine.on_run_created = [&](int64_t run_id) {
     job.run_id = run_id;
