@@ -67,7 +67,7 @@ Status WritePostgresUserEvents(Conn& conn, const std::string& tenant,
         "telsync_outbox_user",
         "WITH u AS (SELECT id FROM users WHERE tenant = $1 AND "
         "(($2::bigint > 0 AND id = $2::bigint) OR "
-        "($2::bigint = 0 AND profile = $3 AND source_key = $4))), "
+        "($2::bigint = 0 AND profile = $3 AND source_key = $4 AND source_key <> ''))), "
         "s AS (INSERT INTO outbox_state (tenant, object_key, hash) "
         "SELECT $1, 'user:' || id, $5 FROM u ON CONFLICT (tenant, object_key) DO UPDATE "
         "SET hash = excluded.hash WHERE outbox_state.hash <> excluded.hash RETURNING object_key) "

@@ -49,8 +49,7 @@ Result<SqliteOutboxWriter> SqliteOutboxWriter::Prepare(Db& db) {
     Statement* stmt;
     const char* sql;
   } const statements[] = {
-      {&w.find_created_,
-       "SELECT id FROM users WHERE tenant = ?1 AND profile = ?2 AND source_key = ?3"},
+      {&w.find_created_, kFindCreatedUserSql},
       {&w.get_state_, "SELECT hash FROM outbox_state WHERE tenant = ?1 AND object_key = ?2"},
       {&w.put_state_,
        "INSERT INTO outbox_state (tenant, object_key, hash) VALUES (?1, ?2, ?3) "
