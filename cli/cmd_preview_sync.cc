@@ -68,6 +68,9 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
   options.on_progress = ctx.ProgressPrinter();
+  if (const Tenant* tenant = ctx.LoadConfig().FindTenant(profile.tenant)) {
+    options.targets = RoutesOf(tenant->targets);
+  }
   auto outcome = prepared->Run(store, options);
   if (!outcome.ok()) {
     throw Exit{ExitCodeOf(outcome.error().code), outcome.error().ToString()};

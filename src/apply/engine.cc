@@ -476,6 +476,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   plan_options.approved = options.approve_run != 0;
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
   Plan& plan = out.plan;
+  plan.targets = options.targets;
   run_metrics.Snapshot(*snapshot, plan);
   // The plan carries what apply needs: free the inputs before writing (P2).
   snapshot = StoreSnapshot{};

@@ -56,6 +56,9 @@ struct EngineOptions {
   // thread runs the profile, wait up to this long for it (-1: as long as it takes), then
   // fail with kConflict naming it. 0: fail at once.
   int lock_wait_seconds = 0;
+  // The tenant's targets: the plan carries them so the preview and the reports show what
+  // each would receive (Plan::targets). Delivery itself is the publisher's, after the run.
+  std::vector<TargetRoute> targets;
 };
 
 struct RunOutcome {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "model/pbx.h"
+#include "model/target_route.h"
 
 namespace telsync {
 
@@ -88,6 +89,9 @@ struct Plan {
   std::string hold_reason;
   std::vector<PlanItem> items;
   std::vector<DepartmentChange> departments;
+  // The tenant's targets (issue 17): what each would receive is TargetSteps of each item.
+  // Empty for a tenant without targets and for a plan rebuilt from a recorded run.
+  std::vector<TargetRoute> targets;
 
   // Counts per action, computed from items: always equal to the items (DESIGN §4).
   std::array<size_t, kActionCount> Summary() const;

@@ -75,6 +75,27 @@ TEST(HtmlReportTest, SelfContainedWithSummaryAndSections) {
   EXPECT_NE(html.find("<span class=\"old\">Seller</span>"), std::string::npos);
 }
 
+TEST(HtmlReportTest, TargetsAndMovesBetweenThemAreShownEscaped) {
+  Plan plan = EvilPlan();
+  std::ostringstream none;
+  WriteHtml(none, plan);
+  EXPECT_EQ(none.str().find("id=\"targets\""), std::string::npos);  // no targets: no section
+
+  plan.targets = {{"site-a", "kamailio", {"city", {"<A&B>"}}}, {"site-b", "kamailio", {}}};
+  plan.items[1].target->fields.Set(Field::kCity, "Lund");
+  plan.items[1].changes.push_back({"city", "<a&b>", "Lund"});
+  std::ostringstream out;
+  WriteHtml(out, plan);
+  const std::string html = out.str();
+  EXPECT_NE(html.find("id=\"targets\""), std::string::npos);
+  EXPECT_NE(html.find("city in [&lt;A&amp;B&gt;]"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<A&B>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"target-moves\""), std::string::npos);
+  EXPECT_NE(html.find("no longer routed here (city: &lt;a&amp;b&gt; -&gt; Lund)"),
+            std::string::npos)
+      << html;
+}
+
 TEST(ReportTextTest, CleanTextRepairsUtf8AndControls) {
   using report_detail::CleanText;
   EXPECT_EQ(CleanText("Aino Hämäläinen"), "Aino Hämäläinen");

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json ItemJson(const PlanItem& item) {
+ordered_json ItemJson(const PlanItem& item, const std::vector<TargetRoute>& routes) {
   ordered_json j;
   j["action"] = ActionName(item.action);
   j["key"] = item.key;
@@ -22,6 +22,14 @@ ordered_json ItemJson(const PlanItem& item) {
   }
   j["changes"] = std::move(changes);
   j["reason"] = item.reason;
+  if (!routes.empty()) {
+    ordered_json targets = ordered_json::array();
+    for (const TargetStep& step : TargetSteps(item, routes)) {
+      targets.push_back(
+          {{"target", step.target}, {"action", step.action}, {"detail", step.detail}});
+    }
+    j["targets"] = std::move(targets);
+  }
   return j;
 }
 
@@ -92,6 +100,28 @@ struct Section {
   std::vector<Action> actions;
 };
 
+void WriteTargetsTable(std::ostream& out, const Plan& plan, const TableOptions& options) {
+  if (plan.targets.empty()) return;
+  auto bold = [&](const std::string& s) { return options.color ? "\033[1m" + s + "\033[0m" : s; };
+  out << "\n" << bold("Targets (" + std::to_string(plan.targets.size()) + ")") << "\n";
+  for (const TargetSummary& t : SummarizeTargets(plan)) {
+    out << "  " << Safe(t.route->name) << " (" << Safe(t.route->type) << ", "
+        << Safe(RuleText(t.route->rule)) << "): " << t.create << " to create, " << t.update
+        << " to update, " << t.remove << " to delete\n";
+    size_t shown = 0;
+    for (const auto& [item, step] : t.moves) {
+      if (options.max_per_section != 0 && shown == options.max_per_section) {
+        out << "      ... and " << (t.moves.size() - shown) << " more moves\n";
+        break;
+      }
+      ++shown;
+      out << "      " << std::left << std::setw(7) << step.action << std::right << " "
+          << Safe(item->username.empty() ? item->key : item->username) << "  — "
+          << Safe(step.detail) << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
@@ -124,6 +154,19 @@ void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
     departments.push_back(std::move(dj));
   }
   head["departments"] = std::move(departments);
+  if (!plan.targets.empty()) {
+    ordered_json targets = ordered_json::array();
+    for (const TargetSummary& t : SummarizeTargets(plan)) {
+      targets.push_back({{"name", t.route->name},
+                         {"type", t.route->type},
+                         {"rule", RuleText(t.route->rule)},
+                         {"create", t.create},
+                         {"update", t.update},
+                         {"delete", t.remove},
+                         {"moves", t.moves.size()}});
+    }
+    head["targets"] = std::move(targets);
+  }
   // Stream the items: the head is written without its closing brace, then each item.
   std::string h = Dump(head);
   h.pop_back();
@@ -132,7 +175,7 @@ void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
   for (const auto& item : plan.items) {
     if (!first) out << ',';
     first = false;
-    out << '\n' << Dump(ItemJson(item));
+    out << '\n' << Dump(ItemJson(item, plan.targets));
   }
   out << "\n]}\n";
 }
@@ -244,6 +287,7 @@ void WriteTable(std::ostream& out, const Plan& plan, const TableOptions& options
       }
     }
   }
+  WriteTargetsTable(out, plan, options);
 }
 
 Plan PlanFromRun(const Run& run, std::vector<PlanItem> items,

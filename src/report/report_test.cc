@@ -122,5 +122,49 @@ TEST(ReportTest, PlanFromRunKeepsHoldReason) {
   EXPECT_EQ(plan.hold_reason, "7 deletions exceed max_deletes 5");
 }
 
+TEST(ReportTest, TheTargetsEachUserGoesToAreInTheJsonAndTheTable) {
+  Plan plan = SamplePlan();
+  // A plan without targets keeps the JSON of DESIGN §4 as it was.
+  {
+    std::ostringstream out;
+    WriteJson(out, plan);
+    const auto j = nlohmann::json::parse(out.str());
+    EXPECT_FALSE(j.contains("targets"));
+    EXPECT_FALSE(j["items"][0].contains("targets"));
+  }
+  plan.targets = {{"sthlm", "kamailio", {"city", {"Stockholm"}}},
+                  {"gbg", "kamailio", {"city", {"Göteborg"}}}};
+  plan.items[0].target->fields.Set(Field::kCity, "Stockholm");
+  plan.items[1].target->fields.Set(Field::kCity, "Göteborg");
+  plan.items[1].changes.push_back({"city", "Stockholm", "Göteborg"});
+  std::ostringstream out;
+  WriteJson(out, plan);
+  const auto j = nlohmann::json::parse(out.str());
+  ASSERT_EQ(j["targets"].size(), 2u);
+  EXPECT_EQ(j["targets"][0]["name"], "sthlm");
+  EXPECT_EQ(j["targets"][0]["rule"], "city in [Stockholm]");
+  EXPECT_EQ(j["targets"][0]["create"], 1);
+  EXPECT_EQ(j["targets"][0]["delete"], 1);
+  EXPECT_EQ(j["targets"][1]["create"], 1);
+  EXPECT_EQ(j["targets"][1]["moves"], 1);
+  EXPECT_EQ(j["items"][0]["targets"][0]["target"], "sthlm");
+  EXPECT_EQ(j["items"][0]["targets"][0]["action"], "create");
+  ASSERT_EQ(j["items"][1]["targets"].size(), 2u);
+  EXPECT_EQ(j["items"][1]["targets"][1]["detail"],
+            "moved from sthlm (city: Stockholm -> Göteborg)");
+  EXPECT_TRUE(j["items"][2]["targets"].empty());  // an error sends nothing
+
+  std::ostringstream table;
+  WriteTable(table, plan);
+  EXPECT_NE(table.str().find("Targets (2)"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("sthlm (kamailio, city in [Stockholm]): 1 to create, 0 to update, "
+                             "1 to delete"),
+            std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("create  bo  — moved from sthlm (city: Stockholm -> Göteborg)"),
+            std::string::npos)
+      << table.str();
+}
+
 }  // namespace
 }  // namespace telsync

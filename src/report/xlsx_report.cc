@@ -254,6 +254,26 @@ Status WriteXlsx(const std::string& path, const Plan& plan, const Run* run) {
     const lxw_error e = departments.Finish();
     if (error == LXW_NO_ERROR) error = e;
   }
+  if (!plan.targets.empty()) {
+    // What each target would receive (issue 17): its counts, then the users it gains or
+    // loses by its rule (moves between targets).
+    Sheet targets(workbook, "Targets",
+                  {"target", "type", "users", "create", "update", "delete", "moves"}, header,
+                  wrap);
+    Sheet moves(workbook, "Target moves", {"target", "action", "username", "key", "why"},
+                header, wrap);
+    for (const TargetSummary& t : SummarizeTargets(plan)) {
+      targets.Row({t.route->name, t.route->type, RuleText(t.route->rule), t.create, t.update,
+                   t.remove, t.moves.size()});
+      for (const auto& [item, step] : t.moves) {
+        moves.Row({step.target, step.action, item->username, item->key, step.detail});
+      }
+    }
+    for (Sheet* s : {&targets, &moves}) {
+      const lxw_error e = s->Finish();
+      if (error == LXW_NO_ERROR) error = e;
+    }
+  }
   const lxw_error closed = workbook_close(workbook);
   if (error == LXW_NO_ERROR) error = closed;
   if (error != LXW_NO_ERROR) {

@@ -21,17 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "model/target_route.h"
 #include "phone/phone_settings.h"
 
 namespace telsync {
 
 enum class DisabledSip { kBlock, kKeep };
-
-// Routes users to a target by one of their fields (a tenant with several PBX systems).
-struct TargetRule {
-  std::string field;                // a PBX field name (FieldName); "" = no rule
-  std::vector<std::string> values;  // matched case-insensitively
-};
 
 struct TargetConfig {
   std::string name;
@@ -47,5 +42,16 @@ struct TargetConfig {
 
 // The target types the loader accepts.
 inline constexpr const char* kTargetTypes[] = {"kamailio"};
+
+}  // namespace telsync
+
+namespace telsync {
+
+// The targets as a plan shows them (Plan::targets): name, type and rule.
+inline std::vector<TargetRoute> RoutesOf(const std::vector<TargetConfig>& targets) {
+  std::vector<TargetRoute> routes;
+  for (const TargetConfig& t : targets) routes.push_back({t.name, t.type, t.rule});
+  return routes;
+}
 
 }  // namespace telsync

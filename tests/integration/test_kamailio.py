@@ -422,3 +422,46 @@ def test_the_postgresql_db_variant_registers_and_refuses_a_removed_user(ws, clus
     finally:
         kam.stop()
         psql(cluster, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_user_moves_between_two_pbx_sites_by_rule_and_the_preview_shows_both_steps(ws, tmp_path):
+    """Two Kamailio systems routed by city (seed 002: the site a new user lands on). A user
+    whose city changes is removed from the old site and created on the new one; the preview
+    shows both steps before anything happens."""
+    sthlm, gbg = Kamailio(tmp_path / "sthlm"), Kamailio(tmp_path / "gbg")
+    setup_tenant(ws, f"sqlite://{sthlm.db}",
+                 directory((1, "1001", {}), (2, "1002", {"city": "Göteborg"})))
+    cfg = (ws.path / "telsync.yaml").read_text()
+    cfg = cfg.replace(f"domain: {DOMAIN}}}\n",
+                      f"domain: {DOMAIN}, rule: {{field: city, values: [Stockholm]}}}}\n"
+                      f"      - {{name: gbg, type: kamailio, db: \"sqlite://{gbg.db}\", "
+                      f"domain: {DOMAIN}, rule: {{field: city, values: [göteborg]}}}}\n", 1)
+    (ws.path / "telsync.yaml").write_text(cfg)
+
+    r = ws.run("preview", "-f", "json")
+    assert r.code == 0, r
+    plan = r.json()
+    counts = {t["name"]: (t["create"], t["update"], t["delete"]) for t in plan["targets"]}
+    assert counts == {"sip": (1, 0, 0), "gbg": (1, 0, 0)}, plan["targets"]
+    r = ws.run("sync")
+    assert r.code == 0, r
+    assert set(sthlm.subscribers()) == {"user1"} and set(gbg.subscribers()) == {"user2"}
+
+    # user1 moves to Göteborg.
+    ws.users_json(directory((1, "1001", {"city": "Göteborg"}), (2, "1002", {"city": "Göteborg"})))
+    r = ws.run("preview", "-f", "json")
+    assert r.code == 0, r
+    (item,) = [i for i in r.json()["items"] if i["username"] == "user1"]
+    assert item["targets"] == [
+        {"target": "sip", "action": "delete",
+         "detail": "moved to gbg (city: Stockholm -> Göteborg)"},
+        {"target": "gbg", "action": "create",
+         "detail": "moved from sip (city: Stockholm -> Göteborg)"}], item
+    r = ws.run("preview")
+    assert r.code == 0, r
+    assert "sip (kamailio, city in [Stockholm]): 0 to create, 0 to update, 1 to delete" in r.out, r
+    assert "create  user1  — moved from sip (city: Stockholm -> Göteborg)" in r.out, r
+    r = ws.run("sync")
+    assert r.code == 0, r
+    assert sthlm.subscribers() == {} and set(gbg.subscribers()) == {"user1", "user2"}
+    assert "1001" not in sthlm.aliases() and gbg.aliases()["1001"] == "user1"

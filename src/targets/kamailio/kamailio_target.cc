@@ -77,13 +77,6 @@ bool IsSipUser(const std::string& s) {
   return true;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 class KamailioTarget final : public Target {
  public:
   KamailioTarget(TargetConfig config, std::string tenant, OutboxStore& store, const SecretKey& key)
@@ -214,14 +207,10 @@ class KamailioTarget final : public Target {
   }
 
   bool Routed(const UserView& view) const {
-    if (config_.rule.field.empty()) return true;
     auto it = view.fields.find(config_.rule.field);
-    const std::string value = it == view.fields.end() ? "" : Lower(it->second);
-    for (const std::string& v : config_.rule.values) {
-      if (Lower(v) == value) return true;
-    }
-    return false;
+    return RuleRoutes(config_.rule, it == view.fields.end() ? "" : it->second);
   }
+
 
   // Brings the target's objects of one user to what `view` says. The outer error aborts
   // the batch (the database failed); the inner Status is this user's outcome.
