@@ -86,6 +86,18 @@ TEST(XlsxReportTest, DepartmentsSheetOnlyWhenTheyChange) {
   fs::remove(path);
 }
 
+TEST(XlsxReportTest, TargetsSheetsOnlyWhenTheTenantHasTargets) {
+  const fs::path path = TempPath("targets.xlsx");
+  Plan plan = SamplePlan();
+  plan.targets = {{"sip", "kamailio", {}}};
+  ASSERT_TRUE(WriteXlsx(path.string(), plan).ok());
+  // "Targets" and "Target moves" after the six sheets (no departments here).
+  const std::string bytes = ReadAll(path);
+  EXPECT_NE(bytes.find("xl/worksheets/sheet8.xml"), std::string::npos);
+  EXPECT_EQ(bytes.find("xl/worksheets/sheet9.xml"), std::string::npos);
+  fs::remove(path);
+}
+
 TEST(XlsxReportTest, BytesAreAWorkbook) {
   auto bytes = XlsxBytes(SamplePlan());
   ASSERT_TRUE(bytes.ok());
