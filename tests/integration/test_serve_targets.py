@@ -7,6 +7,7 @@ the schema Kamailio ships; the test polls its rows with a deadline.
 """
 import os
 import subprocess
+import urllib.request
 
 from conftest import BIN
 from test_kamailio import DOMAIN, Kamailio, directory, setup_tenant, wait_until
@@ -67,6 +68,15 @@ def test_serve_publishes_a_jobs_sync_and_scim_pushes_to_kamailio(ws, tmp_path):
             assert status == 201, body
             wait_until(lambda: len(kam.subscribers()) == 3,
                        "the SCIM user in Kamailio's subscriber table", timeout=60)
+            # /metrics of the HTTP process shows what the worker process delivered (the
+            # values come from the store).
+            with urllib.request.urlopen(server.base + "/metrics", timeout=10) as resp:
+                text = resp.read().decode()
+            labels = '{tenant="acme",target="sip"}'
+            assert f"telsync_target_lag_events{labels} 0\n" in text, text
+            assert f"telsync_target_events_delivered_total{labels} 3\n" in text, text
+            assert f"telsync_target_events_dead_total{labels} 0\n" in text, text
+            assert f"telsync_target_last_success_timestamp_seconds{labels} {ws.now}\n" in text
         finally:
             assert server.stop() == 0
         (new,) = set(kam.subscribers()) - {"user1", "user2"}
