@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/targets.h"
+#include "admin/tokens.h"
 #include "cli/context.h"
 #include "secrets/store_secrets.h"
 #include "targets/publisher.h"
@@ -237,6 +238,42 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
       failed = failed || r->still_dead > 0;
     }
     if (failed) throw Exit{kExitFailed, ""};
+  });
+
+  // tenant phonebook-token TENANT: the desk phones' company phonebook (issue 17 §4)
+  static std::string phonebook_tenant;
+  static std::string phonebook_label;
+  auto* phonebook = app.get_subcommand("tenant")->add_subcommand(
+      "phonebook-token",
+      "make a token for the tenant's phonebook at /phonebook/TENANT.xml and print it (once)");
+  phonebook->add_option("TENANT", phonebook_tenant, "tenant name")->required();
+  phonebook->add_option("--label", phonebook_label, "a note for the admin (which phones)");
+  static bool phonebook_revoke = false;
+  phonebook->add_flag("--revoke", phonebook_revoke,
+                      "revoke every phonebook token of the tenant instead");
+  phonebook->callback([&ctx]() {
+    if (ctx.LoadConfig().FindTenant(phonebook_tenant) == nullptr) {
+      auto stored = ctx.OpenStore().GetTenant(phonebook_tenant);
+      if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
+      if (!stored->has_value())
+        throw Exit{kExitUsage, "no tenant " + phonebook_tenant + " in the config or the store"};
+    }
+    if (phonebook_revoke) {
+      Status revoked =
+          admin::RevokeTokens(ctx.OpenStore(), phonebook_tenant, "phonebook", 0, ctx.Now());
+      if (!revoked.ok()) throw Exit{ExitCodeOf(revoked.error().code), revoked.error().ToString()};
+      std::cerr << "every phonebook token of tenant " << phonebook_tenant << " revoked\n";
+      return;
+    }
+    auto minted = admin::MintToken(ctx.OpenStore(), phonebook_tenant, "phonebook", phonebook_label,
+                                   ctx.Now());
+    if (!minted.ok()) throw Exit{kExitFailed, minted.error().ToString()};
+    std::cout << minted->secret << "\n";
+    std::cerr << "phonebook token " << minted->token.id << " for tenant " << phonebook_tenant
+              << ": phones fetch /phonebook/" << phonebook_tenant
+              << ".xml?format=yealink|grandstream|cisco with it as the Basic auth password (or "
+                 "&token=); it is not shown again (revoke: telsync tenant phonebook-token "
+              << phonebook_tenant << " --revoke)\n";
   });
 
   // users sip-credentials NAME --reset

@@ -6,6 +6,7 @@
 #include "secrets/store_secrets.h"
 #include "server/ops/ops_routes.h"
 #include "server/ops/target_metrics.h"
+#include "server/phonebook/routes.h"
 
 namespace telsync {
 
@@ -170,6 +171,10 @@ Status Service::Prepare() {
       Log("metrics: targets: " + s.error().message);
   };
   ops::RegisterOpsRoutes(*server_, std::move(ops_options));
+  // The desk phones' company phonebook (issue 17 §4), behind its own per-tenant token.
+  phonebook::PhonebookOptions phonebook_options;
+  phonebook_options.scheme = options_.http.tls_cert.empty() ? "http" : "https";
+  phonebook::RegisterPhonebookRoutes(*server_, store_, phonebook_options);
   endpoint_->Register(*server_);
   rest_api_->Register(*server_);
   return Ok();
