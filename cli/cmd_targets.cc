@@ -4,10 +4,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/targets.h"
+#include "admin/tokens.h"
 #include "cli/context.h"
 #include "secrets/store_secrets.h"
 #include "targets/publisher.h"
-#include "targets/sip_credentials.h"
+#include "targets/tenant_publish.h"
 #include "util/json_out.h"
 
 namespace telsync::cli {
@@ -29,13 +31,6 @@ SecretKey StoreKey(Context& ctx) {
               << " (it seals SIP passwords; back it up)\n";
   }
   return prepared->key;
-}
-
-std::unique_ptr<Target> Make(Context& ctx, const TargetConfig& config, const std::string& tenant,
-                             const SecretKey& key) {
-  auto target = MakeTarget(config, tenant, ctx.OpenStore(), key);
-  if (!target.ok()) throw Exit{kExitUsage, target.error().ToString()};
-  return std::move(*target);
 }
 
 std::string Lag(const PublishReport& r) {
@@ -68,29 +63,33 @@ void PublishAfterSync(Context& ctx, const std::string& tenant) {
   try {
     const std::vector<TargetConfig>& targets = TenantTargets(ctx, tenant);
     Store& store = ctx.OpenStore();
-    if (!targets.empty()) {
-      const SecretKey key = StoreKey(ctx);
-      for (const TargetConfig& config : targets) {
-        auto target = Make(ctx, config, tenant, key);
-        PublishOptions options;
-        options.now = ctx.Now();
-        auto report = PublishTarget(store, *target, tenant, options);
-        if (!report.ok()) {
-          std::cerr << "telsync: target " << config.name << ": " << report.error().ToString()
-                    << "\n";
-          continue;
-        }
-        if (!report->error.empty()) {
-          std::cerr << "telsync: target " << config.name << " is behind by " << Lag(*report) << ": "
-                    << report->error << " (`telsync targets status`)\n";
-        } else if (!ctx.quiet && (report->delivered > 0 || report->dead > 0)) {
-          std::cerr << "telsync: target " << config.name << ": delivered " << report->delivered
-                    << (report->dead > 0 ? ", dead " + std::to_string(report->dead) : "") << "\n";
-        }
+    if (targets.empty()) {  // nothing reads the outbox: it is compacted, and no key is made
+      if (auto compacted = CompactDeliveredEvents(store, tenant, targets); !compacted.ok()) {
+        std::cerr << "telsync: outbox: " << compacted.error().ToString() << "\n";
+      }
+      return;
+    }
+    const SecretKey key = StoreKey(ctx);
+    TenantPublishOptions options;
+    options.now = ctx.Now();
+    const TenantPublishReport published =
+        PublishTenantTargets(store, tenant, targets, key, options);
+    for (const TargetPublishOutcome& t : published.targets) {
+      if (!t.error.empty()) {
+        std::cerr << "telsync: target " << t.target << ": " << t.error << "\n";
+      } else if (t.busy) {
+        std::cerr << "telsync: target " << t.target << " is being published by another process ("
+                  << t.busy_note << "): it delivers the new events\n";
+      } else if (t.report && !t.report->error.empty()) {
+        std::cerr << "telsync: target " << t.target << " is behind by " << Lag(*t.report) << ": "
+                  << t.report->error << " (`telsync targets status`)\n";
+      } else if (t.report && !ctx.quiet && (t.report->delivered > 0 || t.report->dead > 0)) {
+        std::cerr << "telsync: target " << t.target << ": delivered " << t.report->delivered
+                  << (t.report->dead > 0 ? ", dead " + std::to_string(t.report->dead) : "") << "\n";
       }
     }
-    if (auto compacted = CompactDeliveredEvents(store, tenant, targets); !compacted.ok()) {
-      std::cerr << "telsync: outbox: " << compacted.error().ToString() << "\n";
+    if (!published.compact_error.empty()) {
+      std::cerr << "telsync: outbox: " << published.compact_error << "\n";
     }
   } catch (const Exit& e) {
     std::cerr << "telsync: targets: " << e.message << "\n";
@@ -134,32 +133,19 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"table", "json"}));
   status->callback([&ctx]() {
     const std::string tenant = ctx.SelectTenant();
-    Store& store = ctx.OpenStore();
-    auto last = store.LastOutboxSeq(tenant);
-    if (!last.ok()) throw Exit{kExitFailed, last.error().ToString()};
+    auto statuses = admin::TargetStatuses(ctx.OpenStore(), tenant, TenantTargets(ctx, tenant));
+    if (!statuses.ok()) throw Exit{kExitFailed, statuses.error().ToString()};
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-    for (const TargetConfig& t : TenantTargets(ctx, tenant)) {
-      auto cursor = store.GetTargetCursor(tenant, t.name);
-      if (!cursor.ok()) throw Exit{kExitFailed, cursor.error().ToString()};
-      const TargetCursor c = cursor->value_or(TargetCursor{});
-      auto lag = store.CountOutbox(tenant, c.last_seq);
-      if (!lag.ok()) throw Exit{kExitFailed, lag.error().ToString()};
-      auto dead = store.ListDeadEvents(tenant, t.name);
-      if (!dead.ok()) throw Exit{kExitFailed, dead.error().ToString()};
+    for (const admin::TargetStatus& t : *statuses) {
+      const TargetCursor& c = t.cursor;
       nlohmann::ordered_json dead_list = nlohmann::ordered_json::array();
-      for (const DeadEvent& d : *dead) {
-        dead_list.push_back({{"seq", d.event.seq},
-                             {"kind", d.event.kind},
-                             {"object", d.event.object_key},
-                             {"error", d.error},
-                             {"dead_at", d.dead_at}});
-      }
+      for (const DeadEvent& d : t.dead) dead_list.push_back(admin::DeadEventJson(d));
       arr.push_back({{"name", t.name},
                      {"type", t.type},
-                     {"published", cursor->has_value()},
+                     {"published", t.published},
                      {"cursor", c.last_seq},
-                     {"newest", *last},
-                     {"lag", *lag},
+                     {"newest", t.newest},
+                     {"lag", t.lag},
                      {"delivered", c.delivered},
                      {"attempts", c.attempts},
                      {"failing_since", c.failing_since},
@@ -218,23 +204,19 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
     for (const TargetConfig& config : targets) {
       if (!only.empty() && config.name != only) continue;
       found = true;
-      auto target = Make(ctx, config, tenant, key);
-      PublishOptions options;
+      admin::PublishNowOptions options;
       options.now = ctx.Now();
       options.full = full;
       options.dry_run = dry_run;
-      options.ignore_backoff = true;
-      auto report = PublishTarget(ctx.OpenStore(), *target, tenant, options);
-      if (!report.ok()) throw Exit{kExitFailed, report.error().ToString()};
+      auto report = admin::PublishNow(ctx.OpenStore(), tenant, targets, config.name, key, options);
+      if (!report.ok()) {
+        throw Exit{report.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
+                   report.error().ToString()};
+      }
       PrintReport(*report, dry_run);
       failed = failed || !report->error.empty();
     }
     if (!found) throw Exit{kExitUsage, "no target " + only + " in tenant " + tenant};
-    if (!dry_run) {
-      if (auto c = CompactDeliveredEvents(ctx.OpenStore(), tenant, targets); !c.ok()) {
-        throw Exit{kExitFailed, c.error().ToString()};
-      }
-    }
     if (failed) throw Exit{kExitFailed, ""};
   });
 
@@ -247,8 +229,8 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
     bool failed = false;
     for (const TargetConfig& config : TenantTargets(ctx, tenant)) {
       if (!retry_target.empty() && config.name != retry_target) continue;
-      auto target = Make(ctx, config, tenant, key);
-      auto r = RetryDeadEvents(ctx.OpenStore(), *target, tenant, ctx.Now());
+      auto r = admin::RetryTarget(ctx.OpenStore(), tenant, TenantTargets(ctx, tenant), config.name,
+                                  key, ctx.Now());
       if (!r.ok()) throw Exit{kExitFailed, r.error().ToString()};
       std::cout << config.name << ": delivered " << r->delivered << ", superseded " << r->superseded
                 << ", still dead " << r->still_dead << "\n";
@@ -256,6 +238,42 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
       failed = failed || r->still_dead > 0;
     }
     if (failed) throw Exit{kExitFailed, ""};
+  });
+
+  // tenant phonebook-token TENANT: the desk phones' company phonebook (issue 17 §4)
+  static std::string phonebook_tenant;
+  static std::string phonebook_label;
+  auto* phonebook = app.get_subcommand("tenant")->add_subcommand(
+      "phonebook-token",
+      "make a token for the tenant's phonebook at /phonebook/TENANT.xml and print it (once)");
+  phonebook->add_option("TENANT", phonebook_tenant, "tenant name")->required();
+  phonebook->add_option("--label", phonebook_label, "a note for the admin (which phones)");
+  static bool phonebook_revoke = false;
+  phonebook->add_flag("--revoke", phonebook_revoke,
+                      "revoke every phonebook token of the tenant instead");
+  phonebook->callback([&ctx]() {
+    if (ctx.LoadConfig().FindTenant(phonebook_tenant) == nullptr) {
+      auto stored = ctx.OpenStore().GetTenant(phonebook_tenant);
+      if (!stored.ok()) throw Exit{kExitFailed, stored.error().ToString()};
+      if (!stored->has_value())
+        throw Exit{kExitUsage, "no tenant " + phonebook_tenant + " in the config or the store"};
+    }
+    if (phonebook_revoke) {
+      Status revoked =
+          admin::RevokeTokens(ctx.OpenStore(), phonebook_tenant, "phonebook", 0, ctx.Now());
+      if (!revoked.ok()) throw Exit{ExitCodeOf(revoked.error().code), revoked.error().ToString()};
+      std::cerr << "every phonebook token of tenant " << phonebook_tenant << " revoked\n";
+      return;
+    }
+    auto minted = admin::MintToken(ctx.OpenStore(), phonebook_tenant, "phonebook", phonebook_label,
+                                   ctx.Now());
+    if (!minted.ok()) throw Exit{kExitFailed, minted.error().ToString()};
+    std::cout << minted->secret << "\n";
+    std::cerr << "phonebook token " << minted->token.id << " for tenant " << phonebook_tenant
+              << ": phones fetch /phonebook/" << phonebook_tenant
+              << ".xml?format=yealink|grandstream|cisco with it as the Basic auth password (or "
+                 "&token=); it is not shown again (revoke: telsync tenant phonebook-token "
+              << phonebook_tenant << " --revoke)\n";
   });
 
   // users sip-credentials NAME --reset
@@ -274,30 +292,22 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
                  "a SIP password is shown only when it is made: use --reset (then publish)"};
     }
     const std::string tenant = ctx.SelectTenant();
-    auto found = ctx.OpenStore().FindUser(tenant, sip_user);
-    if (!found.ok()) throw Exit{kExitFailed, found.error().ToString()};
-    if (!found->has_value()) throw Exit{kExitUsage, "no user " + sip_user + " in tenant " + tenant};
-    const PbxUser& user = **found;
     const SecretKey key = StoreKey(ctx);
-    auto password = ResetSipPassword(ctx.OpenStore(), key, tenant, user.id, ctx.Now());
-    if (!password.ok()) throw Exit{kExitFailed, password.error().ToString()};
-    // The targets hold digests of the old password until they are told.
-    PublishOptions options;
-    options.now = ctx.Now();
-    options.full = true;
-    for (const TargetConfig& config : TenantTargets(ctx, tenant)) {
-      auto target = Make(ctx, config, tenant, key);
-      auto report = PublishTarget(ctx.OpenStore(), *target, tenant, options);
-      if (!report.ok() || !report->error.empty()) {
-        std::cerr << "telsync: target " << config.name << " not updated yet: "
-                  << (report.ok() ? report->error : report.error().ToString())
-                  << " (run `telsync targets publish --full`)\n";
-      }
+    auto reset = admin::ResetSipCredentials(ctx.OpenStore(), tenant, TenantTargets(ctx, tenant),
+                                            sip_user, key, ctx.Now());
+    if (!reset.ok()) {
+      if (reset.error().code == ErrorCode::kNotFound)
+        throw Exit{kExitUsage, "no user " + sip_user + " in tenant " + tenant};
+      throw Exit{kExitFailed, reset.error().ToString()};
     }
-    std::cout << "username: " << user.fields.Get(Field::kUsername) << "\n"
-              << "password: " << *password << "\n";
-    for (const TargetConfig& config : TenantTargets(ctx, tenant)) {
-      std::cout << "domain:   " << config.domain << " (target " << config.name << ")\n";
+    for (const auto& [target, why] : reset->not_updated) {
+      std::cerr << "telsync: target " << target << " not updated yet: " << why
+                << " (run `telsync targets publish --full`)\n";
+    }
+    std::cout << "username: " << reset->username << "\n"
+              << "password: " << reset->password << "\n";
+    for (const auto& [target, domain] : reset->domains) {
+      std::cout << "domain:   " << domain << " (target " << target << ")\n";
     }
   });
 }

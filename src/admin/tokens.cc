@@ -6,8 +6,8 @@ namespace telsync::admin {
 
 Result<MintedToken> MintToken(TokenStore& store, const std::string& tenant, const std::string& kind,
                               const std::string& label, int64_t now) {
-  if (kind != "admin" && kind != "scim" && kind != "operator")
-    return Error::Invalid("must be admin, scim or operator").WithField("kind");
+  if (kind != "admin" && kind != "scim" && kind != "operator" && kind != "phonebook")
+    return Error::Invalid("must be admin, scim, operator or phonebook").WithField("kind");
   Result<std::string> secret = GenerateToken();
   if (!secret.ok()) return secret.error();
   MintedToken minted;

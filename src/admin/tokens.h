@@ -17,8 +17,9 @@ struct MintedToken {
   std::string secret;  // shown once, never stored
 };
 
-// Generates a token of `kind` ("admin", "scim" or "operator") for `tenant` ("" for an
-// operator token) and stores its hash. kInvalid (field "kind") for another kind;
+// Generates a token of `kind` ("admin", "scim", "operator" or "phonebook": the desk phones'
+// company phonebook, server/phonebook/routes.h) for `tenant` ("" for an operator token)
+// and stores its hash. kInvalid (field "kind") for another kind;
 // kInternal when the CSPRNG fails; the store's error when it cannot be added.
 Result<MintedToken> MintToken(TokenStore& store, const std::string& tenant, const std::string& kind,
                               const std::string& label, int64_t now);

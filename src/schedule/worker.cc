@@ -5,6 +5,7 @@
 
 #include "apply/run_profile.h"
 #include "notify/notifier.h"
+#include "targets/tenant_publish.h"
 
 namespace telsync {
 namespace {
@@ -40,6 +41,32 @@ void CloseAbandonedRun(const JobRecord& job, RunStore& store, const WorkerOption
 }
 
 }  // namespace
+
+void PublishDueTargets(Store& store, const std::string& tenant, const WorkerOptions& options) {
+  if (options.catalog == nullptr || options.catalog->secret_key() == nullptr) return;
+  const Tenant* config = options.catalog->config().FindTenant(tenant);
+  if (config == nullptr || config->targets.empty()) return;
+  TenantPublishOptions publish;
+  publish.now = options.clock();
+  publish.only_due = true;
+  const TenantPublishReport report =
+      PublishTenantTargets(store, tenant, config->targets, *options.catalog->secret_key(), publish);
+  if (!options.log) return;
+  for (const TargetPublishOutcome& t : report.targets) {
+    const std::string name = "target " + tenant + "/" + t.target + ": ";
+    if (!t.error.empty()) {
+      options.log(name + t.error);
+    } else if (t.report && !t.report->error.empty()) {
+      options.log(name + "behind by " + std::to_string(t.report->pending) +
+                  " events: " + t.report->error);
+    } else if (t.report &&
+               (t.report->delivered > 0 || t.report->dead > 0 || t.report->reconciled)) {
+      options.log(name + (t.report->reconciled ? "reconciled, " : "") + "delivered " +
+                  std::to_string(t.report->delivered) + ", dead " + std::to_string(t.report->dead));
+    }
+  }
+  if (!report.compact_error.empty()) options.log("outbox " + tenant + ": " + report.compact_error);
+}
 
 JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& options,
                  const std::function<void(const Progress&)>& on_progress,
@@ -155,6 +182,8 @@ void WorkerPool::Loop(size_t index) {
       }
     }
     if (!claimed) {
+      // Idle: the periodic targets pass, at most once per poll interval in this process.
+      if (open(run_store)) TargetsPass(*run_store);
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait_for(lock, options_.poll, [this] { return stopping_ || pending_wakes_ > 0; });
       if (pending_wakes_ > 0) --pending_wakes_;
@@ -232,6 +261,22 @@ void WorkerPool::Loop(size_t index) {
     log("job " + std::to_string(job.id) + " " + std::string(JobStateName(result.state)) + ", run " +
         std::to_string(result.run_id) + ", exit " + std::to_string(result.exit_code));
     if (options_.on_finished) options_.on_finished(result);
+    // The job is recorded: its changes go to the tenant's targets now (a target that is
+    // down only stays behind; the periodic pass catches it up).
+    if (result.state == JobState::kDone) PublishDueTargets(*run_store, job.tenant, options_);
+  }
+}
+
+void WorkerPool::TargetsPass(Store& store) {
+  if (options_.catalog == nullptr) return;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t due = next_targets_pass_.load();
+  if (now < due) return;
+  if (!next_targets_pass_.compare_exchange_strong(due, now + options_.poll.count())) return;
+  for (const Tenant& tenant : options_.catalog->config().tenants) {
+    if (!tenant.targets.empty()) PublishDueTargets(store, tenant.name, options_);
   }
 }
 

@@ -14,6 +14,12 @@
 //     kConflict from the heartbeat and its result is not recorded as the job's.
 // Each thread has its own Store connections (one for claims and finishing, one for the
 // heartbeat, one for the run).
+//
+// Targets (issue 17): after a job's sync is recorded, its worker publishes the tenant's
+// targets; and an idle worker runs a periodic pass (once per poll interval per process) that
+// publishes every config tenant's targets with waiting events whose back-off ended: a target
+// that was down catches up, and the SCIM server's pushes reach the targets. One publisher
+// per target over all processes (targets/tenant_publish.h).
 #pragma once
 
 #include <atomic>
@@ -53,6 +59,11 @@ struct WorkerOptions {
   std::function<void(const std::string& line)> log;
 };
 
+// Publishes the tenant's targets that are due (targets/tenant_publish.h, only_due): what a
+// worker does after a job's sync and in its periodic pass. Logs each target's outcome;
+// never fails. Nothing happens without the catalog's secret key or targets.
+void PublishDueTargets(Store& store, const std::string& tenant, const WorkerOptions& options);
+
 // Runs one claimed job to its end on `store` (the run's connection) and returns the job
 // as it should be finished (state, exit code, run id, message). Exposed for tests.
 JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& options,
@@ -77,6 +88,9 @@ class WorkerPool {
 
  private:
   void Loop(size_t index);
+  // The periodic targets pass over the config's tenants, at most once per poll interval
+  // over the pool's threads (the first idle thread runs it).
+  void TargetsPass(Store& store);
 
   WorkerOptions options_;
   std::vector<std::thread> threads_;
@@ -85,6 +99,7 @@ class WorkerPool {
   bool stopping_ = false;
   size_t pending_wakes_ = 0;
   std::atomic<size_t> finished_{0};
+  std::atomic<int64_t> next_targets_pass_{0};  // steady-clock milliseconds
 };
 
 }  // namespace telsync

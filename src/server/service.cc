@@ -5,6 +5,8 @@
 #include "mapping/user_mapping.h"
 #include "secrets/store_secrets.h"
 #include "server/ops/ops_routes.h"
+#include "server/ops/target_metrics.h"
+#include "server/phonebook/routes.h"
 
 namespace telsync {
 
@@ -158,7 +160,21 @@ Status Service::Prepare() {
   std::atomic<bool>* stopping = &stopping_;
   ops_options.shutting_down = [stopping] { return stopping->load(); };
   ops_options.is_scim_tenant = [tenants](std::string_view tenant) { return tenants->Has(tenant); };
+  // The targets' lag, deliveries and failures, from the store at each scrape (issue 17).
+  ops::RegisterTargetMetrics();
+  std::vector<std::pair<std::string, std::vector<TargetConfig>>> targets;
+  for (const Tenant& t : config_.tenants) {
+    if (!t.targets.empty()) targets.emplace_back(t.name, t.targets);
+  }
+  ops_options.before_scrape = [store, targets, this] {
+    if (Status s = ops::RefreshTargetMetrics(*store, targets); !s.ok())
+      Log("metrics: targets: " + s.error().message);
+  };
   ops::RegisterOpsRoutes(*server_, std::move(ops_options));
+  // The desk phones' company phonebook (issue 17 §4), behind its own per-tenant token.
+  phonebook::PhonebookOptions phonebook_options;
+  phonebook_options.scheme = options_.http.tls_cert.empty() ? "http" : "https";
+  phonebook::RegisterPhonebookRoutes(*server_, store_, phonebook_options);
   endpoint_->Register(*server_);
   rest_api_->Register(*server_);
   return Ok();

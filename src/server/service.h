@@ -5,8 +5,10 @@
 //   - The job workers and the schedule loop (schedule/), which every `serve` of the store
 //     shares through the store's job queue.
 //   - Unless worker_only: one HTTP server with /healthz, /readyz and /metrics
-//     (ops/ops_routes.h), the SCIM endpoints of the tenants (scim/routes.h, scim/tenants.h)
-//     and the REST API (api/rest_api.h), both behind one TokenAuth (auth/token_auth.h).
+//     (ops/ops_routes.h, with the targets' metrics: ops/target_metrics.h), the desk phones'
+//     phonebook (phonebook/routes.h), the SCIM endpoints of the tenants (scim/routes.h,
+//     scim/tenants.h) and the REST API (api/rest_api.h), both behind one TokenAuth
+//     (auth/token_auth.h).
 //
 // Start() checks and prepares; Serve() (or RunWorkers() for a worker node) runs until Stop(),
 // then applies what SCIM pushes changed, stops the schedules and finishes the runs in

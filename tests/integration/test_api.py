@@ -282,7 +282,7 @@ def test_openapi_document_lists_and_every_route_works(api):
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     tok = api.tokens["acme"]
     assert sync(api, tok)["exit_code"] == 0
-    fill = {"tenant": "acme", "profile": "main", "id": "1", "name": "user1"}
+    fill = {"tenant": "acme", "profile": "main", "id": "1", "name": "user1", "target": "sip"}
     seen = 0
     for path, ops in doc["paths"].items():
         assert path.startswith("/api/v1/")
@@ -303,7 +303,7 @@ def test_openapi_document_lists_and_every_route_works(api):
             assert str(status) in op["responses"], (method, url, status, data)
             assert status != 401, (method, url, data)  # the token still works
             seen += 1
-    assert seen == 28
+    assert seen == 33
 
 
 def test_rate_and_body_limits_answer_json_errors(ws):

@@ -3,8 +3,8 @@
 //
 // The handlers are thin adapters (issue 16): they parse the request, call the admin core
 // (src/admin/) or the store, and render. routes.cc holds the route table, the OpenAPI
-// document, authentication and dispatch; tenants.cc, profiles.cc, runs.cc and users.cc the
-// handlers; detail/respond.h the parsing and response helpers.
+// document, authentication and dispatch; tenants.cc, profiles.cc, runs.cc, users.cc and
+// targets.cc the handlers; detail/respond.h the parsing and response helpers.
 //
 // Every route is listed once in a table (Routes()); Register() mounts that table and
 // /api/v1/openapi.json is generated from it, so the OpenAPI document names exactly the
@@ -138,6 +138,11 @@ class RestApi {
   http::Response ListUsers(http::Request& request);
   http::Response GetUser(http::Request& request);
   http::Response UnlinkUser(http::Request& request);
+  http::Response ListTargets(http::Request& request);  // targets.cc
+  http::Response ListDeadEvents(http::Request& request);
+  http::Response RetryTarget(http::Request& request);
+  http::Response PublishTargetNow(http::Request& request);
+  http::Response ResetSipCredentials(http::Request& request);
   std::shared_ptr<const Profile> FindProfile(const std::string& tenant,
                                              const std::string& name) const;
 

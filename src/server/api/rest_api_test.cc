@@ -2,14 +2,19 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "schedule/worker.h"
+#include "secrets/secret_box.h"
 #include "util/token.h"
 
 namespace telsync::api {
@@ -53,6 +58,15 @@ class RestApiTest : public ::testing::Test {
       t.profiles.push_back(p);
       config_.tenants.push_back(t);
     }
+    // acme publishes to a Kamailio database (issue 17), made from the schema Kamailio ships.
+    // The catalog has no secret key until a test sets one, so the workers leave it alone.
+    MakeKamailioDb(dir_ / "kamailio.db");
+    TargetConfig sip;
+    sip.name = "sip";
+    sip.type = "kamailio";
+    sip.db = "sqlite://" + (dir_ / "kamailio.db").string();
+    sip.domain = "sip.test";
+    config_.tenants[0].targets.push_back(sip);
     auto opened = OpenStore(store_spec_);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(opened).value();
@@ -130,6 +144,49 @@ class RestApiTest : public ::testing::Test {
   }
 
   static json Error(const httplib::Result& r) { return json::parse(r->body)["error"]; }
+
+  static void MakeKamailioDb(const fs::path& path) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    for (const char* name : {"standard", "auth_db", "alias_db"}) {
+      std::ifstream in(std::string("/usr/share/kamailio/db_sqlite/") + name + "-create.sql");
+      ASSERT_TRUE(in) << name << ": Kamailio's SQLite schema is not installed";
+      std::stringstream sql;
+      sql << in.rdbuf();
+      ASSERT_EQ(sqlite3_exec(db, sql.str().c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << sqlite3_errmsg(db);
+    }
+    sqlite3_close(db);
+  }
+  // `SELECT column FROM table` of the Kamailio database, sorted.
+  std::vector<std::string> KamailioColumn(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_ / "kamailio.db").c_str(), &db), SQLITE_OK);
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // Queues acme's sync and waits for the job's end (polled with a deadline).
+  void SyncAcme() {
+    auto sync = Call("POST", "/api/v1/tenants/acme/profiles/main/sync", tokens_["acme"]);
+    ASSERT_EQ(sync->status, 202) << sync->body;
+    const int64_t job = json::parse(sync->body)["job"];
+    for (int i = 0; i < 500; ++i) {
+      auto polled =
+          Call("GET", "/api/v1/tenants/acme/jobs/" + std::to_string(job), tokens_["acme"]);
+      if (json::parse(polled->body)["status"] == "done") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "the sync job did not finish";
+  }
 
   std::string operator_token_;
   fs::path dir_;
@@ -339,6 +396,100 @@ TEST_F(RestApiTest, OperatorCreatesUsesAndDeletesATenant) {
   EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", admin)->status, 401);
   EXPECT_EQ(Call("GET", "/api/v1/tenants/initech", operator_token_)->status, 404);
   EXPECT_FALSE(store_->GetTenant("initech")->has_value());
+}
+
+}  // namespace
+}  // namespace telsync::api
+
+namespace telsync::api {
+namespace {
+
+// The targets routes (issue 17) over a real Kamailio database: status, a dry-run full
+// reconcile that writes nothing, a publish, dead events, retry, the SIP password reset.
+TEST_F(RestApiTest, TargetsAreVisiblePublishedAndRetriedOverTheApi) {
+  SyncAcme();
+  // No background publisher from here on: the test publishes itself.
+  workers_->Stop();
+  catalog_->SetSecretKey(std::make_shared<const SecretKey>(SecretKey::FromBytes({})));
+  const std::string& tok = tokens_["acme"];
+
+  auto list = Call("GET", "/api/v1/tenants/acme/targets", tok);
+  ASSERT_EQ(list->status, 200) << list->body;
+  json targets = json::parse(list->body);
+  ASSERT_EQ(targets.size(), 1u);
+  EXPECT_EQ(targets[0]["name"], "sip");
+  EXPECT_EQ(targets[0]["type"], "kamailio");
+  EXPECT_EQ(targets[0]["published"], false);
+  EXPECT_GE(targets[0]["lag"].get<int64_t>(), 3);  // a creation per user
+  EXPECT_EQ(targets[0]["lag"], targets[0]["newest"]);
+  EXPECT_EQ(targets[0]["dead"], 0);
+  // Another tenant's token learns nothing of acme's targets; globex has none.
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme/targets", tokens_["globex"])->status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/globex/targets", tokens_["globex"])->body, "[]");
+
+  auto bad = Call("POST", "/api/v1/tenants/acme/targets/sip/publish", tok, R"({"dry_run": true})");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "dry_run");
+  auto bad_key = Call("POST", "/api/v1/tenants/acme/targets/sip/publish", tok, R"({"ful": true})");
+  EXPECT_EQ(bad_key->status, 400);
+  EXPECT_EQ(Error(bad_key)["field"], "body.ful");
+  auto bad_type =
+      Call("POST", "/api/v1/tenants/acme/targets/sip/publish", tok, R"({"full": "yes"})");
+  EXPECT_EQ(Error(bad_type)["field"], "body.full");
+  auto nope = Call("POST", "/api/v1/tenants/acme/targets/nope/publish", tok);
+  EXPECT_EQ(nope->status, 404);
+  EXPECT_EQ(Error(nope)["field"], "target");
+
+  auto plan = Call("POST", "/api/v1/tenants/acme/targets/sip/publish", tok,
+                   R"({"full": true, "dry_run": true})");
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  json planned = json::parse(plan->body);
+  EXPECT_EQ(planned["reconciled"], true);
+  EXPECT_EQ(planned["reconcile"]["applied"], false);
+  std::set<std::string> creates;
+  for (const json& step : planned["reconcile"]["steps"]) {
+    if (step["action"] == "create" && step["type"] == "subscriber") creates.insert(step["key"]);
+  }
+  EXPECT_EQ(creates, (std::set<std::string>{"user1@sip.test", "user2@sip.test", "user3@sip.test"}))
+      << plan->body;
+  EXPECT_TRUE(KamailioColumn("SELECT username FROM subscriber").empty());  // a plan only
+
+  auto published = Call("POST", "/api/v1/tenants/acme/targets/sip/publish", tok, "{}");
+  ASSERT_EQ(published->status, 200) << published->body;
+  EXPECT_EQ(json::parse(published->body)["error"], "");
+  EXPECT_EQ(json::parse(published->body)["pending"], 0);
+  EXPECT_EQ(KamailioColumn("SELECT username FROM subscriber"),
+            (std::vector<std::string>{"user1", "user2", "user3"}));
+  json after = json::parse(Call("GET", "/api/v1/tenants/acme/targets", tok)->body)[0];
+  EXPECT_EQ(after["published"], true);
+  EXPECT_EQ(after["lag"], 0);
+  EXPECT_EQ(after["last_success_at"], 1790000000);
+  EXPECT_EQ(after["backoff_until"], 0);
+  EXPECT_EQ(after["last_error"], "");
+
+  auto dead = Call("GET", "/api/v1/tenants/acme/targets/sip/dead?limit=10", tok);
+  ASSERT_EQ(dead->status, 200) << dead->body;
+  EXPECT_EQ(json::parse(dead->body)["total"], 0);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme/targets/nope/dead", tok)->status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/tenants/acme/targets/sip/dead?limit=0", tok)->status, 400);
+  auto retry = Call("POST", "/api/v1/tenants/acme/targets/sip/retry", tok);
+  ASSERT_EQ(retry->status, 200) << retry->body;
+  EXPECT_EQ(json::parse(retry->body)["still_dead"], 0);
+
+  // The SIP password: shown once, never cached, and the target holds its new digest.
+  const std::vector<std::string> before = KamailioColumn("SELECT ha1 FROM subscriber");
+  auto reset = Call("POST", "/api/v1/tenants/acme/users/user1/sip-credentials", tok);
+  ASSERT_EQ(reset->status, 200) << reset->body;
+  EXPECT_EQ(reset->get_header_value("Cache-Control"), "no-store");
+  json creds = json::parse(reset->body);
+  EXPECT_EQ(creds["username"], "user1");
+  EXPECT_EQ(creds["password"].get<std::string>().size(), 32u);
+  EXPECT_EQ(creds["domains"], json::parse(R"([{"target": "sip", "domain": "sip.test"}])"));
+  EXPECT_EQ(creds["not_updated"], json::array());
+  EXPECT_NE(KamailioColumn("SELECT ha1 FROM subscriber"), before);
+  auto again = Call("POST", "/api/v1/tenants/acme/users/user1/sip-credentials", tok);
+  EXPECT_NE(json::parse(again->body)["password"], creds["password"]);
+  EXPECT_EQ(Call("POST", "/api/v1/tenants/acme/users/nosuch/sip-credentials", tok)->status, 404);
 }
 
 }  // namespace

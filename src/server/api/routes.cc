@@ -1,5 +1,5 @@
 // The REST API's route table, its OpenAPI document, authentication and dispatch. The
-// handlers are in tenants.cc, profiles.cc, runs.cc and users.cc.
+// handlers are in tenants.cc, profiles.cc, runs.cc, users.cc and targets.cc.
 #include <algorithm>
 
 #include "server/api/detail/respond.h"
@@ -330,6 +330,48 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        {},
        false,
        {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/users/{name}/sip-credentials",
+       "resetSipCredentials",
+       "Make a new SIP password for a user and show it, this once (Cache-Control: no-store); "
+       "the targets are then published with a full reconcile",
+       {},
+       false,
+       {200, 404, 503}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/targets",
+       "listTargets",
+       "The tenant's targets: cursor, lag (waiting events), last delivery, last error, "
+       "back-off, dead events",
+       {},
+       false,
+       {200, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/targets/{target}/dead",
+       "listDeadEvents",
+       "A target's dead events, oldest first",
+       {{"limit", "integer", "at most this many (1..1000, default 100)", {}},
+        {"offset", "integer", "skip this many (default 0)", {}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/targets/{target}/retry",
+       "retryTarget",
+       "Re-send a target's dead events that still carry their object's state",
+       {},
+       false,
+       {200, 404, 409, 503}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/targets/{target}/publish",
+       "publishTarget",
+       "Deliver a target's waiting events now (full: reconcile with the PBX directory first; "
+       "dry_run: with full, only the plan); returns the publish report",
+       {},
+       true,
+       {200, 400, 404, 409, 503},
+       false,
+       R"({"type": "object", "additionalProperties": false,
+           "properties": {"full": {"type": "boolean"}, "dry_run": {"type": "boolean"}}})"},
   };
   return routes;
 }
@@ -422,6 +464,11 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "listUsers") return ListUsers(r);
   if (op == "getUser") return GetUser(r);
   if (op == "unlinkUser") return UnlinkUser(r);
+  if (op == "resetSipCredentials") return ResetSipCredentials(r);
+  if (op == "listTargets") return ListTargets(r);
+  if (op == "listDeadEvents") return ListDeadEvents(r);
+  if (op == "retryTarget") return RetryTarget(r);
+  if (op == "publishTarget") return PublishTargetNow(r);
   return detail::Fail(ErrorCode::kNotFound, "", "no such route");
 }
 

@@ -85,7 +85,8 @@ http::Observer MakeRequestObserver(std::vector<std::string> scim_tenants,
 void RegisterOpsRoutes(http::HttpServer& server, OpsOptions options) {
   metrics::RegisterServiceMetrics();
   server.SetObserver(MakeRequestObserver(options.scim_tenants, options.is_scim_tenant));
-  server.Route("GET", "/metrics", [](http::Request&) {
+  server.Route("GET", "/metrics", [before = options.before_scrape](http::Request&) {
+    if (before) before();
     http::Response r;
     r.status = 200;
     r.body = metrics::Metrics().Render();

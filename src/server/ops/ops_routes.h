@@ -40,6 +40,9 @@ struct OpsOptions {
   // When set, decides instead of scim_tenants (tenants whose endpoint comes and goes
   // with their profiles while the service runs). Called on every SCIM request.
   std::function<bool(std::string_view tenant)> is_scim_tenant;
+  // Called before each /metrics render: values read at scrape time (the targets',
+  // ops/target_metrics.h). Unset: nothing.
+  std::function<void()> before_scrape;
 };
 
 // The /readyz answer for the checks' results: pure, for tests.
