@@ -78,6 +78,12 @@ class ProfileCatalog {
   std::vector<std::string> Problems() const;
 
   const Config& config() const { return config_; }
+  // The tenant's targets as a plan shows them (EngineOptions::targets); none for a tenant
+  // the config does not declare (targets live only in the config).
+  std::vector<TargetRoute> TargetRoutes(const std::string& tenant) const {
+    const Tenant* t = config_.FindTenant(tenant);
+    return t == nullptr ? std::vector<TargetRoute>{} : RoutesOf(t->targets);
+  }
 
  private:
   const Config& config_;

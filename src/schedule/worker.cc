@@ -95,6 +95,7 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
   engine.now = options.clock();
   engine.clock = options.clock;
   engine.threads = options.engine_threads;
+  engine.targets = options.catalog->TargetRoutes(job.tenant);
   // Another run of the profile (the SCIM applier, a CLI sync, or this job's previous worker,
   // still running after its lease ran out on a loaded machine) ends first; the heartbeat keeps
   // this worker's lease meanwhile. Failing the job instead would lose it: the previous

@@ -249,6 +249,11 @@ TEST_F(RestApiTest, PreviewReturnsThePreviewContractAndSyncJobFinishes) {
   json doc = json::parse(preview->body);
   EXPECT_EQ(doc["summary"]["create"], 3);
   EXPECT_EQ(doc["items"].size(), 3u);
+  // What the tenant's Kamailio target would receive (issue 17).
+  ASSERT_EQ(doc["targets"].size(), 1u) << preview->body;
+  EXPECT_EQ(doc["targets"][0]["name"], "sip");
+  EXPECT_EQ(doc["targets"][0]["create"], 3);
+  EXPECT_EQ(doc["items"][0]["targets"][0]["action"], "create");
   auto sync = Call("POST", "/api/v1/tenants/acme/profiles/main/sync", tokens_["acme"]);
   ASSERT_EQ(sync->status, 202) << sync->body;
   const int64_t job = json::parse(sync->body)["job"];

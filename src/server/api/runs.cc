@@ -110,6 +110,7 @@ http::Response RestApi::Preview(http::Request& r) {
   if (!user->empty()) options.only_user = *user;
   options.now = options_.clock();
   options.clock = options_.clock;
+  options.targets = options_.catalog->TargetRoutes(profile->tenant);
   auto prepared = PreparedRun::Make(*profile, options_.base_dir);
   if (!prepared.ok()) return detail::FromError(prepared.error(), "profile");
   auto outcome = prepared->Run(**store, options);

@@ -20,8 +20,10 @@ std::shared_ptr<MirrorApplier> ScimTenants::MakeApplier(std::shared_ptr<const Pr
   auto say = [log](const std::string& line) {
     if (log) log(line);
   };
+  // The preview of a push shows the tenant's targets (the config's: fixed while serving).
+  const std::vector<TargetRoute> routes = catalog_.TargetRoutes(profile->tenant);
   return std::make_shared<MirrorApplier>(
-      [store, spec, profile, clock, say]() -> ApplyPass {
+      [store, spec, profile, clock, say, routes]() -> ApplyPass {
         const std::string who = "scim " + profile->tenant + "/" + profile->name;
         if (!*store) {
           auto opened = OpenStore(spec, StoreOpen::kMustExist);
@@ -52,6 +54,7 @@ std::shared_ptr<MirrorApplier> ScimTenants::MakeApplier(std::shared_ptr<const Pr
         options.now = clock();
         options.clock = clock;
         options.threads = 1;
+        options.targets = routes;
         auto outcome = SyncMirror(*profile, **store, ids, options);
         if (!outcome.ok()) {
           say(who + ": run failed: " + outcome.error().ToString() + " (retrying)");
