@@ -17,6 +17,7 @@
 #include "store/sqlite/sqlite_mirror.h"
 #include "store/sqlite/sqlite_outbox.h"
 #include "store/sqlite/sqlite_secrets.h"
+#include "store/sqlite/sqlite_target_state.h"
 #include "store/sqlite/sqlite_tenants.h"
 
 namespace telsync {
@@ -381,6 +382,7 @@ class SqliteStore final : public Store {
                          int64_t seq) override {
     return sqlite_detail::RemoveSqliteDeadEvent(db_, tenant, target, seq);
   }
+  // The targets' own state (store/target_state.h), in sqlite_target_state.cc.
   Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
                                                       const std::string& target) override {
     return sqlite_detail::ListSqliteTargetObjects(db_, tenant, target);
