@@ -167,12 +167,9 @@ Result<std::vector<OutboxEvent>> ListSqliteOutbox(Db& db, const std::string& ten
   stmt->BindInt(2, after_seq);
   stmt->BindInt(3, static_cast<int64_t>(limit));
   std::vector<OutboxEvent> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read the outbox");
-    out.push_back(ReadEvent(*stmt, 0));
-  }
+  Status read = ForEachRow(*stmt, "read the outbox",
+                           [&](const Statement& row) { out.push_back(ReadEvent(row, 0)); });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -286,12 +283,9 @@ Result<std::vector<TargetCursor>> ListSqliteTargetCursors(Db& db, const std::str
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, tenant);
   std::vector<TargetCursor> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target cursors");
-    out.push_back(ReadCursor(*stmt));
-  }
+  Status read = ForEachRow(*stmt, "read target cursors",
+                           [&](const Statement& row) { out.push_back(ReadCursor(row)); });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -325,17 +319,15 @@ Result<std::vector<DeadEvent>> ListSqliteDeadEvents(Db& db, const std::string& t
   stmt->BindText(1, tenant);
   stmt->BindText(2, target);
   std::vector<DeadEvent> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read dead events");
+  Status read = ForEachRow(*stmt, "read dead events", [&](const Statement& row) {
     DeadEvent d;
-    d.target = stmt->ColumnText(0);
-    d.error = stmt->ColumnText(1);
-    d.dead_at = stmt->ColumnInt(2);
-    d.event = ReadEvent(*stmt, 3);
+    d.target = row.ColumnText(0);
+    d.error = row.ColumnText(1);
+    d.dead_at = row.ColumnInt(2);
+    d.event = ReadEvent(row, 3);
     out.push_back(std::move(d));
-  }
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 

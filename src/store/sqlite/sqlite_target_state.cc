@@ -13,18 +13,16 @@ Result<std::vector<TargetObject>> ListSqliteTargetObjects(Db& db, const std::str
   stmt->BindText(1, tenant);
   stmt->BindText(2, target);
   std::vector<TargetObject> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target objects");
+  Status read = ForEachRow(*stmt, "read target objects", [&](const Statement& row) {
     TargetObject o;
     o.tenant = tenant;
     o.target = target;
-    o.type = stmt->ColumnText(0);
-    o.key = stmt->ColumnText(1);
-    o.user_id = stmt->ColumnInt(2);
+    o.type = row.ColumnText(0);
+    o.key = row.ColumnText(1);
+    o.user_id = row.ColumnInt(2);
     out.push_back(std::move(o));
-  }
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
