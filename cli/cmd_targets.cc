@@ -24,7 +24,7 @@ const std::vector<TargetConfig>& TenantTargets(Context& ctx, const std::string& 
 // The store's secret key, made beside the store when the store records none yet (as
 // `serve` does): SIP passwords are sealed with it.
 SecretKey StoreKey(Context& ctx) {
-  auto prepared = PrepareServiceSecrets(ctx.OpenStore(), ctx.SecretKeyPath(), true, ctx.Now());
+  auto prepared = PrepareServiceSecrets(ctx.OpenStore(), ctx.SecretKeyPath(), ctx.Now());
   if (!prepared.ok()) throw Exit{kExitFailed, prepared.error().ToString()};
   if (prepared->created && !ctx.quiet) {
     std::cerr << "telsync: created the secret key file " << ctx.SecretKeyPath()

@@ -86,13 +86,12 @@ Store& Context::OpenStore() {
   return *store;
 }
 
-std::string Context::SecretKeyPath(bool* named) {
+std::string Context::SecretKeyPath() {
   std::string path = secret_key_file;
   if (path.empty()) {
     const char* env = std::getenv("TELSYNC_SECRET_KEY_FILE");
     if (env != nullptr) path = env;
   }
-  if (named != nullptr) *named = !path.empty();
   if (!path.empty()) return path;
   return DefaultSecretKeyPath(LoadConfig().store, BaseDir());
 }

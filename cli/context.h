@@ -40,8 +40,8 @@ struct Context {
   std::string SelectTenant();
   Store& OpenStore();
   // The secret key file: --secret-key-file, $TELSYNC_SECRET_KEY_FILE, or the default beside
-  // the store (DefaultSecretKeyPath). *named is set when the admin named it.
-  std::string SecretKeyPath(bool* named = nullptr);
+  // the store (DefaultSecretKeyPath).
+  std::string SecretKeyPath();
   // The config file's directory: the base of relative paths.
   std::string BaseDir() const;
   // Unix seconds; $TELSYNC_NOW overrides the clock (tests, demos of grace periods).

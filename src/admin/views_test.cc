@@ -115,6 +115,46 @@ TEST(AdminViewsTest, ProfileJsonMasksSecretsAndShowsOnlyItsSourceTypesKeys) {
   EXPECT_EQ(j["policy"]["mode"], "full");
 }
 
+// The source views byte for byte: the REST API's profile documents show exactly these keys,
+// in this order, and never a secret.
+TEST(AdminViewsTest, ProfileJsonShowsTheGraphAndLdapSourcesKeysInOrder) {
+  Profile p;
+  p.tenant = "acme";
+  p.name = "entra";
+  GraphSourceConfig graph;
+  graph.tenant_id = "contoso.example";
+  graph.client_id = "c1";
+  graph.client_secret = Secret("S3cret-Client", "env:GRAPH_SECRET");
+  graph.groups = {"Sales", "Ops"};
+  graph.include_guests = true;
+  graph.odata_filter = "department eq 'x'";
+  graph.ca_file = "/etc/ca.pem";      // not shown
+  graph.proxy = "http://proxy:3128";  // not shown
+  p.source = graph;
+  EXPECT_EQ(DumpJson(ProfileJson(p)["source"]),
+            R"j({"type":"graph","tenant_id":"contoso.example","client_id":"c1",)j"
+            R"j("client_secret":"******** (from env:GRAPH_SECRET)","groups":["Sales","Ops"],)j"
+            R"j("include_guests":true,"filter":"department eq 'x'",)j"
+            R"j("authority":"https://login.microsoftonline.com",)j"
+            R"j("graph_url":"https://graph.microsoft.com"})j");
+
+  LdapSourceConfig ldap;
+  ldap.urls = {"ldaps://dc1.example", "ldaps://dc2.example"};
+  ldap.bind_dn = "cn=sync,dc=example";
+  ldap.bind_password = Secret("S3cret-Bind");
+  ldap.user_search_dn = "ou=people,dc=example";
+  ldap.ldap_filter = "(objectClass=user)";
+  ldap.start_tls = true;
+  ldap.page_size = 500;  // not shown
+  p.source = ldap;
+  EXPECT_EQ(DumpJson(ProfileJson(p)["source"]),
+            R"j({"type":"ldap","url":["ldaps://dc1.example","ldaps://dc2.example"],)j"
+            R"j("bind_dn":"cn=sync,dc=example","bind_password":"********",)j"
+            R"j("user_search_dn":"ou=people,dc=example","department_search_dn":"",)j"
+            R"j("filter":"(objectClass=user)","start_tls":true,)j"
+            R"j("tls_verify":true})j");
+}
+
 TEST(AdminViewsTest, TenantJsonLeavesOutUnsetTimes) {
   EXPECT_EQ(DumpJson(TenantJson({"acme", "", "config", 0, 0})),
             R"({"name":"acme","display_name":"","origin":"config"})");

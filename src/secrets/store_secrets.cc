@@ -34,10 +34,10 @@ Result<SecretKey> LoadStoreKey(ProfileStore& store, const std::string& key_path,
 }
 
 Result<ServiceSecrets> PrepareServiceSecrets(ProfileStore& store, const std::string& key_path,
-                                             bool may_create, int64_t now) {
+                                             int64_t now) {
   Result<std::string> recorded = store.RecordSecretKey("", now);
   if (!recorded.ok()) return recorded.error();
-  ServiceSecrets out{SecretKey::FromBytes({}), false, 0};
+  bool created = false;
   std::error_code ec;
   if (!fs::exists(key_path, ec)) {
     if (!recorded->empty()) {
@@ -46,15 +46,14 @@ Result<ServiceSecrets> PrepareServiceSecrets(ProfileStore& store, const std::str
                             " does not exist: give it with --secret-key-file or "
                             "TELSYNC_SECRET_KEY_FILE (telsync never reads them without it)");
     }
-    if (!may_create) return Error::Invalid("secret key file " + key_path + " does not exist");
     Result<SecretKey> made = SecretKey::CreateFile(key_path);
     // Another process may have made it a moment ago: then load that one.
     if (!made.ok() && made.error().code != ErrorCode::kConflict) return made.error();
-    out.created = made.ok();
+    created = made.ok();
   }
   Result<SecretKey> key = LoadStoreKey(store, key_path, now);
   if (!key.ok()) return key.error();
-  out.key = std::move(*key);
+  ServiceSecrets out{std::move(*key), created, 0};
   const SecretKey& k = out.key;
   Result<int> sealed = store.RewriteSecrets(
       k.id(), k.id(),

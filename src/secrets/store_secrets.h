@@ -34,10 +34,10 @@ struct ServiceSecrets {
   bool created = false;  // the key file was made now
   int sealed = 0;        // plain secrets sealed now (documents rewritten)
 };
-// See the file comment. `may_create`: make the key file when it is missing and the store
-// records no key yet (a store that records one is never given a new key).
+// See the file comment: the key file is made when it is missing and the store records no
+// key yet (a store that records one is never given a new key).
 Result<ServiceSecrets> PrepareServiceSecrets(ProfileStore& store, const std::string& key_path,
-                                             bool may_create, int64_t now);
+                                             int64_t now);
 
 // Loads `key_path` and checks that it is the store's key (kInvalid naming both ids when
 // not). A store that records no key yet accepts it and records it.

@@ -44,7 +44,7 @@ Status Service::Prepare() {
   // Secrets at rest: the store's key, made (where it is looked for) on the first serve of a
   // store that records none.
   Result<ServiceSecrets> secrets =
-      PrepareServiceSecrets(store_, options_.secret_key_path, true, options_.clock());
+      PrepareServiceSecrets(store_, options_.secret_key_path, options_.clock());
   if (!secrets.ok()) {
     Error e = secrets.error();
     e.code = ErrorCode::kInvalid;

@@ -40,6 +40,8 @@ class Database {
   TenantStore& tenants() { return *store_; }
   ProfileStore& profiles() { return *store_; }
   MailStore& mail() { return *store_; }
+  OutboxStore& outbox() { return *store_; }
+  TargetStateStore& target_state() { return *store_; }
   // Every role at once: for the engine, which reads and writes most of them in one run.
   Store& store() { return *store_; }
   int SchemaVersion() { return store_->SchemaVersion(); }

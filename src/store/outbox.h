@@ -1,6 +1,8 @@
-// OutboxStore: the store's side of the targets (issue 17): the transactional outbox of
-// PBX directory changes, each target's cursor, its dead events, the objects telsync
-// created on it, and the users' SIP credentials.
+// OutboxStore: the store's side of the targets' delivery (issue 17): the transactional
+// outbox of PBX directory changes, each target's cursor and its dead events: what the
+// publisher's delivery loop reads and writes (targets/publisher.h). One role of
+// store/store.h; what a target keeps of its own (the objects it created, SIP credentials)
+// is TargetStateStore (store/target_state.h).
 //
 //   - Store::Apply writes one OutboxEvent for every user or department it changes, in the
 //     same transaction as the change (DESIGN §1 "Targets read an outbox"). An event carries
@@ -13,10 +15,12 @@
 //     (one writer at a time per profile, store.h LockProfileRuns). Targets read them after
 //     their cursor, oldest first.
 //
-// Every method is scoped by tenant. Errors are values: kUnavailable when the database
-// cannot be reached or is locked too long, kInternal otherwise; absence is an empty list,
-// std::nullopt or 0 as each method says, never kNotFound.
-// Not thread-safe: one Store per thread (store.h).
+// Every method is scoped by tenant. Ownership: results are values the caller owns.
+// Errors are values: kUnavailable when the database cannot be reached or is locked too
+// long, kInternal otherwise; absence is an empty list, std::nullopt or 0 as each method
+// says, never kNotFound.
+// Thread safety: as the Store that implements it (store.h): a store from OpenStore or
+// Database may be called from several threads at once.
 #pragma once
 
 #include <cstdint>
@@ -79,17 +83,6 @@ struct DeadEvent {
   int64_t dead_at = 0;
 };
 
-// An object telsync created on a target (ownership, issue 17): a target never changes or
-// deletes an object it did not create. `type` and `key` are the target's own words
-// (Kamailio: "subscriber" / "alice@sip.example", "alias" / "1001@sip.example").
-struct TargetObject {
-  std::string tenant;
-  std::string target;
-  std::string type;
-  std::string key;
-  int64_t user_id = 0;  // the PBX user it stands for
-};
-
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -121,20 +114,6 @@ class OutboxStore {
                                                         const std::string& target) = 0;
   virtual Status RemoveDeadEvent(const std::string& tenant, const std::string& target,
                                  int64_t seq) = 0;
-
-  // Ownership. List: by type, then key. Put replaces (tenant, target, type, key).
-  virtual Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
-                                                              const std::string& target) = 0;
-  virtual Status PutTargetObject(const TargetObject& object) = 0;
-  virtual Status RemoveTargetObject(const std::string& tenant, const std::string& target,
-                                    const std::string& type, const std::string& key) = 0;
-
-  // A user's SIP password, sealed (secrets/secret_box.h); std::nullopt when it has none.
-  // The store never sees it in plain text.
-  virtual Result<std::optional<std::string>> GetSipCredential(const std::string& tenant,
-                                                              int64_t user_id) = 0;
-  virtual Status PutSipCredential(const std::string& tenant, int64_t user_id,
-                                  const std::string& sealed, int64_t now) = 0;
 };
 
 }  // namespace telsync

@@ -10,6 +10,8 @@
 //   TenantStore     tenant_store.h     stored tenants, and their deletion
 //   ProfileStore    profile_store.h    stored profiles, the secret key id and rewrite
 //   MailStore       mail_store.h       the record of mails sent or tried
+//   OutboxStore     outbox.h           the targets' outbox, their cursors, dead events
+//   TargetStateStore target_state.h    objects telsync created on targets, SIP credentials
 //
 // A component takes the one role it needs (TokenAuth a TokenStore&, the notifier a
 // MailStore&); a Store& converts to any of them. Database (database.h) opens a store and
@@ -42,6 +44,7 @@
 #include "store/outbox.h"
 #include "store/profile_store.h"
 #include "store/run_store.h"
+#include "store/target_state.h"
 #include "store/tenant_store.h"
 #include "store/token_store.h"
 #include "util/result.h"
@@ -56,7 +59,8 @@ class Store : public DirectoryStore,
               public TenantStore,
               public ProfileStore,
               public MailStore,
-              public OutboxStore {  // issue 17: the targets' outbox (store/outbox.h)
+              public OutboxStore,        // issue 17: the targets' outbox (store/outbox.h)
+              public TargetStateStore {  // and what they keep (store/target_state.h)
  public:
   ~Store() override = default;
 

@@ -177,7 +177,7 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
   return finish();
 }
 
-Result<RetryReport> RetryDeadEvents(Store& store, Target& target, const std::string& tenant,
+Result<RetryReport> RetryDeadEvents(OutboxStore& store, Target& target, const std::string& tenant,
                                     int64_t now) {
   RetryReport report;
   const std::string& name = target.config().name;
@@ -216,7 +216,7 @@ Result<RetryReport> RetryDeadEvents(Store& store, Target& target, const std::str
   return report;
 }
 
-Result<int64_t> CompactDeliveredEvents(Store& store, const std::string& tenant,
+Result<int64_t> CompactDeliveredEvents(OutboxStore& store, const std::string& tenant,
                                        const std::vector<TargetConfig>& targets) {
   Result<int64_t> up_to = store.LastOutboxSeq(tenant);
   if (!up_to.ok()) return up_to.error();

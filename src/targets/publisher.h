@@ -68,12 +68,12 @@ struct RetryReport {
   std::string error;  // the target could not be reached; "" when it was
 };
 // Re-sends the target's dead events that still carry their object's current state.
-Result<RetryReport> RetryDeadEvents(Store& store, Target& target, const std::string& tenant,
+Result<RetryReport> RetryDeadEvents(OutboxStore& store, Target& target, const std::string& tenant,
                                     int64_t now);
 
 // Removes the events every target in `targets` has passed; all events when `targets` is
 // empty (a target added later starts with a full reconcile). Returns how many went.
-Result<int64_t> CompactDeliveredEvents(Store& store, const std::string& tenant,
+Result<int64_t> CompactDeliveredEvents(OutboxStore& store, const std::string& tenant,
                                        const std::vector<TargetConfig>& targets);
 
 // The back-off before attempt `attempts` + 1 (attempts >= 1): 5 s doubling, at most 1 h.

@@ -43,7 +43,7 @@ std::string NewSipPassword() {
   return out;
 }
 
-Result<std::string> GetOrCreateSipPassword(OutboxStore& store, const SecretKey& key,
+Result<std::string> GetOrCreateSipPassword(TargetStateStore& store, const SecretKey& key,
                                            const std::string& tenant, int64_t user_id,
                                            int64_t now) {
   Result<std::optional<std::string>> sealed = store.GetSipCredential(tenant, user_id);
@@ -60,7 +60,7 @@ Result<std::string> GetOrCreateSipPassword(OutboxStore& store, const SecretKey& 
   return ResetSipPassword(store, key, tenant, user_id, now);
 }
 
-Result<std::string> ResetSipPassword(OutboxStore& store, const SecretKey& key,
+Result<std::string> ResetSipPassword(TargetStateStore& store, const SecretKey& key,
                                      const std::string& tenant, int64_t user_id, int64_t now) {
   std::string password = NewSipPassword();
   if (Status s =

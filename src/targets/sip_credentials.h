@@ -4,7 +4,7 @@
 //   - Generated with libsodium's randombytes (16 bytes = 128 bits, written as 32 hex
 //     digits: every SIP phone accepts them).
 //   - Kept only sealed (secrets/secret_box.h), for the place "<tenant>/sip/<user id>", in
-//     the store's sip_credentials (OutboxStore). Targets derive what they store from it
+//     the store's sip_credentials (TargetStateStore). Targets derive what they store from it
 //     (Kamailio: ha1 digests), never the password itself.
 //   - Shown once, by `telsync users sip-credentials NAME --reset` (ResetSipPassword).
 //
@@ -15,16 +15,16 @@
 #include <string>
 
 #include "secrets/secret_box.h"
-#include "store/outbox.h"
+#include "store/target_state.h"
 #include "util/result.h"
 
 namespace telsync {
 
 // The user's password, made (and stored) now when the user has none.
-Result<std::string> GetOrCreateSipPassword(OutboxStore& store, const SecretKey& key,
+Result<std::string> GetOrCreateSipPassword(TargetStateStore& store, const SecretKey& key,
                                            const std::string& tenant, int64_t user_id, int64_t now);
 // A new password replaces the old one; returns it (the only time it is shown).
-Result<std::string> ResetSipPassword(OutboxStore& store, const SecretKey& key,
+Result<std::string> ResetSipPassword(TargetStateStore& store, const SecretKey& key,
                                      const std::string& tenant, int64_t user_id, int64_t now);
 // 32 hex digits of fresh randomness.
 std::string NewSipPassword();

@@ -5,9 +5,9 @@
 //     carries its object's whole state, and delivering one twice leaves the target as once
 //     (idempotent by object: the target converges on the event's state).
 //   - A target writes only objects it owns: the ones telsync created there, kept per target
-//     in the store (OutboxStore target objects). An object that exists on the target and is
-//     not owned is never changed or deleted; when it is exactly what telsync would write,
-//     it is adopted (a crash between the target's write and the ownership record).
+//     in the store (TargetStateStore, store/target_state.h). An object that exists on the target
+//     and is not owned is never changed or deleted; when it is exactly what telsync would write, it
+//     is adopted (a crash between the target's write and the ownership record).
 //   - Full reconcile (`targets publish --full`): Reconcile compares what the target holds
 //     with the PBX directory's users and, unless `dry_run`, repairs the drift (an object
 //     deleted or changed by hand).

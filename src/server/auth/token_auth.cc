@@ -76,7 +76,7 @@ Result<TokenAuth::Cached> TokenAuth::Lookup(const std::string& hash, const AuthS
     Result<std::optional<ApiToken>> token = tokens_.FindToken(kind, hash);
     if (!token.ok()) return token.error();
     if (token->has_value() && ConstantTimeEquals((*token)->hash, hash)) {
-      found.tenant = kind == scope.operator_kind ? "*" : (*token)->tenant;
+      found.tenant = kind == scope.operator_kind ? std::string(kOperator) : (*token)->tenant;
       found.kind = kind;
       break;
     }

@@ -35,6 +35,11 @@
 
 namespace telsync {
 
+// What an operator token stands for where a tenant's token has its tenant: its key in
+// TokenAuth's cache and rate limit, and the REST API's request principal. No tenant name
+// can be "*".
+inline constexpr std::string_view kOperator = "*";
+
 // What one surface accepts.
 struct AuthScope {
   std::vector<std::string> kinds;        // token kinds looked up, in this order

@@ -29,9 +29,7 @@ http::Response ToHttp(const ScimResponse& response) {
 }
 
 ScimEndpoint::ScimEndpoint(Store& store, ScimEndpointOptions options)
-    : store_(store),
-      options_(options),
-      limiter_(options.rate_per_second, options.burst),
+    : limiter_(options.rate_per_second, options.burst),
       auth_(options.auth ? options.auth
                          : std::make_shared<TokenAuth>(
                                store, TokenAuth::Options{options.token_cache_seconds, {}})) {}

@@ -49,8 +49,6 @@ class ScimEndpoint {
   std::optional<http::Response> Authenticate(http::Request& request);
   http::Response Serve(http::Request& request, const std::string& resource);
 
-  Store& store_;
-  ScimEndpointOptions options_;
   http::RateLimiter limiter_;
   std::map<std::string, std::shared_ptr<ScimService>> services_;
   Resolver resolver_;

@@ -13,12 +13,7 @@
 #include "server/scim/detail/service_parts.h"
 
 namespace telsync::scim {
-namespace {
-
-using detail::FromError;
 using nlohmann::json;
-
-}  // namespace
 
 std::string NewResourceId() {
   // RAND_bytes takes the DRBG's lock on every call: draw 64 ids' worth at once per thread.

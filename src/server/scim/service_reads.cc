@@ -5,24 +5,7 @@
 #include "server/scim/detail/service_parts.h"
 
 namespace telsync::scim {
-namespace {
-
-using detail::ETag;
-using detail::ExternalIdOf;
-using detail::FromError;
-using detail::IfMatchAccepts;
-using detail::IntParam;
-using detail::KindOf;
-using detail::MemberIds;
-using detail::MemberValue;
-using detail::NameOf;
-using detail::Parse;
-using detail::Projected;
-using detail::RenderJson;
-using detail::ResourceTypeName;
 using nlohmann::json;
-
-}  // namespace
 
 Result<std::optional<MirrorEntry>> ScimService::Impl::Get(ResourceType type,
                                                           const std::string& id) {
@@ -76,50 +59,64 @@ Result<std::vector<MirrorEntry>> ScimService::Impl::Query(ResourceType type, con
   return out;
 }
 
-ScimResponse ScimService::Impl::List(ResourceType type) {
-  std::optional<Filter> filter;
+Result<ScimService::Impl::ListQuery> ScimService::Impl::ParseListQuery() const {
+  ListQuery query;
   if (!request.filter.empty()) {
     auto parsed = ParseFilter(request.filter);
-    if (!parsed.ok()) return FromError(parsed.error());
-    filter = std::move(parsed).value();
+    if (!parsed.ok()) return parsed.error();
+    query.filter = std::move(parsed).value();
   }
   auto start = IntParam(request.start_index, "startIndex");
-  if (!start.ok()) return FromError(start.error());
+  if (!start.ok()) return start.error();
   auto count = IntParam(request.count, "count");
-  if (!count.ok()) return FromError(count.error());
+  if (!count.ok()) return count.error();
   // RFC 7644 §3.4.2.4: startIndex < 1 is 1; a negative count is 0.
-  const int64_t first = std::max<int64_t>(1, start->value_or(1));
-  const int64_t limit =
-      std::clamp<int64_t>(count->value_or(static_cast<int64_t>(options.max_results)), 0,
-                          static_cast<int64_t>(options.max_results));
-  json resources = json::array();
-  size_t total = 0;
-  if (filter) {
-    auto entries = Query(type, *filter);
-    if (!entries.ok()) return FromError(entries.error());
-    total = entries->size();
-    for (size_t i = static_cast<size_t>(first - 1);
-         i < entries->size() && static_cast<int64_t>(resources.size()) < limit; ++i) {
-      resources.push_back(Projected(Render(type, (*entries)[i]), request));
-    }
-  } else {
-    // No filter: count with COUNT and read just the page (from the primary key).
-    auto counted = store.CountMirror(options.tenant, options.profile, KindOf(type));
-    if (!counted.ok()) return FromError(counted.error());
-    total = *counted;
-    auto paged = store.ScanMirrorPage(options.tenant, options.profile, KindOf(type),
-                                      static_cast<size_t>(first - 1), static_cast<size_t>(limit),
-                                      [&](MirrorEntry&& e) {
-                                        resources.push_back(Projected(Render(type, e), request));
-                                        return true;
-                                      });
-    if (!paged.ok()) return FromError(paged.error());
+  query.first = std::max<int64_t>(1, start->value_or(1));
+  query.limit = std::clamp<int64_t>(count->value_or(static_cast<int64_t>(options.max_results)), 0,
+                                    static_cast<int64_t>(options.max_results));
+  return query;
+}
+
+Result<ScimService::Impl::ListPage> ScimService::Impl::FilteredPage(ResourceType type,
+                                                                    const ListQuery& query) {
+  auto entries = Query(type, *query.filter);
+  if (!entries.ok()) return entries.error();
+  ListPage page;
+  page.total = entries->size();
+  for (size_t i = static_cast<size_t>(query.first - 1);
+       i < entries->size() && static_cast<int64_t>(page.resources.size()) < query.limit; ++i) {
+    page.resources.push_back(Projected(Render(type, (*entries)[i]), request));
   }
+  return page;
+}
+
+Result<ScimService::Impl::ListPage> ScimService::Impl::StoredPage(ResourceType type,
+                                                                  const ListQuery& query) {
+  auto counted = store.CountMirror(options.tenant, options.profile, KindOf(type));
+  if (!counted.ok()) return counted.error();
+  ListPage page;
+  page.total = *counted;
+  auto paged = store.ScanMirrorPage(options.tenant, options.profile, KindOf(type),
+                                    static_cast<size_t>(query.first - 1),
+                                    static_cast<size_t>(query.limit), [&](MirrorEntry&& e) {
+                                      page.resources.push_back(Projected(Render(type, e), request));
+                                      return true;
+                                    });
+  if (!paged.ok()) return paged.error();
+  return page;
+}
+
+ScimResponse ScimService::Impl::List(ResourceType type) {
+  auto query = ParseListQuery();
+  if (!query.ok()) return FromError(query.error());
+  auto page = query->filter ? FilteredPage(type, *query) : StoredPage(type, *query);
+  if (!page.ok()) return FromError(page.error());
+  const size_t items = page->resources.size();
   json body = {{"schemas", json::array({kListSchema})},
-               {"totalResults", total},
-               {"startIndex", first},
-               {"itemsPerPage", resources.size()},
-               {"Resources", std::move(resources)}};
+               {"totalResults", page->total},
+               {"startIndex", query->first},
+               {"itemsPerPage", items},
+               {"Resources", std::move(page->resources)}};
   ScimResponse r;
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;

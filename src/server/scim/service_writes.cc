@@ -6,37 +6,21 @@
 #include "server/scim/detail/service_parts.h"
 
 namespace telsync::scim {
-namespace {
-
-using detail::ETag;
-using detail::ExternalIdOf;
-using detail::FromError;
-using detail::IfMatchAccepts;
-using detail::IntParam;
-using detail::KindOf;
-using detail::MemberIds;
-using detail::MemberValue;
-using detail::NameOf;
-using detail::Parse;
-using detail::Projected;
-using detail::RenderJson;
-using detail::ResourceTypeName;
 using nlohmann::json;
-
-}  // namespace
 
 // Uniqueness of userName / displayName against every other entry of the kind.
 std::optional<ScimResponse> ScimService::Impl::CheckName(ResourceType type, const std::string& name,
                                                          const std::string& self_id) {
   auto holder = store.FindMirrorEntryByName(options.tenant, options.profile, KindOf(type), name);
   if (!holder.ok()) return FromError(holder.error());
-  if (holder->has_value() && (*holder)->object.id != self_id) {
-    return ScimService::Error(
-        ErrorCode::kConflict, "uniqueness",
-        std::string(type == ResourceType::kUser ? "userName" : "displayName") + " '" + name +
-            "' is already taken");
-  }
+  if (holder->has_value() && (*holder)->object.id != self_id) return NameTaken(type, name);
   return std::nullopt;
+}
+
+ScimResponse ScimService::Impl::NameTaken(ResourceType type, const std::string& name) {
+  return ScimService::Error(ErrorCode::kConflict, "uniqueness",
+                            std::string(type == ResourceType::kUser ? "userName" : "displayName") +
+                                " '" + name + "' is already taken");
 }
 
 MirrorEntry ScimService::Impl::MakeEntry(ResourceType type, const json& resource,
@@ -128,43 +112,45 @@ void ScimService::Impl::Succeed(Op& op, int status, json resource, const std::st
   op.updated_at = updated_at;
 }
 
+ScimService::Impl::Changes ScimService::Impl::NewGroupMemberships(const json& resource,
+                                                                  const std::string& name) {
+  Changes changes;
+  if (auto conflict = CheckName(ResourceType::kGroup, name, "")) {
+    changes.refusal = *conflict;
+    return changes;
+  }
+  const auto members = MemberIds(resource);
+  if (auto bad = CheckMembers(members, {})) {
+    changes.refusal = *bad;
+    return changes;
+  }
+  auto users = MembershipChanges("", {}, name, members);
+  if (!users.ok()) {
+    changes.refusal = FromError(users.error());
+    return changes;
+  }
+  changes.users = std::move(users).value();
+  return changes;
+}
+
 void ScimService::Impl::Create(Op& op) {
   const ResourceType type = op.type;
-  const json& resource = *op.normalized;
-  const std::string name = NameOf(type, resource);
+  const std::string name = NameOf(type, *op.normalized);
   // A user's name is checked by the write itself (the writer looks the name up before
-  // it inserts); a group's first, so that a taken name is a 409 before its members' 400.
+  // it inserts); a group's first (NewGroupMemberships).
+  Changes changes;
   if (type == ResourceType::kGroup) {
-    if (auto conflict = CheckName(type, name, "")) {
-      op.response = *conflict;
+    changes = NewGroupMemberships(*op.normalized, name);
+    if (changes.refusal) {
+      op.response = *changes.refusal;
       return;
     }
   }
-  std::vector<MirrorEntry> users;
-  if (type == ResourceType::kGroup) {
-    const auto members = MemberIds(resource);
-    if (auto bad = CheckMembers(members, {})) {
-      op.response = *bad;
-      return;
-    }
-    auto changes = MembershipChanges("", {}, name, members);
-    if (!changes.ok()) {
-      op.response = FromError(changes.error());
-      return;
-    }
-    users = std::move(changes).value();
-  }
-  auto version = Write(*op.entry, 0, users, op.now);
-  if (!version.ok() && version.error().code == ErrorCode::kConflict) {
-    // A new id has no version to conflict with: the name is taken.
-    op.response =
-        ScimService::Error(ErrorCode::kConflict, "uniqueness",
-                           std::string(type == ResourceType::kUser ? "userName" : "displayName") +
-                               " '" + name + "' is already taken");
-    return;
-  }
+  auto version = Write(*op.entry, 0, changes.users, op.now);
   if (!version.ok()) {
-    op.response = FromError(version.error());
+    // A new id has no version to conflict with: a conflict means the name is taken.
+    const bool taken = version.error().code == ErrorCode::kConflict;
+    op.response = taken ? NameTaken(type, name) : FromError(version.error());
     return;
   }
   if (type == ResourceType::kUser) touched.push_back(op.new_id);
@@ -211,9 +197,39 @@ ScimService::Impl::Changes ScimService::Impl::ReplacedMemberships(const MirrorEn
   return changes;
 }
 
-void ScimService::Impl::Replace(Op& op, bool patch) {
+ScimService::Impl::Replacement ScimService::Impl::Replacing(Op& op, bool patch,
+                                                            const MirrorEntry& current) {
   const ResourceType type = op.type;
-  Target target = Existing(type);
+  Replacement next;
+  json before = Parse(current.payload);
+  if (!before.is_object()) before = json::object();
+  if (patch) {
+    next.after = before;
+    if (auto s = ApplyPatch(type, next.after, op.body); !s.ok()) {
+      next.refusal = FromError(s.error());
+      return next;
+    }
+  } else {
+    next.after = std::move(*op.normalized);
+  }
+  const std::string new_name = NameOf(type, next.after);
+  if (!EqualsIgnoreCase(new_name, current.name)) {
+    next.refusal = CheckName(type, new_name, current.object.id);
+    if (next.refusal) return next;
+  }
+  next.entry = MakeEntry(type, next.after, current.object.id);
+  if (type == ResourceType::kUser) {
+    next.entry.object.groups = current.object.groups;  // kept from group memberships
+    return next;
+  }
+  Changes changes = ReplacedMemberships(current, before, next.after, new_name);
+  next.users = std::move(changes.users);
+  next.refusal = std::move(changes.refusal);
+  return next;
+}
+
+void ScimService::Impl::Replace(Op& op, bool patch) {
+  Target target = Existing(op.type);
   if (!target.entry) {
     op.response = target.refusal;
     return;
@@ -222,43 +238,18 @@ void ScimService::Impl::Replace(Op& op, bool patch) {
     op.response = *op.bad;
     return;
   }
-  MirrorEntry current = std::move(*target.entry);
-  json before = Parse(current.payload);
-  if (!before.is_object()) before = json::object();
-  json after;
-  if (patch) {
-    after = before;
-    if (auto s = ApplyPatch(type, after, op.body); !s.ok()) {
-      op.response = FromError(s.error());
-      return;
-    }
-  } else {
-    after = std::move(*op.normalized);
+  const MirrorEntry current = std::move(*target.entry);
+  Replacement next = Replacing(op, patch, current);
+  if (next.refusal) {
+    op.response = *next.refusal;
+    return;
   }
-  const std::string new_name = NameOf(type, after);
-  if (!EqualsIgnoreCase(new_name, current.name)) {
-    if (auto conflict = CheckName(type, new_name, current.object.id)) {
-      op.response = *conflict;
-      return;
-    }
-  }
-  Changes changes;
-  MirrorEntry entry = MakeEntry(type, after, current.object.id);
-  if (type == ResourceType::kUser) {
-    entry.object.groups = current.object.groups;  // kept from group memberships
-  } else {
-    changes = ReplacedMemberships(current, before, after, new_name);
-    if (changes.refusal) {
-      op.response = *changes.refusal;
-      return;
-    }
-  }
-  auto version = Write(entry, current.version, changes.users, op.now);
+  auto version = Write(next.entry, current.version, next.users, op.now);
   if (!version.ok()) {
     op.response = FromError(version.error());
     return;
   }
-  Replaced(op, patch, current, std::move(after), *version);
+  Replaced(op, patch, current, std::move(next.after), *version);
 }
 
 void ScimService::Impl::Replaced(Op& op, bool patch, const MirrorEntry& current, json after,

@@ -410,6 +410,8 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->RemoveDeadEvent(tenant, target, seq);
   }
+
+  // ---- TargetStateStore ----
   Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
                                                       const std::string& target) override {
     Lock lock = Hold();

@@ -1,5 +1,6 @@
 // The PostgreSQL side of the outbox role (store/outbox.h), used by PostgresStore: the events
-// Apply writes inside its batch transactions, and the OutboxStore methods.
+// Apply writes inside its batch transactions, and the OutboxStore methods
+// (the TargetStateStore ones are in postgres_target_state.h).
 #pragma once
 
 #include <cstdint>
@@ -41,14 +42,5 @@ Result<std::vector<DeadEvent>> ListPostgresDeadEvents(Conn& conn, const std::str
                                                       const std::string& target);
 Status RemovePostgresDeadEvent(Conn& conn, const std::string& tenant, const std::string& target,
                                int64_t seq);
-Result<std::vector<TargetObject>> ListPostgresTargetObjects(Conn& conn, const std::string& tenant,
-                                                            const std::string& target);
-Status PutPostgresTargetObject(Conn& conn, const TargetObject& object);
-Status RemovePostgresTargetObject(Conn& conn, const std::string& tenant, const std::string& target,
-                                  const std::string& type, const std::string& key);
-Result<std::optional<std::string>> GetPostgresSipCredential(Conn& conn, const std::string& tenant,
-                                                            int64_t user_id);
-Status PutPostgresSipCredential(Conn& conn, const std::string& tenant, int64_t user_id,
-                                const std::string& sealed, int64_t now);
 
 }  // namespace telsync::pg_detail

@@ -20,6 +20,7 @@
 #include "store/postgres/postgres_outbox.h"
 #include "store/postgres/postgres_runs.h"
 #include "store/postgres/postgres_secrets.h"
+#include "store/postgres/postgres_target_state.h"
 #include "store/postgres/postgres_tenants.h"
 #include "store/postgres/postgres_users.h"
 
@@ -326,6 +327,7 @@ class PostgresStore final : public Store {
                          int64_t seq) override {
     return pg_detail::RemovePostgresDeadEvent(*conn_, tenant, target, seq);
   }
+  // The targets' own state (store/target_state.h), in postgres_target_state.cc.
   Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
                                                       const std::string& target) override {
     return pg_detail::ListPostgresTargetObjects(*conn_, tenant, target);

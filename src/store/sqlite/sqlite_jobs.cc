@@ -74,12 +74,10 @@ Result<std::vector<StoredProfile>> ListSqliteStoredProfiles(Db& db, const std::s
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, tenant);
   std::vector<StoredProfile> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list stored profiles");
-    out.push_back(ReadProfile(*stmt));
-  }
+  Status read = ForEachRow(*stmt, "list stored profiles",
+                           [&](const Statement& row) { out.push_back(ReadProfile(row)); });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 Result<std::optional<StoredProfile>> GetSqliteStoredProfile(Db& db, const std::string& tenant,
@@ -300,14 +298,14 @@ Result<std::vector<JobRecord>> ListSqliteJobs(Db& db, const std::string& tenant,
   stmt->BindText(2, profile);
   stmt->BindInt(3, limit == 0 ? -1 : static_cast<int64_t>(limit));
   std::vector<JobRecord> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list jobs");
-    Result<JobRecord> job = ReadJob(*stmt);
+  Status read = ForEachRow(*stmt, "list jobs", [&](const Statement& row) -> Status {
+    Result<JobRecord> job = ReadJob(row);
     if (!job.ok()) return job.error();
     out.push_back(std::move(*job));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 }  // namespace telsync::sqlite_detail

@@ -531,12 +531,10 @@ Result<std::vector<ApiToken>> ListSqliteTokens(Db& db, const std::string& tenant
   stmt->BindText(1, tenant);
   stmt->BindText(2, kind);
   std::vector<ApiToken> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list tokens");
-    out.push_back(ReadToken(*stmt));
-  }
+  Status read = ForEachRow(*stmt, "list tokens",
+                           [&](const Statement& row) { out.push_back(ReadToken(row)); });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 Status RevokeSqliteToken(Db& db, const std::string& tenant, const std::string& kind, int64_t id,
@@ -582,11 +580,10 @@ Result<std::vector<MirrorPending>> SqliteMirror::ListPending(const std::string& 
   stmt->BindText(2, profile);
   stmt->BindInt(3, static_cast<int64_t>(limit));
   std::vector<MirrorPending> out;
-  int rc = SQLITE_ROW;
-  while ((rc = stmt->Step()) == SQLITE_ROW) {
-    out.push_back({stmt->ColumnInt(0), std::string(stmt->ColumnText(1))});
-  }
-  if (rc != SQLITE_DONE) return stmt->LastError(rc, "mirror: list pending");
+  Status read = ForEachRow(*stmt, "mirror: list pending", [&](const Statement& row) {
+    out.push_back({row.ColumnInt(0), std::string(row.ColumnText(1))});
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 

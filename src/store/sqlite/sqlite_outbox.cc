@@ -166,12 +166,9 @@ Result<std::vector<OutboxEvent>> ListSqliteOutbox(Db& db, const std::string& ten
   stmt->BindInt(2, after_seq);
   stmt->BindInt(3, static_cast<int64_t>(limit));
   std::vector<OutboxEvent> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read the outbox");
-    out.push_back(ReadEvent(*stmt, 0));
-  }
+  Status read = ForEachRow(*stmt, "read the outbox",
+                           [&](const Statement& row) { out.push_back(ReadEvent(row, 0)); });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -285,12 +282,9 @@ Result<std::vector<TargetCursor>> ListSqliteTargetCursors(Db& db, const std::str
   if (!stmt.ok()) return stmt.error();
   stmt->BindText(1, tenant);
   std::vector<TargetCursor> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target cursors");
-    out.push_back(ReadCursor(*stmt));
-  }
+  Status read = ForEachRow(*stmt, "read target cursors",
+                           [&](const Statement& row) { out.push_back(ReadCursor(row)); });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -324,17 +318,15 @@ Result<std::vector<DeadEvent>> ListSqliteDeadEvents(Db& db, const std::string& t
   stmt->BindText(1, tenant);
   stmt->BindText(2, target);
   std::vector<DeadEvent> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read dead events");
+  Status read = ForEachRow(*stmt, "read dead events", [&](const Statement& row) {
     DeadEvent d;
-    d.target = stmt->ColumnText(0);
-    d.error = stmt->ColumnText(1);
-    d.dead_at = stmt->ColumnInt(2);
-    d.event = ReadEvent(*stmt, 3);
+    d.target = row.ColumnText(0);
+    d.error = row.ColumnText(1);
+    d.dead_at = row.ColumnInt(2);
+    d.event = ReadEvent(row, 3);
     out.push_back(std::move(d));
-  }
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -347,81 +339,6 @@ Status RemoveSqliteDeadEvent(Db& db, const std::string& tenant, const std::strin
   stmt->BindText(2, target);
   stmt->BindInt(3, seq);
   return stmt->Run("remove a dead event");
-}
-
-Result<std::vector<TargetObject>> ListSqliteTargetObjects(Db& db, const std::string& tenant,
-                                                          const std::string& target) {
-  Result<Statement> stmt = db.Prepare(
-      "SELECT type, key, user_id FROM target_objects WHERE tenant = ?1 AND target = ?2 "
-      "ORDER BY type, key");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, tenant);
-  stmt->BindText(2, target);
-  std::vector<TargetObject> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read target objects");
-    TargetObject o;
-    o.tenant = tenant;
-    o.target = target;
-    o.type = stmt->ColumnText(0);
-    o.key = stmt->ColumnText(1);
-    o.user_id = stmt->ColumnInt(2);
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
-Status PutSqliteTargetObject(Db& db, const TargetObject& o) {
-  Result<Statement> stmt = db.Prepare(
-      "INSERT OR REPLACE INTO target_objects (tenant, target, type, key, user_id) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, o.tenant);
-  stmt->BindText(2, o.target);
-  stmt->BindText(3, o.type);
-  stmt->BindText(4, o.key);
-  stmt->BindInt(5, o.user_id);
-  return stmt->Run("write a target object");
-}
-
-Status RemoveSqliteTargetObject(Db& db, const std::string& tenant, const std::string& target,
-                                const std::string& type, const std::string& key) {
-  Result<Statement> stmt = db.Prepare(
-      "DELETE FROM target_objects WHERE tenant = ?1 AND target = ?2 AND type = ?3 AND key = ?4");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, tenant);
-  stmt->BindText(2, target);
-  stmt->BindText(3, type);
-  stmt->BindText(4, key);
-  return stmt->Run("remove a target object");
-}
-
-Result<std::optional<std::string>> GetSqliteSipCredential(Db& db, const std::string& tenant,
-                                                          int64_t user_id) {
-  Result<Statement> stmt =
-      db.Prepare("SELECT sealed FROM sip_credentials WHERE tenant = ?1 AND user_id = ?2");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, tenant);
-  stmt->BindInt(2, user_id);
-  const int rc = stmt->Step();
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  if (rc != SQLITE_ROW) return stmt->LastError(rc, "read a SIP credential");
-  return std::optional<std::string>(std::string(stmt->ColumnText(0)));
-}
-
-Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id,
-                              const std::string& sealed, int64_t now) {
-  Result<Statement> stmt = db.Prepare(
-      "INSERT OR REPLACE INTO sip_credentials (tenant, user_id, sealed, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4)");
-  if (!stmt.ok()) return stmt.error();
-  stmt->BindText(1, tenant);
-  stmt->BindInt(2, user_id);
-  stmt->BindText(3, sealed);
-  stmt->BindInt(4, now);
-  return stmt->Run("write a SIP credential");
 }
 
 }  // namespace telsync::sqlite_detail

@@ -1,5 +1,6 @@
 // The SQLite side of the outbox role (store/outbox.h), used by SqliteStore: the events
-// Apply writes in its own transaction (SqliteOutboxWriter) and the OutboxStore methods.
+// Apply writes in its own transaction (SqliteOutboxWriter) and the OutboxStore methods
+// (the TargetStateStore ones are in sqlite_target_state.h).
 #pragma once
 
 #include <cstdint>
@@ -61,14 +62,5 @@ Result<std::vector<DeadEvent>> ListSqliteDeadEvents(Db& db, const std::string& t
                                                     const std::string& target);
 Status RemoveSqliteDeadEvent(Db& db, const std::string& tenant, const std::string& target,
                              int64_t seq);
-Result<std::vector<TargetObject>> ListSqliteTargetObjects(Db& db, const std::string& tenant,
-                                                          const std::string& target);
-Status PutSqliteTargetObject(Db& db, const TargetObject& object);
-Status RemoveSqliteTargetObject(Db& db, const std::string& tenant, const std::string& target,
-                                const std::string& type, const std::string& key);
-Result<std::optional<std::string>> GetSqliteSipCredential(Db& db, const std::string& tenant,
-                                                          int64_t user_id);
-Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id,
-                              const std::string& sealed, int64_t now);
 
 }  // namespace telsync::sqlite_detail

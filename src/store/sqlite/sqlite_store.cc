@@ -17,6 +17,7 @@
 #include "store/sqlite/sqlite_mirror.h"
 #include "store/sqlite/sqlite_outbox.h"
 #include "store/sqlite/sqlite_secrets.h"
+#include "store/sqlite/sqlite_target_state.h"
 #include "store/sqlite/sqlite_tenants.h"
 
 namespace telsync {
@@ -381,6 +382,7 @@ class SqliteStore final : public Store {
                          int64_t seq) override {
     return sqlite_detail::RemoveSqliteDeadEvent(db_, tenant, target, seq);
   }
+  // The targets' own state (store/target_state.h), in sqlite_target_state.cc.
   Result<std::vector<TargetObject>> ListTargetObjects(const std::string& tenant,
                                                       const std::string& target) override {
     return sqlite_detail::ListSqliteTargetObjects(db_, tenant, target);
@@ -420,37 +422,35 @@ class SqliteStore final : public Store {
 Result<std::vector<PbxUser>> SqliteStore::ReadUsers(Statement& stmt, size_t reserve) {
   std::vector<PbxUser> users;
   users.reserve(reserve);
-  for (;;) {
-    const int rc = stmt.Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt.LastError(rc, "read users");
-    Result<PbxUser> user = ReadUser(stmt);
+  Status read = ForEachRow(stmt, "read users", [&](const Statement& row) -> Status {
+    Result<PbxUser> user = ReadUser(row);
     if (!user.ok()) {
       Error error = user.error();
-      error.context = "user id " + std::to_string(stmt.ColumnInt(0));
+      error.context = "user id " + std::to_string(row.ColumnInt(0));
       return error;
     }
     users.push_back(std::move(*user));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
   return users;
 }
 
 Result<std::vector<Department>> SqliteStore::ReadDepartments(Statement& stmt) {
   std::vector<Department> out;
-  for (;;) {
-    const int rc = stmt.Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt.LastError(rc, "read departments");
+  Status read = ForEachRow(stmt, "read departments", [&](const Statement& row) -> Status {
     Department d;
-    d.id = stmt.ColumnInt(0);
-    d.profile = stmt.ColumnText(1);
-    d.name = stmt.ColumnText(2);
-    d.ring_group = stmt.ColumnText(3);
-    Result<std::vector<std::string>> members = ParseStringArray(stmt.ColumnText(4), "members");
+    d.id = row.ColumnInt(0);
+    d.profile = row.ColumnText(1);
+    d.name = row.ColumnText(2);
+    d.ring_group = row.ColumnText(3);
+    Result<std::vector<std::string>> members = ParseStringArray(row.ColumnText(4), "members");
     if (!members.ok()) return members.error();
     d.members = std::move(*members);
     out.push_back(std::move(d));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -761,14 +761,13 @@ Result<std::vector<Run>> SqliteStore::ListRuns(const std::string& tenant,
   // LIMIT -1 is SQLite's "no limit"; a limit of 0 asks for every run.
   stmt->BindInt(3, limit == 0 ? -1 : static_cast<int64_t>(limit));
   std::vector<Run> runs;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list runs");
-    Result<Run> run = ReadRun(*stmt);
+  Status read = ForEachRow(*stmt, "list runs", [&](const Statement& row) -> Status {
+    Result<Run> run = ReadRun(row);
     if (!run.ok()) return run.error();
     runs.push_back(std::move(*run));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
   return runs;
 }
 
@@ -784,26 +783,25 @@ Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant
   stmt->BindInt(1, run_id);
   if (action) stmt->BindText(2, ActionName(*action));
   std::vector<PlanItem> items;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read run items");
+  Status read = ForEachRow(*stmt, "read run items", [&](const Statement& row) -> Status {
     PlanItem item;
-    const std::optional<Action> parsed = ActionFromName(stmt->ColumnText(0));
+    const std::optional<Action> parsed = ActionFromName(row.ColumnText(0));
     if (!parsed) return Error::Internal("store: run item with an unknown action");
     item.action = *parsed;
-    item.key = stmt->ColumnText(1);
-    item.username = stmt->ColumnText(2);
-    Result<std::vector<FieldChange>> changes = ParseChanges(stmt->ColumnText(3));
+    item.key = row.ColumnText(1);
+    item.username = row.ColumnText(2);
+    Result<std::vector<FieldChange>> changes = ParseChanges(row.ColumnText(3));
     if (!changes.ok()) return changes.error();
     item.changes = std::move(*changes);
-    item.reason = stmt->ColumnText(4);
-    item.user_id = stmt->ColumnInt(5);
+    item.reason = row.ColumnText(4);
+    item.user_id = row.ColumnInt(5);
     // The target is not stored (see the schema); keep what identifies the user.
     item.target->id = item.user_id;
     item.target->fields.Set(Field::kUsername, item.username);
     items.push_back(std::move(item));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
   return items;
 }
 
@@ -816,25 +814,24 @@ Result<std::vector<DepartmentChange>> SqliteStore::GetRunDepartments(const std::
   if (!stmt.ok()) return stmt.error();
   stmt->BindInt(1, run_id);
   std::vector<DepartmentChange> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "read run departments");
+  Status read = ForEachRow(*stmt, "read run departments", [&](const Statement& row) -> Status {
     DepartmentChange change;
-    const std::optional<Action> parsed = ActionFromName(stmt->ColumnText(0));
+    const std::optional<Action> parsed = ActionFromName(row.ColumnText(0));
     if (!parsed) return Error::Internal("store: run department with an unknown action");
     change.action = *parsed;
-    change.target.name = stmt->ColumnText(1);
-    change.target.profile = stmt->ColumnText(2);
-    change.target.ring_group = stmt->ColumnText(3);
-    Result<std::vector<std::string>> members = ParseStringArray(stmt->ColumnText(4), "members");
+    change.target.name = row.ColumnText(1);
+    change.target.profile = row.ColumnText(2);
+    change.target.ring_group = row.ColumnText(3);
+    Result<std::vector<std::string>> members = ParseStringArray(row.ColumnText(4), "members");
     if (!members.ok()) return members.error();
     change.target.members = std::move(*members);
-    Result<std::vector<FieldChange>> changes = ParseChanges(stmt->ColumnText(5));
+    Result<std::vector<FieldChange>> changes = ParseChanges(row.ColumnText(5));
     if (!changes.ok()) return changes.error();
     change.changes = std::move(*changes);
     out.push_back(std::move(change));
-  }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
   return out;
 }
 
@@ -1008,26 +1005,25 @@ Result<std::vector<NotificationRecord>> SqliteStore::ListNotifications(const std
   stmt->BindInt(2, run_id);
   stmt->BindInt(3, failed_only ? 1 : 0);
   std::vector<NotificationRecord> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list notifications");
+  Status read = ForEachRow(*stmt, "list notifications", [&](const Statement& row) {
     NotificationRecord r;
-    r.id = stmt->ColumnInt(0);
-    r.tenant = std::string(stmt->ColumnText(1));
-    r.profile = std::string(stmt->ColumnText(2));
-    r.run_id = stmt->ColumnInt(3);
-    r.kind = std::string(stmt->ColumnText(4));
-    r.recipients = std::string(stmt->ColumnText(5));
-    r.subject = std::string(stmt->ColumnText(6));
-    r.status = std::string(stmt->ColumnText(7));
-    r.attempts = static_cast<int>(stmt->ColumnInt(8));
-    r.error = std::string(stmt->ColumnText(9));
-    r.created_at = stmt->ColumnInt(10);
-    r.sent_at = stmt->ColumnInt(11);
-    r.message = std::string(stmt->ColumnText(12));
+    r.id = row.ColumnInt(0);
+    r.tenant = std::string(row.ColumnText(1));
+    r.profile = std::string(row.ColumnText(2));
+    r.run_id = row.ColumnInt(3);
+    r.kind = std::string(row.ColumnText(4));
+    r.recipients = std::string(row.ColumnText(5));
+    r.subject = std::string(row.ColumnText(6));
+    r.status = std::string(row.ColumnText(7));
+    r.attempts = static_cast<int>(row.ColumnInt(8));
+    r.error = std::string(row.ColumnText(9));
+    r.created_at = row.ColumnInt(10);
+    r.sent_at = row.ColumnInt(11);
+    r.message = std::string(row.ColumnText(12));
     out.push_back(std::move(r));
-  }
+  });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 }  // namespace

@@ -23,12 +23,10 @@ Result<std::vector<TenantRecord>> ListSqliteTenants(Db& db) {
       db.Prepare(std::string("SELECT ") + kColumns + " FROM tenants ORDER BY name");
   if (!stmt.ok()) return stmt.error();
   std::vector<TenantRecord> out;
-  for (;;) {
-    const int rc = stmt->Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return stmt->LastError(rc, "list tenants");
-    out.push_back(ReadTenant(*stmt));
-  }
+  Status read = ForEachRow(*stmt, "list tenants",
+                           [&](const Statement& row) { out.push_back(ReadTenant(row)); });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 Result<std::optional<TenantRecord>> GetSqliteTenant(Db& db, const std::string& name) {

@@ -79,7 +79,8 @@ bool IsSipUser(const std::string& s) {
 
 class KamailioTarget final : public Target {
  public:
-  KamailioTarget(TargetConfig config, std::string tenant, OutboxStore& store, const SecretKey& key)
+  KamailioTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
+                 const SecretKey& key)
       : config_(std::move(config)), tenant_(std::move(tenant)), store_(store), key_(key) {}
 
   const TargetConfig& config() const override { return config_; }
@@ -384,7 +385,7 @@ class KamailioTarget final : public Target {
 
   TargetConfig config_;
   std::string tenant_;
-  OutboxStore& store_;
+  TargetStateStore& store_;
   const SecretKey& key_;
   std::unique_ptr<KamailioDb> db_;
   std::map<ObjectId, int64_t> owner_;
@@ -395,7 +396,7 @@ class KamailioTarget final : public Target {
 }  // namespace
 
 std::unique_ptr<Target> MakeKamailioTarget(const TargetConfig& config, const std::string& tenant,
-                                           OutboxStore& store, const SecretKey& key) {
+                                           TargetStateStore& store, const SecretKey& key) {
   return std::make_unique<KamailioTarget>(config, tenant, store, key);
 }
 

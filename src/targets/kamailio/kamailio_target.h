@@ -20,13 +20,13 @@
 #include <string>
 
 #include "secrets/secret_box.h"
-#include "store/outbox.h"
+#include "store/target_state.h"
 #include "targets/target.h"
 
 namespace telsync {
 
 // `store` and `key` are borrowed and must outlive the target.
 std::unique_ptr<Target> MakeKamailioTarget(const TargetConfig& config, const std::string& tenant,
-                                           OutboxStore& store, const SecretKey& key);
+                                           TargetStateStore& store, const SecretKey& key);
 
 }  // namespace telsync

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/auth/token_auth.h"
 #include "server/http/server.h"
 #include "util/result.h"
 
@@ -20,8 +21,8 @@ namespace telsync::api::detail {
 using Json = nlohmann::ordered_json;
 inline constexpr std::string_view kPrefix = "/api/v1/";
 inline constexpr std::string_view kTenants = "/api/v1/tenants/";
-// The principal of an operator token (no tenant name can be "*"), and its token kind.
-inline constexpr std::string_view kOperator = "*";
+// The principal of an operator token (server/auth/token_auth.h), and its token kind.
+using ::telsync::kOperator;
 inline constexpr const char* kOperatorKind = "operator";
 inline constexpr size_t kMaxDisplayName = 200;
 

@@ -54,6 +54,22 @@ json Projected(json resource, const ScimRequest& request);
 
 }  // namespace detail
 
+// The helpers above by their short names, for the service's files (the only includers of
+// this private header).
+using detail::ETag;
+using detail::ExternalIdOf;
+using detail::FromError;
+using detail::IfMatchAccepts;
+using detail::IntParam;
+using detail::KindOf;
+using detail::MemberIds;
+using detail::MemberValue;
+using detail::NameOf;
+using detail::Parse;
+using detail::Projected;
+using detail::RenderJson;
+using detail::ResourceTypeName;
+
 // One write request on its way through the group commit (service.h): what can be done
 // without the store (parsing, validation) is done before it is queued, the mirror work
 // by the batch's leader, the rendering after the commit on the request's own thread.
@@ -99,7 +115,28 @@ struct ScimService::Impl {
   // Entries of one kind matching `filter`, in id order.
   Result<std::vector<MirrorEntry>> Query(ResourceType type, const Filter& filter);
 
+  // A list request's query (RFC 7644 §3.4.2): its filter, the 1-based index of the first
+  // resource and the page size, clamped to the service's max_results.
+  struct ListQuery {
+    std::optional<Filter> filter;
+    int64_t first = 1;
+    int64_t limit = 0;
+  };
+  // kInvalid for a malformed filter, startIndex or count (in that order).
+  Result<ListQuery> ParseListQuery() const;
+  // One page of resources, projected, and how many the whole list holds.
+  struct ListPage {
+    nlohmann::json resources = nlohmann::json::array();
+    size_t total = 0;
+  };
+  // With a filter: every match is read, the page cut from them.
+  Result<ListPage> FilteredPage(ResourceType type, const ListQuery& query);
+  // Without: counted, and only the page read (from the primary key).
+  Result<ListPage> StoredPage(ResourceType type, const ListQuery& query);
   ScimResponse List(ResourceType type);
+
+  // 409 uniqueness: userName / displayName `name` belongs to another entry.
+  static ScimResponse NameTaken(ResourceType type, const std::string& name);
 
   // Uniqueness of userName / displayName against every other entry of the kind.
   std::optional<ScimResponse> CheckName(ResourceType type, const std::string& name,
@@ -128,6 +165,15 @@ struct ScimService::Impl {
   static void Succeed(Op& op, int status, nlohmann::json resource, const std::string& id,
                       int64_t version, int64_t created_at, int64_t updated_at);
 
+  // A group replace or create: the users whose memberships change, or the answer refusing
+  // it.
+  struct Changes {
+    std::vector<MirrorEntry> users;
+    std::optional<ScimResponse> refusal;
+  };
+  // A new group's name (checked first: a taken name is a 409 before its members' 400) and
+  // members.
+  Changes NewGroupMemberships(const nlohmann::json& resource, const std::string& name);
   void Create(Op& op);
 
   // The entry the request's id names when it exists and If-Match accepts its version;
@@ -138,14 +184,19 @@ struct ScimService::Impl {
   };
   Target Existing(ResourceType type);
 
-  // A group replace: the users whose memberships change, or the answer refusing it.
-  struct Changes {
-    std::vector<MirrorEntry> users;
-    std::optional<ScimResponse> refusal;
-  };
   Changes ReplacedMemberships(const MirrorEntry& current, const nlohmann::json& before,
                               const nlohmann::json& after, const std::string& new_name);
 
+  // What a replace of `current` writes: the resource after it (the PUT's body, or the
+  // stored one with the PATCH applied), its entry and the users whose memberships change;
+  // or the answer refusing it (an invalid patch, a taken name, a bad member).
+  struct Replacement {
+    nlohmann::json after;
+    MirrorEntry entry;
+    std::vector<MirrorEntry> users;
+    std::optional<ScimResponse> refusal;
+  };
+  Replacement Replacing(Op& op, bool patch, const MirrorEntry& current);
   void Replace(Op& op, bool patch);
   // The answer to a replace written at `version`.
   void Replaced(Op& op, bool patch, const MirrorEntry& current, nlohmann::json after,

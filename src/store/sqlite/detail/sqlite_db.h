@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "util/result.h"
@@ -72,6 +73,24 @@ class Statement {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Steps `stmt` (prepared and bound) through every row until SQLITE_DONE, calling `fn` with
+// the statement positioned on each row; `fn` returns void, or a Status whose error stops
+// the scan and is returned. A failed step returns stmt.LastError(rc, what). The statement
+// is not reset: a reused one is the caller's to Reset.
+template <typename Fn>
+Status ForEachRow(Statement& stmt, std::string_view what, Fn&& fn) {
+  for (;;) {
+    const int rc = stmt.Step();
+    if (rc == SQLITE_DONE) return Ok();
+    if (rc != SQLITE_ROW) return stmt.LastError(rc, what);
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, const Statement&>>) {
+      fn(static_cast<const Statement&>(stmt));
+    } else {
+      if (Status s = fn(static_cast<const Statement&>(stmt)); !s.ok()) return s;
+    }
+  }
+}
 
 class Db {
  public:

@@ -1,0 +1,26 @@
+// The PostgreSQL side of the targets' own state (store/target_state.h), used by
+// PostgresStore: the TargetStateStore methods, on the store's connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/postgres/detail/pg_conn.h"
+#include "store/target_state.h"
+#include "util/result.h"
+
+namespace telsync::pg_detail {
+
+Result<std::vector<TargetObject>> ListPostgresTargetObjects(Conn& conn, const std::string& tenant,
+                                                            const std::string& target);
+Status PutPostgresTargetObject(Conn& conn, const TargetObject& object);
+Status RemovePostgresTargetObject(Conn& conn, const std::string& tenant, const std::string& target,
+                                  const std::string& type, const std::string& key);
+Result<std::optional<std::string>> GetPostgresSipCredential(Conn& conn, const std::string& tenant,
+                                                            int64_t user_id);
+Status PutPostgresSipCredential(Conn& conn, const std::string& tenant, int64_t user_id,
+                                const std::string& sealed, int64_t now);
+
+}  // namespace telsync::pg_detail

@@ -1,0 +1,26 @@
+// The SQLite side of the targets' own state (store/target_state.h), used by SqliteStore:
+// the TargetStateStore methods, on the store's connection.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/detail/sqlite_db.h"
+#include "store/target_state.h"
+#include "util/result.h"
+
+namespace telsync::sqlite_detail {
+
+Result<std::vector<TargetObject>> ListSqliteTargetObjects(Db& db, const std::string& tenant,
+                                                          const std::string& target);
+Status PutSqliteTargetObject(Db& db, const TargetObject& object);
+Status RemoveSqliteTargetObject(Db& db, const std::string& tenant, const std::string& target,
+                                const std::string& type, const std::string& key);
+Result<std::optional<std::string>> GetSqliteSipCredential(Db& db, const std::string& tenant,
+                                                          int64_t user_id);
+Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id,
+                              const std::string& sealed, int64_t now);
+
+}  // namespace telsync::sqlite_detail
