@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "targets/kamailio/kamailio_target.h"
+#include "targets/scim/scim_target.h"
 #include "targets/webhook/webhook_target.h"
 
 namespace telsync {
@@ -59,6 +60,7 @@ Result<std::unique_ptr<Target>> MakeTarget(const TargetConfig& config, const std
                                            Store& store, const SecretKey& key) {
   if (config.type == "kamailio") return MakeKamailioTarget(config, tenant, store, key);
   if (config.type == "webhook") return MakeWebhookTarget(config, tenant);
+  if (config.type == "scim") return MakeScimTarget(config, tenant, store);
   return Error::Invalid("target " + config.name + ": unknown type \"" + config.type + "\"");
 }
 
