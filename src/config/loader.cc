@@ -42,8 +42,9 @@ const std::vector<std::string> kNotifyKeys = {"report_to",    "report_noop", "er
                                               "error_level",  "welcome",     "welcome_copy_to",
                                               "templates_dir"};
 const std::vector<std::string> kTenantKeys = {"name", "profiles", "targets"};
-const std::vector<std::string> kTargetKeys = {"name",   "type",   "db",   "domain",
-                                              "render", "policy", "rule", "retry"};
+const std::vector<std::string> kTargetKeys = {"name",   "type",      "db",      "domain", "render",
+                                              "policy", "rule",      "retry",   "url",    "secret",
+                                              "token",  "on_delete", "mapping", "timeout"};
 const std::vector<std::string> kProfileKeys = {
     "name",        "source", "mapping",          "validation",        "policy",
     "templates",   "rules",  "default_template", "default_caller_id", "extensions",
@@ -391,10 +392,15 @@ class FileReader {
       if (!node["type"].IsDefined()) {
         Problem(node, tpath + ".type", "required key 'type' is missing");
         ok = false;
-      } else if (auto e = Enum(node["type"], tpath + ".type", {"kamailio"})) {
+      } else if (auto e = Enum(node["type"], tpath + ".type", {"kamailio", "webhook", "scim"})) {
         target.type = kTargetTypes[*e];
       } else {
         ok = false;
+      }
+      if (!target.type.empty() && target.type != "kamailio") {
+        ok = ReadHttpTarget(node, tpath, target) && ok;
+        if (ok) targets.push_back(std::move(target));
+        continue;
       }
       for (const char* key : {"db", "domain"}) {
         const std::string kpath = tpath + "." + key;
@@ -438,6 +444,14 @@ class FileReader {
           target.disabled_sip = *e == 0 ? DisabledSip::kBlock : DisabledSip::kKeep;
         }
       }
+      ReadTargetCommon(node, tpath, target);
+      if (ok) targets.push_back(std::move(target));
+    }
+  }
+
+  // The keys every target type takes: rule, retry (render.phone is read per type).
+  void ReadTargetCommon(const YAML::Node& node, const std::string& tpath, TargetConfig& target) {
+    {
       if (const YAML::Node rule = node["rule"];
           rule.IsDefined() && !rule.IsNull() && IsMap(rule, tpath + ".rule")) {
         CheckKeys(rule, tpath + ".rule", {"field", "values"});
@@ -465,8 +479,91 @@ class FileReader {
           target.batch_size = static_cast<size_t>(*v);
         }
       }
-      if (ok) targets.push_back(std::move(target));
     }
+  }
+
+  // A webhook or SCIM target: url, secret / token, timeout, on_delete, mapping (scim), and
+  // the common keys. Returns false when a required key is missing or wrong.
+  bool ReadHttpTarget(const YAML::Node& node, const std::string& tpath, TargetConfig& target) {
+    bool ok = true;
+    const bool scim = target.type == "scim";
+    for (const char* key : {"db", "domain", "policy", scim ? "secret" : "token"}) {
+      if (node[key].IsDefined()) {
+        Problem(node[key], tpath + "." + key,
+                std::string("is not a key of a ") + target.type + " target");
+        ok = false;
+      }
+    }
+    if (!scim) {
+      for (const char* key : {"on_delete", "mapping"}) {
+        if (node[key].IsDefined()) {
+          Problem(node[key], tpath + "." + key, "is not a key of a webhook target");
+          ok = false;
+        }
+      }
+    }
+    if (!node["url"].IsDefined()) {
+      Problem(node, tpath + ".url", "required key 'url' is missing");
+      ok = false;
+    } else if (auto v = String(node["url"], tpath + ".url")) {
+      if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+        Problem(node["url"], tpath + ".url", "must start with http:// or https://");
+        ok = false;
+      } else {
+        target.url = *v;
+        while (scim && !target.url.empty() && target.url.back() == '/') target.url.pop_back();
+      }
+    } else {
+      ok = false;
+    }
+    const char* secret_key = scim ? "token" : "secret";
+    if (!node[secret_key].IsDefined()) {
+      Problem(node, tpath + "." + secret_key,
+              std::string("required key '") + secret_key + "' is missing");
+      ok = false;
+    } else if (auto s = SecretValue(node[secret_key], tpath + "." + secret_key)) {
+      if (s->empty()) {
+        Problem(node[secret_key], tpath + "." + secret_key, "must not be empty");
+        ok = false;
+      }
+      (scim ? target.token : target.secret) = *s;
+    } else {
+      ok = false;
+    }
+    if (node["timeout"].IsDefined()) {
+      if (auto v = Int(node["timeout"], tpath + ".timeout", 1, 3600)) target.timeout_seconds = *v;
+    }
+    if (scim && node["on_delete"].IsDefined()) {
+      if (auto e = Enum(node["on_delete"], tpath + ".on_delete", {"delete", "deactivate"})) {
+        target.on_delete = *e == 0 ? ScimOnDelete::kDelete : ScimOnDelete::kDeactivate;
+      }
+    }
+    if (const YAML::Node mapping = node["mapping"];
+        scim && mapping.IsDefined() && !mapping.IsNull() && IsMap(mapping, tpath + ".mapping")) {
+      for (const auto& entry : mapping) {
+        const std::string field = entry.first.as<std::string>();
+        const std::string mpath = tpath + ".mapping." + field;
+        if (!FieldFromName(field)) {
+          Problem(entry.first, mpath,
+                  "must be a PBX field such as mobile or department (got " + Quote(field) + ")");
+          continue;
+        }
+        if (entry.second.IsNull()) {
+          target.mapping.emplace_back(field, "");
+        } else if (auto v = String(entry.second, mpath)) {
+          target.mapping.emplace_back(field, *v);
+        }
+      }
+    }
+    if (const YAML::Node render = node["render"];
+        render.IsDefined() && !render.IsNull() && IsMap(render, tpath + ".render")) {
+      CheckKeys(render, tpath + ".render", {"phone"});
+      if (auto e = Enum(render["phone"], tpath + ".render.phone", {"e164", "digits"})) {
+        target.phone_render = *e == 0 ? PhoneRender::kE164 : PhoneRender::kDigits;
+      }
+    }
+    ReadTargetCommon(node, tpath, target);
+    return ok;
   }
 
   bool RequireName(const YAML::Node& node, const std::string& path, std::string& name) {

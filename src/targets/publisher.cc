@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "targets/kamailio/kamailio_target.h"
+#include "targets/scim/scim_target.h"
+#include "targets/webhook/webhook_target.h"
 
 namespace telsync {
 namespace {
@@ -57,6 +59,8 @@ int64_t BackoffSeconds(int attempts) {
 Result<std::unique_ptr<Target>> MakeTarget(const TargetConfig& config, const std::string& tenant,
                                            Store& store, const SecretKey& key) {
   if (config.type == "kamailio") return MakeKamailioTarget(config, tenant, store, key);
+  if (config.type == "webhook") return MakeWebhookTarget(config, tenant);
+  if (config.type == "scim") return MakeScimTarget(config, tenant, store);
   return Error::Invalid("target " + config.name + ": unknown type \"" + config.type + "\"");
 }
 
@@ -96,6 +100,7 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
       report.error = Describe(reconciled.error());
       if (options.dry_run) return finish();
       RecordFailure(cursor, report.error, now);
+      cursor.next_attempt_at = std::max(cursor.next_attempt_at, now + target.retry_after_seconds());
       if (Status s = store.PutTargetCursor(cursor); !s.ok()) return s.error();
       return finish();
     }
@@ -155,6 +160,7 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
     }
     report.error = failure;
     RecordFailure(cursor, failure, now);
+    cursor.next_attempt_at = std::max(cursor.next_attempt_at, now + target.retry_after_seconds());
     if (now - cursor.failing_since >= config.dead_after_seconds) {
       // Failing for longer than the bound: the waiting batch is given up on.
       for (size_t i = done; i < events->size(); ++i) {

@@ -51,6 +51,9 @@ class Target {
   // See the file comment. `now` stamps what the target records.
   virtual Result<std::vector<Status>> Publish(const std::vector<OutboxEvent>& events,
                                               int64_t now) = 0;
+  // Seconds the target asked telsync to wait after its last failure (an HTTP Retry-After);
+  // 0 = none. The publisher backs off at least this long.
+  virtual int64_t retry_after_seconds() const { return 0; }
   // `users`: every user of the tenant (Store::ListUsers), ids set.
   virtual Result<ReconcileReport> Reconcile(const std::vector<PbxUser>& users, bool dry_run,
                                             int64_t now) = 0;

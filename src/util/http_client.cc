@@ -163,9 +163,16 @@ Result<HttpResponse> HttpClient::PostForm(const std::string& url, const Headers&
   return Perform(url, all, &body, nullptr);
 }
 
+Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& url,
+                                      const Headers& headers, const std::string* body) {
+  Headers all = headers;
+  all.emplace_back("Expect", "");  // no 100-continue round trip before a larger body
+  return Perform(url, all, body, nullptr, method.c_str());
+}
+
 Result<HttpResponse> HttpClient::Perform(const std::string& url, const Headers& headers,
-                                         const std::string* post_body,
-                                         const BodyChunkSink* on_body) {
+                                         const std::string* post_body, const BodyChunkSink* on_body,
+                                         const char* method) {
   auto* curl = static_cast<CURL*>(curl_);
   if (curl == nullptr) return Error::Internal("cannot initialise libcurl");
   curl_easy_reset(curl);  // keeps the connection cache, clears the last request's options
@@ -174,7 +181,8 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const Headers& 
   char detail[CURL_ERROR_SIZE] = {0};
   curl_slist* list = nullptr;
   for (const auto& [key, value] : headers) {
-    list = curl_slist_append(list, (key + ": " + value).c_str());
+    // "Name:" with nothing after it removes a header curl would add (Expect).
+    list = curl_slist_append(list, (value.empty() ? key + ":" : key + ": " + value).c_str());
   }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
@@ -196,6 +204,10 @@ Result<HttpResponse> HttpClient::Perform(const std::string& url, const Headers& 
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post_body->c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(post_body->size()));
+  }
+  if (method != nullptr && std::string_view(method) != "GET" &&
+      (post_body == nullptr || std::string_view(method) != "POST")) {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
   }
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(list);

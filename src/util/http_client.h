@@ -1,4 +1,5 @@
-// HttpClient: a small blocking HTTPS client over libcurl for the directory sources (Graph).
+// HttpClient: a small blocking HTTPS client over libcurl for the directory sources (Graph)
+// and the HTTP targets (webhook, SCIM client).
 //
 // One request at a time per instance; the curl handle is reused so keep-alive connections
 // and TLS sessions survive between pages. A transport failure (DNS, connect, TLS, timeout,
@@ -61,6 +62,11 @@ class HttpClient {
   Result<HttpResponse> PostForm(const std::string& url, const Headers& form,
                                 const Headers& headers);
 
+  // Any method ("POST", "PUT", "PATCH", "DELETE", "GET") with `body` as it is (nullptr: no
+  // body); the caller sets Content-Type. Sent without "Expect: 100-continue".
+  Result<HttpResponse> Send(const std::string& method, const std::string& url,
+                            const Headers& headers, const std::string* body);
+
   // RFC 3986 percent-encoding of everything but unreserved characters.
   static std::string Encode(std::string_view text);
   // "https://host:port" of a URL, for messages (never the path or query: they may hold tokens).
@@ -68,7 +74,8 @@ class HttpClient {
 
  private:
   Result<HttpResponse> Perform(const std::string& url, const Headers& headers,
-                               const std::string* post_body, const BodyChunkSink* on_body);
+                               const std::string* post_body, const BodyChunkSink* on_body,
+                               const char* method = nullptr);
 
   HttpOptions options_;
   void* curl_ = nullptr;  // CURL*; kept opaque so the header needs no curl include
