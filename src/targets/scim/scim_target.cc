@@ -92,7 +92,7 @@ struct Listing {
 
 class ScimTarget final : public Target {
  public:
-  ScimTarget(TargetConfig config, std::string tenant, OutboxStore& store,
+  ScimTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
              std::vector<std::pair<std::string, std::string>> mapping)
       : config_(std::move(config)),
         tenant_(std::move(tenant)),
@@ -442,7 +442,7 @@ class ScimTarget final : public Target {
 
   TargetConfig config_;
   std::string tenant_;
-  OutboxStore& store_;
+  TargetStateStore& store_;
   std::vector<std::pair<std::string, std::string>> mapping_;
   HttpClient http_;
   std::map<int64_t, std::string> owner_;  // user id -> SCIM id
@@ -453,7 +453,7 @@ class ScimTarget final : public Target {
 }  // namespace
 
 Result<std::unique_ptr<Target>> MakeScimTarget(const TargetConfig& config,
-                                               const std::string& tenant, OutboxStore& store) {
+                                               const std::string& tenant, TargetStateStore& store) {
   Result<std::vector<std::pair<std::string, std::string>>> mapping = ScimMapping(config.mapping);
   if (!mapping.ok()) {
     Error e = mapping.error();

@@ -2,7 +2,7 @@
 // service (RFC 7644) at `url` with the bearer `token`, as scim_mapping.h maps them.
 //
 //   - Ownership: the target records, per user, the SCIM id of the resource telsync created
-//     or adopted (OutboxStore target objects, type "scim_user", key = the SCIM id). A
+//     or adopted (TargetStateStore target objects, type "scim_user", key = the SCIM id). A
 //     server user telsync did not create or adopt is never changed or deleted.
 //   - Adopt before create: a user telsync does not own yet is looked up by externalId (a
 //     resource telsync created before its ownership was recorded), then by userName; one
@@ -27,7 +27,7 @@
 #include <memory>
 #include <string>
 
-#include "store/outbox.h"
+#include "store/target_state.h"
 #include "targets/target.h"
 #include "util/result.h"
 
@@ -35,6 +35,6 @@ namespace telsync {
 
 // `store` is borrowed and must outlive the target. kInvalid when the mapping is wrong.
 Result<std::unique_ptr<Target>> MakeScimTarget(const TargetConfig& config,
-                                               const std::string& tenant, OutboxStore& store);
+                                               const std::string& tenant, TargetStateStore& store);
 
 }  // namespace telsync
