@@ -2148,6 +2148,30 @@ TEST_P(StoreContractTest, OutboxCompactionKeepsTheNewestSeqAndCurrentnessFollows
   EXPECT_FALSE(*store_->IsCurrentEvent(updated));
 }
 
+// A deleted user's SIP password goes with the user: a later user that gets the same row id
+// (SQLite gives the last id again) must not inherit a password its old holder knows.
+TEST_P(StoreContractTest, ADeletedUsersSipCredentialGoesWithIt) {
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                  .ok());
+  const std::vector<PbxUser> users = Users();
+  ASSERT_EQ(users.size(), 2u);
+  ASSERT_TRUE(store_->PutSipCredential("acme", users[0].id, "tsec1.a.a", 1).ok());
+  ASSERT_TRUE(store_->PutSipCredential("acme", users[1].id, "tsec1.b.b", 1).ok());
+  PlanItem gone = Item(Action::kDelete, users[1], users[1].id);
+  ASSERT_TRUE(store_->Apply(MakePlan({gone})).ok());
+  EXPECT_FALSE(store_->GetSipCredential("acme", users[1].id)->has_value());
+  EXPECT_EQ(store_->GetSipCredential("acme", users[0].id)->value_or(""), "tsec1.a.a");
+  // A new user, whatever id it gets, has no password yet.
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k3", "carl"))})).ok());
+  for (const PbxUser& u : Users()) {
+    if (u.source_key == "k3") {
+      EXPECT_FALSE(store_->GetSipCredential("acme", u.id)->has_value());
+    }
+  }
+}
+
 TEST_P(StoreContractTest, TargetCursorsDeadEventsObjectsAndSipCredentialsRoundTrip) {
   EXPECT_FALSE(store_->GetTargetCursor("acme", "sip")->has_value());
   TargetCursor cursor;

@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 9> kSteps = {
+constexpr std::array<const char*, 10> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -323,6 +323,20 @@ CREATE TABLE sip_credentials (
   updated_at BIGINT  NOT NULL,
   PRIMARY KEY (tenant, user_id)
 );
+)sql",
+    // 10: a deleted user's SIP password goes with it (the same rule as SQLite's, where a
+    // row id can be given again): orphans removed, then a trigger on users.
+    R"sql(
+DELETE FROM sip_credentials s WHERE NOT EXISTS
+  (SELECT 1 FROM users u WHERE u.tenant = s.tenant AND u.id = s.user_id);
+CREATE OR REPLACE FUNCTION telsync_users_delete_sip_credentials() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM sip_credentials WHERE tenant = OLD.tenant AND user_id = OLD.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users
+  FOR EACH ROW EXECUTE FUNCTION telsync_users_delete_sip_credentials();
 )sql",
 };
 

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 9> kSteps = {
+constexpr std::array<const char*, 10> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -314,6 +314,17 @@ CREATE TABLE sip_credentials (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (tenant, user_id)
 );
+)sql",
+    // 10: a deleted user's SIP password goes with it. SQLite may give a new user the row id
+    // of the user deleted last, who would otherwise hand that user a password its old
+    // holder knows. Orphans an older telsync left are removed.
+    R"sql(
+DELETE FROM sip_credentials WHERE NOT EXISTS
+  (SELECT 1 FROM users WHERE users.tenant = sip_credentials.tenant
+                         AND users.id = sip_credentials.user_id);
+CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users BEGIN
+  DELETE FROM sip_credentials WHERE tenant = old.tenant AND user_id = old.id;
+END;
 )sql",
 };
 

@@ -477,6 +477,7 @@ TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
   }
   // As version 5 left it: the tables of migrations 7 to 9 are not there yet.
   RawExec(path,
+          "DROP TRIGGER users_delete_sip_credentials; "
           "DROP TABLE secret_key; DROP TABLE mirror_pending; DROP TABLE outbox; "
           "DROP TABLE outbox_state; DROP TABLE outbox_last; DROP TABLE target_cursors; "
           "DROP TABLE target_dead; DROP TABLE target_objects; DROP TABLE sip_credentials; "
