@@ -15,6 +15,16 @@
 namespace telsync::cli {
 namespace {
 
+// A target URL as shown: no user:password, no query (a token may sit in either).
+std::string RedactUrl(std::string url) {
+  if (const size_t q = url.find_first_of("?#"); q != std::string::npos) url.resize(q);
+  const size_t scheme = url.find("://");
+  const size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t at = url.find('@', start);
+  if (at != std::string::npos && at < url.find('/', start)) url.erase(start, at + 1 - start);
+  return url;
+}
+
 const std::vector<TargetConfig>& TenantTargets(Context& ctx, const std::string& tenant) {
   const Tenant* t = ctx.LoadConfig().FindTenant(tenant);
   static const std::vector<TargetConfig> kNone;
@@ -108,12 +118,17 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
     const std::string tenant = ctx.SelectTenant();
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const TargetConfig& t : TenantTargets(ctx, tenant)) {
-      arr.push_back({{"name", t.name},
-                     {"type", t.type},
-                     {"db", RedactStoreSpec(t.db)},
-                     {"domain", t.domain},
-                     {"render_phone", t.phone_render == PhoneRender::kE164 ? "e164" : "digits"},
-                     {"disabled_sip", t.disabled_sip == DisabledSip::kBlock ? "block" : "keep"}});
+      nlohmann::ordered_json j = {{"name", t.name}, {"type", t.type}};
+      if (t.type == "kamailio") {
+        j["db"] = RedactStoreSpec(t.db);
+        j["domain"] = t.domain;
+        j["disabled_sip"] = t.disabled_sip == DisabledSip::kBlock ? "block" : "keep";
+      } else {
+        j["url"] = RedactUrl(t.url);
+      }
+      j["render_phone"] = t.phone_render == PhoneRender::kE164 ? "e164" : "digits";
+      j["rule"] = RuleText(t.rule);
+      arr.push_back(std::move(j));
     }
     if (format == "json") {
       std::cout << DumpJson(arr, 2) << "\n";
@@ -122,8 +137,10 @@ void AddTargetsCommand(CLI::App& app, Context& ctx) {
     if (arr.empty()) std::cout << "no targets configured for tenant " << tenant << "\n";
     for (const auto& t : arr) {
       std::cout << t["name"].get<std::string>() << "  " << t["type"].get<std::string>() << "  "
-                << t["db"].get<std::string>() << "  domain " << t["domain"].get<std::string>()
-                << "\n";
+                << (t.contains("db")
+                        ? t["db"].get<std::string>() + "  domain " + t["domain"].get<std::string>()
+                        : t["url"].get<std::string>())
+                << "  (" << t["rule"].get<std::string>() << ")\n";
     }
   });
 
