@@ -85,7 +85,7 @@ fi
 
 # Source and server benches live in their own scripts: bench/NAME.sh ROWS_FILE TMP_DIR,
 # run with R (the release build dir) and SIZES set; each appends JSON rows to ROWS_FILE.
-for suite in graph ldap scim workers webhook; do
+for suite in graph ldap scim workers webhook kamailio; do
   if { [ -z "$only" ] || [ "$only" = "$suite" ]; } && [ -f "bench/$suite.sh" ]; then
     echo "bench $suite" >&2
     mkdir -p "$tmp/$suite"
