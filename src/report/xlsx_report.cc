@@ -258,10 +258,9 @@ Status WriteXlsx(const std::string& path, const Plan& plan, const Run* run) {
     // What each target would receive (issue 17): its counts, then the users it gains or
     // loses by its rule (moves between targets).
     Sheet targets(workbook, "Targets",
-                  {"target", "type", "users", "create", "update", "delete", "moves"}, header,
-                  wrap);
-    Sheet moves(workbook, "Target moves", {"target", "action", "username", "key", "why"},
-                header, wrap);
+                  {"target", "type", "users", "create", "update", "delete", "moves"}, header, wrap);
+    Sheet moves(workbook, "Target moves", {"target", "action", "username", "key", "why"}, header,
+                wrap);
     for (const TargetSummary& t : SummarizeTargets(plan)) {
       targets.Row({t.route->name, t.route->type, RuleText(t.route->rule), t.create, t.update,
                    t.remove, t.moves.size()});

@@ -212,7 +212,6 @@ class KamailioTarget final : public Target {
     return RuleRoutes(config_.rule, it == view.fields.end() ? "" : it->second);
   }
 
-
   // Brings the target's objects of one user to what `view` says. The outer error aborts
   // the batch (the database failed); the inner Status is this user's outcome.
   Result<Status> Sync(const UserView& view, int64_t now, bool dry_run,
