@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "server/phonebook/phonebook.h"
+#include "util/result.h"
 #include "util/token.h"
 
 namespace telsync::phonebook {
@@ -34,9 +35,10 @@ std::string Base64Decode(std::string_view text) {
   return out;
 }
 
-http::Response Text(int status, const std::string& text) {
+// A refusal in plain text (phones show it); the status comes from the code, never a literal.
+http::Response Text(ErrorCode code, const std::string& text) {
   http::Response r;
-  r.status = status;
+  r.status = HttpStatusOf(code);
   r.body = text + "\n";
   r.content_type = "text/plain; charset=utf-8";
   return r;
@@ -44,7 +46,7 @@ http::Response Text(int status, const std::string& text) {
 
 http::Response Unauthorized() {
   http::Response r =
-      Text(401, "a phonebook token of this tenant is needed (Basic auth or ?token=)");
+      Text(ErrorCode::kAuth, "a phonebook token of this tenant is needed (Basic auth or ?token=)");
   r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"telsync phonebook\"");
   return r;
 }
@@ -79,36 +81,35 @@ void RegisterPhonebookRoutes(http::HttpServer& server, Store& store, PhonebookOp
     const std::string file = req.Param("file");
     constexpr std::string_view kXml = ".xml";
     if (file.size() <= kXml.size() || file.compare(file.size() - kXml.size(), kXml.size(), kXml))
-      return Text(404, "not found: the phonebook is /phonebook/TENANT.xml");
+      return Text(ErrorCode::kNotFound, "not found: the phonebook is /phonebook/TENANT.xml");
     const std::string tenant = file.substr(0, file.size() - kXml.size());
     const bool in_url = req.HasQuery("token");
     const std::string token =
         in_url ? req.Query("token") : BasicPassword(req.Header("Authorization"));
     if (token.empty()) return Unauthorized();
     Result<std::optional<ApiToken>> found = store.FindToken(kTokenKind, Sha256Hex(token));
-    if (!found.ok()) return Text(503, "the store is unavailable; retry later");
+    if (!found.ok()) return Text(ErrorCode::kUnavailable, "the store is unavailable; retry later");
     if (!found->has_value() || (*found)->tenant != tenant) return Unauthorized();
 
     const std::optional<Format> format = ParseFormat(req.Query("format"));
-    if (!format) return Text(400, "format must be yealink, grandstream or cisco");
+    if (!format) return Text(ErrorCode::kInvalid, "format must be yealink, grandstream or cisco");
     size_t page = 1;
     if (req.HasQuery("page")) {
       const std::string p = req.Query("page");
       if (p.empty() || p.size() > 6 || p.find_first_not_of("0123456789") != std::string::npos ||
           std::stoul(p) == 0)
-        return Text(400, "page must be a number from 1");
+        return Text(ErrorCode::kInvalid, "page must be a number from 1");
       page = std::stoul(p);
     }
     Result<std::vector<PbxUser>> users = AllUsers(store, tenant);
-    if (!users.ok()) return Text(503, "the store is unavailable; retry later");
+    if (!users.ok()) return Text(ErrorCode::kUnavailable, "the store is unavailable; retry later");
     const std::vector<Entry> entries = Entries(*users);
     std::string next;
     if (*format == Format::kCisco && page < CiscoPages(entries) && !req.Header("Host").empty()) {
       next = options.scheme + "://" + req.Header("Host") + "/phonebook/" + file +
              "?format=cisco&page=" + std::to_string(page + 1) + (in_url ? "&token=" + token : "");
     }
-    http::Response r;
-    r.status = 200;
+    http::Response r;  // 200
     r.body = Render(*format, entries, tenant + " phonebook", page, next);
     r.content_type = "text/xml; charset=utf-8";
     r.headers.emplace_back("Cache-Control", "private, no-store");
