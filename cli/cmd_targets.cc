@@ -90,6 +90,10 @@ void PublishAfterSync(Context& ctx, const std::string& tenant) {
       } else if (t.busy) {
         std::cerr << "telsync: target " << t.target << " is being published by another process ("
                   << t.busy_note << "): it delivers the new events\n";
+      } else if (t.report && !t.report->error.empty() && t.report->cursor.last_success_at == 0) {
+        std::cerr << "telsync: target " << t.target
+                  << " is not published yet (its first publish reconciles every user): "
+                  << t.report->error << " (`telsync targets status`)\n";
       } else if (t.report && !t.report->error.empty()) {
         std::cerr << "telsync: target " << t.target << " is behind by " << Lag(*t.report) << ": "
                   << t.report->error << " (`telsync targets status`)\n";

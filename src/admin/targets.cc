@@ -56,7 +56,9 @@ Result<std::vector<TargetStatus>> TargetStatuses(Store& store, const std::string
     s.newest = *newest;
     Result<std::optional<TargetCursor>> cursor = store.GetTargetCursor(tenant, t.name);
     if (!cursor.ok()) return cursor.error();
-    s.published = cursor->has_value();
+    // Published once it reconciled: a first attempt that failed leaves a cursor (opened
+    // before the reconcile read the users) but the next publish still reconciles.
+    s.published = cursor->has_value() && (*cursor)->last_success_at > 0;
     s.cursor = cursor->value_or(TargetCursor{});
     Result<int64_t> lag = store.CountOutbox(tenant, s.cursor.last_seq);
     if (!lag.ok()) return lag.error();

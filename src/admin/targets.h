@@ -31,7 +31,7 @@ namespace telsync::admin {
 struct TargetStatus {
   std::string name;
   std::string type;
-  bool published = false;  // false: never published (the next publish reconciles first)
+  bool published = false;  // false: never reconciled (the next publish reconciles first)
   TargetCursor cursor;     // zero values when never published
   int64_t newest = 0;      // the tenant's newest outbox event
   int64_t lag = 0;         // events waiting after the cursor

@@ -68,7 +68,7 @@ TEST_F(TargetsTest, ATargetThatIsDownIsAReportNotAnErrorAndShowsItsBackoff) {
   auto statuses = TargetStatuses(*store_, "acme", targets_);
   ASSERT_TRUE(statuses.ok());
   const auto j = TargetStatusJson((*statuses)[0]);
-  EXPECT_EQ(j["published"], true);
+  EXPECT_EQ(j["published"], false);  // it failed its first reconcile: the next one reconciles
   EXPECT_EQ(j["attempts"], 1);
   EXPECT_EQ(j["backoff_until"], 1000 + BackoffSeconds(1));
   EXPECT_EQ(j["last_error"], report->error);

@@ -5,7 +5,9 @@
 // is TargetStateStore (store/target_state.h).
 //
 //   - Store::Apply writes one OutboxEvent for every user or department it changes, in the
-//     same transaction as the change (DESIGN §1 "Targets read an outbox"). An event carries
+//     same transaction as the change (DESIGN §1 "Targets read an outbox"), once one of the
+//     tenant's targets has a cursor (OpenTargetCursor): a tenant without targets pays
+//     nothing, and a target's first publish is a full reconcile anyway. An event carries
 //     the object's whole state after the change, so a target that applies the newest event
 //     of an object holds the object's current state (level-based, like the sync itself).
 //   - A write that leaves an object as it was writes no event: the store keeps a digest of
@@ -105,6 +107,12 @@ class OutboxStore {
                                                               const std::string& target) = 0;
   // Inserts or replaces the cursor (tenant, target).
   virtual Status PutTargetCursor(const TargetCursor& cursor) = 0;
+  // Creates the cursor (tenant, target) at seq 0 when there is none; a publisher calls it
+  // before its first reconcile reads the users. Apply writes events only for a tenant with
+  // a cursor, and decides that inside each batch's transaction, so every change is either
+  // read by that reconcile or written as an event after it. The tenant's first cursor also
+  // forgets the state digests (Apply kept none while the tenant had no cursor).
+  virtual Status OpenTargetCursor(const std::string& tenant, const std::string& target) = 0;
   // Every cursor of the tenant, by target name.
   virtual Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) = 0;
 

@@ -1942,6 +1942,7 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
 
   for (const std::string tenant : {"acme", "beta"}) {
     ASSERT_TRUE(store_->CreateTenant({tenant, tenant, 1, 0}).ok());
+    ASSERT_TRUE(store_->OpenTargetCursor(tenant, "sip").ok());  // Apply writes events
     ASSERT_TRUE(store_
                     ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
                                       Item(Action::kCreate, MakeUser("k2", "bob"))},
@@ -2049,6 +2050,7 @@ std::vector<OutboxEvent> AllEvents(Store& store, const std::string& tenant = "ac
 }
 
 TEST_P(StoreContractTest, ApplyWritesOneOutboxEventPerChangeAndNoneForARepeat) {
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());  // Apply writes events
   const Plan create = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
                                 Item(Action::kCreate, MakeUser("k2", "bob"))});
   ASSERT_TRUE(store_->Apply(create).ok());
@@ -2107,6 +2109,7 @@ TEST_P(StoreContractTest, ApplyWritesOneOutboxEventPerChangeAndNoneForARepeat) {
 }
 
 TEST_P(StoreContractTest, DepartmentChangesWriteEventsOnceToo) {
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());  // Apply writes events
   Plan plan = MakePlan({});
   plan.departments.push_back({Action::kCreate, {0, "Sales", "hr", "7001", {"alice"}}, {}});
   ASSERT_TRUE(store_->Apply(plan).ok());
@@ -2126,6 +2129,7 @@ TEST_P(StoreContractTest, DepartmentChangesWriteEventsOnceToo) {
 }
 
 TEST_P(StoreContractTest, OutboxCompactionKeepsTheNewestSeqAndCurrentnessFollowsTheState) {
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());  // Apply writes events
   ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
   PbxUser alice = Users()[0];
   const OutboxEvent created = AllEvents(*store_)[0];
@@ -2146,6 +2150,44 @@ TEST_P(StoreContractTest, OutboxCompactionKeepsTheNewestSeqAndCurrentnessFollows
   EXPECT_GT(deleted.seq, updated.seq);
   EXPECT_TRUE(*store_->IsCurrentEvent(deleted));
   EXPECT_FALSE(*store_->IsCurrentEvent(updated));
+}
+
+// A tenant without a target cursor gets no events (a tenant without targets pays nothing;
+// a target's first publish reconciles). Opening a cursor turns them on, for that tenant
+// only; opening it again keeps it as it is.
+TEST_P(StoreContractTest, ApplyWritesEventsOnlyOnceATargetHasACursor) {
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))})).ok());
+  Plan department = MakePlan({});
+  department.departments.push_back({Action::kCreate, {0, "Sales", "hr", "7001", {}}, {}});
+  ASSERT_TRUE(store_->Apply(department).ok());
+  EXPECT_TRUE(AllEvents(*store_).empty());
+  EXPECT_EQ(*store_->LastOutboxSeq("acme"), 0);
+
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());
+  auto opened = store_->GetTargetCursor("acme", "sip");
+  ASSERT_TRUE(opened.ok() && opened->has_value());
+  EXPECT_EQ((*opened)->last_seq, 0);
+  EXPECT_EQ((*opened)->last_success_at, 0);  // never reconciled: the publisher will
+  TargetCursor moved = **opened;
+  moved.last_seq = 42;
+  ASSERT_TRUE(store_->PutTargetCursor(moved).ok());
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());  // again: kept as it is
+  EXPECT_EQ((*store_->GetTargetCursor("acme", "sip"))->last_seq, 42);
+
+  // Alice was written without a digest: the first change after the cursor is an event,
+  // even one back to a state an older digest might have held.
+  PbxUser alice = Users()[0];
+  alice.fields.Set(Field::kExtension, "1001");
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kUpdate, alice, alice.id)})).ok());
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k2", "bob"), 0)})).ok());
+  std::vector<OutboxEvent> events = AllEvents(*store_);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, "user_updated");
+  EXPECT_EQ(events[1].kind, "user_created");
+  // Another tenant without a cursor still writes none.
+  ASSERT_TRUE(
+      store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))}, "beta")).ok());
+  EXPECT_TRUE(AllEvents(*store_, "beta").empty());
 }
 
 // A deleted user's SIP password goes with the user: a later user that gets the same row id
@@ -2170,6 +2212,45 @@ TEST_P(StoreContractTest, ADeletedUsersSipCredentialGoesWithIt) {
       EXPECT_FALSE(store_->GetSipCredential("acme", u.id)->has_value());
     }
   }
+}
+
+// The batch forms a publish uses: all of a batch in one go, scoped by tenant (and target).
+TEST_P(StoreContractTest, SipCredentialsAndTargetObjectsGoInBatches) {
+  ASSERT_TRUE(store_->PutSipCredentials("acme", {{3, "tsec1.c"}, {1, "tsec1.a"}}, 10).ok());
+  ASSERT_TRUE(store_->PutSipCredentials("beta", {{1, "tsec1.other"}}, 10).ok());
+  ASSERT_TRUE(store_->PutSipCredentials("acme", {}, 10).ok());                 // nothing to do
+  ASSERT_TRUE(store_->PutSipCredentials("acme", {{1, "tsec1.a2"}}, 11).ok());  // replaces
+  auto listed = store_->ListSipCredentials("acme");
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].user_id, 1);
+  EXPECT_EQ((*listed)[0].sealed, "tsec1.a2");
+  EXPECT_EQ((*listed)[1].user_id, 3);
+  EXPECT_EQ((*listed)[1].sealed, "tsec1.c");
+  EXPECT_EQ(store_->GetSipCredential("acme", 3)->value_or(""), "tsec1.c");
+  EXPECT_TRUE(store_->ListSipCredentials("gamma")->empty());
+
+  ASSERT_TRUE(store_
+                  ->SaveTargetObjects("acme", "sip",
+                                      {{"acme", "sip", "subscriber", "alice@d", 1},
+                                       {"acme", "sip", "alias", "1001@d", 1},
+                                       {"acme", "sip", "subscriber", "bob@d", 2}},
+                                      {})
+                  .ok());
+  ASSERT_TRUE(
+      store_->SaveTargetObjects("acme", "other", {{"acme", "other", "alias", "1001@d", 9}}, {})
+          .ok());
+  ASSERT_TRUE(store_
+                  ->SaveTargetObjects("acme", "sip", {{"acme", "sip", "alias", "1001@d", 2}},
+                                      {{"subscriber", "alice@d"}, {"subscriber", "nobody@d"}})
+                  .ok());
+  auto objects = store_->ListTargetObjects("acme", "sip");
+  ASSERT_TRUE(objects.ok()) << objects.error().ToString();
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].type, "alias");
+  EXPECT_EQ((*objects)[0].user_id, 2);  // moved to bob
+  EXPECT_EQ((*objects)[1].key, "bob@d");
+  EXPECT_EQ(store_->ListTargetObjects("acme", "other")->size(), 1u);  // another target: kept
 }
 
 TEST_P(StoreContractTest, TargetCursorsDeadEventsObjectsAndSipCredentialsRoundTrip) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -33,6 +34,12 @@ struct TargetObject {
   std::string type;
   std::string key;
   int64_t user_id = 0;  // the PBX user it stands for
+};
+
+// A user's sealed SIP password (secrets/secret_box.h).
+struct SipCredential {
+  int64_t user_id = 0;
+  std::string sealed;
 };
 
 class TargetStateStore {
@@ -52,6 +59,18 @@ class TargetStateStore {
                                                               int64_t user_id) = 0;
   virtual Status PutSipCredential(const std::string& tenant, int64_t user_id,
                                   const std::string& sealed, int64_t now) = 0;
+
+  // The batch forms a publish uses: a first publish of 100,000 users wrote a row at a time,
+  // each its own transaction. Every sealed credential of the tenant, by user id:
+  virtual Result<std::vector<SipCredential>> ListSipCredentials(const std::string& tenant) = 0;
+  // Puts every one of `credentials` (replacing), in one transaction: all or none.
+  virtual Status PutSipCredentials(const std::string& tenant,
+                                   const std::vector<SipCredential>& credentials, int64_t now) = 0;
+  // The ownership changes of one publish, in one transaction: each of `put` replaced, each
+  // (type, key) of `removed` removed.
+  virtual Status SaveTargetObjects(
+      const std::string& tenant, const std::string& target, const std::vector<TargetObject>& put,
+      const std::vector<std::pair<std::string, std::string>>& removed) = 0;
 };
 
 }  // namespace telsync

@@ -90,6 +90,11 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
   // A target that never succeeded (new, or down since it was added) has not been
   // reconciled: the events before its cursor may be compacted away already.
   if (!*stored || cursor.last_success_at == 0 || options.full) {
+    // Apply writes events only once the tenant has a cursor: open it before the users are
+    // read, so a change is either in what the reconcile reads or in an event after it.
+    if (!*stored && !options.dry_run) {
+      if (Status s = store.OpenTargetCursor(tenant, config.name); !s.ok()) return s.error();
+    }
     // The newest event before the users are read: every later change is delivered after.
     Result<int64_t> last = store.LastOutboxSeq(tenant);
     if (!last.ok()) return last.error();

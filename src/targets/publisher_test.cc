@@ -119,8 +119,8 @@ class PublisherTest : public ::testing::Test {
 };
 
 TEST_F(PublisherTest, DeliversEveryEventOnceInOrderAcrossBatches) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   const PublishReport r = Publish(1000);
   EXPECT_EQ(r.delivered, 4);
   EXPECT_EQ(r.pending, 0);
@@ -165,27 +165,31 @@ TEST_F(PublisherTest, ANewTargetStartsWithAFullReconcileThenTakesLaterEvents) {
 }
 
 TEST_F(PublisherTest, AFirstReconcileThatFailedIsTriedAgainNotSkipped) {
-  FourEvents();
+  FourEvents();  // before any cursor: no events (the first reconcile covers them)
+  EXPECT_EQ(*store_->LastOutboxSeq("acme"), 0);
   target_.down = true;
   PublishReport r = Publish(1000);
   EXPECT_FALSE(r.reconciled);
   EXPECT_NE(r.error.find("down"), std::string::npos);
-  EXPECT_EQ(r.pending, 4);
+  EXPECT_EQ(r.pending, 0);
+  // The failed attempt opened the cursor: a change from now on is an event.
+  Apply({Item(Action::kCreate, User("k4", "dave"))});
+  EXPECT_EQ(*store_->CountOutbox("acme", 0), 1);
   // Meanwhile the outbox is compacted (another target, or none had passed it): the next
   // attempt must still bring the target everything, so it reconciles again.
-  ASSERT_TRUE(store_->CompactOutbox("acme", 4).ok());
+  ASSERT_TRUE(store_->CompactOutbox("acme", *store_->LastOutboxSeq("acme")).ok());
   target_.down = false;
   r = Publish(1005);
   EXPECT_TRUE(r.reconciled);
   EXPECT_EQ(target_.reconciles, 2);
-  EXPECT_EQ(target_.reconciled_users, 3u);
+  EXPECT_EQ(target_.reconciled_users, 4u);
   EXPECT_EQ(r.cursor.last_success_at, 1005);
   EXPECT_FALSE(Publish(1006).reconciled);
 }
 
 TEST_F(PublisherTest, ATargetThatIsDownIsRetriedWithBackOffAndCatchesUp) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   target_.down = true;
   PublishReport r = Publish(1000);
   EXPECT_EQ(r.delivered, 0);
@@ -213,8 +217,8 @@ TEST_F(PublisherTest, ATargetThatIsDownIsRetriedWithBackOffAndCatchesUp) {
 }
 
 TEST_F(PublisherTest, EventsBecomeDeadOnlyAfterTheConfiguredBound) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   target_.down = true;
   EXPECT_EQ(Publish(1000).dead, 0);
   EXPECT_EQ(Publish(1599).dead, 0);        // 599 s of failing: under the bound of 600
@@ -239,8 +243,8 @@ TEST_F(PublisherTest, EventsBecomeDeadOnlyAfterTheConfiguredBound) {
 }
 
 TEST_F(PublisherTest, ARefusedEventIsDeadAtOnceAndTheOthersGoOn) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   target_.refuse.insert(UserId("bob"));
   const PublishReport r = Publish(1000);
   EXPECT_EQ(r.delivered, 3);
@@ -260,8 +264,8 @@ TEST_F(PublisherTest, ARefusedEventIsDeadAtOnceAndTheOthersGoOn) {
 }
 
 TEST_F(PublisherTest, RetryDropsADeadEventThatALaterChangeSuperseded) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   target_.refuse.insert(UserId("bob"));
   Publish(1000);
   target_.refuse.clear();
@@ -278,8 +282,8 @@ TEST_F(PublisherTest, RetryDropsADeadEventThatALaterChangeSuperseded) {
 }
 
 TEST_F(PublisherTest, CompactionRemovesWhatEveryTargetHasPassed) {
+  StartCursor();  // before the changes: Apply writes events once a cursor exists
   FourEvents();
-  StartCursor();
   target_.down = true;
   Publish(1000);
   std::vector<TargetConfig> targets{target_.config()};

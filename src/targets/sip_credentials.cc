@@ -71,6 +71,54 @@ Result<std::string> ResetSipPassword(TargetStateStore& store, const SecretKey& k
   return password;
 }
 
+Status SipPasswordBook::LoadAll() {
+  Result<std::vector<SipCredential>> all = store_.ListSipCredentials(tenant_);
+  if (!all.ok()) return all.error();
+  sealed_.reserve(all->size() + made_.size());
+  for (SipCredential& c : *all) sealed_.emplace(c.user_id, std::move(c.sealed));
+  loaded_all_ = true;
+  return Ok();
+}
+
+Result<std::optional<std::string>> SipPasswordBook::Open(int64_t user_id,
+                                                         const std::string& sealed) const {
+  Result<std::string> plain = key_.Open(sealed, Where(tenant_, user_id));
+  if (!plain.ok()) {
+    Error error = plain.error();
+    error.context = "SIP credential of user id " + std::to_string(user_id);
+    return error;
+  }
+  return std::optional<std::string>(std::move(*plain));
+}
+
+Result<std::optional<std::string>> SipPasswordBook::Find(int64_t user_id) {
+  if (auto it = sealed_.find(user_id); it != sealed_.end()) return Open(user_id, it->second);
+  if (loaded_all_) return std::optional<std::string>();
+  Result<std::optional<std::string>> stored = store_.GetSipCredential(tenant_, user_id);
+  if (!stored.ok()) return stored.error();
+  if (!*stored) return std::optional<std::string>();
+  sealed_.emplace(user_id, **stored);
+  return Open(user_id, **stored);
+}
+
+Result<std::string> SipPasswordBook::GetOrCreate(int64_t user_id) {
+  Result<std::optional<std::string>> found = Find(user_id);
+  if (!found.ok()) return found.error();
+  if (*found) return std::move(**found);
+  std::string password = NewSipPassword();
+  std::string sealed = key_.Seal(password, Where(tenant_, user_id));
+  sealed_.emplace(user_id, sealed);
+  made_.push_back({user_id, std::move(sealed)});
+  return password;
+}
+
+Status SipPasswordBook::Flush(int64_t now) {
+  if (made_.empty()) return Ok();
+  if (Status s = store_.PutSipCredentials(tenant_, made_, now); !s.ok()) return s;
+  made_.clear();
+  return Ok();
+}
+
 std::string SipHa1(const std::string& username, const std::string& realm,
                    const std::string& password) {
   return Md5Hex(username + ":" + realm + ":" + password);

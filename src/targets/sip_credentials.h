@@ -12,7 +12,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "secrets/secret_box.h"
 #include "store/target_state.h"
@@ -28,6 +32,36 @@ Result<std::string> ResetSipPassword(TargetStateStore& store, const SecretKey& k
                                      const std::string& tenant, int64_t user_id, int64_t now);
 // 32 hex digits of fresh randomness.
 std::string NewSipPassword();
+
+// The SIP passwords of one publish, without a store round trip per user: the sealed ones
+// are read once (LoadAll, for a full reconcile) or per user, and the new ones are kept
+// until Flush writes them in one transaction. A target calls Flush before it commits
+// anything derived from them (a digest of a password that was never stored would be a
+// phone that can never register). Not thread-safe; borrows `store` and `key`.
+class SipPasswordBook {
+ public:
+  SipPasswordBook(TargetStateStore& store, const SecretKey& key, std::string tenant)
+      : store_(store), key_(key), tenant_(std::move(tenant)) {}
+
+  // Reads every sealed password of the tenant: later lookups ask the store nothing.
+  Status LoadAll();
+  // The user's password when it has one (made in this publish or stored).
+  Result<std::optional<std::string>> Find(int64_t user_id);
+  // The user's password, made now (and kept for Flush) when it has none.
+  Result<std::string> GetOrCreate(int64_t user_id);
+  // Stores the passwords made since the last Flush, in one transaction.
+  Status Flush(int64_t now);
+
+ private:
+  Result<std::optional<std::string>> Open(int64_t user_id, const std::string& sealed) const;
+
+  TargetStateStore& store_;
+  const SecretKey& key_;
+  std::string tenant_;
+  bool loaded_all_ = false;
+  std::unordered_map<int64_t, std::string> sealed_;  // user id -> sealed (read or made)
+  std::vector<SipCredential> made_;                  // not stored yet
+};
 
 // Kamailio's digests (auth_db with calculate_ha1 0): ha1 = MD5(user:realm:password),
 // ha1b = MD5(user@domain:realm:password), as lowercase hex.

@@ -127,7 +127,7 @@ def test_deliveries_are_signed_and_arrive_in_order_after_an_outage(ws, receiver)
     # first two answers are 503 with Retry-After: 120; the sync never fails for it.
     r = run(ws, "sync")
     assert r.code == 0, r
-    assert "target hook is behind" in r.err, r
+    assert "target hook is not published yet" in r.err, r
     s = status(ws)
     assert "answered HTTP 503" in s["last_error"], s
     assert s["next_attempt_at"] == NOW + 120, s  # Retry-After, above the 5 s back-off

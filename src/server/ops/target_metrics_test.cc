@@ -36,14 +36,7 @@ TEST(TargetMetricsTest, LagDeliveriesDeadAndLastSuccessComeFromTheStore) {
   plan.profile = "hr";
   plan.complete = true;
   plan.items = {Create("k1", "alice"), Create("k2", "bob"), Create("k3", "carol")};
-  ASSERT_TRUE(store.Apply(plan).ok());
-  TargetConfig sip;
-  sip.name = "sip";
-  TargetConfig hook;
-  hook.name = "hook";  // never published: everything waits
-  const std::vector<std::pair<std::string, std::vector<TargetConfig>>> tenants = {
-      {"metrics-t", {sip, hook}}};
-
+  // The cursor comes first: Apply writes events only for a tenant with one.
   TargetCursor c;
   c.tenant = "metrics-t";
   c.target = "sip";
@@ -52,6 +45,14 @@ TEST(TargetMetricsTest, LagDeliveriesDeadAndLastSuccessComeFromTheStore) {
   c.dead = 2;
   c.last_success_at = 1790000000;
   ASSERT_TRUE(store.PutTargetCursor(c).ok());
+  ASSERT_TRUE(store.Apply(plan).ok());
+  TargetConfig sip;
+  sip.name = "sip";
+  TargetConfig hook;
+  hook.name = "hook";  // never published: everything waits
+  const std::vector<std::pair<std::string, std::vector<TargetConfig>>> tenants = {
+      {"metrics-t", {sip, hook}}};
+
   ASSERT_TRUE(RefreshTargetMetrics(store, tenants).ok());
   std::string text = metrics::Metrics().Render();
   EXPECT_TRUE(Has(text, "# TYPE telsync_target_events_delivered_total counter")) << text;

@@ -392,6 +392,10 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->PutTargetCursor(cursor);
   }
+  Status OpenTargetCursor(const std::string& tenant, const std::string& target) override {
+    Lock lock = Hold();
+    return backend_->OpenTargetCursor(tenant, target);
+  }
   Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
     Lock lock = Hold();
     return backend_->ListTargetCursors(tenant);
@@ -435,6 +439,21 @@ class LockedStore final : public Store {
                           int64_t now) override {
     Lock lock = Hold();
     return backend_->PutSipCredential(tenant, user_id, sealed, now);
+  }
+  Result<std::vector<SipCredential>> ListSipCredentials(const std::string& tenant) override {
+    Lock lock = Hold();
+    return backend_->ListSipCredentials(tenant);
+  }
+  Status PutSipCredentials(const std::string& tenant, const std::vector<SipCredential>& credentials,
+                           int64_t now) override {
+    Lock lock = Hold();
+    return backend_->PutSipCredentials(tenant, credentials, now);
+  }
+  Status SaveTargetObjects(
+      const std::string& tenant, const std::string& target, const std::vector<TargetObject>& put,
+      const std::vector<std::pair<std::string, std::string>>& removed) override {
+    Lock lock = Hold();
+    return backend_->SaveTargetObjects(tenant, target, put, removed);
   }
 
   int SchemaVersion() override {

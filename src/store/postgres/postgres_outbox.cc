@@ -261,6 +261,62 @@ Status PutPostgresTargetCursor(Conn& conn, const TargetCursor& c) {
       p, "write a target cursor"));
 }
 
+namespace {
+// The tenant's outbox lock: Apply's batches hold it shared, OpenTargetCursor exclusive, so a
+// cursor is opened either before a batch asks (its events are written) or after the batch
+// committed (the reconcile that follows reads it). Transaction-level: it goes at COMMIT.
+Status LockOutbox(Conn& conn, const std::string& tenant, bool exclusive) {
+  Params p;
+  p.Add("outbox\n" + tenant);
+  return Done(conn.Exec(exclusive ? "SELECT pg_advisory_xact_lock(hashtextextended($1, 11))"
+                                  : "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 11))",
+                        p, "lock the outbox"));
+}
+
+Result<bool> HasTargetCursor(Conn& conn, const std::string& tenant) {
+  Params p;
+  p.Add(tenant);
+  auto r = conn.Exec("SELECT EXISTS (SELECT 1 FROM target_cursors WHERE tenant = $1)", p,
+                     "read target cursors");
+  if (!r.ok()) return r.error();
+  return r->String(0, 0) == "t";
+}
+}  // namespace
+
+Result<bool> PostgresBatchWritesEvents(Conn& conn, const std::string& tenant) {
+  // Two statements: under READ COMMITTED the second one's snapshot is taken after the lock
+  // is held, so it sees a cursor committed while this batch waited for it.
+  if (Status s = LockOutbox(conn, tenant, false); !s.ok()) return s.error();
+  return HasTargetCursor(conn, tenant);
+}
+
+Status OpenPostgresTargetCursor(Conn& conn, const std::string& tenant, const std::string& target) {
+  auto tx = Transaction::Begin(conn);
+  if (!tx.ok()) return tx.error();
+  if (Status s = LockOutbox(conn, tenant, true); !s.ok()) return s;
+  Result<bool> had = HasTargetCursor(conn, tenant);
+  if (!had.ok()) return had.error();
+  Params p;
+  p.Add(tenant).Add(target);
+  if (Status s = Done(conn.Exec("INSERT INTO target_cursors (tenant, target) VALUES ($1, $2) "
+                                "ON CONFLICT (tenant, target) DO NOTHING",
+                                p, "open a target cursor"));
+      !s.ok()) {
+    return s;
+  }
+  if (!*had) {
+    // Without a cursor Apply kept no digests: those left from before are stale.
+    Params t;
+    t.Add(tenant);
+    if (Status s = Done(
+            conn.Exec("DELETE FROM outbox_state WHERE tenant = $1", t, "forget the outbox state"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return tx->Commit();
+}
+
 Result<std::vector<TargetCursor>> ListPostgresTargetCursors(Conn& conn, const std::string& tenant) {
   Params p;
   p.Add(tenant);

@@ -36,6 +36,10 @@ Result<bool> IsCurrentPostgresEvent(Conn& conn, const OutboxEvent& event);
 Result<std::optional<TargetCursor>> GetPostgresTargetCursor(Conn& conn, const std::string& tenant,
                                                             const std::string& target);
 Status PutPostgresTargetCursor(Conn& conn, const TargetCursor& cursor);
+// Takes the tenant's outbox lock shared for the transaction and says whether one of the
+// tenant's targets has a cursor: each Apply batch asks, and writes events only then.
+Result<bool> PostgresBatchWritesEvents(Conn& conn, const std::string& tenant);
+Status OpenPostgresTargetCursor(Conn& conn, const std::string& tenant, const std::string& target);
 Result<std::vector<TargetCursor>> ListPostgresTargetCursors(Conn& conn, const std::string& tenant);
 Status AddPostgresDeadEvent(Conn& conn, const DeadEvent& dead);
 Result<std::vector<DeadEvent>> ListPostgresDeadEvents(Conn& conn, const std::string& tenant,

@@ -313,6 +313,9 @@ class PostgresStore final : public Store {
   Status PutTargetCursor(const TargetCursor& cursor) override {
     return pg_detail::PutPostgresTargetCursor(*conn_, cursor);
   }
+  Status OpenTargetCursor(const std::string& tenant, const std::string& target) override {
+    return pg_detail::OpenPostgresTargetCursor(*conn_, tenant, target);
+  }
   Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
     return pg_detail::ListPostgresTargetCursors(*conn_, tenant);
   }
@@ -346,6 +349,18 @@ class PostgresStore final : public Store {
   Status PutSipCredential(const std::string& tenant, int64_t user_id, const std::string& sealed,
                           int64_t now) override {
     return pg_detail::PutPostgresSipCredential(*conn_, tenant, user_id, sealed, now);
+  }
+  Result<std::vector<SipCredential>> ListSipCredentials(const std::string& tenant) override {
+    return pg_detail::ListPostgresSipCredentials(*conn_, tenant);
+  }
+  Status PutSipCredentials(const std::string& tenant, const std::vector<SipCredential>& credentials,
+                           int64_t now) override {
+    return pg_detail::PutPostgresSipCredentials(*conn_, tenant, credentials, now);
+  }
+  Status SaveTargetObjects(
+      const std::string& tenant, const std::string& target, const std::vector<TargetObject>& put,
+      const std::vector<std::pair<std::string, std::string>>& removed) override {
+    return pg_detail::SavePostgresTargetObjects(*conn_, tenant, target, put, removed);
   }
   Result<int64_t> AddNotification(const NotificationRecord& record) override {
     return pg_detail::AddPostgresNotification(*conn_, record);
@@ -532,6 +547,7 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
 
   // Departments: a handful per profile, one prepared statement each, one transaction.
   std::optional<Transaction> tx;
+  bool events = false;  // whether the tenant has a target cursor (store/outbox.h)
   for (const DepartmentChange& change : plan.departments) {
     const bool upsert = change.action == Action::kCreate || change.action == Action::kUpdate;
     if (!upsert && change.action != Action::kDelete) continue;
@@ -539,6 +555,9 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
       auto begun = Transaction::Begin(*conn_);
       if (!begun.ok()) return begun.error();
       tx.emplace(std::move(*begun));
+      Result<bool> has_cursor = pg_detail::PostgresBatchWritesEvents(*conn_, plan.tenant);
+      if (!has_cursor.ok()) return has_cursor.error();
+      events = *has_cursor;
     }
     const Department& d = change.target;
     const std::string& profile = d.profile.empty() ? plan.profile : d.profile;
@@ -566,6 +585,7 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
     }
     ++report.statements;
     report.departments_written += static_cast<size_t>(r->Affected());
+    if (!events) continue;
     if (Status s = pg_detail::WritePostgresDepartmentEvent(*conn_, plan.tenant, change, profile,
                                                            r->Affected() > 0, now);
         !s.ok()) {
@@ -596,10 +616,14 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   }
   auto tx = Transaction::Begin(*conn_);
   if (!tx.ok()) return tx.error();
+  Result<bool> events = pg_detail::PostgresBatchWritesEvents(*conn_, plan.tenant);
+  if (!events.ok()) return events.error();
   if (!deletes.empty()) {
-    if (Status s = pg_detail::WritePostgresDeleteEvents(*conn_, plan.tenant, delete_items, now);
-        !s.ok()) {
-      return s;
+    if (*events) {
+      if (Status s = pg_detail::WritePostgresDeleteEvents(*conn_, plan.tenant, delete_items, now);
+          !s.ok()) {
+        return s;
+      }
     }
     Params p;
     p.Add(plan.tenant).Add(pg_detail::IntArrayLiteral(deletes));
@@ -626,8 +650,11 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
     if (!r.ok()) return fail(r.error(), updates);
     ++report.statements;
     report.users_written += static_cast<size_t>(r->Affected());
-    if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, updates, now); !s.ok()) {
-      return s;
+    if (*events) {
+      if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, updates, now);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   if (creates.empty()) return tx->Commit();
@@ -638,7 +665,8 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   // Apply's batches (the conflicts of a rerun come in runs).
   if (direct_creates) {
     Status s = CopyCreates(plan.tenant, creates, now, report);
-    if (s.ok()) s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now);
+    if (s.ok() && *events)
+      s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now);
     if (s.ok()) return tx->Commit();
     if (s.error().code != ErrorCode::kConflict) return s;
     direct_creates = false;
@@ -649,8 +677,10 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   if (!r.ok()) return fail(r.error(), creates);
   ++report.statements;
   report.users_written += static_cast<size_t>(r->Affected());
-  if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now); !s.ok()) {
-    return s;
+  if (*events) {
+    if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, creates, now); !s.ok()) {
+      return s;
+    }
   }
   return tx->Commit();
 }

@@ -76,4 +76,90 @@ Status PutPostgresSipCredential(Conn& conn, const std::string& tenant, int64_t u
       p, "write a SIP credential"));
 }
 
+Result<std::vector<SipCredential>> ListPostgresSipCredentials(Conn& conn,
+                                                              const std::string& tenant) {
+  Params p;
+  p.Add(tenant);
+  auto r =
+      conn.Exec("SELECT user_id, sealed FROM sip_credentials WHERE tenant = $1 ORDER BY user_id", p,
+                "read SIP credentials");
+  if (!r.ok()) return r.error();
+  std::vector<SipCredential> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int i = 0; i < r->rows(); ++i) out.push_back({r->Int(i, 0), r->String(i, 1)});
+  return out;
+}
+
+Status PutPostgresSipCredentials(Conn& conn, const std::string& tenant,
+                                 const std::vector<SipCredential>& credentials, int64_t now) {
+  if (credentials.empty()) return Ok();
+  // One statement (one transaction) for the batch: arrays unnested server-side.
+  std::vector<int64_t> ids;
+  std::vector<std::string> sealed;
+  ids.reserve(credentials.size());
+  sealed.reserve(credentials.size());
+  for (const SipCredential& c : credentials) {
+    ids.push_back(c.user_id);
+    sealed.push_back(c.sealed);
+  }
+  Params p;
+  p.Add(tenant).Add(IntArrayLiteral(ids)).Add(TextArrayLiteral(sealed)).Add(now);
+  return Done(
+      conn.Exec("INSERT INTO sip_credentials (tenant, user_id, sealed, updated_at) "
+                "SELECT $1, u.id, u.sealed, $4::bigint FROM unnest($2::bigint[], $3::text[]) AS "
+                "u(id, sealed) "
+                "ON CONFLICT (tenant, user_id) DO UPDATE SET sealed = excluded.sealed, "
+                "updated_at = excluded.updated_at",
+                p, "write SIP credentials"));
+}
+
+Status SavePostgresTargetObjects(Conn& conn, const std::string& tenant, const std::string& target,
+                                 const std::vector<TargetObject>& put,
+                                 const std::vector<std::pair<std::string, std::string>>& removed) {
+  if (put.empty() && removed.empty()) return Ok();
+  auto tx = Transaction::Begin(conn);
+  if (!tx.ok()) return tx.error();
+  if (!removed.empty()) {
+    std::vector<std::string> types, keys;
+    for (const auto& [type, key] : removed) {
+      types.push_back(type);
+      keys.push_back(key);
+    }
+    Params p;
+    p.Add(tenant).Add(target).Add(TextArrayLiteral(types)).Add(TextArrayLiteral(keys));
+    if (Status s = Done(conn.Exec(
+            "DELETE FROM target_objects o USING unnest($3::text[], $4::text[]) AS r(type, key) "
+            "WHERE o.tenant = $1 AND o.target = $2 AND o.type = r.type AND o.key = r.key",
+            p, "remove target objects"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!put.empty()) {
+    std::vector<std::string> types, keys;
+    std::vector<int64_t> ids;
+    for (const TargetObject& o : put) {
+      types.push_back(o.type);
+      keys.push_back(o.key);
+      ids.push_back(o.user_id);
+    }
+    Params p;
+    p.Add(tenant)
+        .Add(target)
+        .Add(TextArrayLiteral(types))
+        .Add(TextArrayLiteral(keys))
+        .Add(IntArrayLiteral(ids));
+    if (Status s = Done(conn.Exec(
+            "INSERT INTO target_objects (tenant, target, type, key, user_id) "
+            "SELECT $1, $2, o.type, o.key, o.id FROM unnest($3::text[], $4::text[], "
+            "$5::bigint[]) AS o(type, key, id) ON CONFLICT (tenant, target, type, key) DO UPDATE "
+            "SET user_id = excluded.user_id",
+            p, "write target objects"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return tx->Commit();
+}
+
 }  // namespace telsync::pg_detail

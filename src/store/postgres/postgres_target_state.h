@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/postgres/detail/pg_conn.h"
@@ -22,5 +23,13 @@ Result<std::optional<std::string>> GetPostgresSipCredential(Conn& conn, const st
                                                             int64_t user_id);
 Status PutPostgresSipCredential(Conn& conn, const std::string& tenant, int64_t user_id,
                                 const std::string& sealed, int64_t now);
+
+Result<std::vector<SipCredential>> ListPostgresSipCredentials(Conn& conn,
+                                                              const std::string& tenant);
+Status PutPostgresSipCredentials(Conn& conn, const std::string& tenant,
+                                 const std::vector<SipCredential>& credentials, int64_t now);
+Status SavePostgresTargetObjects(Conn& conn, const std::string& tenant, const std::string& target,
+                                 const std::vector<TargetObject>& put,
+                                 const std::vector<std::pair<std::string, std::string>>& removed);
 
 }  // namespace telsync::pg_detail

@@ -49,11 +49,10 @@ Result<SqliteOutboxWriter> SqliteOutboxWriter::Prepare(Db& db) {
     Statement* stmt;
     const char* sql;
   } const statements[] = {
-      {&w.find_created_, kFindCreatedUserSql},
-      {&w.get_state_, "SELECT hash FROM outbox_state WHERE tenant = ?1 AND object_key = ?2"},
       {&w.put_state_,
        "INSERT INTO outbox_state (tenant, object_key, hash) VALUES (?1, ?2, ?3) "
-       "ON CONFLICT (tenant, object_key) DO UPDATE SET hash = excluded.hash"},
+       "ON CONFLICT (tenant, object_key) DO UPDATE SET hash = excluded.hash "
+       "WHERE outbox_state.hash <> excluded.hash"},
       {&w.drop_state_, "DELETE FROM outbox_state WHERE tenant = ?1 AND object_key = ?2"},
       {&w.insert_,
        "INSERT INTO outbox (tenant, kind, object_key, user_id, payload, state_hash, created_at) "
@@ -68,35 +67,17 @@ Result<SqliteOutboxWriter> SqliteOutboxWriter::Prepare(Db& db) {
 }
 
 Status SqliteOutboxWriter::UserWritten(const std::string& tenant, const PlanItem& item,
-                                       int64_t now) {
-  int64_t user_id = item.user_id;
-  if (item.action == Action::kCreate) {
-    find_created_.BindText(1, tenant);
-    find_created_.BindText(2, item.target->profile);
-    find_created_.BindText(3, item.target->source_key);
-    Result<int64_t> id = QueryOne(find_created_, "find the created user");
-    if (!id.ok()) return id.error();
-    user_id = *id;
-  }
+                                       int64_t created_id, int64_t now) {
+  const int64_t user_id = item.action == Action::kCreate ? created_id : item.user_id;
   if (user_id == 0) return Ok();  // nothing was written (no such row)
   PendingEvent event = store_detail::UserEvent(item, user_id);
-  get_state_.BindText(1, tenant);
-  get_state_.BindText(2, event.object_key);
-  const int rc = get_state_.Step();
-  bool same = false;
-  if (rc == SQLITE_ROW) {
-    same = get_state_.ColumnText(0) == event.state_hash;
-  } else if (rc != SQLITE_DONE) {
-    Error error = get_state_.LastError(rc, "read the outbox state");
-    get_state_.Reset();
-    return error;
-  }
-  get_state_.Reset();
-  if (same) return Ok();  // the row holds what it held: no event (P3)
+  // One statement reads and keeps the digest: the row is written only when the state is
+  // new or differs, so no change means the object holds what it held: no event (P3).
   put_state_.BindText(1, tenant);
   put_state_.BindText(2, event.object_key);
   put_state_.BindText(3, event.state_hash);
   if (Status s = put_state_.Run("write the outbox state"); !s.ok()) return s;
+  if (db_->Changes() == 0) return Ok();
   insert_.BindText(1, tenant);
   insert_.BindText(2, event.kind);
   insert_.BindText(3, event.object_key);
@@ -135,16 +116,11 @@ Status SqliteOutboxWriter::DepartmentWritten(const std::string& tenant,
     drop_state_.BindText(2, event.object_key);
     if (Status s = drop_state_.Run("drop the outbox state"); !s.ok()) return s;
   } else {
-    get_state_.BindText(1, tenant);
-    get_state_.BindText(2, event.object_key);
-    const int rc = get_state_.Step();
-    const bool same = rc == SQLITE_ROW && get_state_.ColumnText(0) == event.state_hash;
-    get_state_.Reset();
-    if (same) return Ok();
     put_state_.BindText(1, tenant);
     put_state_.BindText(2, event.object_key);
     put_state_.BindText(3, event.state_hash);
     if (Status s = put_state_.Run("write the outbox state"); !s.ok()) return s;
+    if (db_->Changes() == 0) return Ok();  // the same state: no event
   }
   insert_.BindText(1, tenant);
   insert_.BindText(2, event.kind);
@@ -274,6 +250,40 @@ Status PutSqliteTargetCursor(Db& db, const TargetCursor& c) {
   stmt->BindInt(10, c.last_attempt_at);
   stmt->BindInt(11, c.last_success_at);
   return stmt->Run("write a target cursor");
+}
+
+Result<bool> TenantHasTargetCursor(Db& db, const std::string& tenant) {
+  Result<Statement> stmt =
+      db.Prepare("SELECT EXISTS (SELECT 1 FROM target_cursors WHERE tenant = ?1)", true);
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  Result<int64_t> exists = QueryOne(*stmt, "read target cursors");
+  if (!exists.ok()) return exists.error();
+  return *exists != 0;
+}
+
+Status OpenSqliteTargetCursor(Db& db, const std::string& tenant, const std::string& target) {
+  // One write transaction: Apply asks for a cursor in each of its batches' write
+  // transactions, so every batch is either before this one (the reconcile reads it) or
+  // after it (it writes its events).
+  Result<Transaction> tx = Transaction::Begin(db);
+  if (!tx.ok()) return tx.error();
+  Result<bool> had = TenantHasTargetCursor(db, tenant);
+  if (!had.ok()) return had.error();
+  Result<Statement> insert = db.Prepare(
+      "INSERT INTO target_cursors (tenant, target) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+  if (!insert.ok()) return insert.error();
+  insert->BindText(1, tenant);
+  insert->BindText(2, target);
+  if (Status s = insert->Run("open a target cursor"); !s.ok()) return s;
+  if (!*had) {
+    // Without a cursor Apply kept no digests: those left from before are stale.
+    Result<Statement> forget = db.Prepare("DELETE FROM outbox_state WHERE tenant = ?1");
+    if (!forget.ok()) return forget.error();
+    forget->BindText(1, tenant);
+    if (Status s = forget->Run("forget the outbox state"); !s.ok()) return s;
+  }
+  return tx->Commit();
 }
 
 Result<std::vector<TargetCursor>> ListSqliteTargetCursors(Db& db, const std::string& tenant) {

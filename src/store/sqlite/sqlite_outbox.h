@@ -15,21 +15,16 @@
 
 namespace telsync::sqlite_detail {
 
-// The row id of a user Apply just created. `source_key <> ''` lets SQLite use the partial
-// index users_source: without it each created user was a scan of the table, and a first
-// sync of 100,000 users went quadratic (a test checks the query plan).
-inline constexpr const char kFindCreatedUserSql[] =
-    "SELECT id FROM users WHERE tenant = ?1 AND profile = ?2 AND source_key = ?3 AND "
-    "source_key <> ''";
-
 // Writes Apply's events on Apply's connection, inside the transaction the caller holds.
 // Prepared once per Apply; borrowed `db` outlives it.
 class SqliteOutboxWriter {
  public:
   static Result<SqliteOutboxWriter> Prepare(Db& db);
 
-  // After a user row was written (any write action but delete).
-  Status UserWritten(const std::string& tenant, const PlanItem& item, int64_t now);
+  // After a user row was written (any write action but delete); `created_id` is the row a
+  // create wrote (INSERT ... RETURNING id), unused for an update.
+  Status UserWritten(const std::string& tenant, const PlanItem& item, int64_t created_id,
+                     int64_t now);
   // After a user row's DELETE; `deleted` says whether a row went (a repeated delete
   // writes no second event).
   Status UserDeleted(const std::string& tenant, const PlanItem& item, bool deleted, int64_t now);
@@ -40,8 +35,6 @@ class SqliteOutboxWriter {
   SqliteOutboxWriter() = default;
 
   Db* db_ = nullptr;
-  Statement find_created_;
-  Statement get_state_;
   Statement put_state_;
   Statement drop_state_;
   Statement insert_;
@@ -56,6 +49,9 @@ Result<bool> IsCurrentSqliteEvent(Db& db, const OutboxEvent& event);
 Result<std::optional<TargetCursor>> GetSqliteTargetCursor(Db& db, const std::string& tenant,
                                                           const std::string& target);
 Status PutSqliteTargetCursor(Db& db, const TargetCursor& cursor);
+// Whether one of the tenant's targets has a cursor: Apply writes events only then.
+Result<bool> TenantHasTargetCursor(Db& db, const std::string& tenant);
+Status OpenSqliteTargetCursor(Db& db, const std::string& tenant, const std::string& target);
 Result<std::vector<TargetCursor>> ListSqliteTargetCursors(Db& db, const std::string& tenant);
 Status AddSqliteDeadEvent(Db& db, const DeadEvent& dead);
 Result<std::vector<DeadEvent>> ListSqliteDeadEvents(Db& db, const std::string& tenant,

@@ -119,6 +119,8 @@ std::string InsertUserSql() {
       "searchable = excluded.searchable, state = excluded.state, "
       "pending_since = excluded.pending_since, groups = excluded.groups, "
       "custom = excluded.custom, updated_at = excluded.updated_at";
+  // The row's id, inserted or updated: the outbox event names it without a second lookup.
+  sql += " RETURNING id";
   return sql;
 }
 
@@ -368,6 +370,9 @@ class SqliteStore final : public Store {
   Status PutTargetCursor(const TargetCursor& cursor) override {
     return sqlite_detail::PutSqliteTargetCursor(db_, cursor);
   }
+  Status OpenTargetCursor(const std::string& tenant, const std::string& target) override {
+    return sqlite_detail::OpenSqliteTargetCursor(db_, tenant, target);
+  }
   Result<std::vector<TargetCursor>> ListTargetCursors(const std::string& tenant) override {
     return sqlite_detail::ListSqliteTargetCursors(db_, tenant);
   }
@@ -401,6 +406,18 @@ class SqliteStore final : public Store {
   Status PutSipCredential(const std::string& tenant, int64_t user_id, const std::string& sealed,
                           int64_t now) override {
     return sqlite_detail::PutSqliteSipCredential(db_, tenant, user_id, sealed, now);
+  }
+  Result<std::vector<SipCredential>> ListSipCredentials(const std::string& tenant) override {
+    return sqlite_detail::ListSqliteSipCredentials(db_, tenant);
+  }
+  Status PutSipCredentials(const std::string& tenant, const std::vector<SipCredential>& credentials,
+                           int64_t now) override {
+    return sqlite_detail::PutSqliteSipCredentials(db_, tenant, credentials, now);
+  }
+  Status SaveTargetObjects(
+      const std::string& tenant, const std::string& target, const std::vector<TargetObject>& put,
+      const std::vector<std::pair<std::string, std::string>>& removed) override {
+    return sqlite_detail::SaveSqliteTargetObjects(db_, tenant, target, put, removed);
   }
   Status UpdateNotification(const NotificationRecord& record) override;
   Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
@@ -533,11 +550,19 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
   std::optional<Transaction> tx;
   size_t in_batch = 0;
   // Opens the batch's transaction before its first write, commits after its last.
+  // Whether this batch writes outbox events: only for a tenant one of whose targets has a
+  // cursor (store/outbox.h). Asked in each batch's transaction, so a cursor a publisher opens
+  // between two batches turns the events on from the next one, and its reconcile reads the
+  // batches before it.
+  bool events = false;
   auto before_write = [&]() -> Status {
     if (tx) return Ok();
     Result<Transaction> begun = Transaction::Begin(db_);
     if (!begun.ok()) return begun.error();
     tx.emplace(std::move(*begun));
+    Result<bool> has_cursor = sqlite_detail::TenantHasTargetCursor(db_, plan.tenant);
+    if (!has_cursor.ok()) return has_cursor.error();
+    events = *has_cursor;
     return Ok();
   };
   auto after_write = [&]() -> Status {
@@ -567,24 +592,37 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     const PlanItem& item = *item_ptr;
     if (Status s = before_write(); !s.ok()) return s.error();
     Status written;
+    int64_t created_id = 0;  // the row a create inserted (or updated, when rerun)
     if (item.action == Action::kDelete) {
       remove->BindText(1, plan.tenant);
       remove->BindInt(2, item.user_id);
       written = remove->Run("delete user");
     } else {
+      // Bound without a copy: both strings outlive the statement's run.
       const std::string groups = GroupsJson(item.target->groups);
       const std::string custom = CustomJson(item.target->custom);
-      Statement& stmt = item.action == Action::kCreate ? *insert : *update;
-      BindUser(stmt, plan.tenant, *item.target, groups, custom, now);
-      if (item.action != Action::kCreate) stmt.BindInt(kIdParam, item.user_id);
-      written = stmt.Run(item.action == Action::kCreate ? "create user" : "update user");
+      if (item.action == Action::kCreate) {
+        BindUser(*insert, plan.tenant, *item.target, groups, custom, now);
+        Result<int64_t> id = insert->RunReturningInt("create user");
+        if (id.ok()) {
+          created_id = *id;
+        } else {
+          written = id.error();
+        }
+      } else {
+        BindUser(*update, plan.tenant, *item.target, groups, custom, now);
+        update->BindInt(kIdParam, item.user_id);
+        written = update->Run("update user");
+      }
     }
     if (!written.ok()) return with_context(written.error(), UserContext(item));
     const int64_t changed = db_.Changes();
     report.users_written += static_cast<size_t>(changed);
-    written = item.action == Action::kDelete
-                  ? outbox->UserDeleted(plan.tenant, item, changed > 0, now)
-                  : outbox->UserWritten(plan.tenant, item, now);
+    if (events) {
+      written = item.action == Action::kDelete
+                    ? outbox->UserDeleted(plan.tenant, item, changed > 0, now)
+                    : outbox->UserWritten(plan.tenant, item, created_id, now);
+    }
     if (!written.ok()) return with_context(written.error(), UserContext(item));
     if (Status s = after_write(); !s.ok()) return s.error();
   }
@@ -613,7 +651,7 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     if (!written.ok()) return with_context(written.error(), "department " + d.name);
     const int64_t changed = db_.Changes();
     report.departments_written += static_cast<size_t>(changed);
-    written = outbox->DepartmentWritten(plan.tenant, change, profile, changed > 0, now);
+    if (events) written = outbox->DepartmentWritten(plan.tenant, change, profile, changed > 0, now);
     if (!written.ok()) return with_context(written.error(), "department " + d.name);
     if (Status s = after_write(); !s.ok()) return s.error();
   }

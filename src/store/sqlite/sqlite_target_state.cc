@@ -77,4 +77,67 @@ Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id
   return stmt->Run("write a SIP credential");
 }
 
+Result<std::vector<SipCredential>> ListSqliteSipCredentials(Db& db, const std::string& tenant) {
+  Result<Statement> stmt =
+      db.Prepare("SELECT user_id, sealed FROM sip_credentials WHERE tenant = ?1 ORDER BY user_id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  std::vector<SipCredential> out;
+  Status read = ForEachRow(*stmt, "read SIP credentials", [&](const Statement& row) {
+    out.push_back({row.ColumnInt(0), std::string(row.ColumnText(1))});
+  });
+  if (!read.ok()) return read.error();
+  return out;
+}
+
+Status PutSqliteSipCredentials(Db& db, const std::string& tenant,
+                               const std::vector<SipCredential>& credentials, int64_t now) {
+  if (credentials.empty()) return Ok();
+  Result<Transaction> tx = Transaction::Begin(db);
+  if (!tx.ok()) return tx.error();
+  Result<Statement> stmt = db.Prepare(
+      "INSERT OR REPLACE INTO sip_credentials (tenant, user_id, sealed, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindInt(4, now);
+  for (const SipCredential& c : credentials) {
+    stmt->BindInt(2, c.user_id);
+    stmt->BindText(3, c.sealed);
+    if (Status s = stmt->Run("write a SIP credential"); !s.ok()) return s;
+  }
+  return tx->Commit();
+}
+
+Status SaveSqliteTargetObjects(Db& db, const std::string& tenant, const std::string& target,
+                               const std::vector<TargetObject>& put,
+                               const std::vector<std::pair<std::string, std::string>>& removed) {
+  if (put.empty() && removed.empty()) return Ok();
+  Result<Transaction> tx = Transaction::Begin(db);
+  if (!tx.ok()) return tx.error();
+  Result<Statement> insert = db.Prepare(
+      "INSERT OR REPLACE INTO target_objects (tenant, target, type, key, user_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!insert.ok()) return insert.error();
+  Result<Statement> remove = db.Prepare(
+      "DELETE FROM target_objects WHERE tenant = ?1 AND target = ?2 AND type = ?3 AND key = ?4");
+  if (!remove.ok()) return remove.error();
+  for (Statement* stmt : {&*insert, &*remove}) {
+    stmt->BindText(1, tenant);
+    stmt->BindText(2, target);
+  }
+  for (const auto& [type, key] : removed) {
+    remove->BindText(3, type);
+    remove->BindText(4, key);
+    if (Status s = remove->Run("remove a target object"); !s.ok()) return s;
+  }
+  for (const TargetObject& o : put) {
+    insert->BindText(3, o.type);
+    insert->BindText(4, o.key);
+    insert->BindInt(5, o.user_id);
+    if (Status s = insert->Run("write a target object"); !s.ok()) return s;
+  }
+  return tx->Commit();
+}
+
 }  // namespace telsync::sqlite_detail

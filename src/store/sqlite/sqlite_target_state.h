@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/sqlite/detail/sqlite_db.h"
@@ -22,5 +23,11 @@ Result<std::optional<std::string>> GetSqliteSipCredential(Db& db, const std::str
                                                           int64_t user_id);
 Status PutSqliteSipCredential(Db& db, const std::string& tenant, int64_t user_id,
                               const std::string& sealed, int64_t now);
+Result<std::vector<SipCredential>> ListSqliteSipCredentials(Db& db, const std::string& tenant);
+Status PutSqliteSipCredentials(Db& db, const std::string& tenant,
+                               const std::vector<SipCredential>& credentials, int64_t now);
+Status SaveSqliteTargetObjects(Db& db, const std::string& tenant, const std::string& target,
+                               const std::vector<TargetObject>& put,
+                               const std::vector<std::pair<std::string, std::string>>& removed);
 
 }  // namespace telsync::sqlite_detail

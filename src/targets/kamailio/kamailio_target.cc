@@ -89,6 +89,7 @@ class KamailioTarget final : public Target {
                                       int64_t now) override {
     if (Status s = Prepare(); !s.ok()) return s.error();
     if (Status s = db_->Begin(); !s.ok()) return Drop(s.error());
+    passwords_.emplace(store_, key_, tenant_);
     std::vector<Status> results;
     results.reserve(events.size());
     for (const OutboxEvent& event : events) {
@@ -96,18 +97,14 @@ class KamailioTarget final : public Target {
         results.push_back(Ok());
         continue;
       }
-      Result<Status> outcome = Sync(FromEvent(event), now, false, nullptr);
+      Result<Status> outcome = Sync(FromEvent(event), false, nullptr);
       if (!outcome.ok()) {
         db_->Rollback();
         return Drop(outcome.error());
       }
       results.push_back(*outcome);
     }
-    if (Status s = db_->Commit(); !s.ok()) {
-      db_->Rollback();
-      return Drop(s.error());
-    }
-    if (Status s = SaveOwnership(); !s.ok()) return s.error();
+    if (Status s = Commit(now); !s.ok()) return s.error();
     return results;
   }
 
@@ -118,9 +115,15 @@ class KamailioTarget final : public Target {
     if (!dry_run) {
       if (Status s = db_->Begin(); !s.ok()) return Drop(s.error());
     }
+    // Every user is visited: read the tenant's passwords once.
+    passwords_.emplace(store_, key_, tenant_);
+    if (Status s = passwords_->LoadAll(); !s.ok()) {
+      if (!dry_run) db_->Rollback();
+      return s.error();
+    }
     std::set<int64_t> seen;
     auto run = [&](const UserView& view) -> Status {
-      Result<Status> outcome = Sync(view, now, dry_run, &report.steps);
+      Result<Status> outcome = Sync(view, dry_run, &report.steps);
       if (!outcome.ok()) return outcome.error();
       return Ok();  // a conflict is a step of the report, not a failure of the reconcile
     };
@@ -147,11 +150,7 @@ class KamailioTarget final : public Target {
       dirty_.clear();
       return report;
     }
-    if (Status s = db_->Commit(); !s.ok()) {
-      db_->Rollback();
-      return Drop(s.error());
-    }
-    if (Status s = SaveOwnership(); !s.ok()) return s.error();
+    if (Status s = Commit(now); !s.ok()) return s.error();
     report.applied = true;
     return report;
   }
@@ -194,15 +193,35 @@ class KamailioTarget final : public Target {
     dirty_.insert(id);
   }
 
+  // Ends a publish: the new passwords are stored first (a digest in Kamailio of a password
+  // telsync lost would be a phone that never registers), then Kamailio commits, then the
+  // ownership of what was written is recorded, each in one transaction. A crash between the
+  // last two leaves objects that match what telsync would write: the next reconcile adopts
+  // them.
+  Status Commit(int64_t now) {
+    if (Status s = passwords_->Flush(now); !s.ok()) {
+      db_->Rollback();
+      return Drop(s.error());
+    }
+    if (Status s = db_->Commit(); !s.ok()) {
+      db_->Rollback();
+      return Drop(s.error());
+    }
+    return SaveOwnership();
+  }
+
   Status SaveOwnership() {
+    std::vector<TargetObject> put;
+    std::vector<ObjectId> removed;
     for (const ObjectId& id : dirty_) {
       auto it = owner_.find(id);
-      Status s =
-          it == owner_.end()
-              ? store_.RemoveTargetObject(tenant_, config_.name, id.first, id.second)
-              : store_.PutTargetObject({tenant_, config_.name, id.first, id.second, it->second});
-      if (!s.ok()) return s;
+      if (it == owner_.end()) {
+        removed.push_back(id);
+      } else {
+        put.push_back({tenant_, config_.name, id.first, id.second, it->second});
+      }
     }
+    if (Status s = store_.SaveTargetObjects(tenant_, config_.name, put, removed); !s.ok()) return s;
     dirty_.clear();
     return Ok();
   }
@@ -214,8 +233,7 @@ class KamailioTarget final : public Target {
 
   // Brings the target's objects of one user to what `view` says. The outer error aborts
   // the batch (the database failed); the inner Status is this user's outcome.
-  Result<Status> Sync(const UserView& view, int64_t now, bool dry_run,
-                      std::vector<ReconcileStep>* steps) {
+  Result<Status> Sync(const UserView& view, bool dry_run, std::vector<ReconcileStep>* steps) {
     const std::string& domain = config_.domain;
     auto step = [&](const char* action, const ObjectId& id, std::string detail) {
       if (steps != nullptr) steps->push_back({action, id.first, id.second, std::move(detail)});
@@ -240,20 +258,16 @@ class KamailioTarget final : public Target {
       }
       if (!username.empty()) {
         if (view.enabled || config_.disabled_sip == DisabledSip::kKeep) {
+          // A dry run makes no password: a user without one shows as created, no digest.
           std::optional<std::string> password;
           if (dry_run) {
-            Result<std::optional<std::string>> sealed = store_.GetSipCredential(tenant_, view.id);
-            if (!sealed.ok()) return sealed.error();
-            if (*sealed) {
-              Result<std::string> plain =
-                  GetOrCreateSipPassword(store_, key_, tenant_, view.id, now);
-              if (!plain.ok()) return plain.error();
-              password = *plain;
-            }
+            Result<std::optional<std::string>> found = passwords_->Find(view.id);
+            if (!found.ok()) return found.error();
+            password = std::move(*found);
           } else {
-            Result<std::string> plain = GetOrCreateSipPassword(store_, key_, tenant_, view.id, now);
+            Result<std::string> plain = passwords_->GetOrCreate(view.id);
             if (!plain.ok()) return plain.error();
-            password = *plain;
+            password = std::move(*plain);
           }
           KamailioSubscriber sub{username, domain, "", ""};
           if (password) {
@@ -390,6 +404,7 @@ class KamailioTarget final : public Target {
   std::map<ObjectId, int64_t> owner_;
   std::unordered_map<int64_t, std::set<ObjectId>> by_user_;
   std::set<ObjectId> dirty_;
+  std::optional<SipPasswordBook> passwords_;  // of the publish under way
 };
 
 }  // namespace

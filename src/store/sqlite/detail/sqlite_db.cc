@@ -33,6 +33,20 @@ Status Statement::Run(std::string_view what) {
   return Ok();
 }
 
+Result<int64_t> Statement::RunReturningInt(std::string_view what) {
+  const int rc = Step();
+  if (rc != SQLITE_ROW) {
+    Error error = rc == SQLITE_DONE
+                      ? Error::Internal("store: " + std::string(what) + ": no row returned")
+                      : LastError(rc, what);
+    Reset();
+    return error;
+  }
+  const int64_t value = ColumnInt(0);
+  Reset();
+  return value;
+}
+
 Error Statement::LastError(int code, std::string_view what) const {
   std::string message = "store: " + std::string(what) + ": ";
   message += db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);

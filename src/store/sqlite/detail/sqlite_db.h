@@ -57,6 +57,9 @@ class Statement {
   int Step() { return sqlite3_step(stmt_); }
   // Runs a statement that returns no row, then resets it. Error on failure.
   Status Run(std::string_view what);
+  // Runs a statement whose first row's first column is an integer (INSERT ... RETURNING id),
+  // then resets it. Error on failure, and when it returns no row.
+  Result<int64_t> RunReturningInt(std::string_view what);
   void Reset() { sqlite3_reset(stmt_); }
 
   int64_t ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
