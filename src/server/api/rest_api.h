@@ -127,6 +127,7 @@ class RestApi {
   http::Response ListDepartments(http::Request& request);
   http::Response ListJobs(http::Request& request);
   http::Response Preview(http::Request& request);
+  http::Response Explain(http::Request& request);  // explain.cc
   http::Response StartSync(const std::string& tenant, const Profile& profile, int64_t approve,
                            const std::string& user);
   http::Response Sync(http::Request& request);
