@@ -468,8 +468,8 @@ void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const 
     }
     e.scope.push_back({"in scope", "yes",
                        "returned by " + source_name +
-                           " (the source reads only the profile's scope: its groups, filter "
-                           "and guest setting)"});
+                           " (a source reads only the profile's scope, where it has one: "
+                           "groups, filter, guests)"});
     if (!e.groups.empty()) {
       std::string groups;
       for (const auto& g : e.groups) groups += (groups.empty() ? "" : ", ") + g;

@@ -569,7 +569,10 @@ class PlanBuilder {
     for (const DepartmentChange& c : plan_.departments) {  // few: one per department
       if (!EqualsIgnoreCase(c.target.name, dept)) continue;
       if (c.action != Action::kUnchanged) {
-        detail += "; this plan does " + std::string(ActionName(c.action)) + " to it";
+        std::string fields;
+        for (const FieldChange& f : c.changes) fields += (fields.empty() ? "" : ", ") + f.field;
+        detail += "; the plan makes a department " + std::string(ActionName(c.action)) +
+                  (fields.empty() ? "" : " (" + fields + ")");
       }
       ring_group = c.target.ring_group;
     }

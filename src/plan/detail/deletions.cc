@@ -49,11 +49,19 @@ void TraceDeletion(const PbxUser& u, uint8_t presence, bool excluded,
                              " days ends " + IsoDate(ends) + " (" + std::to_string(left) +
                              " days left)"});
   }
+  // protect_mobile guards the delete itself: while the grace period runs it waits.
+  const bool waits = p.grace_days > 0 && (u.state == UserState::kActive ||
+                                          now - u.pending_since < p.grace_days * kSecondsPerDay);
   if (p.protect_mobile) {
     const std::string_view mobile = u.fields.Get(Field::kMobile);
-    tr.policy.push_back(
-        {"protect_mobile", mobile.empty() ? "pass" : "blocks",
-         mobile.empty() ? "holds no mobile" : "holds mobile " + std::string(mobile)});
+    if (mobile.empty()) {
+      tr.policy.push_back({"protect_mobile", "pass", "holds no mobile"});
+    } else {
+      tr.policy.push_back({"protect_mobile", waits ? "later" : "blocks",
+                           "holds mobile " + std::string(mobile) +
+                               (waits ? ": it will block the delete when the grace period ends"
+                                      : ": the delete is blocked")});
+    }
   } else {
     tr.policy.push_back({"protect_mobile", "off", "policy.protect_mobile is false"});
   }
@@ -147,10 +155,10 @@ std::vector<Deletion> PlanDeletions(const StoreSnapshot& stored, const Links& li
     }
     if (tr != nullptr) {
       if (auto off = SwitchedOff(item.action, p)) {
-        tr->policy.push_back({"policy switches", "skip", std::string(*off)});
+        tr->policy.push_back({"operation switches", "skip", std::string(*off)});
       } else {
-        tr->policy.push_back(
-            {"policy switches", "pass", std::string(ActionName(item.action)) + " is switched on"});
+        tr->policy.push_back({"operation switches", "pass",
+                              std::string(ActionName(item.action)) + " is switched on"});
       }
     }
     ApplySwitches(item, p);
