@@ -333,5 +333,45 @@ TEST(ExplainTest, TracingDoesNotChangeThePlan) {
   EXPECT_EQ(traced->run.id, 0);  // an explanation records no run
 }
 
+// Per target: what it would receive for the planned item, and the user's last event it
+// delivered (the event at or before its cursor).
+TEST(ExplainTest, TargetsShowWhatTheyWouldReceiveAndTheLastDeliveredEvent) {
+  Case c;
+  c.Write(GraphJson("id-a", "anna", "+46 70 123 45 67"));
+  EngineOptions o;
+  o.kind = RunKind::kSync;
+  o.now = kNow;
+  ASSERT_TRUE(RunProfile(c.profile, *c.store, o, "/").ok());
+  auto seq = c.store->LastOutboxSeq(c.profile.tenant);
+  ASSERT_TRUE(seq.ok());
+  ASSERT_GT(*seq, 0);
+  TargetCursor cursor;
+  cursor.tenant = c.profile.tenant;
+  cursor.target = "pbx";
+  cursor.last_seq = *seq;
+  ASSERT_TRUE(c.store->PutTargetCursor(cursor).ok());
+
+  c.Write(GraphJson("id-a", "anna", "+46 70 123 45 99"));
+  ExplainOptions eo;
+  eo.now = kNow + kDay;
+  eo.base_dir = "/";
+  eo.targets = {{"pbx", "webhook", {}}, {"old", "kamailio", {"city", {"Uppsala"}}}};
+  auto e = ExplainUser(c.profile, *c.store, "anna", eo);
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  EXPECT_EQ(e->action, Action::kUpdate);
+  ASSERT_EQ(e->targets.size(), 2u);
+  const ExplainTarget& pbx = e->targets[0];
+  EXPECT_EQ(pbx.name, "pbx");
+  ASSERT_EQ(pbx.steps.size(), 1u);
+  EXPECT_EQ(pbx.steps[0].action, "update");
+  EXPECT_EQ(pbx.cursor_seq, *seq);
+  EXPECT_EQ(pbx.last_event.rfind("user_created (seq ", 0), 0u) << pbx.last_event;
+  EXPECT_NE(pbx.holds.find("+46701234567"), std::string::npos) << pbx.holds;  // the old mobile
+  const ExplainTarget& old = e->targets[1];
+  EXPECT_TRUE(old.steps.empty());  // its rule routes Uppsala only
+  EXPECT_EQ(old.cursor_seq, 0);
+  EXPECT_EQ(old.holds, "nothing yet: the target never published");
+}
+
 }  // namespace
 }  // namespace telsync

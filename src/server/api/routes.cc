@@ -1,5 +1,5 @@
 // The REST API's route table, its OpenAPI document, authentication and dispatch. The
-// handlers are in tenants.cc, profiles.cc, runs.cc, users.cc and targets.cc.
+// handlers are in tenants.cc, profiles.cc, runs.cc, users.cc, targets.cc and explain.cc.
 #include <algorithm>
 
 #include "server/api/detail/respond.h"
