@@ -53,6 +53,7 @@ struct Context {
 void AddCheckConfigCommand(CLI::App& app, Context& ctx);
 void AddTestConnectionCommand(CLI::App& app, Context& ctx);
 void AddPreviewAndSyncCommands(CLI::App& app, Context& ctx);
+void AddExplainCommand(CLI::App& app, Context& ctx);  // cmd_explain.cc
 void AddUsersCommand(CLI::App& app, Context& ctx);
 void AddRunsCommand(CLI::App& app, Context& ctx);
 void AddDumpSourceCommand(CLI::App& app, Context& ctx);

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   telsync::cli::AddCheckConfigCommand(app, ctx);
   telsync::cli::AddTestConnectionCommand(app, ctx);
   telsync::cli::AddPreviewAndSyncCommands(app, ctx);
+  telsync::cli::AddExplainCommand(app, ctx);
   telsync::cli::AddUsersCommand(app, ctx);
   telsync::cli::AddRunsCommand(app, ctx);
   telsync::cli::AddDumpSourceCommand(app, ctx);

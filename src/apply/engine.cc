@@ -3,9 +3,11 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
@@ -27,15 +29,59 @@ constexpr size_t kMaxProblemsKept = 1000;
 struct BatchResult {
   std::vector<DesiredUser> desired;
   std::vector<RejectedUser> rejected;
+  // `explain`: per explanation (index into the set) that an object of the batch names,
+  // the first such object's trace.
+  std::vector<std::pair<size_t, Explanation>> traces;
 };
 
+// The explanation whose query names the object: its source id, or its mapped username,
+// e-mail or UPN (case-insensitive).
+std::optional<size_t> Named(const ExplainSet& explain, const SourceObject& object,
+                            const MappedUser& mapped) {
+  if (auto k = explain.QueryIndex(object.id)) return k;
+  if (auto k = explain.QueryIndex(mapped.fields.Get(Field::kUsername))) return k;
+  if (auto k = explain.QueryIndex(mapped.fields.Get(Field::kEmail))) return k;
+  return explain.QueryIndex(mapped.upn);
+}
+
+// The traced object of `explain`, mapped and validated again by the same code with the
+// trace on (both are pure: the outcome is the one the run would have had).
+MappedUser TraceObject(const SourceObject& object, const UserMapping& mapping, Explanation& tr) {
+  tr.key = object.id;
+  tr.in_source = true;
+  tr.enabled = object.enabled;
+  tr.groups = object.groups;
+  for (const std::string& name : mapping.Attributes()) {
+    if (const auto* values = object.Find(name)) tr.attributes.push_back({name, *values});
+  }
+  MappedUser mapped = mapping.Apply(object, &tr.mapping);
+  tr.username = std::string(mapped.fields.Get(Field::kUsername));
+  return mapped;
+}
+
 BatchResult MapAndValidate(std::vector<SourceObject> batch, const UserMapping& mapping,
-                           const Validator& validator) {
+                           const Validator& validator, const ExplainSet* explain) {
   BatchResult out;
   out.desired.reserve(batch.size());
   for (auto& object : batch) {
     if (object.kind != ObjectKind::kUser || object.deleted) continue;
     MappedUser mapped = mapping.Apply(object);
+    std::optional<size_t> named;
+    if (explain != nullptr) named = Named(*explain, object, mapped);
+    if (named && std::none_of(out.traces.begin(), out.traces.end(),
+                              [&](const auto& t) { return t.first == *named; })) {
+      Explanation& tr = out.traces.emplace_back(*named, Explanation{}).second;
+      mapped = TraceObject(object, mapping, tr);
+      std::string key = mapped.source_key;
+      std::string username(mapped.fields.Get(Field::kUsername));
+      auto desired = validator.Validate(std::move(mapped), &tr.validation);
+      if (desired.ok()) {
+        out.desired.push_back(std::move(desired).value());
+      } else {
+        out.rejected.push_back({std::move(key), std::move(username), desired.error().message});
+      }
+      continue;
+    }
     std::string key = mapped.source_key;
     std::string username(mapped.fields.Get(Field::kUsername));
     auto desired = validator.Validate(std::move(mapped));
@@ -53,11 +99,16 @@ BatchResult MapAndValidate(std::vector<SourceObject> batch, const UserMapping& m
 class ReadPipeline {
  public:
   ReadPipeline(const UserMapping& mapping, const Validator& validator, unsigned threads,
-               const std::function<void(const Progress&)>& on_progress)
+               const std::function<void(const Progress&)>& on_progress, const ExplainSet* explain)
       : mapping_(mapping),
         validator_(validator),
         max_in_flight_(std::max(1u, threads) * 2),
-        on_progress_(on_progress) {}
+        on_progress_(on_progress),
+        explain_(explain) {}
+
+  // `explain`: per explanation the set's query names, the trace of the first object in
+  // source order (Finish collects them).
+  std::vector<std::pair<size_t, Explanation>> TakeTraces() { return std::move(traces_); }
 
   void Add(SourceObject&& object) {
     batch_.push_back(std::move(object));
@@ -79,6 +130,7 @@ class ReadPipeline {
     input.desired.reserve(desired);
     input.rejected.reserve(rejected);
     for (auto& r : done_) {
+      for (auto& t : r.traces) traces_.push_back(std::move(t));
       for (auto& d : r.desired) input.desired.push_back(std::move(d));
       for (auto& x : r.rejected) input.rejected.push_back(std::move(x));
       r = BatchResult{};
@@ -92,7 +144,7 @@ class ReadPipeline {
     if (batch_.empty()) return;
     read_ += batch_.size();
     in_flight_.push_back(std::async(std::launch::async, MapAndValidate, std::move(batch_),
-                                    std::cref(mapping_), std::cref(validator_)));
+                                    std::cref(mapping_), std::cref(validator_), explain_));
     batch_ = {};
     batch_.reserve(kBatchSize);
     while (in_flight_.size() >= max_in_flight_) Collect();
@@ -112,6 +164,8 @@ class ReadPipeline {
   std::deque<std::future<BatchResult>> in_flight_;
   std::vector<BatchResult> done_;  // in source order
   size_t read_ = 0;
+  const ExplainSet* explain_;
+  std::vector<std::pair<size_t, Explanation>> traces_;
 };
 
 // Wall time per phase of a run, logged at debug level ("run phases"): where a slow run
@@ -386,6 +440,76 @@ Status RecordRun(RunStore& store, const Run& run) {
   return s;
 }
 
+// `explain`: what the read said about each traced user (its trace from the pipeline, the
+// first object in source order that the query names; or that the source did not return
+// anyone by that name).
+void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const ReadResult& read,
+                      const std::string& source_name, const std::string& note,
+                      ExplainSet& explain) {
+  for (auto& [index, trace] : traces) {
+    Explanation& e = explain.users()[index];
+    if (e.in_source) continue;  // a later object of the same name
+    trace.query = std::move(e.query);
+    e = std::move(trace);
+    explain.SetKey(index, e.key);
+  }
+  for (Explanation& e : explain.users()) {
+    e.source = source_name;
+    e.read_from = note.empty() ? "a full read of the source" : note;
+    if (!e.in_source) {
+      e.scope.push_back(
+          {"in scope", "no",
+           read.complete ? "the complete read of " + source_name +
+                               " did not return it: outside the scope (groups, filter, "
+                               "guests), deleted, or not this user's name"
+                         : "the read of " + source_name +
+                               " was incomplete and did not return it: " + read.ErrorMessage()});
+      continue;
+    }
+    e.scope.push_back({"in scope", "yes",
+                       "returned by " + source_name +
+                           " (a source reads only the profile's scope, where it has one: "
+                           "groups, filter, guests)"});
+    if (!e.groups.empty()) {
+      std::string groups;
+      for (const auto& g : e.groups) groups += (groups.empty() ? "" : ", ") + g;
+      e.scope.push_back({"groups", std::to_string(e.groups.size()),
+                         groups + " (transitive where the source can tell)"});
+    }
+    e.scope.push_back({"enabled", e.enabled ? "yes" : "no",
+                       e.enabled ? "enabled in the directory"
+                                 : "disabled in the directory (policy.disabled decides)"});
+  }
+}
+
+// `explain`: the stored user each traced user is (linked by its source id) or, for a
+// query the source did not answer, the stored user it names (username, e-mail, source id
+// or "user:<id>"): its key, so that the planner traces its deletion.
+void FindStoredUsers(const StoreSnapshot& snapshot, ExplainSet& explain) {
+  for (const PbxUser& u : snapshot.users) {
+    if (!u.source_key.empty()) {
+      if (Explanation* e = explain.ByKey(u.source_key); e != nullptr && e->in_source) {
+        if (!e->in_store) {
+          e->in_store = true;
+          e->stored_id = u.id;
+        }
+        continue;
+      }
+    }
+    std::optional<size_t> k = explain.QueryIndex(u.source_key);
+    if (!k) k = explain.QueryIndex(u.fields.Get(Field::kUsername));
+    if (!k) k = explain.QueryIndex(u.fields.Get(Field::kEmail));
+    if (!k) k = explain.QueryIndex("user:" + std::to_string(u.id));
+    if (!k) continue;
+    Explanation& e = explain.users()[*k];
+    if (e.in_source || e.in_store) continue;
+    e.in_store = true;
+    e.stored_id = u.id;
+    e.username = std::string(u.fields.Get(Field::kUsername));
+    explain.SetKey(*k, u.source_key.empty() ? "user:" + std::to_string(u.id) : u.source_key);
+  }
+}
+
 // One run from a Reader: read, map and validate, plan, apply, record.
 Result<RunOutcome> Execute(const Profile& profile, const std::string& source_name, Store& store,
                            const EngineOptions& options, const UserMapping& mapping,
@@ -409,7 +533,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     // Busy, not wrong: the same request succeeds once the run in progress ends (exit 1, 503).
     return Error::Unavailable(RunInProgress(store, profile, lock.error().message));
   }
-  CloseAbandonedRuns(store, profile, options);
+  // An explanation is a preview that records nothing: no run, no metrics.
+  ExplainSet* const explain = options.explain;
+  if (explain == nullptr) CloseAbandonedRuns(store, profile, options);
   // `sync --approve N` names a run to apply: that it exists, is this profile's and is held
   // is known before anything is read.
   if (options.approve_run != 0 && options.kind == RunKind::kSync) {
@@ -440,16 +566,18 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   run.started_at = options.now;
   run.source = source_name;
   run.approved_run = options.approve_run;
-  auto id = store.CreateRun(run);
-  if (!id.ok()) return id.error();
-  run.id = *id;
-  if (options.on_run_created) options.on_run_created(run.id);
+  if (explain == nullptr) {
+    auto id = store.CreateRun(run);
+    if (!id.ok()) return id.error();
+    run.id = *id;
+    if (options.on_run_created) options.on_run_created(run.id);
+  }
   RunMetrics run_metrics(profile);  // /metrics: result, duration, read errors, users
 
   // Read, map and validate.
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  ReadPipeline pipeline(mapping, validator, threads, options.on_progress);
+  ReadPipeline pipeline(mapping, validator, threads, options.on_progress, explain);
   // An unreadable record is reported like an invalid user (R3), keyed by where it is.
   std::vector<RejectedUser> unreadable;
   ReadResult read = reader.read(pipeline, [&](const std::string& where, const std::string& reason) {
@@ -458,8 +586,12 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       unreadable.push_back({"record:" + where, "", reason});
     }
   });
-  run_metrics.ReadDone(read);
+  if (explain == nullptr) run_metrics.ReadDone(read);
   PlanInput input = pipeline.Finish();
+  if (explain != nullptr) {
+    TakeSourceTraces(pipeline.TakeTraces(), read, source_name, note, *explain);
+    for (Explanation& e : explain->users()) e.read_at = options.now;
+  }
   clock.Mark("read");
   // The read's source objects are freed in the workers' malloc arenas; hand the free pages
   // back before the snapshot and the plan need memory (peak RSS at a million users).
@@ -474,9 +606,21 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   if (options.on_progress) options.on_progress({"plan", 0, 0});
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
+  if (explain != nullptr) {
+    FindStoredUsers(*snapshot, *explain);
+    plan_options.explain = explain;
+  }
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
   Plan& plan = out.plan;
   plan.targets = options.targets;
+  if (explain != nullptr) {
+    // The plan is what the preview would show; nothing is recorded or applied.
+    run.complete = plan.complete;
+    run.summary = plan.Summary();
+    run.status = RunStatus::kSuccess;
+    if (!read.complete) run.message = "source read incomplete: " + read.ErrorMessage();
+    return out;
+  }
   run_metrics.Snapshot(*snapshot, plan);
   // The plan carries what apply needs: free the inputs before writing (P2).
   snapshot = StoreSnapshot{};

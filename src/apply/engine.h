@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/profile.h"
+#include "model/explanation.h"
 #include "model/plan.h"
 #include "model/run.h"
 #include "sources/source.h"
@@ -59,6 +60,10 @@ struct EngineOptions {
   // The tenant's targets: the plan carries them so the preview and the reports show what
   // each would receive (Plan::targets). Delivery itself is the publisher's, after the run.
   std::vector<TargetRoute> targets;
+  // `telsync explain` (apply/explain.h): a preview that traces the users the set's
+  // queries name (username, e-mail, UPN or source id) through mapping, validation and the
+  // planner into the set, and records no run. Not owned; null in a normal run.
+  ExplainSet* explain = nullptr;
 };
 
 struct RunOutcome {

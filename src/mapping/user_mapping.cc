@@ -1,9 +1,41 @@
 #include "mapping/user_mapping.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace telsync {
 namespace {
+
+// One field of an explained user (UserMapping::Apply's trace): what the expression read
+// and gave.
+void Trace(std::string field, const Expression& expression, const SourceObject& object,
+           const std::string& value, std::vector<ExplainMapping>& trace) {
+  ExplainMapping m;
+  m.field = std::move(field);
+  m.expression = expression.text();
+  m.value = value;
+  bool any_input = false;
+  for (const std::string& name : expression.Attributes()) {
+    ExplainValues input;
+    input.name = name;
+    if (const auto* values = object.Find(name)) {
+      input.values = *values;
+    } else if (name == "memberof") {
+      input.values = object.groups;  // {memberOf} reads the groups (expression.h)
+    }
+    for (const auto& v : input.values) any_input = any_input || !v.empty();
+    m.inputs.push_back(std::move(input));
+  }
+  if (value.empty() && any_input) {
+    std::string lower = m.expression;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    m.note = lower.find("e164(") != std::string::npos
+                 ? "e164() gave no value: the input is not a valid phone number"
+                 : "no value although its inputs have values: a function of the expression "
+                   "gave none";
+  }
+  trace.push_back(std::move(m));
+}
 
 bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
@@ -123,7 +155,8 @@ Result<UserMapping> UserMapping::Compile(const std::map<std::string, std::string
   return result;
 }
 
-MappedUser UserMapping::Apply(const SourceObject& object) const {
+MappedUser UserMapping::Apply(const SourceObject& object,
+                              std::vector<ExplainMapping>* trace) const {
   MappedUser user;
   user.source_key = object.id;
   user.enabled = object.enabled;
@@ -132,10 +165,12 @@ MappedUser UserMapping::Apply(const SourceObject& object) const {
   user.upn = std::string(object.First("userPrincipalName"));
   for (const auto& [field, expression] : fixed_) {
     const std::string value = expression.EvaluateScalar(object);
+    if (trace != nullptr) Trace(std::string(FieldName(field)), expression, object, value, *trace);
     if (!value.empty()) user.fields.Set(field, value);
   }
   for (const auto& [name, expression] : custom_) {
     std::string value = expression.EvaluateScalar(object);
+    if (trace != nullptr) Trace("custom." + name, expression, object, value, *trace);
     if (!value.empty()) user.custom.emplace_back(name, std::move(value));
   }
   return user;

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "mapping/expression.h"
+#include "model/explanation.h"
 #include "model/fields.h"
 #include "model/source_object.h"
 #include "util/result.h"
@@ -69,7 +70,11 @@ class UserMapping {
   // The defaults for a source type (field -> expression text).
   static std::map<std::string, std::string> Defaults(const std::string& source_type);
 
-  MappedUser Apply(const SourceObject& object) const;
+  // `trace` (null in a normal run: `telsync explain` sets it for one object) receives,
+  // per mapped field in the order applied, the expression, the attributes it read with
+  // their values and the value it gave; a field that gave no value although its inputs
+  // have values says so (a function such as e164() rejected them).
+  MappedUser Apply(const SourceObject& object, std::vector<ExplainMapping>* trace = nullptr) const;
 
   // Every source attribute any expression reads, plus the ones identity needs.
   std::vector<std::string> Attributes() const;

@@ -290,5 +290,36 @@ INSTANTIATE_TEST_SUITE_P(
                    "[a-z][a-z0-9_]*)"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
+// `telsync explain`: per field the expression, the attributes it read and the value; a
+// function that rejects its input says so. The mapped user is the one Apply gives alone.
+TEST(UserMappingTest, TraceShowsExpressionInputsAndValue) {
+  auto mapping = UserMapping::Compile({{"mobile", "e164({mobilePhone})"}}, "graph");
+  ASSERT_TRUE(mapping.ok());
+  SourceObject o = GraphUser();
+  o.attributes.erase(std::remove_if(o.attributes.begin(), o.attributes.end(),
+                                    [](const auto& a) { return a.first == "mobilePhone"; }),
+                     o.attributes.end());
+  o.Add("mobilePhone", "070-12");
+  std::vector<ExplainMapping> trace;
+  const MappedUser traced = mapping->Apply(o, &trace);
+  const MappedUser plain = mapping->Apply(o);
+  EXPECT_EQ(traced.fields.Get(Field::kUsername), plain.fields.Get(Field::kUsername));
+  const ExplainMapping* mobile = nullptr;
+  const ExplainMapping* email = nullptr;
+  for (const auto& m : trace) {
+    if (m.field == "mobile") mobile = &m;
+    if (m.field == "email") email = &m;
+  }
+  ASSERT_NE(mobile, nullptr);
+  EXPECT_EQ(mobile->expression, "e164({mobilePhone})");
+  ASSERT_EQ(mobile->inputs.size(), 1u);
+  EXPECT_EQ(mobile->inputs[0].values, std::vector<std::string>{"070-12"});
+  EXPECT_EQ(mobile->value, "");
+  EXPECT_NE(mobile->note.find("e164()"), std::string::npos) << mobile->note;
+  ASSERT_NE(email, nullptr);
+  EXPECT_EQ(email->value, std::string(plain.fields.Get(Field::kEmail)));
+  EXPECT_TRUE(email->note.empty());
+}
+
 }  // namespace
 }  // namespace telsync

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/profile.h"
+#include "model/explanation.h"
 #include "model/pbx.h"
 #include "model/plan.h"
 #include "plan/validate.h"
@@ -40,6 +41,11 @@ struct PlanOptions {
   std::unordered_set<std::string> only_keys;
   // Approval of a held run: the deletion threshold does not hold this plan.
   bool approved = false;
+  // `telsync explain`: the planner records, while it plans, every decision about the users
+  // of this set (by their traced key: a source id, or the stored user's) and the item it
+  // plans for each. Not owned; null in a normal run, which then pays one pointer test per
+  // user.
+  ExplainSet* explain = nullptr;
 };
 
 Plan MakePlan(const PlanInput& input, const StoreSnapshot& stored, const Profile& profile,

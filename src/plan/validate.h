@@ -17,6 +17,7 @@
 
 #include "config/profile.h"
 #include "mapping/user_mapping.h"
+#include "model/explanation.h"
 #include "model/pbx.h"
 #include "phone/phone.h"
 #include "util/result.h"
@@ -75,7 +76,10 @@ class Validator {
 
   // The desired user, or an Invalid error whose message is the reason (without the
   // user's name: the caller knows it).
-  Result<DesiredUser> Validate(MappedUser mapped) const;
+  // `trace` (null in a normal run: `telsync explain` sets it for one user) receives each
+  // check in the order made, with pass or fail and the reason; the phone checks give the
+  // libphonenumber result. The checks after a failure are not made.
+  Result<DesiredUser> Validate(MappedUser mapped, std::vector<ExplainStep>* trace = nullptr) const;
 
  private:
   ValidationConfig config_;

@@ -198,5 +198,35 @@ TEST(ValidatorTest, AnEmptyUsernameIsAnError) {
   EXPECT_NE(r.error().message.find("username is empty"), std::string::npos) << r.error().message;
 }
 
+// `telsync explain`: each check with pass or fail, the phone's libphonenumber result, and
+// the same outcome as without a trace.
+TEST(ValidatorTest, TraceRecordsEachCheckInOrder) {
+  Profile profile;
+  profile.validation.required = {"email", "phone"};
+  std::vector<ExplainStep> trace;
+  const Result<DesiredUser> r = Validator(profile).Validate(Anna(), &trace);
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> order;
+  for (const auto& s : trace) {
+    EXPECT_EQ(s.outcome, "pass") << s.what << ": " << s.detail;
+    order.push_back(s.what);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"utf-8", "length", "required", "required", "email",
+                                             "phone", "username"}));
+  EXPECT_EQ(trace[5].detail,
+            "landline \"+46 8 123 456 78\" parsed by libphonenumber as +46812345678");
+
+  MappedUser bad = Anna();
+  bad.fields.Set(Field::kMobile, "070-12");
+  trace.clear();
+  const Result<DesiredUser> failed = Validator(profile).Validate(bad, &trace);
+  ASSERT_FALSE(failed.ok());
+  ASSERT_FALSE(trace.empty());
+  EXPECT_EQ(trace.back().what, "phone");
+  EXPECT_EQ(trace.back().outcome, "fail");
+  EXPECT_EQ(trace.back().detail, failed.error().message);
+  EXPECT_EQ(Validator(profile).Validate(bad).error().message, failed.error().message);
+}
+
 }  // namespace
 }  // namespace telsync

@@ -94,6 +94,30 @@ std::optional<std::string> Claims::FindConflict(size_t i, int64_t self,
   return std::nullopt;
 }
 
+std::vector<ExplainStep> Claims::Describe(size_t i, int64_t self, const UniqueValues& new_values) {
+  std::vector<ExplainStep> out;
+  for (size_t u = 0; u < kUniqueFields.size(); ++u) {
+    const std::string_view v = new_values[u];
+    if (v.empty()) continue;
+    const std::string what = std::string(FieldName(kUniqueFields[u])) + " " + Quote(v);
+    const Claim* c = claims_[u].Find(keys_.Key(u, v));
+    std::string holder = "nobody holds it";
+    if (c != nullptr && c->owner != kNone) {
+      holder = c->owner == self ? "held by this user" : "held by " + OwnerName(c->owner);
+    }
+    std::string claim;
+    if (c != nullptr && c->claimant != kNone && c->claimant != static_cast<int64_t>(i)) {
+      claim = "; claimed by " + DesiredName(desired_[static_cast<size_t>(c->claimant)].user) +
+              " (the holder, else the smallest source id)";
+    }
+    const bool free =
+        c == nullptr || ((c->owner == kNone || c->owner == self) &&
+                         (c->claimant == kNone || c->claimant == static_cast<int64_t>(i)));
+    out.push_back({what, free ? "pass" : "conflict", holder + claim});
+  }
+  return out;
+}
+
 void Claims::Release(size_t s) {
   const PbxUser& u = stored_.users[s];
   for (size_t k = 0; k < kUniqueFields.size(); ++k) {

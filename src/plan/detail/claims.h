@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "config/profile.h"
+#include "model/explanation.h"
 #include "model/pbx.h"
 #include "plan/detail/flat_index.h"
 #include "plan/detail/keys.h"
@@ -51,6 +52,10 @@ class Claims {
   // would have is held by someone else ("e-mail \"a@b.se\" is also used by bert").
   // nullopt: no conflict.
   std::optional<std::string> FindConflict(size_t i, int64_t self, const UniqueValues& new_values);
+
+  // For `telsync explain`: each unique value desired user i (holder `self`) would have,
+  // who holds it now and which desired user may claim it. Not for the hot path.
+  std::vector<ExplainStep> Describe(size_t i, int64_t self, const UniqueValues& new_values);
 
   // Stored user s is deleted by this plan: the values it holds are free.
   void Release(size_t s);

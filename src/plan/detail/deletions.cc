@@ -11,6 +11,62 @@ namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
 
+// The deletion pass's decisions about stored user `u`, in the order PlanDeletions makes
+// them (the trace of `telsync explain`).
+void TraceDeletion(const PbxUser& u, uint8_t presence, bool excluded,
+                   const Completeness& completeness, const PolicyConfig& p, int64_t now,
+                   Explanation& tr) {
+  tr.identity.push_back(
+      {"link", presence == kSeenDisabled ? "disabled" : "gone",
+       "stored user " + StoredName(u) + " (id " + std::to_string(u.id) +
+           ") is linked to source id " + Quote(u.source_key) +
+           (presence == kSeenDisabled
+                ? "; the source returned it disabled (policy.disabled: delete)"
+                : "; the source did not return it (deleted, disabled out of scope, or moved "
+                  "out of the scope's groups)")});
+  tr.policy.push_back({"complete read (R1)", completeness.complete ? "pass" : "skip",
+                       completeness.complete ? "the read was complete: deletions are allowed"
+                                             : completeness.reason});
+  if (!completeness.complete) return;
+  tr.policy.push_back({"exclusion group", excluded ? "skip" : "pass",
+                       p.exclusion_group.empty() ? "no policy.exclusion_group"
+                       : excluded ? "in group " + Quote(p.exclusion_group) + ": never deleted"
+                                  : "not in group " + Quote(p.exclusion_group)});
+  if (excluded) return;
+  if (p.grace_days <= 0) {
+    tr.policy.push_back({"grace period", "none", "policy.grace_days is 0: deleted at once"});
+  } else if (u.state == UserState::kActive) {
+    tr.policy.push_back({"grace period", "starts",
+                         "marked pending delete now; deleted after " +
+                             std::to_string(p.grace_days) + " days, on " +
+                             IsoDate(now + p.grace_days * kSecondsPerDay)});
+  } else {
+    const int64_t ends = u.pending_since + p.grace_days * kSecondsPerDay;
+    const int64_t left = ends > now ? (ends - now + kSecondsPerDay - 1) / kSecondsPerDay : 0;
+    tr.policy.push_back({"grace period", left > 0 ? "running" : "over",
+                         "pending delete since " + IsoDate(u.pending_since) +
+                             "; the grace period of " + std::to_string(p.grace_days) +
+                             " days ends " + IsoDate(ends) + " (" + std::to_string(left) +
+                             " days left)"});
+  }
+  // protect_mobile guards the delete itself: while the grace period runs it waits.
+  const bool waits = p.grace_days > 0 && (u.state == UserState::kActive ||
+                                          now - u.pending_since < p.grace_days * kSecondsPerDay);
+  if (p.protect_mobile) {
+    const std::string_view mobile = u.fields.Get(Field::kMobile);
+    if (mobile.empty()) {
+      tr.policy.push_back({"protect_mobile", "pass", "holds no mobile"});
+    } else {
+      tr.policy.push_back({"protect_mobile", waits ? "later" : "blocks",
+                           "holds mobile " + std::string(mobile) +
+                               (waits ? ": it will block the delete when the grace period ends"
+                                      : ": the delete is blocked")});
+    }
+  } else {
+    tr.policy.push_back({"protect_mobile", "off", "policy.protect_mobile is false"});
+  }
+}
+
 }  // namespace
 
 std::string DisabledSkipReason(const PolicyConfig& policy) {
@@ -52,7 +108,8 @@ std::vector<uint8_t> FindPresence(const PlanInput& input, size_t stored_count, c
 std::vector<Deletion> PlanDeletions(const StoreSnapshot& stored, const Links& links,
                                     const std::vector<uint8_t>& presence, const Profile& profile,
                                     const std::unordered_set<std::string>& only_keys,
-                                    const Completeness& completeness, int64_t now) {
+                                    const Completeness& completeness, int64_t now,
+                                    ExplainSet* explain) {
   const PolicyConfig& p = profile.policy;
   std::vector<Deletion> out;
   for (size_t s = 0; s < stored.users.size(); ++s) {
@@ -62,6 +119,8 @@ std::vector<Deletion> PlanDeletions(const StoreSnapshot& stored, const Links& li
     if (const size_t* linked = links.Linked(u.source_key); linked == nullptr || *linked != s) {
       continue;  // a duplicate link in the store; the first holder speaks for it
     }
+    Explanation* tr = explain != nullptr ? explain->ByKey(u.source_key) : nullptr;
+    if (tr != nullptr) TraceDeletion(u, presence[s], links.Excluded(s), completeness, p, now, *tr);
     PlanItem item;
     item.key = u.source_key;
     item.username = std::string(u.fields.Get(Field::kUsername));
@@ -93,6 +152,14 @@ std::vector<Deletion> PlanDeletions(const StoreSnapshot& stored, const Links& li
     } else {
       item.action = Action::kDelete;
       item.reason = p.grace_days > 0 ? why + " for " + std::to_string(p.grace_days) + " days" : why;
+    }
+    if (tr != nullptr) {
+      if (auto off = SwitchedOff(item.action, p)) {
+        tr->policy.push_back({"operation switches", "skip", std::string(*off)});
+      } else {
+        tr->policy.push_back({"operation switches", "pass",
+                              std::string(ActionName(item.action)) + " is switched on"});
+      }
     }
     ApplySwitches(item, p);
     out.push_back({std::move(item), s});

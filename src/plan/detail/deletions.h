@@ -59,11 +59,13 @@ struct Deletion {
   size_t stored = 0;  // the stored user it is about
 };
 // One item per linked stored user that is not kSeen in `presence`, in store order;
-// `only_keys` (when not empty) limits it to those source ids.
+// `only_keys` (when not empty) limits it to those source ids. `explain` (PlanOptions::explain;
+// null in a normal run) receives the identity and policy steps of its stored user.
 std::vector<Deletion> PlanDeletions(const StoreSnapshot& stored, const Links& links,
                                     const std::vector<uint8_t>& presence, const Profile& profile,
                                     const std::unordered_set<std::string>& only_keys,
-                                    const Completeness& completeness, int64_t now);
+                                    const Completeness& completeness, int64_t now,
+                                    ExplainSet* explain = nullptr);
 
 // The deletion threshold: why the deletions of `items` hold the plan (max_deletes,
 // max_delete_percent of `linked_count`), in that order; empty when they do not.

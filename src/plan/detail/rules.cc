@@ -62,10 +62,15 @@ RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;
 
 const std::string& RuleSet::TemplateFor(const DesiredUser& user,
                                         const std::string& fallback) const {
-  for (const auto& c : rules_) {
-    if (c->Matches(user)) return c->rule->template_name;
+  const auto k = FirstMatch(user);
+  return k ? rules_[*k]->rule->template_name : fallback;
+}
+
+std::optional<size_t> RuleSet::FirstMatch(const DesiredUser& user) const {
+  for (size_t k = 0; k < rules_.size(); ++k) {
+    if (rules_[k]->Matches(user)) return k;
   }
-  return fallback;
+  return std::nullopt;
 }
 
 }  // namespace telsync::plan_detail

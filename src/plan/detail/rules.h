@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,8 @@ class RuleSet {
 
   // The template name of the first rule matching the user, or `fallback`.
   const std::string& TemplateFor(const DesiredUser& user, const std::string& fallback) const;
+  // The index in the profile's rules of the first rule matching the user, or nullopt.
+  std::optional<size_t> FirstMatch(const DesiredUser& user) const;
 
  private:
   struct Compiled;

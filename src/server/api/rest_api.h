@@ -3,8 +3,8 @@
 //
 // The handlers are thin adapters (issue 16): they parse the request, call the admin core
 // (src/admin/) or the store, and render. routes.cc holds the route table, the OpenAPI
-// document, authentication and dispatch; tenants.cc, profiles.cc, runs.cc, users.cc and
-// targets.cc the handlers; detail/respond.h the parsing and response helpers.
+// document, authentication and dispatch; tenants.cc, profiles.cc, runs.cc, users.cc,
+// targets.cc and explain.cc the handlers; detail/respond.h the parsing and response helpers.
 //
 // Every route is listed once in a table (Routes()); Register() mounts that table and
 // /api/v1/openapi.json is generated from it, so the OpenAPI document names exactly the
@@ -127,6 +127,7 @@ class RestApi {
   http::Response ListDepartments(http::Request& request);
   http::Response ListJobs(http::Request& request);
   http::Response Preview(http::Request& request);
+  http::Response Explain(http::Request& request);  // explain.cc
   http::Response StartSync(const std::string& tenant, const Profile& profile, int64_t approve,
                            const std::string& user);
   http::Response Sync(http::Request& request);

@@ -1,5 +1,5 @@
 // The REST API's route table, its OpenAPI document, authentication and dispatch. The
-// handlers are in tenants.cc, profiles.cc, runs.cc, users.cc and targets.cc.
+// handlers are in tenants.cc, profiles.cc, runs.cc, users.cc, targets.cc and explain.cc.
 #include <algorithm>
 
 #include "server/api/detail/respond.h"
@@ -253,6 +253,15 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        {},
        true,
        {200, 400, 404}},
+      {"GET",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/explain",
+       "explain",
+       "Why one user is planned the way it is (`telsync explain USER -f json`): source, "
+       "scope, mapping, validation, identity, uniqueness, policy, rules and the preview's "
+       "result; records no run",
+       {{"user", "string", "username, e-mail, UPN, source id or user:<id> (required)", {}}},
+       false,
+       {200, 400, 404, 503}},
       {"POST",
        "/api/v1/tenants/{tenant}/profiles/{profile}/sync",
        "sync",
@@ -454,6 +463,7 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "listDepartments") return ListDepartments(r);
   if (op == "listJobs") return ListJobs(r);
   if (op == "preview") return Preview(r);
+  if (op == "explain") return Explain(r);
   if (op == "sync") return Sync(r);
   if (op == "getJob") return GetJob(r);
   if (op == "listRuns") return ListRuns(r);
