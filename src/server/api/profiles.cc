@@ -2,6 +2,7 @@
 // test-connection. Parse, call admin/profiles.h, render.
 #include "admin/profiles.h"
 
+#include "admin/schedules.h"
 #include "admin/views.h"
 #include "server/api/detail/respond.h"
 #include "server/api/rest_api.h"
@@ -106,6 +107,17 @@ http::Response RestApi::TestConnection(http::Request& r) {
   j["attributes"] = report.attributes;
   j["sample"] = report.sample;
   return detail::JsonOk(j);
+}
+
+http::Response RestApi::NextRuns(http::Request& r) {
+  auto count = detail::IntQuery(r, "count", 5, 1, 20);
+  if (!count.ok()) return detail::FromError(count.error());
+  const int64_t now = options_.clock ? options_.clock() : 0;
+  auto next = admin::NextOccurrences(r.Query("cron"), r.Query("timezone"), now, *count);
+  if (!next.ok()) return detail::FromError(next.error());
+  Json list = Json::array();
+  for (const admin::Occurrence& o : *next) list.push_back(Json{{"at", o.at}, {"local", o.local}});
+  return detail::JsonOk(Json{{"cron", r.Query("cron")}, {"next", list}});
 }
 
 }  // namespace telsync::api
