@@ -598,6 +598,17 @@ async function usersPage() {
           h("div", { class: "kv" }, h("dt", {}, "groups"), h("dd", {}, (u.groups || []).join(", ")))),
         h("h3", {}, "Why this user is as it is"),
         h("p", { class: "hint", id: "explain-slot" }, "The explanation of this user's last plan appears here once the explain route exists."),
+        u.profile ? h("button", { type: "button", on: { click: async () => {
+          try {
+            const started = await api("POST", tenantPath(`/profiles/${seg(u.profile)}/sync`), { body: { user: u.username } });
+            say(`Syncing ${u.username}: job ${started.job} queued.`);
+            const job = await pollJob(started.job, () => {});
+            say(`Syncing ${u.username}: job ${job.job} ${job.status}${job.message ? ": " + job.message : ""}.`);
+          } catch (e) {
+            showError(e, detail);
+          }
+        } } }, "Sync this user now") : null,
+        " ",
         h("button", { type: "button", class: "danger", on: { click: async () => {
           const ok = await confirmDialog({ title: `Unlink ${u.username}?`,
             body: "No sync changes this user until it is adopted again.", confirm: "Unlink" });

@@ -114,7 +114,7 @@ def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path)
 
     # Every page was visited and axe found nothing serious or critical on any of them.
     for name in ("signin", "profiles", "profile-error", "test-connection", "preview",
-                 "preview-search", "sync", "sync-outcome", "held", "history", "users", "user",
+                 "preview-report", "preview-search", "sync", "sync-outcome", "held", "history", "users", "user",
                  "directory", "tenants"):
         assert name in results["pages"], (name, results["pages"])
     assert all(v["serious_or_critical"] == 0 for v in results["axe"].values()), results["axe"]

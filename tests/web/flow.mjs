@@ -98,7 +98,7 @@ async function pageChecks(name) {
 
 async function shot(name, width) {
   if (!SHOTS) return;
-  await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: width === 390 });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`) });
 }
 
 async function signIn(token, role) {
@@ -192,6 +192,7 @@ try {
   results.preview_range = await page.locator(".range").textContent();
   check(/^1–50 of \d+$/.test(results.preview_range), "first page: " + results.preview_range);
   check(await page.locator("table.items tbody tr").count() === 50, "50 rows on a page");
+  await pageChecks("preview-report");
   await page.getByRole("button", { name: "Next page" }).click();
   await page.locator(".range").filter({ hasText: /^51–100 of/ }).waitFor();
   await page.getByRole("button", { name: /Errors$/ }).click();
@@ -256,6 +257,9 @@ try {
   await page.getByRole("button", { name: username, exact: true }).click();
   await page.locator("#user-title").filter({ hasText: username }).waitFor();
   results.user = username;
+  await page.getByRole("button", { name: "Sync this user now" }).click();
+  await page.locator("#status").filter({ hasText: /job \d+ (done|failed)/ }).waitFor();
+  results.user_sync = await page.locator("#status").textContent();
   check(await page.locator("#explain-slot").count() === 1, "the explanation's place");
   await pageChecks("user");
   await visit("directory", "Departments & targets");
