@@ -310,6 +310,27 @@ TEST_F(RestApiTest, PreviewAndRunItemsArePagedAndFilteredOnTheServer) {
   EXPECT_EQ(Error(long_q)["field"], "q");
 }
 
+TEST_F(RestApiTest, TheMappingEditorMapsASampleUserWithADraft) {
+  const std::string path = "/api/v1/tenants/acme/profiles/main/map";
+  auto mapped = Call("POST", path, tokens_["acme"],
+                     R"js({"mapping": {"display_name": "upper({surname})", "office": "{site}"},
+                           "user": {"surname": "Lovelace", "site": ["Kista", "Lund"],
+                                    "mail": "Ada@Contoso.example"}})js");
+  ASSERT_EQ(mapped->status, 200) << mapped->body;
+  json doc = json::parse(mapped->body);
+  EXPECT_EQ(doc["fields"]["display_name"], "LOVELACE");
+  EXPECT_EQ(doc["fields"]["email"], "ada@contoso.example");
+  EXPECT_EQ(doc["custom"]["office"], "Kista");
+  EXPECT_EQ(doc["mapping"]["office"], "{site}");
+  auto bad = Call("POST", path, tokens_["acme"], R"js({"mapping": {"mobile": "e165({x})"}})js");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "body.mapping.mobile");
+  auto key = Call("POST", path, tokens_["acme"], R"({"usr": {}})");
+  EXPECT_EQ(key->status, 400);
+  EXPECT_EQ(Error(key)["field"], "body.usr");
+  EXPECT_EQ(Call("POST", path, tokens_["globex"], "{}")->status, 401);
+}
+
 TEST_F(RestApiTest, TheAdminPageLearnsTheTokensRoleAndASchedulesNextRuns) {
   auto tenants = json::parse(Call("GET", "/api/v1/tenants", tokens_["acme"])->body);
   EXPECT_EQ(tenants["operator"], false);

@@ -242,6 +242,20 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        {},
        false,
        {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/map",
+       "mapUser",
+       "Map one sample user with a draft mapping laid over the profile's source defaults "
+       "(the mapping editor): the PBX fields, custom fields and the mapping in effect",
+       {},
+       true,
+       {200, 400, 404},
+       false,
+       R"({"type": "object", "additionalProperties": false,
+           "properties": {"mapping": {"type": "object",
+                                      "additionalProperties": {"type": "string"}},
+                          "user": {"type": "object"},
+                          "groups": {"type": "array", "items": {"type": "string"}}}})"},
       {"GET",
        "/api/v1/schedule/next",
        "nextRuns",
@@ -470,6 +484,7 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "deleteProfile") return DeleteProfile(r);
   if (op == "testConnection") return TestConnection(r);
   if (op == "nextRuns") return NextRuns(r);
+  if (op == "mapUser") return MapUser(r);
   if (op == "listDepartments") return ListDepartments(r);
   if (op == "listJobs") return ListJobs(r);
   if (op == "preview") return Preview(r);
