@@ -24,6 +24,22 @@ const SOURCES = {
   file: [["path", "Export file on the server", "text", "File sources are set in the config file: the API refuses a server path."]],
 };
 
+// A sample user per source type, in the attribute names its defaults read.
+const SAMPLES = {
+  graph: { displayName: "Ada Lovelace", givenName: "Ada", surname: "Lovelace",
+    mail: "ada.lovelace@contoso.example", mailNickname: "ada.lovelace",
+    userPrincipalName: "ada.lovelace@contoso.example", businessPhones: ["+46 8 555 0100"],
+    mobilePhone: "+46 70 555 0101", department: "Engineering", jobTitle: "Engineer",
+    city: "Stockholm", country: "SE", officeLocation: "Kista 3" },
+  ldap: { sAMAccountName: "alovelace", givenName: "Ada", sn: "Lovelace", displayName: "Ada Lovelace",
+    mail: "ada.lovelace@contoso.example", telephoneNumber: "+46 8 555 0100", mobile: "+46 70 555 0101",
+    department: "Engineering", title: "Engineer", l: "Stockholm", c: "SE" },
+  scim: { userName: "ada.lovelace@contoso.example", "name.givenName": "Ada", "name.familyName": "Lovelace",
+    displayName: "Ada Lovelace", "emails.work": "ada.lovelace@contoso.example",
+    "phoneNumbers.work": "+46 8 555 0100", title: "Engineer" },
+};
+SAMPLES.file = SAMPLES.graph;
+
 export async function profilesPage(ctx) {
   const { state, main, pageShell, showError, say, tenantPath } = ctx;
   const list = h("div", { class: "profiles" });
@@ -43,6 +59,8 @@ export async function profilesPage(ctx) {
         h("td", { class: "name" }, h("bdi", {}, p.name)), h("td", {}, typeof p.source === "object" ? p.source.type : p.source), h("td", {}, p.origin),
         h("td", { class: "row-actions" },
           h("button", { type: "button", on: { click: () => test(p.name) } }, "Test connection",
+            h("span", { class: "visually-hidden" }, ` of ${p.name}`)),
+          h("button", { type: "button", on: { click: () => mappingEditor(p.name) } }, "Mapping",
             h("span", { class: "visually-hidden" }, ` of ${p.name}`)),
           p.origin === "api" ? h("button", { type: "button", on: { click: () => edit(p.name) } }, "Edit",
             h("span", { class: "visually-hidden" }, ` ${p.name}`)) : null,
@@ -92,6 +110,102 @@ export async function profilesPage(ctx) {
       clear(tester);
       showError(e, tester);
     }
+  }
+
+  // The mapping editor: one expression per PBX field over the source's defaults, and the
+  // mapped result of a sample user (POST .../map), refreshed as the admin types.
+  async function mappingEditor(name) {
+    clear(editor);
+    let profile;
+    try {
+      profile = await api("GET", tenantPath(`/profiles/${seg(name)}`));
+    } catch (e) {
+      showError(e, editor);
+      return;
+    }
+    const type = typeof profile.source === "object" ? profile.source.type : profile.source;
+    const sample = h("textarea", { name: "sample", rows: 8, spellcheck: "false" },
+      JSON.stringify(SAMPLES[type] || SAMPLES.graph, null, 2));
+    const sampleField = field("A sample source user (JSON: attribute → value)", sample);
+    const rows = {};  // PBX field -> {input, output, error}
+    const body = h("tbody");
+    const status = h("p", { class: "hint", "aria-live": "polite" });
+    const section = h("section", { class: "card mapping", "aria-labelledby": "mapping-title" },
+      h("h2", { id: "mapping-title", tabindex: "-1" }, `Mapping of ${name} (${type})`),
+      h("p", { class: "hint" }, "Try expressions here; the profile keeps its mapping until it is saved with the new one (config file, or Edit → Other settings)."),
+      sampleField,
+      scrollBox(h("table", { class: "mapping-table" },
+        h("caption", { class: "visually-hidden" }, `Mapping of ${name}`),
+        h("thead", {}, h("tr", {}, ["PBX field", "Expression", "Result"].map((t) => h("th", { scope: "col" }, t)))),
+        body)),
+      status);
+    put(editor, section);
+
+    function draft() {
+      const mapping = {};
+      for (const [f, row] of Object.entries(rows)) mapping[f] = row.input.value;
+      return mapping;
+    }
+
+    let latest = 0;  // only the newest answer is shown (answers may cross)
+    async function refresh(mapping) {
+      const mine = ++latest;
+      let user;
+      try {
+        user = JSON.parse(sample.value);
+        if (typeof user !== "object" || user === null || Array.isArray(user)) throw new Error("not an object");
+        sampleField.showError("");
+      } catch (e) {
+        sampleField.showError("This is not a JSON object: " + e.message);
+        return;
+      }
+      try {
+        const doc = await api("POST", tenantPath(`/profiles/${seg(name)}/map`), { body: { mapping, user } });
+        if (mine !== latest) return;
+        for (const row of Object.values(rows)) row.showError("");
+        if (!Object.keys(rows).length) build(doc.mapping);
+        const values = Object.assign({}, doc.fields, doc.custom);
+        for (const [f, row] of Object.entries(rows)) row.output.textContent = values[f] || "";
+        status.textContent = "Mapped.";
+      } catch (e) {
+        if (mine !== latest) return;
+        const f = (e.field || "").replace(/^body\.mapping\./, "");
+        if (rows[f]) rows[f].showError(e.message);
+        else showError(e, section);
+        status.textContent = "";
+      }
+    }
+
+    function build(expressions) {
+      for (const [f, text] of Object.entries(expressions)) {
+        const input = h("input", { type: "text", name: "expr-" + f, value: text, spellcheck: "false",
+          "aria-label": `Expression for ${f}` });
+        const output = h("output", { for: input.id || undefined, class: "mapped" });
+        const error = h("p", { class: "field-error", hidden: true });
+        const row = { input, output, showError: (m) => {
+          error.textContent = m || "";
+          error.hidden = !m;
+          if (m) input.setAttribute("aria-invalid", "true");
+          else input.removeAttribute("aria-invalid");
+        } };
+        rows[f] = row;
+        let timer = 0;
+        input.addEventListener("input", () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => refresh(draft()), 250);
+        });
+        put(body, h("tr", { "data-field": f }, h("th", { scope: "row" }, f), h("td", {}, input, error),
+          h("td", {}, h("bdi", {}, output))));
+      }
+    }
+
+    let sampleTimer = 0;
+    sample.addEventListener("input", () => {
+      clearTimeout(sampleTimer);
+      sampleTimer = setTimeout(() => refresh(Object.keys(rows).length ? draft() : profile.mapping || {}), 250);
+    });
+    await refresh(profile.mapping || {});
+    section.querySelector("#mapping-title").focus();
   }
 
   async function edit(name) {

@@ -113,7 +113,7 @@ def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path)
     assert results["ok"] is True
 
     # Every page was visited and axe found nothing serious or critical on any of them.
-    for name in ("signin", "profiles", "profile-error", "test-connection", "preview",
+    for name in ("signin", "profiles", "profile-error", "test-connection", "mapping", "preview",
                  "preview-report", "preview-search", "sync", "sync-outcome", "held", "history", "users", "user",
                  "directory", "tenants"):
         assert name in results["pages"], (name, results["pages"])
@@ -122,6 +122,7 @@ def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path)
 
     # What the page showed came from the API, in the API's words.
     assert "phone_mode" in results["field_error"], results["field_error"]
+    assert "e165" in results["mapping_error"], results["mapping_error"]
     assert results["test_branch"].startswith("Failed: ")
     assert results["test_phones"].startswith("OK: ")
     assert len(results["next_runs"]) == 5

@@ -184,6 +184,18 @@ try {
   check(await page.locator(".sample li").count() > 0, "a sample of users");
   await pageChecks("test-connection");
 
+  // ---- the mapping editor: the sample user's fields follow the expressions as they are typed
+  await page.getByRole("button", { name: "Mapping of phones" }).click();
+  const displayName = page.getByLabel("Expression for display_name");
+  await displayName.waitFor();
+  await page.locator('tr[data-field="display_name"] output').filter({ hasText: "Ada Lovelace" }).waitFor();
+  await displayName.fill('join(" ", upper({surname}), {givenName})');
+  await page.locator('tr[data-field="display_name"] output').filter({ hasText: "LOVELACE Ada" }).waitFor();
+  await displayName.fill("e165({surname})");
+  await page.locator('tr[data-field="display_name"] .field-error:not([hidden])').waitFor();
+  results.mapping_error = await page.locator('tr[data-field="display_name"] .field-error').textContent();
+  await pageChecks("mapping");
+
   // ---- 4. preview: counts, filter, search, paging
   await visit("preview", "Preview");
   await page.getByLabel("Profile").selectOption("phones");
