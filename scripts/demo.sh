@@ -88,3 +88,5 @@ kill -TERM "$serve_pid" 2>/dev/null
 wait "$serve_pid" 2>/dev/null
 printf '\nReports of any run: telsync -c %s runs show ID --format json|csv|html|xlsx -o FILE\n' "$W/telsync.yaml"
 printf 'Reports of the held run: %s/run-%s.xlsx and %s/run-%s.html\n' "$W" "$held" "$W" "$held"
+printf '\nThe web admin page: run  %s -c %s/telsync.yaml serve\n' "$BIN" "$W"
+printf 'then open http://127.0.0.1:8443/ and sign in with this token: %s\n' "$token"

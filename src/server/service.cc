@@ -7,6 +7,7 @@
 #include "server/ops/ops_routes.h"
 #include "server/ops/target_metrics.h"
 #include "server/phonebook/routes.h"
+#include "server/web/routes.h"
 
 namespace telsync {
 
@@ -177,6 +178,7 @@ Status Service::Prepare() {
   phonebook::RegisterPhonebookRoutes(*server_, store_, phonebook_options);
   endpoint_->Register(*server_);
   rest_api_->Register(*server_);
+  web::RegisterWebRoutes(*server_);  // the admin page at / (issue 19), over /api/v1
   return Ok();
 }
 

@@ -2,6 +2,8 @@
 // test-connection. Parse, call admin/profiles.h, render.
 #include "admin/profiles.h"
 
+#include "admin/mapping_draft.h"
+#include "admin/schedules.h"
 #include "admin/views.h"
 #include "server/api/detail/respond.h"
 #include "server/api/rest_api.h"
@@ -106,6 +108,84 @@ http::Response RestApi::TestConnection(http::Request& r) {
   j["attributes"] = report.attributes;
   j["sample"] = report.sample;
   return detail::JsonOk(j);
+}
+
+http::Response RestApi::NextRuns(http::Request& r) {
+  auto count = detail::IntQuery(r, "count", 5, 1, 20);
+  if (!count.ok()) return detail::FromError(count.error());
+  const int64_t now = options_.clock ? options_.clock() : 0;
+  auto next = admin::NextOccurrences(r.Query("cron"), r.Query("timezone"), now, *count);
+  if (!next.ok()) return detail::FromError(next.error());
+  Json list = Json::array();
+  for (const admin::Occurrence& o : *next) list.push_back(Json{{"at", o.at}, {"local", o.local}});
+  return detail::JsonOk(Json{{"cron", r.Query("cron")}, {"next", list}});
+}
+
+// The body of POST .../map: {"mapping": {field: expression}, "user": {attribute: value or
+// [values]}, "groups": [names]}; kInvalid naming the part at fault.
+Result<admin::MappingDraft> ReadMappingDraft(const std::string& body, const Profile& profile) {
+  Json doc = Json::parse(body.empty() ? "{}" : body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return Error::Invalid("the body must be a JSON object").WithField("body");
+  admin::MappingDraft draft;
+  draft.source_type = profile.source.type();
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "mapping") {
+      if (!value.is_object())
+        return Error::Invalid("an object: PBX field -> expression").WithField("body.mapping");
+      for (const auto& [field, expression] : value.items()) {
+        if (!expression.is_string())
+          return Error::Invalid("an expression is a string").WithField("body.mapping." + field);
+        draft.mapping[field] = expression.get<std::string>();
+      }
+    } else if (key == "user") {
+      if (!value.is_object())
+        return Error::Invalid("an object: attribute -> value or [values]").WithField("body.user");
+      for (const auto& [name, v] : value.items()) {
+        std::vector<std::string> values;
+        for (const Json& one : v.is_array() ? v : Json::array({v})) {
+          if (one.is_string())
+            values.push_back(one.get<std::string>());
+          else if (one.is_number() || one.is_boolean())
+            values.push_back(one.dump());
+          else if (!one.is_null())
+            return Error::Invalid("a value is a string").WithField("body.user." + name);
+        }
+        draft.attributes.emplace_back(name, std::move(values));
+      }
+    } else if (key == "groups") {
+      if (!value.is_array())
+        return Error::Invalid("an array of group names").WithField("body.groups");
+      for (const Json& g : value) {
+        if (!g.is_string()) return Error::Invalid("a group is a string").WithField("body.groups");
+        draft.groups.push_back(g.get<std::string>());
+      }
+    } else {
+      return Error::Invalid("unknown key").WithField("body." + key.substr(0, 40));
+    }
+  }
+  return draft;
+}
+
+http::Response RestApi::MapUser(http::Request& r) {
+  auto profile = FindProfile(r.Param("tenant"), r.Param("profile"));
+  if (profile == nullptr)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "no profile " + r.Param("profile").substr(0, 64));
+  auto draft = ReadMappingDraft(r.body, *profile);
+  if (!draft.ok()) return detail::FromError(draft.error());
+  auto mapped = admin::MapDraft(*draft);
+  if (!mapped.ok()) return detail::FromError(mapped.error());
+  Json fields = Json::object();
+  for (const auto& [name, value] : mapped->fields) fields[name] = value;
+  Json custom = Json::object();
+  for (const auto& [name, value] : mapped->custom) custom[name] = value;
+  Json expressions = Json::object();
+  for (const auto& [name, text] : mapped->expressions) expressions[name] = text;
+  return detail::JsonOk(Json{{"source", draft->source_type},
+                             {"fields", fields},
+                             {"custom", custom},
+                             {"mapping", expressions}});
 }
 
 }  // namespace telsync::api

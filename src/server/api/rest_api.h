@@ -124,6 +124,8 @@ class RestApi {
   http::Response PutProfile(http::Request& request, bool create);
   http::Response DeleteProfile(http::Request& request);
   http::Response TestConnection(http::Request& request);
+  http::Response NextRuns(http::Request& request);  // profiles.cc
+  http::Response MapUser(http::Request& request);
   http::Response ListDepartments(http::Request& request);
   http::Response ListJobs(http::Request& request);
   http::Response Preview(http::Request& request);

@@ -277,6 +277,76 @@ TEST_F(RestApiTest, PreviewReturnsThePreviewContractAndSyncJobFinishes) {
       json::parse(Call("GET", "/api/v1/tenants/globex/users", tokens_["globex"])->body).size(), 0u);
 }
 
+// The admin page reads a preview and a run page by page: the items filtered and cut on the
+// server, the summary of the whole plan beside them.
+TEST_F(RestApiTest, PreviewAndRunItemsArePagedAndFilteredOnTheServer) {
+  auto preview =
+      Call("POST", "/api/v1/tenants/acme/profiles/main/preview?limit=2", tokens_["acme"]);
+  ASSERT_EQ(preview->status, 200) << preview->body;
+  json doc = json::parse(preview->body);
+  EXPECT_EQ(doc["summary"]["create"], 3);
+  ASSERT_EQ(doc["items"].size(), 2u);
+  EXPECT_EQ(doc["page"]["matched"], 3);
+  EXPECT_EQ(doc["page"]["offset"], 0);
+  const int64_t run = doc["run"];
+  const std::string items = "/api/v1/tenants/acme/runs/" + std::to_string(run) + "/items";
+  auto second = json::parse(Call("GET", items + "?offset=2&limit=2", tokens_["acme"])->body);
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_NE(second["items"][0]["key"], doc["items"][0]["key"]);
+  EXPECT_EQ(second["summary"]["create"], 3);
+  auto found = json::parse(Call("GET", items + "?q=USER2%40contoso", tokens_["acme"])->body);
+  ASSERT_EQ(found["page"]["matched"], 1) << found.dump();
+  auto none = json::parse(Call("GET", items + "?action=delete&limit=5", tokens_["acme"])->body);
+  EXPECT_EQ(none["page"]["matched"], 0);
+  EXPECT_EQ(none["items"].size(), 0u);
+  EXPECT_EQ(none["summary"]["create"], 3);
+  // Without paging the route answers the whole run, as before.
+  EXPECT_EQ(json::parse(Call("GET", items, tokens_["acme"])->body)["items"].size(), 3u);
+  auto bad = Call("GET", items + "?limit=1001", tokens_["acme"]);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "limit");
+  auto long_q = Call("GET", items + "?q=" + std::string(201, 'a'), tokens_["acme"]);
+  EXPECT_EQ(long_q->status, 400);
+  EXPECT_EQ(Error(long_q)["field"], "q");
+}
+
+TEST_F(RestApiTest, TheMappingEditorMapsASampleUserWithADraft) {
+  const std::string path = "/api/v1/tenants/acme/profiles/main/map";
+  auto mapped = Call("POST", path, tokens_["acme"],
+                     R"js({"mapping": {"display_name": "upper({surname})", "office": "{site}"},
+                           "user": {"surname": "Lovelace", "site": ["Kista", "Lund"],
+                                    "mail": "Ada@Contoso.example"}})js");
+  ASSERT_EQ(mapped->status, 200) << mapped->body;
+  json doc = json::parse(mapped->body);
+  EXPECT_EQ(doc["fields"]["display_name"], "LOVELACE");
+  EXPECT_EQ(doc["fields"]["email"], "ada@contoso.example");
+  EXPECT_EQ(doc["custom"]["office"], "Kista");
+  EXPECT_EQ(doc["mapping"]["office"], "{site}");
+  auto bad = Call("POST", path, tokens_["acme"], R"js({"mapping": {"mobile": "e165({x})"}})js");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "body.mapping.mobile");
+  auto key = Call("POST", path, tokens_["acme"], R"({"usr": {}})");
+  EXPECT_EQ(key->status, 400);
+  EXPECT_EQ(Error(key)["field"], "body.usr");
+  EXPECT_EQ(Call("POST", path, tokens_["globex"], "{}")->status, 401);
+}
+
+TEST_F(RestApiTest, TheAdminPageLearnsTheTokensRoleAndASchedulesNextRuns) {
+  auto tenants = json::parse(Call("GET", "/api/v1/tenants", tokens_["acme"])->body);
+  EXPECT_EQ(tenants["operator"], false);
+  auto op = json::parse(Call("GET", "/api/v1/tenants", operator_token_)->body);
+  EXPECT_EQ(op["operator"], true);
+  EXPECT_EQ(op["tenants"].size(), 2u);
+  auto next = Call("GET", "/api/v1/schedule/next?cron=0%202%20*%20*%20*&timezone=UTC&count=3",
+                   tokens_["acme"]);
+  ASSERT_EQ(next->status, 200) << next->body;
+  EXPECT_EQ(json::parse(next->body)["next"].size(), 3u);
+  auto bad = Call("GET", "/api/v1/schedule/next?cron=0%2024%20*%20*%20*", tokens_["acme"]);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "cron");
+  EXPECT_EQ(Call("GET", "/api/v1/schedule/next?cron=@daily", "")->status, 401);
+}
+
 // Every route of the OpenAPI document is mounted: each path called with its parameters
 // filled in answers with one of its documented statuses, never the router's 404/405.
 TEST_F(RestApiTest, EveryOpenApiRouteAnswersADocumentedStatus) {

@@ -117,12 +117,23 @@ http::Response ErrorResponse(int status, const std::string& field, const std::st
 // ---- routes
 
 const std::vector<RouteSpec>& RestApi::Routes() {
+  // The filter and paging of a preview's or a run's items (the admin page's AD report).
+  static const std::vector<QueryParam> kPlanPageQuery = {
+      {"action",
+       "string",
+       "only items of this action",
+       {"create", "update", "delete", "pending_delete", "restore", "unsearchable", "relink",
+        "unchanged", "skip", "conflict", "error", "blocked"}},
+      {"q", "string", "only items whose username, key, reason or a value contains this", {}},
+      {"offset", "integer", "skip this many matching items (default 0)", {}},
+      {"limit", "integer", "at most this many items (1..1000, default 50)", {}}};
   static const std::vector<RouteSpec> routes = {
       {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
       {"GET",
        "/api/v1/tenants",
        "listTenants",
-       "Tenants: every tenant for an operator token, the token's own for an admin token",
+       "Tenants: every tenant for an operator token, the token's own for an admin token; "
+       "operator: whether the token is the operator's",
        {},
        false,
        {200}},
@@ -231,6 +242,29 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        {},
        false,
        {200, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/profiles/{profile}/map",
+       "mapUser",
+       "Map one sample user with a draft mapping laid over the profile's source defaults "
+       "(the mapping editor): the PBX fields, custom fields and the mapping in effect",
+       {},
+       true,
+       {200, 400, 404},
+       false,
+       R"({"type": "object", "additionalProperties": false,
+           "properties": {"mapping": {"type": "object",
+                                      "additionalProperties": {"type": "string"}},
+                          "user": {"type": "object"},
+                          "groups": {"type": "array", "items": {"type": "string"}}}})"},
+      {"GET",
+       "/api/v1/schedule/next",
+       "nextRuns",
+       "The next times a cron expression fires in a time zone (the profile editor)",
+       {{"cron", "string", "a schedule of a profile, e.g. 0 2 * * *", {}},
+        {"timezone", "string", "an IANA time zone (default UTC)", {}},
+        {"count", "integer", "how many (1..20, default 5)", {}}},
+       false,
+       {200, 400}},
       {"GET",
        "/api/v1/tenants/{tenant}/departments",
        "listDepartments",
@@ -249,8 +283,9 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"POST",
        "/api/v1/tenants/{tenant}/profiles/{profile}/preview",
        "preview",
-       "Run a preview now; returns the preview JSON (DESIGN §4)",
-       {},
+       "Run a preview now; returns the preview JSON (DESIGN §4); with q, offset or limit, one "
+       "page of its items (and page.matched) with the whole plan's summary",
+       kPlanPageQuery,
        true,
        {200, 400, 404}},
       {"GET",
@@ -294,12 +329,9 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"GET",
        "/api/v1/tenants/{tenant}/runs/{id}/items",
        "getRunItems",
-       "A run's items as the preview JSON (`runs show -f json`)",
-       {{"action",
-         "string",
-         "only items of this action",
-         {"create", "update", "delete", "pending_delete", "restore", "unsearchable", "relink",
-          "unchanged", "skip", "conflict", "error", "blocked"}}},
+       "A run's items as the preview JSON (`runs show -f json`); with q, offset or limit, one "
+       "page of them (and page.matched) with the whole run's summary",
+       kPlanPageQuery,
        false,
        {200, 400, 404}},
       {"GET",
@@ -460,6 +492,8 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "replaceProfile") return PutProfile(r, false);
   if (op == "deleteProfile") return DeleteProfile(r);
   if (op == "testConnection") return TestConnection(r);
+  if (op == "nextRuns") return NextRuns(r);
+  if (op == "mapUser") return MapUser(r);
   if (op == "listDepartments") return ListDepartments(r);
   if (op == "listJobs") return ListJobs(r);
   if (op == "preview") return Preview(r);

@@ -2,6 +2,7 @@
 // and reports. Parse, call the store / apply::RunProfile, render (admin/views.h, report/).
 #include <sstream>
 
+#include "admin/plan_items.h"
 #include "admin/views.h"
 #include "apply/run_profile.h"
 #include "report/html_report.h"
@@ -37,6 +38,44 @@ Result<ReportQuery> ReadReportQuery(const http::Request& r, bool items) {
           .WithField("format");
   }
   return q;
+}
+
+// The paging of a preview's or a run's items (?action=&q=&offset=&limit=, the admin page):
+// nullopt when none of them is given (the whole plan, as before).
+Result<std::optional<admin::PlanItemQuery>> ReadPlanItemQuery(const http::Request& r) {
+  if (!r.HasQuery("q") && !r.HasQuery("offset") && !r.HasQuery("limit"))
+    return std::optional<admin::PlanItemQuery>();
+  admin::PlanItemQuery q;
+  if (r.HasQuery("action")) {
+    q.action = ActionFromName(r.Query("action"));
+    if (!q.action)
+      return Error::Invalid("unknown action \"" + r.Query("action").substr(0, 40) + "\"")
+          .WithField("action");
+  }
+  q.text = r.Query("q");
+  auto offset = detail::IntQuery(r, "offset", 0, 0, 100000000);
+  if (!offset.ok()) return offset.error();
+  auto limit = detail::IntQuery(r, "limit", 50, 1, 1000);
+  if (!limit.ok()) return limit.error();
+  q.offset = *offset;
+  q.limit = *limit;
+  if (Status s = admin::CheckPlanItemQuery(q); !s.ok()) return s.error();
+  return std::optional<admin::PlanItemQuery>(std::move(q));
+}
+
+// A page of a plan as the preview JSON: the page's items, the whole plan's summary, and
+// "page": {offset, limit, matched}.
+http::Response RenderPage(Plan plan, int64_t run_id, const admin::PlanItemQuery& query) {
+  admin::PlanItemPage page = admin::PagePlanItems(std::move(plan), query);
+  std::ostringstream out;
+  WriteJson(out, page.plan, run_id);
+  Json doc = Json::parse(out.str());
+  Json summary = Json::object();
+  for (size_t i = 0; i < kActionCount; ++i)
+    summary[std::string(SummaryKey(static_cast<Action>(i)))] = page.summary[i];
+  doc["summary"] = std::move(summary);
+  doc["page"] = Json{{"offset", query.offset}, {"limit", query.limit}, {"matched", page.matched}};
+  return detail::JsonOk(doc);
 }
 
 // A run's plan in `format`, as a download where it is one.
@@ -100,6 +139,8 @@ http::Response RestApi::Preview(http::Request& r) {
                         "no profile " + r.Param("profile").substr(0, 64));
   auto user = detail::UserFromBody(r.body);
   if (!user.ok()) return detail::FromError(user.error());
+  auto paging = ReadPlanItemQuery(r);
+  if (!paging.ok()) return detail::FromError(paging.error());
   auto store = options_.open_store();
   if (!store.ok())
     return detail::Fail(ErrorCode::kUnavailable, "", "the store is unavailable; retry later");
@@ -115,6 +156,7 @@ http::Response RestApi::Preview(http::Request& r) {
   if (!prepared.ok()) return detail::FromError(prepared.error(), "profile");
   auto outcome = prepared->Run(**store, options);
   if (!outcome.ok()) return detail::FromError(outcome.error());
+  if (*paging) return RenderPage(std::move(outcome->plan), outcome->run.id, **paging);
   std::ostringstream out;
   WriteJson(out, outcome->plan, outcome->run.id);
   return detail::JsonText(out.str());
@@ -217,6 +259,11 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
   if (!id.ok()) return detail::FromError(id.error());
   auto query = ReadReportQuery(r, items);
   if (!query.ok()) return detail::FromError(query.error());
+  Result<std::optional<admin::PlanItemQuery>> paging = std::optional<admin::PlanItemQuery>();
+  if (items) paging = ReadPlanItemQuery(r);
+  if (!paging.ok()) return detail::FromError(paging.error());
+  // A page filters on the whole run's items: the summary counts them all.
+  if (*paging) query->filter.reset();
   const std::string tenant = r.Param("tenant");
   Result<Run> run = Error::Internal("");
   Result<std::vector<PlanItem>> listed = Error::Internal("");
@@ -229,7 +276,8 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
   }
   if (!listed.ok()) return detail::FromError(listed.error());
   if (!departments.ok()) return detail::FromError(departments.error());
-  const Plan plan = PlanFromRun(*run, std::move(listed).value(), std::move(departments).value());
+  Plan plan = PlanFromRun(*run, std::move(listed).value(), std::move(departments).value());
+  if (*paging) return RenderPage(std::move(plan), run->id, **paging);
   return RenderReport(plan, *run, query->format);
 }
 

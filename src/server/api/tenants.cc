@@ -28,7 +28,8 @@ http::Response RestApi::ListTenants(http::Request& r) {
   for (const TenantInfo& t :
        admin::VisibleTenants(*options_.catalog, IsOperator(r) ? "" : r.principal))
     list.push_back(admin::TenantJson(t));
-  return detail::JsonOk(Json{{"tenants", list}});
+  // The admin page shows the operator's pages to an operator token only.
+  return detail::JsonOk(Json{{"tenants", list}, {"operator", IsOperator(r)}});
 }
 
 http::Response RestApi::CreateTenant(http::Request& r) {
