@@ -781,7 +781,7 @@ TEST_P(StoreContractTest, KeepsWhatARevertNeedsAndRestoresAUserWithItsId) {
   EXPECT_EQ(kept.custom, stored_bob.custom);
 
   // The restore: a create with the old id; a later create still gets a new one.
-  Run revert = MakeRun("acme", "hr", RunKind::kRevert, RunStatus::kRunning, 2);
+  telsync::Run revert = MakeRun("acme", "hr", RunKind::kRevert, RunStatus::kRunning, 2);
   revert.reverted_run = run_id;
   const int64_t revert_id = *store_->CreateRun(revert);
   EXPECT_EQ(store_->GetRun("acme", revert_id)->reverted_run, run_id);
@@ -1938,6 +1938,7 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     ASSERT_TRUE(run.ok());
     Plan plan = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))}, tenant);
     plan.departments.push_back({Action::kCreate, {0, "Sales", "hr", "rg-sales", {}}, {}});
+    plan.pause_run = *run;  // a revert's pause (issue 18)
     ASSERT_TRUE(store_->Apply(plan).ok());
     ASSERT_TRUE(store_->SaveRunItems(*run, plan).ok());
     auto w = store_->BeginMirrorWrite(tenant, "hr", MirrorWriteMode::kPatch, 1);
