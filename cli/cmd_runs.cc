@@ -1,4 +1,5 @@
-// telsync runs list | show ID: run history with items (F19).
+// telsync runs list | show ID: run history with items (F19); runs revert ID: the inverse of
+// an applied run (issue 18), runs resume: lifts the pause a revert set.
 #include <unistd.h>
 
 #include <ctime>
@@ -6,6 +7,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "apply/revert.h"
 #include "cli/context.h"
 #include "report/html_report.h"
 #include "report/report.h"
@@ -123,6 +125,116 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
       options.max_per_section = 0;
       WriteTable(out, plan, options);
     }
+  });
+
+  static bool apply = false;
+  static bool pause = false;
+  static bool approve = false;
+  auto* revert = runs->add_subcommand(
+      "revert", "the inverse of applied run ID: preview it, or --apply it as a run of kind revert");
+  revert->add_option("id", run_id, "the run to revert")->required();
+  revert->add_flag("--apply", apply, "apply the revert (default: preview only)");
+  revert->add_flag("--pause", pause,
+                   "with --apply: pause the profile in the same transaction, so the next sync "
+                   "does not apply the directory again (telsync runs resume lifts it)");
+  revert->add_flag("--approve", approve,
+                   "with --apply: apply even when the deletion threshold holds the revert");
+  revert->add_option("-f,--format", format, "table | json | csv | html | xlsx (xlsx needs -o)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html", "xlsx"}));
+  revert->add_option("-o,--output", output, "write the report to a file");
+  revert->callback([&ctx]() {
+    if ((pause || approve) && !apply) throw Exit{kExitUsage, "--pause and --approve need --apply"};
+    if (format == "xlsx" && output.empty()) {
+      throw Exit{kExitUsage, "--format xlsx writes a binary file: give -o FILE.xlsx"};
+    }
+    const std::string tenant = ctx.SelectTenant();
+    Store& store = ctx.OpenStore();
+    auto recorded = store.GetRun(tenant, run_id);
+    if (!recorded.ok()) throw Exit{kExitUsage, recorded.error().ToString()};
+    const Profile* profile = ctx.LoadConfig().FindProfile(tenant + "/" + recorded->profile);
+    if (profile == nullptr) {
+      throw Exit{kExitUsage, "run " + std::to_string(run_id) + "'s profile " + tenant + "/" +
+                                 recorded->profile + " is not in the config"};
+    }
+    RevertOptions options;
+    options.run_id = run_id;
+    options.apply = apply;
+    options.pause = pause;
+    options.approve = approve;
+    options.keep_days = ctx.LoadConfig().history_keep_days;
+    options.now = ctx.Now();
+    options.clock = [&ctx]() { return ctx.Now(); };
+    if (const Tenant* t = ctx.LoadConfig().FindTenant(tenant)) {
+      options.targets = RoutesOf(t->targets);
+    }
+    auto outcome = ExecuteRevert(*profile, store, options);
+    if (!outcome.ok()) throw Exit{ExitCodeOf(outcome.error().code), outcome.error().ToString()};
+    const Run& run = outcome->run;
+    const Run* shown = run.id != 0 ? &run : nullptr;
+    if (format == "xlsx") {
+      if (auto written = WriteXlsx(output, outcome->plan, shown); !written.ok()) {
+        throw Exit{kExitFailed, written.error().ToString()};
+      }
+    } else {
+      std::ofstream file;
+      if (!output.empty()) {
+        file.open(output, std::ios::binary);
+        if (!file) throw Exit{kExitFailed, "cannot write " + output};
+      }
+      std::ostream& out = output.empty() ? std::cout : file;
+      if (format == "json") {
+        WriteJson(out, outcome->plan, run.id);
+      } else if (format == "html") {
+        WriteHtml(out, outcome->plan, shown);
+      } else if (format == "csv") {
+        WriteCsv(out, outcome->plan);
+      } else {
+        TableOptions table;
+        table.max_per_section = 0;
+        WriteTable(out, outcome->plan, table);
+      }
+    }
+    std::ostream& note = format == "table" && output.empty() ? std::cout : std::cerr;
+    if (!apply) {
+      note << "\nPreview of the revert of run " << run_id
+           << " (nothing applied): " << RunStatusName(run.status);
+      if (!run.message.empty()) note << " — " << run.message;
+      note << "\nApply it with `telsync runs revert " << run_id << " --apply`.\n";
+    } else {
+      note << "\nRevert run " << run.id << " of run " << run_id << ": "
+           << RunStatusName(run.status);
+      if (!run.message.empty()) note << " — " << run.message;
+      note << "\n";
+      if (run.status != RunStatus::kHeld && run.status != RunStatus::kFailed) {
+        note << "Applied: " << outcome->applied.users_written << " user rows, "
+             << outcome->applied.departments_written << " departments written.\n";
+        if (pause)
+          note << "Profile " << tenant << "/" << run.profile << " paused by run " << run.id
+               << "; `telsync runs resume` lifts the pause.\n";
+        PublishAfterSync(ctx, tenant);
+      }
+    }
+    if (!outcome->next_sync_note.empty()) note << "Note: " << outcome->next_sync_note << ".\n";
+    if (outcome->exit_code != kExitOk) throw Exit{outcome->exit_code, ""};
+  });
+
+  auto* resume = runs->add_subcommand(
+      "resume", "lift the pause of `runs revert --pause`: the profile's syncs apply again");
+  resume->callback([&ctx]() {
+    const Profile& profile = ctx.SelectProfile();
+    Store& store = ctx.OpenStore();
+    auto pause = store.GetProfilePause(profile.tenant, profile.name);
+    if (!pause.ok()) throw Exit{kExitFailed, pause.error().ToString()};
+    if (!pause->has_value()) {
+      std::cout << "profile " << profile.tenant << "/" << profile.name
+                << " is not paused by a revert\n";
+      return;
+    }
+    if (Status s = store.ClearProfilePause(profile.tenant, profile.name); !s.ok()) {
+      throw Exit{kExitFailed, s.error().ToString()};
+    }
+    std::cout << "profile " << profile.tenant << "/" << profile.name
+              << " resumed (it was paused by revert run " << **pause << ")\n";
   });
 }
 

@@ -73,6 +73,7 @@ nlohmann::ordered_json RunJson(const Run& r) {
     summary[std::string(SummaryKey(static_cast<Action>(i)))] = r.summary[i];
   j["summary"] = std::move(summary);
   j["approved_run"] = r.approved_run;
+  j["reverted_run"] = r.reverted_run;
   return j;
 }
 

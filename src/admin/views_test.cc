@@ -97,7 +97,7 @@ TEST(AdminViewsTest, RunJsonCountsEveryActionInItsSummary) {
   EXPECT_EQ(j["summary"].size(), kActionCount);
   EXPECT_EQ(j["summary"][std::string(SummaryKey(Action::kCreate))], 2);
   EXPECT_EQ(j.begin().key(), "id");
-  EXPECT_EQ((--j.end()).key(), "approved_run");
+  EXPECT_EQ((--j.end()).key(), "reverted_run");
 }
 
 TEST(AdminViewsTest, ProfileJsonMasksSecretsAndShowsOnlyItsSourceTypesKeys) {

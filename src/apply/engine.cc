@@ -536,6 +536,14 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   // An explanation is a preview that records nothing: no run, no metrics.
   ExplainSet* const explain = options.explain;
   if (explain == nullptr) CloseAbandonedRuns(store, profile, options);
+  // A revert's pause (`runs revert ID --apply --pause`, issue 18) stops a sync as mode
+  // paused does, until `runs resume`.
+  std::optional<int64_t> paused_by;
+  if (options.kind == RunKind::kSync) {
+    auto pause = store.GetProfilePause(profile.tenant, profile.name);
+    if (!pause.ok()) return pause.error();
+    paused_by = *pause;
+  }
   // `sync --approve N` names a run to apply: that it exists, is this profile's and is held
   // is known before anything is read.
   if (options.approve_run != 0 && options.kind == RunKind::kSync) {
@@ -678,6 +686,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   } else {
     if (options.kind == RunKind::kSync && profile.policy.mode == SyncMode::kPaused) {
       run.message = "mode paused: nothing applied";
+    } else if (options.kind == RunKind::kSync && paused_by) {
+      run.message = "paused by revert run " + std::to_string(*paused_by) +
+                    ": nothing applied (telsync runs resume lifts the pause)";
     } else if (options.kind == RunKind::kSync) {
       items_saved.emplace(store.StartSaveRunItems(run.id, plan));
       if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});

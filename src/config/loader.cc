@@ -34,7 +34,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTopKeys = {"store", "tenants", "smtp"};
+const std::vector<std::string> kTopKeys = {"store", "tenants", "smtp", "history"};
+const std::vector<std::string> kHistoryKeys = {"keep_days"};
 const std::vector<std::string> kSmtpKeys = {
     "url",     "starttls",   "username",        "password", "from",
     "ca_file", "tls_verify", "timeout_seconds", "attempts", "retry_seconds"};
@@ -186,6 +187,7 @@ class FileReader {
   std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
   // The file's `smtp:` block, when it has one.
   const std::optional<SmtpConfig>& smtp() const { return smtp_; }
+  const std::optional<int64_t>& keep_days() const { return keep_days_; }
 
   // Reads the file's top level; tenants are appended to `tenants`, store set when present.
   void Read(const YAML::Node& root, std::optional<std::string>& store,
@@ -206,6 +208,12 @@ class FileReader {
       }
     }
     ReadSmtp(root["smtp"], "smtp");
+    if (const YAML::Node history = root["history"]; history.IsDefined() && !history.IsNull()) {
+      if (IsMap(history, "history")) {
+        CheckKeys(history, "history", kHistoryKeys);
+        if (auto n = Int(history["keep_days"], "history.keep_days", 1, 36500)) keep_days_ = *n;
+      }
+    }
     const YAML::Node list = root["tenants"];
     if (!list.IsDefined() || list.IsNull()) return;
     if (!IsSequence(list, "tenants")) return;
@@ -1268,6 +1276,7 @@ class FileReader {
   const MappingChecker& checker_;
   std::vector<ConfigProblem> problems_;
   std::optional<SmtpConfig> smtp_;
+  std::optional<int64_t> keep_days_;
   bool remote_ = false;
 };
 
@@ -1508,6 +1517,7 @@ Loaded Load(const std::string& path, const MappingChecker& checker) {
                          "already set in " + smtp_file + "; set it in one file only");
         }
       }
+      if (reader.keep_days()) out.config.history_keep_days = static_cast<int>(*reader.keep_days());
       tenant_files.resize(tenants.size(), file);
       if (file_store) {
         if (store && *store != *file_store) {

@@ -129,6 +129,9 @@ struct Tenant {
 struct Config {
   std::string store = "telsync.db";  // store: a SQLite path (default) or postgres://...
   SmtpConfig smtp;                   // smtp: the mail server of notifications
+  // history.keep_days: how long what `runs revert` needs is kept (issue 18): a run older
+  // than this many days cannot be reverted.
+  int history_keep_days = 90;
   std::vector<Tenant> tenants;
   std::string origin;  // the file or directory it was loaded from
 

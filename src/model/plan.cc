@@ -65,6 +65,7 @@ bool IsWrite(Action a) {
 }
 
 bool Plan::IsNoop() const {
+  if (pause_run != 0) return false;
   for (const auto& item : items) {
     if (IsWrite(item.action)) return false;
   }

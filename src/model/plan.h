@@ -92,11 +92,15 @@ struct Plan {
   // The tenant's targets (issue 17): what each would receive is TargetSteps of each item.
   // Empty for a tenant without targets and for a plan rebuilt from a recorded run.
   std::vector<TargetRoute> targets;
+  // Not 0: the store records the profile as paused by this run (RunStore::GetProfilePause)
+  // in the transaction of the plan's last write (`runs revert ID --apply --pause`, issue 18:
+  // the next sync would otherwise apply the directory again).
+  int64_t pause_run = 0;
 
   // Counts per action, computed from items: always equal to the items (DESIGN §4).
   std::array<size_t, kActionCount> Summary() const;
-  // True when applying would change nothing (no create/update/delete/... item and no
-  // department change). A converged directory plans an empty plan (P3).
+  // True when applying would change nothing (no create/update/delete/... item, no
+  // department change and no pause to record). A converged directory plans an empty plan (P3).
   bool IsNoop() const;
 };
 

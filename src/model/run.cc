@@ -2,7 +2,17 @@
 
 namespace telsync {
 
-const char* RunKindName(RunKind k) { return k == RunKind::kPreview ? "preview" : "sync"; }
+const char* RunKindName(RunKind k) {
+  switch (k) {
+    case RunKind::kPreview:
+      return "preview";
+    case RunKind::kSync:
+      return "sync";
+    case RunKind::kRevert:
+      return "revert";
+  }
+  return "sync";
+}
 
 const char* RunStatusName(RunStatus s) {
   switch (s) {
@@ -25,6 +35,7 @@ const char* RunStatusName(RunStatus s) {
 std::optional<RunKind> RunKindFromName(std::string_view name) {
   if (name == "preview") return RunKind::kPreview;
   if (name == "sync") return RunKind::kSync;
+  if (name == "revert") return RunKind::kRevert;
   return std::nullopt;
 }
 

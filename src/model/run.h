@@ -12,7 +12,9 @@
 
 namespace telsync {
 
-enum class RunKind : uint8_t { kPreview, kSync };
+// kRevert: a run that applied the inverse of an earlier applied run (`runs revert ID
+// --apply`, issue 18); Run::reverted_run names that run.
+enum class RunKind : uint8_t { kPreview, kSync, kRevert };
 
 enum class RunStatus : uint8_t {
   kRunning,
@@ -42,6 +44,7 @@ struct Run {
   std::string message;  // failure or hold reason
   std::array<size_t, kActionCount> summary{};
   int64_t approved_run = 0;  // for a run that applied a held run: that run's id
+  int64_t reverted_run = 0;  // for a revert run: the run it reverted
 };
 
 }  // namespace telsync

@@ -16,7 +16,8 @@ void SimulatedStore::Apply(const Plan& plan) {
     switch (item.action) {
       case Action::kCreate: {
         PbxUser user = *item.target;
-        user.id = next_id++;
+        // A create that restores a deleted user keeps its id (`runs revert`, issue 18).
+        user.id = item.user_id != 0 ? item.user_id : next_id++;
         snapshot.users.push_back(std::move(user));
         break;
       }

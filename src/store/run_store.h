@@ -104,6 +104,15 @@ class RunStore {
   // there is none.
   virtual Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
                                                         const std::string& profile) = 0;
+
+  // The pause a revert run set (`runs revert ID --apply --pause`, issue 18; recorded by
+  // Apply in the transaction of the plan's last write, see Plan::pause_run): while it is
+  // recorded, a sync of the profile applies nothing, as in mode paused. Returns the id of
+  // the run that paused it; std::nullopt when the profile is not paused this way.
+  virtual Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
+                                                         const std::string& profile) = 0;
+  // Lifts that pause (`runs resume`); Ok when there is none.
+  virtual Status ClearProfilePause(const std::string& tenant, const std::string& profile) = 0;
 };
 
 }  // namespace telsync

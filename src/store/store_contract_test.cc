@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "store/detail/columns.h"
+#include "store/detail/test_backends.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
@@ -34,72 +35,12 @@
 namespace telsync {
 namespace {
 
-std::string MakeTempDir(const char* prefix) {
-  std::string pattern = (std::filesystem::temp_directory_path() / prefix).string() + "-XXXXXX";
-  const char* made = mkdtemp(pattern.data());
-  return made ? std::string(made) : std::string();
-}
+// ---- The PostgreSQL server for the whole test binary (store/detail/test_backends.h) ----
 
-// ---- The PostgreSQL server for the whole test binary ----
-
-class PgServer {
- public:
-  static PgServer& Get() {
-    static PgServer server;
-    return server;
-  }
-  // The admin URL (database "postgres"), or "" with `error` set.
-  const std::string& Url() {
-    std::call_once(once_, [this] { Start(); });
-    return url_;
-  }
-  const std::string& error() const { return error_; }
-  void Stop() {
-    if (dir_.empty()) return;
-    const std::string cmd = std::string(TELSYNC_SOURCE_DIR) +
-                            "/tests/fixtures/postgres/pg-cluster.sh stop '" + dir_ + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "pg-cluster.sh stop failed\n");
-    std::filesystem::remove_all(dir_);
-    dir_.clear();
-  }
-
- private:
-  void Start() {
-    if (const char* env = std::getenv("TELSYNC_TEST_PG_URL"); env != nullptr && *env != '\0') {
-      url_ = env;
-      return;
-    }
-    dir_ = MakeTempDir("telsync-pg");
-    if (dir_.empty()) {
-      error_ = "cannot create a temporary directory";
-      return;
-    }
-    // The watchdog stops the cluster even if this process crashes before TearDown.
-    const std::string cmd = "TELSYNC_PG_OWNER_PID=" + std::to_string(getpid()) + " " +
-                            std::string(TELSYNC_SOURCE_DIR) +
-                            "/tests/fixtures/postgres/pg-cluster.sh start '" + dir_ + "'";
-    FILE* out = popen(cmd.c_str(), "r");
-    if (out == nullptr) {
-      error_ = "cannot run " + cmd;
-      return;
-    }
-    char line[512] = {0};
-    std::string url;
-    while (std::fgets(line, sizeof(line), out) != nullptr) url += line;
-    const int rc = pclose(out);
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-    if (rc != 0 || !url.starts_with("postgres://")) {
-      error_ = "could not start PostgreSQL with " + cmd + " (exit " + std::to_string(rc) + ")";
-      return;
-    }
-    url_ = url;
-  }
-
-  std::once_flag once_;
-  std::string url_;
-  std::string error_;
-  std::string dir_;
-};
+using store_test::MakeTempDir;
+using store_test::PgExec;
+using store_test::PgServer;
+using store_test::WithDatabase;
 
 class PgEnvironment : public ::testing::Environment {
  public:
@@ -107,32 +48,6 @@ class PgEnvironment : public ::testing::Environment {
 };
 [[maybe_unused]] ::testing::Environment* const kPgEnvironment =
     ::testing::AddGlobalTestEnvironment(new PgEnvironment);
-
-// `url` with its database name replaced.
-std::string WithDatabase(const std::string& url, const std::string& db) {
-  const size_t scheme = url.find("://");
-  const size_t query = url.find('?');
-  const size_t slash = url.find('/', scheme + 3);
-  const std::string tail = query == std::string::npos ? "" : url.substr(query);
-  const size_t end = slash == std::string::npos || (query != std::string::npos && slash > query)
-                         ? (query == std::string::npos ? url.size() : query)
-                         : slash;
-  return url.substr(0, end) + "/" + db + tail;
-}
-
-// Runs `sql` on a raw libpq connection: what an operator (or another process) would do.
-bool PgExec(const std::string& url, const std::string& sql, std::string* error = nullptr) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  bool ok = PQstatus(conn) == CONNECTION_OK;
-  if (ok) {
-    PGresult* r = PQexec(conn, sql.c_str());
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    PQclear(r);
-  }
-  if (!ok && error) *error = PQerrorMessage(conn);
-  PQfinish(conn);
-  return ok;
-}
 
 void SqliteExec(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -827,6 +742,78 @@ TEST_P(StoreContractTest, RunItemsRoundTripInPlanOrderWithFilter) {
   Plan foreign = plan;
   foreign.tenant = "other";
   EXPECT_EQ(store_->SaveRunItems(run_id, foreign).error().code, ErrorCode::kNotFound);
+}
+
+// Issue 18 (`runs revert`): a run keeps the rows of the users it deleted, a create may give
+// a restored user its old row id back, a revert run names the run it reverted, and Apply
+// records a revert's pause with the plan's last write.
+TEST_P(StoreContractTest, KeepsWhatARevertNeedsAndRestoresAUserWithItsId) {
+  PbxUser bob = MakeUser("k2", "bob");
+  bob.fields.Set(Field::kExtension, "201");
+  bob.fields.Set(Field::kMobile, "+46701234567");
+  bob.searchable = false;
+  bob.groups = {"Support", "Non AD sync"};
+  bob.custom = {{"alpha", "1"}, {"beta", "two"}};
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan(
+                      {Item(Action::kCreate, MakeUser("k1", "alice")), Item(Action::kCreate, bob)}))
+                  .ok());
+  std::vector<PbxUser> before = Users();
+  ASSERT_EQ(before.size(), 2u);
+  const PbxUser stored_bob = before[1];
+
+  const int64_t run_id =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kSync, RunStatus::kSuccess, 1));
+  Plan deletion = MakePlan({Item(Action::kDelete, stored_bob, stored_bob.id)});
+  ASSERT_TRUE(store_->Apply(deletion).ok());
+  ASSERT_TRUE(store_->SaveRunItems(run_id, deletion).ok());
+  ASSERT_EQ(Users().size(), 1u);
+  auto items = store_->GetRunItems("acme", run_id, Action::kDelete);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 1u);
+  const PbxUser& kept = *(*items)[0].target;
+  EXPECT_EQ(kept.id, stored_bob.id);
+  EXPECT_EQ(kept.fields, stored_bob.fields);
+  EXPECT_EQ(kept.source_key, "k2");
+  EXPECT_EQ(kept.profile, "hr");
+  EXPECT_FALSE(kept.searchable);
+  EXPECT_EQ(kept.groups, stored_bob.groups);
+  EXPECT_EQ(kept.custom, stored_bob.custom);
+
+  // The restore: a create with the old id; a later create still gets a new one.
+  telsync::Run revert = MakeRun("acme", "hr", RunKind::kRevert, RunStatus::kRunning, 2);
+  revert.reverted_run = run_id;
+  const int64_t revert_id = *store_->CreateRun(revert);
+  EXPECT_EQ(store_->GetRun("acme", revert_id)->reverted_run, run_id);
+  EXPECT_EQ(store_->GetRun("acme", revert_id)->kind, RunKind::kRevert);
+  EXPECT_FALSE(store_->GetProfilePause("acme", "hr")->has_value());
+  Plan restore = MakePlan({Item(Action::kCreate, kept, kept.id)});
+  restore.pause_run = revert_id;
+  ASSERT_TRUE(store_->Apply(restore).ok());
+  EXPECT_EQ(*store_->GetProfilePause("acme", "hr"), revert_id);
+  EXPECT_FALSE(store_->GetProfilePause("acme", "other")->has_value());
+  // The restore wrote its outbox event, as any create.
+  auto events = store_->ListOutbox("acme", 0, 100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->back().kind, "user_created");
+  EXPECT_EQ(events->back().user_id, stored_bob.id);
+  ASSERT_TRUE(store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k3", "carol"))})).ok());
+  std::vector<PbxUser> after = Users();
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[1].id, stored_bob.id);
+  EXPECT_EQ(after[1].fields, stored_bob.fields);
+  EXPECT_EQ(after[1].custom, stored_bob.custom);
+  EXPECT_GT(after[2].id, stored_bob.id);
+
+  // A pause alone (nothing else to apply) is still recorded; resume lifts it.
+  ASSERT_TRUE(store_->ClearProfilePause("acme", "hr").ok());
+  EXPECT_FALSE(store_->GetProfilePause("acme", "hr")->has_value());
+  ASSERT_TRUE(store_->ClearProfilePause("acme", "hr").ok());  // none: still Ok
+  Plan pause_only = MakePlan({});
+  pause_only.pause_run = revert_id;
+  ASSERT_TRUE(store_->Apply(pause_only).ok());
+  EXPECT_EQ(*store_->GetProfilePause("acme", "hr"), revert_id);
 }
 
 // ---- Bulk writes (PostgreSQL: creates COPY straight into users, run items beside Apply) ----
@@ -1952,6 +1939,7 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     ASSERT_TRUE(run.ok());
     Plan plan = MakePlan({Item(Action::kCreate, MakeUser("k1", "alice"))}, tenant);
     plan.departments.push_back({Action::kCreate, {0, "Sales", "hr", "rg-sales", {}}, {}});
+    plan.pause_run = *run;  // a revert's pause (issue 18)
     ASSERT_TRUE(store_->Apply(plan).ok());
     ASSERT_TRUE(store_->SaveRunItems(*run, plan).ok());
     auto w = store_->BeginMirrorWrite(tenant, "hr", MirrorWriteMode::kPatch, 1);

@@ -134,6 +134,7 @@ class RestApi {
                            const std::string& user);
   http::Response Sync(http::Request& request);
   http::Response Approve(http::Request& request);
+  http::Response Revert(http::Request& request);
   http::Response GetJob(http::Request& request);
   http::Response ListRuns(http::Request& request);
   http::Response GetRun(http::Request& request);

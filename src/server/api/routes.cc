@@ -348,6 +348,19 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        {},
        false,
        {202, 400, 404, 409}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/runs/{id}/revert",
+       "revertRun",
+       "The inverse of applied run {id} (issue 18): a preview by default; apply: true applies it "
+       "as a run of kind revert (pause: true also pauses the profile, approve: true applies it "
+       "past the deletion threshold). JSON: the preview JSON plus a revert object",
+       {{"format", "string", "json (default), csv, html or xlsx", {"json", "csv", "html", "xlsx"}}},
+       true,
+       {200, 400, 404, 409, 503},
+       false,
+       R"({"type": "object", "additionalProperties": false,
+           "properties": {"apply": {"type": "boolean"}, "pause": {"type": "boolean"},
+                          "approve": {"type": "boolean"}}})"},
       {"GET",
        "/api/v1/tenants/{tenant}/users",
        "listUsers",
@@ -505,6 +518,7 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "getRunItems") return RunReport(r, true);
   if (op == "getRunReport") return RunReport(r, false);
   if (op == "approveRun") return Approve(r);
+  if (op == "revertRun") return Revert(r);
   if (op == "listUsers") return ListUsers(r);
   if (op == "getUser") return GetUser(r);
   if (op == "unlinkUser") return UnlinkUser(r);

@@ -1,9 +1,11 @@
 // The REST API's run handlers: departments, jobs, preview, sync, approve, runs, their items
-// and reports. Parse, call the store / apply::RunProfile, render (admin/views.h, report/).
+// and reports, revert. Parse, call the store / apply::RunProfile / ExecuteRevert, render
+// (admin/views.h, report/).
 #include <sstream>
 
 #include "admin/plan_items.h"
 #include "admin/views.h"
+#include "apply/revert.h"
 #include "apply/run_profile.h"
 #include "report/html_report.h"
 #include "report/report.h"
@@ -105,7 +107,73 @@ http::Response RenderReport(const Plan& plan, const Run& run, const std::string&
   return resp;
 }
 
+// The optional body of a revert: {"apply": bool, "pause": bool, "approve": bool}.
+Result<RevertOptions> RevertBody(const std::string& text) {
+  RevertOptions options;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return options;
+  Json body = Json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return Error::Invalid("the body must be a JSON object").WithField("body");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "apply" && key != "pause" && key != "approve")
+      return Error::Invalid("unknown key " + key.substr(0, 64))
+          .WithField("body." + key.substr(0, 64));
+    if (!value.is_boolean())
+      return Error::Invalid(key + " must be true or false").WithField("body." + key);
+    (key == "apply"   ? options.apply
+     : key == "pause" ? options.pause
+                      : options.approve) = value.get<bool>();
+  }
+  if ((options.pause || options.approve) && !options.apply)
+    return Error::Invalid("pause and approve need apply").WithField("body.apply");
+  return options;
+}
+
 }  // namespace
+
+http::Response RestApi::Revert(http::Request& r) {
+  auto id = detail::IdParam(r, "id");
+  if (!id.ok()) return detail::FromError(id.error());
+  auto query = ReadReportQuery(r, false);
+  if (!query.ok()) return detail::FromError(query.error());
+  auto options = RevertBody(r.body);
+  if (!options.ok()) return detail::FromError(options.error());
+  const std::string tenant = r.Param("tenant");
+  Result<Run> reverted = Error::Internal("");
+  { reverted = store_.GetRun(tenant, *id); }
+  if (!reverted.ok()) return detail::FromError(reverted.error(), "id");
+  auto profile = FindProfile(tenant, reverted->profile);
+  if (profile == nullptr)
+    return detail::Fail(ErrorCode::kNotFound, "profile",
+                        "run " + std::to_string(*id) + "'s profile " + reverted->profile +
+                            " is no longer in the config");
+  auto store = options_.open_store();
+  if (!store.ok())
+    return detail::Fail(ErrorCode::kUnavailable, "", "the store is unavailable; retry later");
+  options->run_id = *id;
+  options->trigger = "api";
+  options->keep_days = options_.catalog->config().history_keep_days;
+  options->now = options_.clock();
+  options->clock = options_.clock;
+  options->lock_wait_seconds = 10;  // a run of the profile in progress ends first
+  options->targets = options_.catalog->TargetRoutes(tenant);
+  auto outcome = ExecuteRevert(*profile, **store, *options);
+  if (!outcome.ok()) return detail::FromError(outcome.error(), "id");
+  if (query->format != "json") return RenderReport(outcome->plan, outcome->run, query->format);
+  std::ostringstream out;
+  WriteJson(out, outcome->plan, outcome->run.id);
+  Json j = Json::parse(out.str());
+  j["revert"] = Json{{"reverted_run", *id},
+                     {"applied", options->apply && outcome->run.status != RunStatus::kHeld &&
+                                     outcome->run.status != RunStatus::kFailed},
+                     {"run", outcome->run.id != 0 ? admin::RunJson(outcome->run) : Json(nullptr)},
+                     {"status", RunStatusName(outcome->run.status)},
+                     {"held", outcome->plan.held},
+                     {"hold_reason", outcome->plan.hold_reason},
+                     {"paused", outcome->paused},
+                     {"next_sync", outcome->next_sync_note}};
+  return detail::JsonOk(j);
+}
 
 http::Response RestApi::ListDepartments(http::Request& r) {
   Result<std::vector<Department>> departments = Error::Internal("");

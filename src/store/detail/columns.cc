@@ -72,6 +72,59 @@ Result<std::vector<FieldChange>> ParseChanges(std::string_view text) {
   return out;
 }
 
+std::string UserRowJson(const PbxUser& user) {
+  json object = json::object();
+  object["id"] = user.id;
+  object["profile"] = user.profile;
+  object["source_key"] = user.source_key;
+  json fields = json::object();
+  for (size_t i = 0; i < kFieldCount; ++i) {
+    const std::string_view value = user.fields.Get(static_cast<Field>(i));
+    if (!value.empty()) fields[std::string(FieldName(static_cast<Field>(i)))] = value;
+  }
+  object["fields"] = std::move(fields);
+  object["searchable"] = user.searchable;
+  object["state"] = user.state == UserState::kPendingDelete ? "pending_delete" : "active";
+  object["pending_since"] = user.pending_since;
+  object["groups"] = user.groups;
+  json custom = json::object();
+  for (const auto& [name, value] : user.custom) custom[name] = value;
+  object["custom"] = std::move(custom);
+  object["subscription"] = user.subscription;
+  return Dump(object);
+}
+
+Result<std::optional<PbxUser>> ParseUserRow(std::string_view text) {
+  if (text.empty()) return std::optional<PbxUser>();
+  const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const Error corrupt = Error::Internal("store: corrupt removed_user column");
+  if (!parsed.is_object()) return corrupt;
+  PbxUser user;
+  try {
+    user.id = parsed.at("id").get<int64_t>();
+    user.profile = parsed.at("profile").get<std::string>();
+    user.source_key = parsed.at("source_key").get<std::string>();
+    for (const auto& [name, value] : parsed.at("fields").items()) {
+      const std::optional<Field> field = FieldFromName(name);
+      if (!field) return corrupt;
+      user.fields.Set(*field, value.get<std::string>());
+    }
+    user.searchable = parsed.at("searchable").get<bool>();
+    user.state = parsed.at("state").get<std::string>() == "pending_delete"
+                     ? UserState::kPendingDelete
+                     : UserState::kActive;
+    user.pending_since = parsed.at("pending_since").get<int64_t>();
+    user.groups = parsed.at("groups").get<std::vector<std::string>>();
+    for (const auto& [name, value] : parsed.at("custom").items()) {  // sorted by name
+      user.custom.emplace_back(name, value.get<std::string>());
+    }
+    user.subscription = parsed.at("subscription").get<std::string>();
+  } catch (const json::exception&) {
+    return corrupt;
+  }
+  return std::optional<PbxUser>(std::move(user));
+}
+
 std::string SummaryJson(const std::array<size_t, kActionCount>& summary) {
   json object = json::object();
   for (size_t i = 0; i < kActionCount; ++i) {

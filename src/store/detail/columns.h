@@ -6,6 +6,7 @@
 
 #include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,10 @@ bool IsEmptyJson(std::string_view text);
 Result<std::vector<std::string>> ParseStringArray(std::string_view text, std::string_view what);
 Result<std::vector<std::pair<std::string, std::string>>> ParseCustom(std::string_view text);
 Result<std::vector<FieldChange>> ParseChanges(std::string_view text);
+// A stored user as JSON (run_items.removed_user: what `runs revert` restores), every
+// column but the tenant; ParseUserRow reads it back. "" parses to std::nullopt.
+std::string UserRowJson(const PbxUser& user);
+Result<std::optional<PbxUser>> ParseUserRow(std::string_view text);
 std::string SummaryJson(const std::array<size_t, kActionCount>& summary);
 std::array<size_t, kActionCount> ParseSummary(std::string_view text);
 
@@ -50,7 +55,7 @@ struct TenantTable {
   const char* table;
   const char* delete_sql;
 };
-inline constexpr std::array<TenantTable, 20> kTenantTables = {{
+inline constexpr std::array<TenantTable, 21> kTenantTables = {{
     {"run_items", "DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
     {"run_departments",
      "DELETE FROM run_departments WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
@@ -72,6 +77,7 @@ inline constexpr std::array<TenantTable, 20> kTenantTables = {{
     {"target_dead", "DELETE FROM target_dead WHERE tenant = $1"},
     {"target_objects", "DELETE FROM target_objects WHERE tenant = $1"},
     {"sip_credentials", "DELETE FROM sip_credentials WHERE tenant = $1"},
+    {"profile_pauses", "DELETE FROM profile_pauses WHERE tenant = $1"},
     {"tenants", "DELETE FROM tenants WHERE name = $1"},
 }};
 

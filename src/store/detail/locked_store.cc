@@ -180,6 +180,15 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->LastSuccessfulSync(tenant, profile);
   }
+  Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
+                                                 const std::string& profile) override {
+    Lock lock = Hold();
+    return backend_->GetProfilePause(tenant, profile);
+  }
+  Status ClearProfilePause(const std::string& tenant, const std::string& profile) override {
+    Lock lock = Hold();
+    return backend_->ClearProfilePause(tenant, profile);
+  }
 
   // ---- MirrorStore ----
   Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override {

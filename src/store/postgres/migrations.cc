@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 10> kSteps = {
+constexpr std::array<const char*, 11> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -337,6 +337,19 @@ BEGIN
 END $$;
 CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users
   FOR EACH ROW EXECUTE FUNCTION telsync_users_delete_sip_credentials();
+)sql",
+    // 11: what `runs revert` needs (issue 18 part 2): the run a revert run reverted, the
+    // stored row of each user a run deleted, and the pause a revert sets.
+    R"sql(
+ALTER TABLE runs ADD COLUMN reverted_run BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE run_items ADD COLUMN removed_user TEXT NOT NULL DEFAULT '';
+CREATE TABLE profile_pauses (
+  tenant     TEXT    NOT NULL,
+  profile    TEXT    NOT NULL,
+  run_id     BIGINT  NOT NULL DEFAULT 0,
+  paused_at  BIGINT  NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, profile)
+);
 )sql",
 };
 

@@ -20,7 +20,7 @@ using store_detail::SummaryJson;
 
 constexpr std::string_view kRunColumns =
     "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
-    "source, message, summary, approved_run";
+    "source, message, summary, approved_run, reverted_run";
 
 Result<Run> ReadRun(const PgResult& r, int row) {
   Run run;
@@ -43,6 +43,7 @@ Result<Run> ReadRun(const PgResult& r, int row) {
   run.message = r.String(row, 10);
   run.summary = ParseSummary(r.Text(row, 11));
   run.approved_run = r.Int(row, 12);
+  run.reverted_run = r.Int(row, 13);
   return run;
 }
 
@@ -112,12 +113,13 @@ Result<int64_t> CreatePostgresRun(Conn& conn, const Run& run) {
   p.Add(run.tenant).Add(run.profile).Add(RunKindName(run.kind)).Add(run.trigger);
   p.Add(RunStatusName(run.status)).Add(run.started_at).Add(run.finished_at);
   p.Add(run.complete ? 1 : 0).Add(run.source).Add(run.message).Add(SummaryJson(run.summary));
-  p.Add(run.approved_run);
+  p.Add(run.approved_run).Add(run.reverted_run);
   auto r = conn.ExecPrepared(
       "telsync_create_run",
       "INSERT INTO runs (tenant, profile, kind, triggered_by, status, started_at, finished_at, "
-      "complete, source, message, summary, approved_run) VALUES ($1, $2, $3, $4, $5, "
-      "$6::bigint, $7::bigint, $8::integer, $9, $10, $11, $12::bigint) RETURNING id",
+      "complete, source, message, summary, approved_run, reverted_run) VALUES ($1, $2, $3, $4, "
+      "$5, $6::bigint, $7::bigint, $8::integer, $9, $10, $11, $12::bigint, $13::bigint) "
+      "RETURNING id",
       p, "create run");
   if (!r.ok()) return r.error();
   return r->Int(0, 0);
@@ -164,7 +166,8 @@ Status SavePostgresRunItems(Conn& conn, int64_t run_id, const Plan& plan) {
   if (!plan.items.empty()) {
     auto stream = CopyStream::Start(
         conn,
-        "COPY run_items (run_id, seq, action, key, username, changes, reason, user_id) FROM STDIN",
+        "COPY run_items (run_id, seq, action, key, username, changes, reason, user_id, "
+        "removed_user) FROM STDIN",
         "save run items");
     if (!stream.ok()) return stream.error();
     std::string changes;
@@ -183,6 +186,10 @@ Status SavePostgresRunItems(Conn& conn, int64_t run_id, const Plan& plan) {
       copy.Next();
       copy.Field(item.reason);
       copy.Int(item.user_id);
+      // A deleted user's row, for `runs revert` (issue 18): its target is the stored user.
+      copy.Field(item.action == Action::kDelete && item.target.has_value()
+                     ? store_detail::UserRowJson(*item.target)
+                     : std::string());
       copy.EndRow();
       if (!stream->Flush().ok()) break;
     }
@@ -250,11 +257,11 @@ Result<std::vector<PlanItem>> GetPostgresRunItems(Conn& conn, const std::string&
   if (Status s = CheckPostgresRunTenant(conn, tenant, run_id); !s.ok()) return s.error();
   Params p;
   p.Add(run_id).Add(action ? std::string(ActionName(*action)) : std::string());
-  auto r =
-      conn.ExecPrepared("telsync_run_items",
-                        "SELECT action, key, username, changes, reason, user_id FROM run_items "
-                        "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) ORDER BY seq",
-                        p, "read run items");
+  auto r = conn.ExecPrepared("telsync_run_items",
+                             "SELECT action, key, username, changes, reason, user_id, removed_user "
+                             "FROM run_items "
+                             "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) ORDER BY seq",
+                             p, "read run items");
   if (!r.ok()) return r.error();
   std::vector<PlanItem> items;
   items.reserve(static_cast<size_t>(r->rows()));
@@ -270,9 +277,15 @@ Result<std::vector<PlanItem>> GetPostgresRunItems(Conn& conn, const std::string&
     item.changes = std::move(*changes);
     item.reason = r->String(i, 4);
     item.user_id = r->Int(i, 5);
-    // The target is not stored (see the schema); keep what identifies the user.
-    item.target->id = item.user_id;
-    item.target->fields.Set(Field::kUsername, item.username);
+    auto removed = store_detail::ParseUserRow(r->Text(i, 6));
+    if (!removed.ok()) return removed.error();
+    if (removed->has_value()) {
+      item.target = std::move(**removed);  // a deleted user's row (issue 18)
+    } else {
+      // The target is not stored (see the schema); keep what identifies the user.
+      item.target->id = item.user_id;
+      item.target->fields.Set(Field::kUsername, item.username);
+    }
     items.push_back(std::move(item));
   }
   return items;
@@ -325,6 +338,43 @@ Result<std::optional<Run>> LastPostgresSuccessfulSync(Conn& conn, const std::str
   auto run = ReadRun(*r, 0);
   if (!run.ok()) return run.error();
   return std::optional<Run>(std::move(*run));
+}
+
+Result<std::optional<int64_t>> GetPostgresProfilePause(Conn& conn, const std::string& tenant,
+                                                       const std::string& profile) {
+  Params p;
+  p.Add(tenant).Add(profile);
+  auto r = conn.ExecPrepared("telsync_get_pause",
+                             "SELECT run_id FROM profile_pauses WHERE tenant = $1 AND profile = $2",
+                             p, "read profile pause");
+  if (!r.ok()) return r.error();
+  if (r->rows() == 0) return std::optional<int64_t>();
+  return std::optional<int64_t>(r->Int(0, 0));
+}
+
+Status SetPostgresProfilePause(Conn& conn, const std::string& tenant, const std::string& profile,
+                               int64_t run_id, int64_t now) {
+  Params p;
+  p.Add(tenant).Add(profile).Add(run_id).Add(now);
+  auto r = conn.ExecPrepared(
+      "telsync_set_pause",
+      "INSERT INTO profile_pauses (tenant, profile, run_id, paused_at) VALUES ($1, $2, "
+      "$3::bigint, $4::bigint) ON CONFLICT (tenant, profile) DO UPDATE SET run_id = "
+      "excluded.run_id, paused_at = excluded.paused_at",
+      p, "pause profile");
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+Status ClearPostgresProfilePause(Conn& conn, const std::string& tenant,
+                                 const std::string& profile) {
+  Params p;
+  p.Add(tenant).Add(profile);
+  auto r = conn.ExecPrepared("telsync_clear_pause",
+                             "DELETE FROM profile_pauses WHERE tenant = $1 AND profile = $2", p,
+                             "clear profile pause");
+  if (!r.ok()) return r.error();
+  return Ok();
 }
 
 }  // namespace telsync::pg_detail

@@ -42,5 +42,11 @@ Result<std::vector<DepartmentChange>> GetPostgresRunDepartments(Conn& conn,
                                                                 int64_t run_id);
 Result<std::optional<Run>> LastPostgresSuccessfulSync(Conn& conn, const std::string& tenant,
                                                       const std::string& profile);
+// The pause of `runs revert --pause` (RunStore::GetProfilePause, issue 18).
+Result<std::optional<int64_t>> GetPostgresProfilePause(Conn& conn, const std::string& tenant,
+                                                       const std::string& profile);
+Status SetPostgresProfilePause(Conn& conn, const std::string& tenant, const std::string& profile,
+                               int64_t run_id, int64_t now);
+Status ClearPostgresProfilePause(Conn& conn, const std::string& tenant, const std::string& profile);
 
 }  // namespace telsync::pg_detail

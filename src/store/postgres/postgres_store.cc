@@ -205,6 +205,13 @@ class PostgresStore final : public Store {
                                                 const std::string& profile) override {
     return pg_detail::LastPostgresSuccessfulSync(*conn_, tenant, profile);
   }
+  Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
+                                                 const std::string& profile) override {
+    return pg_detail::GetPostgresProfilePause(*conn_, tenant, profile);
+  }
+  Status ClearProfilePause(const std::string& tenant, const std::string& profile) override {
+    return pg_detail::ClearPostgresProfilePause(*conn_, tenant, profile);
+  }
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
                                           const std::string& name) override {
     return pg_detail::FindPostgresUser(*conn_, tenant, name);
@@ -592,6 +599,20 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
       return s.error();
     }
   }
+  if (plan.pause_run != 0) {
+    // Recorded with the plan's last write (issue 18: `runs revert --pause`).
+    if (!tx) {
+      auto begun = Transaction::Begin(*conn_);
+      if (!begun.ok()) return begun.error();
+      tx.emplace(std::move(*begun));
+    }
+    if (Status s = pg_detail::SetPostgresProfilePause(*conn_, plan.tenant, plan.profile,
+                                                      plan.pause_run, now);
+        !s.ok()) {
+      return s.error();
+    }
+    ++report.statements;
+  }
   if (tx) {
     if (Status s = tx->Commit(); !s.ok()) return s.error();
   }
@@ -604,10 +625,13 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
   std::vector<const PlanItem*> delete_items;  // for their outbox events (issue 17)
   std::vector<const PlanItem*> updates;
   std::vector<const PlanItem*> creates;
+  std::vector<const PlanItem*> restores;  // creates that keep a deleted user's id (issue 18)
   for (const PlanItem* item : batch) {
     if (item->action == Action::kDelete) {
       deletes.push_back(item->user_id);
       delete_items.push_back(item);
+    } else if (item->action == Action::kCreate && item->user_id != 0) {
+      restores.push_back(item);
     } else if (item->action == Action::kCreate) {
       creates.push_back(item);
     } else {
@@ -655,6 +679,25 @@ Status PostgresStore::ApplyBatch(const Plan& plan, const std::vector<const PlanI
           !s.ok()) {
         return s;
       }
+    }
+  }
+  if (!restores.empty()) {
+    CopyBuffer copy;
+    for (const PlanItem* item : restores) {
+      copy.Int(item->user_id);
+      UserRow(copy, plan.tenant, *item->target, now);
+    }
+    if (Status s = conn_->CopyIn("COPY users (id, " + UserValueColumns("") + ") FROM STDIN", copy,
+                                 "restore users");
+        !s.ok()) {
+      if (s.error().code == ErrorCode::kConflict) return fail(s.error(), restores);
+      return s;
+    }
+    ++report.statements;
+    report.users_written += restores.size();
+    if (Status s = pg_detail::WritePostgresUserEvents(*conn_, plan.tenant, restores, now);
+        !s.ok()) {
+      return s;
     }
   }
   if (creates.empty()) return tx->Commit();

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 10> kSteps = {
+constexpr std::array<const char*, 11> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -325,6 +325,20 @@ DELETE FROM sip_credentials WHERE NOT EXISTS
 CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users BEGIN
   DELETE FROM sip_credentials WHERE tenant = old.tenant AND user_id = old.id;
 END;
+)sql",
+    // 11: what `runs revert` needs (issue 18 part 2): the run a revert run reverted, the
+    // stored row of each user a run deleted (JSON, store/detail/columns.h UserRowJson), and
+    // the pause a revert sets so the next sync does not apply the directory again.
+    R"sql(
+ALTER TABLE runs ADD COLUMN reverted_run INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE run_items ADD COLUMN removed_user TEXT NOT NULL DEFAULT '';
+CREATE TABLE profile_pauses (
+  tenant     TEXT    NOT NULL,
+  profile    TEXT    NOT NULL,
+  run_id     INTEGER NOT NULL DEFAULT 0,
+  paused_at  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, profile)
+) WITHOUT ROWID;
 )sql",
 };
 

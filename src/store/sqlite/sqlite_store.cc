@@ -41,7 +41,9 @@ using store_detail::ParseChanges;
 using store_detail::ParseCustom;
 using store_detail::ParseStringArray;
 using store_detail::ParseSummary;
+using store_detail::ParseUserRow;
 using store_detail::SummaryJson;
+using store_detail::UserRowJson;
 
 const char* StateName(UserState s) {
   return s == UserState::kPendingDelete ? "pending_delete" : "active";
@@ -105,9 +107,11 @@ constexpr int kIdParam = kUpdatedAtParam + 1;
 
 std::string InsertUserSql() {
   std::string sql = "INSERT INTO users (tenant, profile, source_key" + FieldColumns() +
-                    ", searchable, state, pending_since, groups, custom, created_at, updated_at)"
-                    " VALUES (";
+                    ", searchable, state, pending_since, groups, custom, created_at, updated_at, "
+                    "id) VALUES (";
   for (int i = 1; i <= kUpdatedAtParam; ++i) sql += (i == 1 ? "?" : ", ?") + std::to_string(i);
+  // The row id: a new one (NULL), or the one a restored user had (`runs revert`, issue 18).
+  sql += ", NULLIF(?" + std::to_string(kIdParam) + ", 0)";
   // A create applied twice (a rerun after a crash) updates the row it made the first
   // time instead of duplicating it (R2).
   sql += ") ON CONFLICT (tenant, profile, source_key) WHERE source_key <> '' DO UPDATE SET ";
@@ -159,7 +163,7 @@ void BindUser(Statement& stmt, const std::string& tenant, const PbxUser& user,
 
 constexpr std::string_view kRunColumns =
     "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
-    "source, message, summary, approved_run";
+    "source, message, summary, approved_run, reverted_run";
 
 Result<Run> ReadRun(const Statement& row) {
   Run run;
@@ -182,6 +186,7 @@ Result<Run> ReadRun(const Statement& row) {
   run.message = row.ColumnText(10);
   run.summary = ParseSummary(row.ColumnText(11));
   run.approved_run = row.ColumnInt(12);
+  run.reverted_run = row.ColumnInt(13);
   return run;
 }
 
@@ -216,6 +221,9 @@ class SqliteStore final : public Store {
                                             std::optional<Action> action) override;
   Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
                                                           int64_t run_id) override;
+  Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
+                                                 const std::string& profile) override;
+  Status ClearProfilePause(const std::string& tenant, const std::string& profile) override;
   Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
                                                 const std::string& profile) override;
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
@@ -603,6 +611,8 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
       const std::string custom = CustomJson(item.target->custom);
       if (item.action == Action::kCreate) {
         BindUser(*insert, plan.tenant, *item.target, groups, custom, now);
+        // A create's user_id is 0 (a new row) or the id of the user it restores (issue 18).
+        insert->BindInt(kIdParam, item.user_id);
         Result<int64_t> id = insert->RunReturningInt("create user");
         if (id.ok()) {
           created_id = *id;
@@ -656,6 +666,21 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     if (Status s = after_write(); !s.ok()) return s.error();
   }
 
+  if (plan.pause_run != 0) {
+    // Recorded with the plan's last write (issue 18: `runs revert --pause`).
+    if (Status s = before_write(); !s.ok()) return s.error();
+    Result<Statement> pause = db_.Prepare(
+        "INSERT INTO profile_pauses (tenant, profile, run_id, paused_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (tenant, profile) DO UPDATE SET run_id = excluded.run_id, "
+        "paused_at = excluded.paused_at");
+    if (!pause.ok()) return pause.error();
+    pause->BindText(1, plan.tenant);
+    pause->BindText(2, plan.profile);
+    pause->BindInt(3, plan.pause_run);
+    pause->BindInt(4, now);
+    if (Status s = pause->Run("pause profile"); !s.ok()) return s.error();
+    ++report.statements;
+  }
   if (tx) {
     Status s = tx->Commit();
     tx.reset();
@@ -667,8 +692,8 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
 Result<int64_t> SqliteStore::CreateRun(const Run& run) {
   Result<Statement> stmt = db_.Prepare(
       "INSERT INTO runs (tenant, profile, kind, triggered_by, status, started_at, finished_at, "
-      "complete, source, message, summary, approved_run) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "complete, source, message, summary, approved_run, reverted_run) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!stmt.ok()) return stmt.error();
   const std::string summary = SummaryJson(run.summary);
   stmt->BindText(1, run.tenant);
@@ -683,6 +708,7 @@ Result<int64_t> SqliteStore::CreateRun(const Run& run) {
   stmt->BindText(10, run.message);
   stmt->BindText(11, summary);
   stmt->BindInt(12, run.approved_run);
+  stmt->BindInt(13, run.reverted_run);
   if (Status s = stmt->Run("create run"); !s.ok()) return s.error();
   return db_.LastInsertRowid();
 }
@@ -723,8 +749,8 @@ Status SqliteStore::CheckRunTenant(const std::string& tenant, int64_t run_id) {
 Status SqliteStore::SaveRunItems(int64_t run_id, const Plan& plan) {
   if (Status s = CheckRunTenant(plan.tenant, run_id); !s.ok()) return s;
   Result<Statement> insert_item = db_.Prepare(
-      "INSERT INTO run_items (run_id, seq, action, key, username, changes, reason, user_id) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      "INSERT INTO run_items (run_id, seq, action, key, username, changes, reason, user_id, "
+      "removed_user) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
       true);
   if (!insert_item.ok()) return insert_item.error();
   Result<Statement> insert_department = db_.Prepare(
@@ -755,6 +781,10 @@ Status SqliteStore::SaveRunItems(int64_t run_id, const Plan& plan) {
     stmt.BindText(6, changes);
     stmt.BindText(7, item.reason);
     stmt.BindInt(8, item.user_id);
+    // A deleted user's row, for `runs revert` (issue 18): its target is the stored user.
+    stmt.BindTextCopy(9, item.action == Action::kDelete && item.target.has_value()
+                             ? UserRowJson(*item.target)
+                             : std::string());
     if (Status s = stmt.Run("save run item"); !s.ok()) return s;
   }
   seq = 0;
@@ -813,8 +843,8 @@ Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant
                                                        std::optional<Action> action) {
   if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
   const std::string sql = std::string(
-                              "SELECT action, key, username, changes, reason, user_id "
-                              "FROM run_items WHERE run_id = ?1") +
+                              "SELECT action, key, username, changes, reason, user_id, "
+                              "removed_user FROM run_items WHERE run_id = ?1") +
                           (action ? " AND action = ?2" : "") + " ORDER BY seq";
   Result<Statement> stmt = db_.Prepare(sql);
   if (!stmt.ok()) return stmt.error();
@@ -833,9 +863,15 @@ Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant
     item.changes = std::move(*changes);
     item.reason = row.ColumnText(4);
     item.user_id = row.ColumnInt(5);
-    // The target is not stored (see the schema); keep what identifies the user.
-    item.target->id = item.user_id;
-    item.target->fields.Set(Field::kUsername, item.username);
+    Result<std::optional<PbxUser>> removed = ParseUserRow(row.ColumnText(6));
+    if (!removed.ok()) return removed.error();
+    if (removed->has_value()) {
+      item.target = std::move(**removed);  // a deleted user's row (issue 18)
+    } else {
+      // The target is not stored (see the schema); keep what identifies the user.
+      item.target->id = item.user_id;
+      item.target->fields.Set(Field::kUsername, item.username);
+    }
     items.push_back(std::move(item));
     return Ok();
   });
@@ -888,6 +924,28 @@ Result<std::optional<Run>> SqliteStore::LastSuccessfulSync(const std::string& te
   Result<Run> run = ReadRun(*stmt);
   if (!run.ok()) return run.error();
   return std::optional<Run>(std::move(*run));
+}
+
+Result<std::optional<int64_t>> SqliteStore::GetProfilePause(const std::string& tenant,
+                                                            const std::string& profile) {
+  Result<Statement> stmt =
+      db_.Prepare("SELECT run_id FROM profile_pauses WHERE tenant = ?1 AND profile = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  const int rc = stmt->Step();
+  if (rc == SQLITE_DONE) return std::optional<int64_t>();
+  if (rc != SQLITE_ROW) return stmt->LastError(rc, "read profile pause");
+  return std::optional<int64_t>(stmt->ColumnInt(0));
+}
+
+Status SqliteStore::ClearProfilePause(const std::string& tenant, const std::string& profile) {
+  Result<Statement> stmt =
+      db_.Prepare("DELETE FROM profile_pauses WHERE tenant = ?1 AND profile = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  return stmt->Run("clear profile pause");
 }
 
 Result<std::optional<PbxUser>> SqliteStore::FindUser(const std::string& tenant,
