@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <unordered_map>
 #include <utility>
 
 namespace telsync {
@@ -26,12 +27,15 @@ Status VersionProblem(const std::string& table, int64_t found, int want) {
 class SqliteKamailioDb final : public KamailioDb {
  public:
   explicit SqliteKamailioDb(sqlite3* db) : db_(db) {}
-  ~SqliteKamailioDb() override { sqlite3_close_v2(db_); }
+  ~SqliteKamailioDb() override {
+    for (const auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
 
   Status CheckVersions() override {
     for (const auto& [table, want] : {std::pair<std::string, int>{"subscriber", kSubscriberVersion},
                                       std::pair<std::string, int>{"dbaliases", kAliasesVersion}}) {
-      Stmt s(db_, "SELECT table_version FROM version WHERE table_name = ?1");
+      Stmt s(this, "SELECT table_version FROM version WHERE table_name = ?1");
       if (!s.ok()) return Fail("read version");
       s.Text(1, table);
       const int rc = s.Step();
@@ -47,7 +51,7 @@ class SqliteKamailioDb final : public KamailioDb {
 
   Result<std::optional<KamailioSubscriber>> GetSubscriber(const std::string& username,
                                                           const std::string& domain) override {
-    Stmt s(db_, "SELECT ha1, ha1b FROM subscriber WHERE username = ?1 AND domain = ?2");
+    Stmt s(this, "SELECT ha1, ha1b FROM subscriber WHERE username = ?1 AND domain = ?2");
     if (!s.ok()) return Fail("read subscriber");
     s.Text(1, username);
     s.Text(2, domain);
@@ -58,7 +62,7 @@ class SqliteKamailioDb final : public KamailioDb {
         KamailioSubscriber{username, domain, s.Column(0), s.Column(1)});
   }
   Status PutSubscriber(const KamailioSubscriber& sub) override {
-    Stmt s(db_,
+    Stmt s(this,
            "INSERT INTO subscriber (username, domain, password, ha1, ha1b) "
            "VALUES (?1, ?2, '', ?3, ?4) ON CONFLICT (username, domain) DO UPDATE SET "
            "password = '', ha1 = excluded.ha1, ha1b = excluded.ha1b");
@@ -70,7 +74,7 @@ class SqliteKamailioDb final : public KamailioDb {
     return s.Step() == SQLITE_DONE ? Ok() : Fail("write subscriber");
   }
   Status DeleteSubscriber(const std::string& username, const std::string& domain) override {
-    Stmt s(db_, "DELETE FROM subscriber WHERE username = ?1 AND domain = ?2");
+    Stmt s(this, "DELETE FROM subscriber WHERE username = ?1 AND domain = ?2");
     if (!s.ok()) return Fail("delete subscriber");
     s.Text(1, username);
     s.Text(2, domain);
@@ -78,7 +82,7 @@ class SqliteKamailioDb final : public KamailioDb {
   }
   Result<std::optional<KamailioAlias>> GetAlias(const std::string& alias_username,
                                                 const std::string& alias_domain) override {
-    Stmt s(db_,
+    Stmt s(this,
            "SELECT username, domain FROM dbaliases WHERE alias_username = ?1 AND "
            "alias_domain = ?2 ORDER BY id LIMIT 1");
     if (!s.ok()) return Fail("read alias");
@@ -92,7 +96,7 @@ class SqliteKamailioDb final : public KamailioDb {
   }
   Status PutAlias(const KamailioAlias& alias) override {
     if (Status st = DeleteAlias(alias.alias_username, alias.alias_domain); !st.ok()) return st;
-    Stmt s(db_,
+    Stmt s(this,
            "INSERT INTO dbaliases (alias_username, alias_domain, username, domain) "
            "VALUES (?1, ?2, ?3, ?4)");
     if (!s.ok()) return Fail("write alias");
@@ -103,7 +107,7 @@ class SqliteKamailioDb final : public KamailioDb {
     return s.Step() == SQLITE_DONE ? Ok() : Fail("write alias");
   }
   Status DeleteAlias(const std::string& alias_username, const std::string& alias_domain) override {
-    Stmt s(db_, "DELETE FROM dbaliases WHERE alias_username = ?1 AND alias_domain = ?2");
+    Stmt s(this, "DELETE FROM dbaliases WHERE alias_username = ?1 AND alias_domain = ?2");
     if (!s.ok()) return Fail("delete alias");
     s.Text(1, alias_username);
     s.Text(2, alias_domain);
@@ -111,10 +115,16 @@ class SqliteKamailioDb final : public KamailioDb {
   }
 
  private:
+  // A statement prepared once per connection (a publish runs a handful of them per user:
+  // preparing each every time cost more than running it), reset when the handle goes.
   class Stmt {
    public:
-    Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-    ~Stmt() { sqlite3_finalize(stmt_); }
+    Stmt(SqliteKamailioDb* owner, const char* sql) : stmt_(owner->Prepared(sql)) {}
+    ~Stmt() {
+      if (stmt_ == nullptr) return;
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
     bool ok() const { return stmt_ != nullptr; }
@@ -149,7 +159,22 @@ class SqliteKamailioDb final : public KamailioDb {
     return Fail(sql);
   }
 
+  // The cached statement for `sql` (a literal: its address is the key); nullptr when it
+  // does not prepare (the caller reports sqlite3_errmsg).
+  sqlite3_stmt* Prepared(const char* sql) {
+    auto it = prepared_.find(sql);
+    if (it != prepared_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return nullptr;
+    }
+    prepared_.emplace(sql, stmt);
+    return stmt;
+  }
+
   sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> prepared_;
 };
 
 // ---- PostgreSQL (db_postgres) ----
