@@ -338,6 +338,8 @@ TEST(ExplainTest, TracingDoesNotChangeThePlan) {
 TEST(ExplainTest, TargetsShowWhatTheyWouldReceiveAndTheLastDeliveredEvent) {
   Case c;
   c.Write(GraphJson("id-a", "anna", "+46 70 123 45 67"));
+  // The target published once (its cursor is open): the sync writes its events.
+  ASSERT_TRUE(c.store->OpenTargetCursor(c.profile.tenant, "pbx").ok());
   EngineOptions o;
   o.kind = RunKind::kSync;
   o.now = kNow;

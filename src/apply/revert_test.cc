@@ -128,6 +128,8 @@ class RevertStoreTest : public ::testing::TestWithParam<std::string> {
     auto store = OpenStore(spec_);
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     store_ = std::move(*store);
+    // A target's cursor: Apply writes outbox events (a revert's too) only for such a tenant.
+    ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());
   }
   void TearDown() override {
     store_.reset();

@@ -748,6 +748,7 @@ TEST_P(StoreContractTest, RunItemsRoundTripInPlanOrderWithFilter) {
 // a restored user its old row id back, a revert run names the run it reverted, and Apply
 // records a revert's pause with the plan's last write.
 TEST_P(StoreContractTest, KeepsWhatARevertNeedsAndRestoresAUserWithItsId) {
+  ASSERT_TRUE(store_->OpenTargetCursor("acme", "sip").ok());  // Apply writes events
   PbxUser bob = MakeUser("k2", "bob");
   bob.fields.Set(Field::kExtension, "201");
   bob.fields.Set(Field::kMobile, "+46701234567");
