@@ -10,6 +10,12 @@ mkdir -p "$out/obj"
 flags=($(pkg-config --cflags cpp-httplib simdjson libpq) -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Isrc
        -Wno-unused-command-line-argument -Wno-unknown-warning-option)
 mapfile -t core < <(find src -name '*.cc' ! -name '*_test.cc' ! -name '*_fuzz.cc' | sort)
+# The web admin page's assets, embedded as CMake does it (a source generated from web/*).
+assets="$out/web_assets.cc"
+if [ ! -f "$assets" ] || [ -n "$(find web cmake/embed-web.cmake -newer "$assets" | head -1)" ]; then
+  cmake -DDIR="$PWD/web" -DOUT="$PWD/$assets" -P cmake/embed-web.cmake
+fi
+core+=("$assets")
 objs=()
 pids=()
 for f in "${core[@]}"; do
