@@ -2,6 +2,7 @@
 // telsync users sip-credentials NAME --reset: the systems the PBX directory is published
 // to, and the SIP passwords of its users.
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "admin/targets.h"
@@ -43,18 +44,41 @@ SecretKey StoreKey(Context& ctx) {
   return prepared->key;
 }
 
+// A publish with more steps than this lists only its conflicts and deletions.
+constexpr size_t kListedSteps = 200;
+
 std::string Lag(const PublishReport& r) {
   return std::to_string(r.pending) + (r.pending == 1 ? " event" : " events");
 }
 
 void PrintReport(const PublishReport& r, bool dry_run) {
   if (r.reconciled) {
+    const std::vector<ReconcileStep>& steps = r.reconcile.steps;
+    std::map<std::string, size_t> by_action;  // "create subscriber" -> count
+    for (const ReconcileStep& s : steps) ++by_action[s.action + " " + s.type];
     std::cout << r.target << ": full reconcile" << (dry_run ? " (dry run: nothing written)" : "")
-              << ", " << r.reconcile.steps.size() << " step"
-              << (r.reconcile.steps.size() == 1 ? "" : "s") << "\n";
-    for (const ReconcileStep& s : r.reconcile.steps) {
+              << ", " << steps.size() << " step" << (steps.size() == 1 ? "" : "s");
+    std::string counts;
+    for (const auto& [what, n] : by_action) {
+      counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    }
+    std::cout << (counts.empty() ? "" : ": " + counts) << "\n";
+    // A dry run lists its plan in full. A publish that wrote many objects lists only what
+    // needs a look (conflicts and deletions), not one line per user created.
+    const bool every = dry_run || steps.size() <= kListedSteps;
+    size_t unlisted = 0;
+    for (const ReconcileStep& s : steps) {
+      if (!every && s.action != "conflict" && s.action != "delete") {
+        ++unlisted;
+        continue;
+      }
       std::cout << "  " << s.action << " " << s.type << " " << s.key
                 << (s.detail.empty() ? "" : "  (" + s.detail + ")") << "\n";
+    }
+    if (unlisted > 0) {
+      std::cout
+          << "  (" << unlisted << " creates, updates and adoptions not listed; "
+          << "`targets publish --full --dry-run` lists every step before anything is written)\n";
     }
   }
   if (dry_run) return;

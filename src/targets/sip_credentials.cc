@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <optional>
@@ -114,6 +115,9 @@ Result<std::string> SipPasswordBook::GetOrCreate(int64_t user_id) {
 
 Status SipPasswordBook::Flush(int64_t now) {
   if (made_.empty()) return Ok();
+  // In key order: the store's primary key index is written front to back, not at random.
+  std::sort(made_.begin(), made_.end(),
+            [](const SipCredential& a, const SipCredential& b) { return a.user_id < b.user_id; });
   if (Status s = store_.PutSipCredentials(tenant_, made_, now); !s.ok()) return s;
   made_.clear();
   return Ok();

@@ -360,7 +360,7 @@ def test_objects_telsync_did_not_create_are_left_alone_and_full_repairs_drift(ws
     assert r.code == 0, r
     assert set(kamailio.subscribers()) == {"admin", "user2"}
     r = ws.run("targets", "publish", "--full", "--dry-run")
-    assert "full reconcile (dry run: nothing written), 1 step\n" in r.out, r  # the conflict
+    assert "full reconcile (dry run: nothing written), 1 step: 1 conflict alias\n" in r.out, r  # the conflict
 
     # The admin frees 1001: `targets retry` delivers the dead event now.
     con = sqlite3.connect(kamailio.db)

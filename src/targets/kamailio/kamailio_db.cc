@@ -96,6 +96,9 @@ class SqliteKamailioDb final : public KamailioDb {
   }
   Status PutAlias(const KamailioAlias& alias) override {
     if (Status st = DeleteAlias(alias.alias_username, alias.alias_domain); !st.ok()) return st;
+    return AddAlias(alias);
+  }
+  Status AddAlias(const KamailioAlias& alias) override {
     Stmt s(this,
            "INSERT INTO dbaliases (alias_username, alias_domain, username, domain) "
            "VALUES (?1, ?2, ?3, ?4)");
@@ -112,6 +115,32 @@ class SqliteKamailioDb final : public KamailioDb {
     s.Text(1, alias_username);
     s.Text(2, alias_domain);
     return s.Step() == SQLITE_DONE ? Ok() : Fail("delete alias");
+  }
+  Result<std::vector<KamailioSubscriber>> ListSubscribers(const std::string& domain) override {
+    Stmt s(this, "SELECT username, ha1, ha1b FROM subscriber WHERE domain = ?1");
+    if (!s.ok()) return Fail("read subscribers");
+    s.Text(1, domain);
+    std::vector<KamailioSubscriber> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back({s.Column(0), domain, s.Column(1), s.Column(2)});
+    }
+    if (rc != SQLITE_DONE) return Fail("read subscribers");
+    return out;
+  }
+  Result<std::vector<KamailioAlias>> ListAliases(const std::string& alias_domain) override {
+    Stmt s(this,
+           "SELECT alias_username, username, domain FROM dbaliases WHERE alias_domain = ?1 "
+           "ORDER BY id");
+    if (!s.ok()) return Fail("read aliases");
+    s.Text(1, alias_domain);
+    std::vector<KamailioAlias> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back({s.Column(0), alias_domain, s.Column(1), s.Column(2)});
+    }
+    if (rc != SQLITE_DONE) return Fail("read aliases");
+    return out;
   }
 
  private:
@@ -232,6 +261,9 @@ class PgKamailioDb final : public KamailioDb {
   }
   Status PutAlias(const KamailioAlias& a) override {
     if (Status st = DeleteAlias(a.alias_username, a.alias_domain); !st.ok()) return st;
+    return AddAlias(a);
+  }
+  Status AddAlias(const KamailioAlias& a) override {
     return Command(
         "INSERT INTO dbaliases (alias_username, alias_domain, username, domain) "
         "VALUES ($1, $2, $3, $4)",
@@ -240,6 +272,34 @@ class PgKamailioDb final : public KamailioDb {
   Status DeleteAlias(const std::string& alias_username, const std::string& alias_domain) override {
     return Command("DELETE FROM dbaliases WHERE alias_username = $1 AND alias_domain = $2",
                    {alias_username, alias_domain}, "delete alias");
+  }
+  Result<std::vector<KamailioSubscriber>> ListSubscribers(const std::string& domain) override {
+    auto r = Query("SELECT username, ha1, ha1b FROM subscriber WHERE domain = $1", {domain},
+                   "read subscribers");
+    if (!r.ok()) return r.error();
+    std::vector<KamailioSubscriber> out;
+    const int n = PQntuples(r->get());
+    out.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      out.push_back({PQgetvalue(r->get(), i, 0), domain, PQgetvalue(r->get(), i, 1),
+                     PQgetvalue(r->get(), i, 2)});
+    }
+    return out;
+  }
+  Result<std::vector<KamailioAlias>> ListAliases(const std::string& alias_domain) override {
+    auto r = Query(
+        "SELECT alias_username, username, domain FROM dbaliases WHERE alias_domain = $1 "
+        "ORDER BY id",
+        {alias_domain}, "read aliases");
+    if (!r.ok()) return r.error();
+    std::vector<KamailioAlias> out;
+    const int n = PQntuples(r->get());
+    out.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      out.push_back({PQgetvalue(r->get(), i, 0), alias_domain, PQgetvalue(r->get(), i, 1),
+                     PQgetvalue(r->get(), i, 2)});
+    }
+    return out;
   }
 
  private:
@@ -298,6 +358,9 @@ Result<std::unique_ptr<KamailioDb>> KamailioDb::Open(const std::string& url) {
     return Error::Unavailable("Kamailio db: cannot open " + path + ": " + message);
   }
   sqlite3_busy_timeout(db, 5000);
+  // This connection's page cache only (Kamailio's own connections and the file are left as
+  // they are): a full reconcile writes every subscriber and alias in one transaction.
+  sqlite3_exec(db, "PRAGMA cache_size=-65536", nullptr, nullptr, nullptr);
   return std::unique_ptr<KamailioDb>(std::make_unique<SqliteKamailioDb>(db));
 }
 

@@ -54,6 +54,14 @@ class KamailioDb {
                                                         const std::string& alias_domain) = 0;
   // Replaces every row of (alias_username, alias_domain) with this one.
   virtual Status PutAlias(const KamailioAlias& alias) = 0;
+  // Inserts the row of an alias that has none (PutAlias without its delete).
+  virtual Status AddAlias(const KamailioAlias& alias) = 0;
+
+  // Every subscriber of `domain`, and every alias in `alias_domain` (the first row by id of
+  // each alias, as GetAlias reads it): a full reconcile reads them in one scan each instead
+  // of one lookup per user.
+  virtual Result<std::vector<KamailioSubscriber>> ListSubscribers(const std::string& domain) = 0;
+  virtual Result<std::vector<KamailioAlias>> ListAliases(const std::string& alias_domain) = 0;
   virtual Status DeleteAlias(const std::string& alias_username,
                              const std::string& alias_domain) = 0;
 };

@@ -1,10 +1,11 @@
 #include "targets/kamailio/kamailio_target.h"
 
-#include <map>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -18,16 +19,35 @@ namespace telsync {
 namespace {
 
 using json = nlohmann::json;
-using ObjectId = std::pair<std::string, std::string>;  // (type, key)
 
 constexpr const char* kSubscriber = "subscriber";
 constexpr const char* kAlias = "alias";
+
+// One object the target writes: a subscriber or an alias, keyed "name@domain". `type` is
+// kSubscriber or kAlias (compared by address).
+struct ObjectId {
+  const char* type = kSubscriber;
+  std::string key;
+  bool operator==(const ObjectId& o) const { return type == o.type && key == o.key; }
+};
+struct ObjectIdHash {
+  size_t operator()(const ObjectId& id) const {
+    return std::hash<std::string>()(id.key) ^ (id.type == kAlias ? 0x9e3779b97f4a7c15ULL : 0);
+  }
+};
+// By type name, then key: the order of the store's primary key.
+bool ObjectIdLess(const ObjectId& a, const ObjectId& b) {
+  const std::string_view x(a.type);
+  const std::string_view y(b.type);
+  return x != y ? x < y : a.key < b.key;
+}
+const char* ObjectType(const std::string& type) { return type == kAlias ? kAlias : kSubscriber; }
 
 // What the target needs of a user, from an event's payload or from the PBX directory.
 struct UserView {
   int64_t id = 0;
   bool exists = false;  // false: deleted (the target must hold nothing of it)
-  std::map<std::string, std::string> fields;
+  FieldSet fields;
   bool enabled = true;  // active and searchable
 };
 
@@ -43,10 +63,13 @@ UserView FromEvent(const OutboxEvent& event) {
   bool searchable = true;
   bool active = true;
   for (const auto& [name, value] : payload["user"].items()) {
-    if (value.is_string()) view.fields[name] = value.get<std::string>();
     if (name == "searchable" && value.is_boolean()) searchable = value.get<bool>();
+    if (name == "state" && value.is_string()) active = value.get<std::string>() != "pending_delete";
+    if (!value.is_string()) continue;
+    if (std::optional<Field> f = FieldFromName(name)) {
+      view.fields.Set(*f, value.get<std::string>());
+    }
   }
-  active = view.fields["state"] != "pending_delete";
   view.enabled = searchable && active;
   return view;
 }
@@ -55,12 +78,7 @@ UserView FromUser(const PbxUser& user) {
   UserView view;
   view.id = user.id;
   view.exists = true;
-  for (size_t i = 0; i < kFieldCount; ++i) {
-    const Field f = static_cast<Field>(i);
-    if (!user.fields.Get(f).empty()) {
-      view.fields[std::string(FieldName(f))] = std::string(user.fields.Get(f));
-    }
-  }
+  view.fields = user.fields;
   view.enabled = user.searchable && user.state == UserState::kActive;
   return view;
 }
@@ -81,7 +99,11 @@ class KamailioTarget final : public Target {
  public:
   KamailioTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
                  const SecretKey& key)
-      : config_(std::move(config)), tenant_(std::move(tenant)), store_(store), key_(key) {}
+      : config_(std::move(config)),
+        tenant_(std::move(tenant)),
+        store_(store),
+        key_(key),
+        rule_field_(FieldFromName(config_.rule.field)) {}
 
   const TargetConfig& config() const override { return config_; }
 
@@ -115,13 +137,22 @@ class KamailioTarget final : public Target {
     if (!dry_run) {
       if (Status s = db_->Begin(); !s.ok()) return Drop(s.error());
     }
-    // Every user is visited: read the tenant's passwords once.
+    auto fail = [&](Error error) -> Error {
+      rows_.reset();
+      if (!dry_run) db_->Rollback();
+      return Drop(std::move(error));
+    };
+    // Every user is visited: read the tenant's passwords and the domain's rows in Kamailio
+    // once, instead of a lookup per user (inside the transaction: nothing changes them
+    // under it).
     passwords_.emplace(store_, key_, tenant_);
     if (Status s = passwords_->LoadAll(); !s.ok()) {
       if (!dry_run) db_->Rollback();
       return s.error();
     }
-    std::set<int64_t> seen;
+    if (Status s = LoadRows(); !s.ok()) return fail(s.error());
+    std::unordered_set<int64_t> seen;
+    seen.reserve(users.size());
     auto run = [&](const UserView& view) -> Status {
       Result<Status> outcome = Sync(view, dry_run, &report.steps);
       if (!outcome.ok()) return outcome.error();
@@ -129,23 +160,19 @@ class KamailioTarget final : public Target {
     };
     for (const PbxUser& user : users) {
       seen.insert(user.id);
-      if (Status s = run(FromUser(user)); !s.ok()) {
-        if (!dry_run) db_->Rollback();
-        return Drop(s.error());
-      }
+      if (Status s = run(FromUser(user)); !s.ok()) return fail(s.error());
     }
-    std::set<int64_t> gone;
+    std::vector<int64_t> gone;
     for (const auto& [user_id, objects] : by_user_) {
-      if (!seen.count(user_id) && !objects.empty()) gone.insert(user_id);
+      if (!seen.count(user_id) && !objects.empty()) gone.push_back(user_id);
     }
+    std::sort(gone.begin(), gone.end());  // the report lists them in a stable order
     for (const int64_t user_id : gone) {
       UserView view;
       view.id = user_id;
-      if (Status s = run(view); !s.ok()) {
-        if (!dry_run) db_->Rollback();
-        return Drop(s.error());
-      }
+      if (Status s = run(view); !s.ok()) return fail(s.error());
     }
+    rows_.reset();
     if (dry_run) {
       dirty_.clear();
       return report;
@@ -156,6 +183,13 @@ class KamailioTarget final : public Target {
   }
 
  private:
+  // Kamailio's rows of the target's domain, read once by a full reconcile (LoadRows) and
+  // kept in step with what it writes.
+  struct Rows {
+    std::unordered_map<std::string, KamailioSubscriber> subscribers;  // by username
+    std::unordered_map<std::string, KamailioAlias> aliases;           // by alias_username
+  };
+
   // Opens the database (again after a failure), checks its schema and loads ownership.
   Status Prepare() {
     if (!db_) {
@@ -169,8 +203,47 @@ class KamailioTarget final : public Target {
     owner_.clear();
     by_user_.clear();
     dirty_.clear();
-    for (const TargetObject& o : *objects) Own({o.type, o.key}, o.user_id);
+    owner_.reserve(objects->size());
+    for (TargetObject& o : *objects) {
+      ObjectId id{ObjectType(o.type), std::move(o.key)};
+      by_user_[o.user_id].push_back(id);
+      owner_.emplace(std::move(id), o.user_id);
+    }
     return Ok();
+  }
+
+  Status LoadRows() {
+    rows_.emplace();
+    Result<std::vector<KamailioSubscriber>> subscribers = db_->ListSubscribers(config_.domain);
+    if (!subscribers.ok()) return subscribers.error();
+    rows_->subscribers.reserve(subscribers->size());
+    for (KamailioSubscriber& sub : *subscribers) {
+      std::string name = sub.username;
+      rows_->subscribers.emplace(std::move(name), std::move(sub));
+    }
+    Result<std::vector<KamailioAlias>> aliases = db_->ListAliases(config_.domain);
+    if (!aliases.ok()) return aliases.error();
+    rows_->aliases.reserve(aliases->size());
+    for (KamailioAlias& alias : *aliases) {
+      std::string name = alias.alias_username;
+      rows_->aliases.emplace(std::move(name), std::move(alias));  // the first row by id wins
+    }
+    return Ok();
+  }
+
+  Result<std::optional<KamailioSubscriber>> FindSubscriber(const std::string& username,
+                                                           const std::string& domain) {
+    if (!rows_ || domain != config_.domain) return db_->GetSubscriber(username, domain);
+    auto it = rows_->subscribers.find(username);
+    if (it == rows_->subscribers.end()) return std::optional<KamailioSubscriber>();
+    return std::optional<KamailioSubscriber>(it->second);
+  }
+  Result<std::optional<KamailioAlias>> FindAlias(const std::string& alias,
+                                                 const std::string& domain) {
+    if (!rows_ || domain != config_.domain) return db_->GetAlias(alias, domain);
+    auto it = rows_->aliases.find(alias);
+    if (it == rows_->aliases.end()) return std::optional<KamailioAlias>();
+    return std::optional<KamailioAlias>(it->second);
   }
 
   Error Drop(Error error) {
@@ -178,19 +251,34 @@ class KamailioTarget final : public Target {
     return error;
   }
 
+  bool Owned(const ObjectId& id) const { return owner_.count(id) != 0; }
   void Own(const ObjectId& id, int64_t user_id) {
     auto it = owner_.find(id);
-    if (it != owner_.end()) by_user_[it->second].erase(id);
-    owner_[id] = user_id;
-    by_user_[user_id].insert(id);
-    dirty_.insert(id);
+    if (it != owner_.end()) {
+      if (it->second == user_id) return;
+      Unlist(it->second, id);
+      it->second = user_id;
+    } else {
+      owner_.emplace(id, user_id);
+    }
+    by_user_[user_id].push_back(id);
+    dirty_.push_back(id);
   }
   void Disown(const ObjectId& id) {
     auto it = owner_.find(id);
     if (it == owner_.end()) return;
-    by_user_[it->second].erase(id);
+    Unlist(it->second, id);
     owner_.erase(it);
-    dirty_.insert(id);
+    dirty_.push_back(id);
+  }
+  void Unlist(int64_t user_id, const ObjectId& id) {
+    auto it = by_user_.find(user_id);
+    if (it == by_user_.end()) return;
+    std::vector<ObjectId>& ids = it->second;
+    auto found = std::find(ids.begin(), ids.end(), id);
+    if (found == ids.end()) return;
+    *found = std::move(ids.back());
+    ids.pop_back();
   }
 
   // Ends a publish: the new passwords are stored first (a digest in Kamailio of a password
@@ -212,23 +300,28 @@ class KamailioTarget final : public Target {
 
   Status SaveOwnership() {
     std::vector<TargetObject> put;
-    std::vector<ObjectId> removed;
+    std::vector<std::pair<std::string, std::string>> removed;
+    put.reserve(dirty_.size());
+    // An object changed twice is in dirty_ twice: its current owner is written once.
+    std::sort(dirty_.begin(), dirty_.end(), ObjectIdLess);
+    dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
     for (const ObjectId& id : dirty_) {
       auto it = owner_.find(id);
       if (it == owner_.end()) {
-        removed.push_back(id);
+        removed.emplace_back(id.type, id.key);
       } else {
-        put.push_back({tenant_, config_.name, id.first, id.second, it->second});
+        put.push_back({tenant_, config_.name, id.type, id.key, it->second});
       }
     }
+    // In key order (dirty_ is sorted): the store's primary key index is written front to
+    // back, not at random.
     if (Status s = store_.SaveTargetObjects(tenant_, config_.name, put, removed); !s.ok()) return s;
     dirty_.clear();
     return Ok();
   }
 
   bool Routed(const UserView& view) const {
-    auto it = view.fields.find(config_.rule.field);
-    return RuleRoutes(config_.rule, it == view.fields.end() ? "" : it->second);
+    return RuleRoutes(config_.rule, rule_field_ ? view.fields.Get(*rule_field_) : "");
   }
 
   // Brings the target's objects of one user to what `view` says. The outer error aborts
@@ -236,17 +329,13 @@ class KamailioTarget final : public Target {
   Result<Status> Sync(const UserView& view, bool dry_run, std::vector<ReconcileStep>* steps) {
     const std::string& domain = config_.domain;
     auto step = [&](const char* action, const ObjectId& id, std::string detail) {
-      if (steps != nullptr) steps->push_back({action, id.first, id.second, std::move(detail)});
+      if (steps != nullptr) steps->push_back({action, id.type, id.key, std::move(detail)});
     };
     std::string username;
     std::optional<KamailioSubscriber> want_subscriber;
     std::vector<KamailioAlias> want_aliases;
     if (view.exists && Routed(view)) {
-      auto field = [&](const char* name) {
-        auto it = view.fields.find(name);
-        return it == view.fields.end() ? std::string() : it->second;
-      };
-      username = field("username");
+      username = std::string(view.fields.Get(Field::kUsername));
       if (!username.empty() && !IsSipUser(username)) {
         const std::string who = "user " + username;
         step("conflict", {kSubscriber, username + "@" + domain}, "not a valid SIP user name");
@@ -276,50 +365,54 @@ class KamailioTarget final : public Target {
           }
           want_subscriber = std::move(sub);
         }
-        std::set<std::string> names;
         auto add_alias = [&](const std::string& alias) {
           if (alias.empty() || alias == username || !IsSipUser(alias)) return;
-          if (names.insert(alias).second) {
-            want_aliases.push_back({alias, domain, username, domain});
+          for (const KamailioAlias& a : want_aliases) {
+            if (a.alias_username == alias) return;
           }
+          want_aliases.push_back({alias, domain, username, domain});
         };
-        add_alias(field("extension"));
-        const std::string landline = field("landline");
-        if (!landline.empty()) add_alias(RenderPhone(landline, config_.phone_render));
+        add_alias(std::string(view.fields.Get(Field::kExtension)));
+        const std::string_view landline = view.fields.Get(Field::kLandline);
+        if (!landline.empty()) {
+          add_alias(RenderPhone(std::string(landline), config_.phone_render));
+        }
       }
     }
 
-    std::set<ObjectId> want;
-    if (want_subscriber) want.insert({kSubscriber, username + "@" + domain});
+    std::vector<ObjectId> want;
+    if (want_subscriber) want.push_back({kSubscriber, username + "@" + domain});
     for (const KamailioAlias& a : want_aliases)
-      want.insert({kAlias, a.alias_username + "@" + domain});
+      want.push_back({kAlias, a.alias_username + "@" + domain});
+    const size_t first_alias = want_subscriber ? 1 : 0;
 
     // Conflicts first, before anything of this user is written.
     std::vector<std::string> conflicts;
     std::optional<KamailioSubscriber> existing_subscriber;
     if (want_subscriber) {
-      Result<std::optional<KamailioSubscriber>> got = db_->GetSubscriber(username, domain);
+      Result<std::optional<KamailioSubscriber>> got = FindSubscriber(username, domain);
       if (!got.ok()) return got.error();
-      existing_subscriber = *got;
-      const ObjectId id{kSubscriber, username + "@" + domain};
-      if (existing_subscriber && !owner_.count(id) && !want_subscriber->ha1.empty() &&
+      existing_subscriber = std::move(*got);
+      const ObjectId& id = want[0];
+      if (existing_subscriber && !Owned(id) && !want_subscriber->ha1.empty() &&
           existing_subscriber->ha1 != want_subscriber->ha1) {
-        conflicts.push_back("subscriber " + id.second);
+        conflicts.push_back("subscriber " + id.key);
         step("conflict", id, "exists in Kamailio and was not created by telsync");
       }
     }
     std::vector<std::optional<KamailioAlias>> existing_aliases;
-    for (const KamailioAlias& a : want_aliases) {
-      Result<std::optional<KamailioAlias>> got = db_->GetAlias(a.alias_username, domain);
+    existing_aliases.reserve(want_aliases.size());
+    for (size_t i = 0; i < want_aliases.size(); ++i) {
+      const KamailioAlias& a = want_aliases[i];
+      Result<std::optional<KamailioAlias>> got = FindAlias(a.alias_username, domain);
       if (!got.ok()) return got.error();
-      const ObjectId id{kAlias, a.alias_username + "@" + domain};
-      if (*got && !owner_.count(id) &&
-          ((*got)->username != a.username || (*got)->domain != domain)) {
-        conflicts.push_back("alias " + id.second + " (it points to " + (*got)->username + "@" +
+      const ObjectId& id = want[first_alias + i];
+      if (*got && !Owned(id) && ((*got)->username != a.username || (*got)->domain != domain)) {
+        conflicts.push_back("alias " + id.key + " (it points to " + (*got)->username + "@" +
                             (*got)->domain + ")");
         step("conflict", id, "exists in Kamailio and was not created by telsync");
       }
-      existing_aliases.push_back(*got);
+      existing_aliases.push_back(std::move(*got));
     }
     if (!conflicts.empty()) {
       std::string message;
@@ -334,64 +427,73 @@ class KamailioTarget final : public Target {
     std::vector<ObjectId> stale;
     if (auto it = by_user_.find(view.id); it != by_user_.end()) {
       for (const ObjectId& id : it->second) {
-        if (!want.count(id)) stale.push_back(id);
+        if (std::find(want.begin(), want.end(), id) == want.end()) stale.push_back(id);
       }
     }
+    std::sort(stale.begin(), stale.end(), ObjectIdLess);
     for (const ObjectId& id : stale) {
-      const std::string name = id.second.substr(0, id.second.rfind('@'));
-      const std::string dom = id.second.substr(id.second.rfind('@') + 1);
-      if (id.first == kSubscriber) {
-        Result<std::optional<KamailioSubscriber>> got = db_->GetSubscriber(name, dom);
+      const size_t at = id.key.rfind('@');
+      const std::string name = id.key.substr(0, at);
+      const std::string dom = at == std::string::npos ? std::string() : id.key.substr(at + 1);
+      const bool here = rows_ && dom == config_.domain;
+      if (id.type == kSubscriber) {
+        Result<std::optional<KamailioSubscriber>> got = FindSubscriber(name, dom);
         if (!got.ok()) return got.error();
         if (*got) step("delete", id, view.exists ? "no longer wanted" : "user deleted");
         if (!dry_run) {
           if (Status s = db_->DeleteSubscriber(name, dom); !s.ok()) return s.error();
+          if (here) rows_->subscribers.erase(name);
         }
       } else {
-        Result<std::optional<KamailioAlias>> got = db_->GetAlias(name, dom);
+        Result<std::optional<KamailioAlias>> got = FindAlias(name, dom);
         if (!got.ok()) return got.error();
         if (*got) step("delete", id, view.exists ? "no longer wanted" : "user deleted");
         if (!dry_run) {
           if (Status s = db_->DeleteAlias(name, dom); !s.ok()) return s.error();
+          if (here) rows_->aliases.erase(name);
         }
       }
       Disown(id);
     }
 
     if (want_subscriber) {
-      const ObjectId id{kSubscriber, username + "@" + domain};
+      const ObjectId& id = want[0];
       if (!existing_subscriber) {
         step("create", id, "");
       } else if (!want_subscriber->ha1.empty() &&
                  (existing_subscriber->ha1 != want_subscriber->ha1 ||
                   existing_subscriber->ha1b != want_subscriber->ha1b)) {
         step("update", id, "credentials differ");
-      } else if (!owner_.count(id)) {
+      } else if (!Owned(id)) {
         step("adopt", id, "exists as telsync would write it");
       }
       const bool write = !existing_subscriber || existing_subscriber->ha1 != want_subscriber->ha1 ||
                          existing_subscriber->ha1b != want_subscriber->ha1b;
       if (!dry_run && write) {
         if (Status s = db_->PutSubscriber(*want_subscriber); !s.ok()) return s.error();
+        if (rows_) rows_->subscribers[username] = *want_subscriber;
       }
-      if (!owner_.count(id) || owner_[id] != view.id) Own(id, view.id);
+      Own(id, view.id);
     }
     for (size_t i = 0; i < want_aliases.size(); ++i) {
       const KamailioAlias& a = want_aliases[i];
       const std::optional<KamailioAlias>& existing = existing_aliases[i];
-      const ObjectId id{kAlias, a.alias_username + "@" + domain};
+      const ObjectId& id = want[first_alias + i];
       const bool same = existing && existing->username == a.username && existing->domain == domain;
       if (!existing) {
         step("create", id, "-> " + a.username + "@" + domain);
       } else if (!same) {
         step("update", id, "-> " + a.username + "@" + domain);
-      } else if (!owner_.count(id)) {
+      } else if (!Owned(id)) {
         step("adopt", id, "exists as telsync would write it");
       }
       if (!dry_run && !same) {
-        if (Status s = db_->PutAlias(a); !s.ok()) return s.error();
+        // An alias with no row gets one; one with rows has them replaced.
+        Status s = existing ? db_->PutAlias(a) : db_->AddAlias(a);
+        if (!s.ok()) return s.error();
+        if (rows_) rows_->aliases[a.alias_username] = a;
       }
-      if (!owner_.count(id) || owner_[id] != view.id) Own(id, view.id);
+      Own(id, view.id);
     }
     return Status(Ok());
   }
@@ -400,11 +502,13 @@ class KamailioTarget final : public Target {
   std::string tenant_;
   TargetStateStore& store_;
   const SecretKey& key_;
+  std::optional<Field> rule_field_;  // the field config_.rule routes by
   std::unique_ptr<KamailioDb> db_;
-  std::map<ObjectId, int64_t> owner_;
-  std::unordered_map<int64_t, std::set<ObjectId>> by_user_;
-  std::set<ObjectId> dirty_;
+  std::unordered_map<ObjectId, int64_t, ObjectIdHash> owner_;
+  std::unordered_map<int64_t, std::vector<ObjectId>> by_user_;
+  std::vector<ObjectId> dirty_;               // changed since the last save (maybe twice)
   std::optional<SipPasswordBook> passwords_;  // of the publish under way
+  std::optional<Rows> rows_;                  // of the reconcile under way
 };
 
 }  // namespace
