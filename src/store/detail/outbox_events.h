@@ -30,4 +30,11 @@ PendingEvent DepartmentEvent(const DepartmentChange& change, const std::string& 
 
 std::string UserKey(int64_t user_id);
 
+// A user's state as the events carry it: its non-empty fields, profile, source_key,
+// searchable, state, groups and custom fields, as compact JSON with sorted keys. Written
+// by hand (an event per changed user: P4); byte for byte what nlohmann::json writes for the
+// same object, so the digests of stored states stay valid (outbox_events_test.cc compares
+// the two).
+std::string UserStateText(const PbxUser& user);
+
 }  // namespace telsync::store_detail
