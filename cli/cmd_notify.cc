@@ -54,6 +54,8 @@ void AddNotifyCommand(CLI::App& app, Context& ctx) {
   auto* retry = cmd->add_subcommand("retry", "resend the mails that failed");
   retry->callback([&ctx]() {
     Notifier notifier(ctx.LoadConfig().smtp, ctx.OpenStore());
+    // A failed welcome mail with a SIP password is kept sealed with the store's key.
+    notifier.SetSecretKeySource([&ctx] { return LoadStoreKey(ctx); });
     const auto records = notifier.RetryFailed(ctx.SelectTenant(), ctx.Now());
     size_t still = 0;
     for (const auto& r : records) {

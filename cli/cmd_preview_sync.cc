@@ -112,6 +112,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   }
   if (kind == RunKind::kSync) {
     Notifier notifier(ctx.LoadConfig().smtp, store);
+    EnableWelcomeSipLogins(ctx, profile, notifier);
     std::map<std::string, std::pair<size_t, size_t>> mails;  // kind -> sent, failed
     for (const auto& r : notifier.AfterRun(profile, *outcome, ctx.Now())) {
       auto& [sent, failed] = mails[r.kind];

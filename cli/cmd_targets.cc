@@ -1,13 +1,16 @@
 // telsync targets list | status | publish [--full] [--dry-run] | retry (issue 17), and
 // telsync users sip-credentials NAME --reset: the systems the PBX directory is published
 // to, and the SIP passwords of its users.
+#include <algorithm>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "admin/targets.h"
 #include "admin/tokens.h"
 #include "cli/context.h"
+#include "notify/notifier.h"
 #include "secrets/store_secrets.h"
 #include "targets/publisher.h"
 #include "targets/tenant_publish.h"
@@ -91,6 +94,21 @@ void PrintReport(const PublishReport& r, bool dry_run) {
 }
 
 }  // namespace
+
+std::shared_ptr<const SecretKey> LoadStoreKey(Context& ctx) {
+  return std::make_shared<const SecretKey>(StoreKey(ctx));
+}
+
+void EnableWelcomeSipLogins(Context& ctx, const Profile& profile, Notifier& notifier) {
+  if (!profile.notify.welcome || !profile.notify.welcome_sip_credentials) return;
+  const std::vector<TargetConfig>& targets = TenantTargets(ctx, profile.tenant);
+  const bool kamailio = std::any_of(targets.begin(), targets.end(),
+                                    [](const TargetConfig& t) { return t.type == "kamailio"; });
+  if (!kamailio) return;
+  std::shared_ptr<const SecretKey> key = LoadStoreKey(ctx);
+  notifier.SetSipLogins(StoredSipLogins(ctx.OpenStore(), key, profile.tenant, targets, ctx.Now()),
+                        key);
+}
 
 void PublishAfterSync(Context& ctx, const std::string& tenant) {
   // Never fails the sync and never waits for a target (the events stay in the outbox).

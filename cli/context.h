@@ -11,6 +11,11 @@
 #include "config/profile.h"
 #include "store/store.h"
 
+namespace telsync {
+class Notifier;
+class SecretKey;
+}  // namespace telsync
+
 namespace telsync::cli {
 
 // Thrown by commands to end with an exit code after printing `message` to stderr; main
@@ -73,6 +78,12 @@ void AddTargetsCommand(CLI::App& app, Context& ctx);
 // Publishes the tenant's outbox to its targets at the end of a CLI sync: never fails or
 // waits (a target that is down keeps its events); notes go to stderr.
 void PublishAfterSync(Context& ctx, const std::string& tenant);
+// notify.welcome_sip_credentials: the sync's welcome mails carry each created user's SIP
+// login on the tenant's Kamailio target (cli/cmd_targets.cc). Nothing without a Kamailio
+// target; makes the store's secret key when there is none yet.
+void EnableWelcomeSipLogins(Context& ctx, const Profile& profile, Notifier& notifier);
+// The store's secret key (made beside the store when it records none yet).
+std::shared_ptr<const SecretKey> LoadStoreKey(Context& ctx);
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {

@@ -39,8 +39,13 @@ const std::vector<std::string> kHistoryKeys = {"keep_days"};
 const std::vector<std::string> kSmtpKeys = {
     "url",     "starttls",   "username",        "password", "from",
     "ca_file", "tls_verify", "timeout_seconds", "attempts", "retry_seconds"};
-const std::vector<std::string> kNotifyKeys = {"report_to",    "report_noop", "errors_to",
-                                              "error_level",  "welcome",     "welcome_copy_to",
+const std::vector<std::string> kNotifyKeys = {"report_to",
+                                              "report_noop",
+                                              "errors_to",
+                                              "error_level",
+                                              "welcome",
+                                              "welcome_copy_to",
+                                              "welcome_sip_credentials",
                                               "templates_dir"};
 const std::vector<std::string> kTenantKeys = {"name", "profiles", "targets"};
 const std::vector<std::string> kTargetKeys = {"name",   "type",      "db",      "domain", "render",
@@ -320,6 +325,9 @@ class FileReader {
       notify.error_level = static_cast<NotifyLevel>(*e);
     }
     if (auto b = Bool(node["welcome"], path + ".welcome")) notify.welcome = *b;
+    if (auto b = Bool(node["welcome_sip_credentials"], path + ".welcome_sip_credentials")) {
+      notify.welcome_sip_credentials = *b;
+    }
     if (auto s = String(node["welcome_copy_to"], path + ".welcome_copy_to")) {
       if (auto a = MailAddress(*s); !a.ok()) {
         Problem(node["welcome_copy_to"], path + ".welcome_copy_to", a.error().message);

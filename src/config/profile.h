@@ -96,6 +96,9 @@ struct NotifyConfig {
   NotifyLevel error_level = NotifyLevel::kError;  // notify.error_level: warning | error | held
   bool welcome = false;                           // notify.welcome: a mail to each created user
   std::string welcome_copy_to;                    // notify.welcome_copy_to: an admin copy of each
+  // notify.welcome_sip_credentials: the welcome mail also carries the user's SIP login on
+  // the tenant's Kamailio target (off by default: a password in a mailbox; docs/targets.md).
+  bool welcome_sip_credentials = false;
   std::string templates_dir;  // notify.templates_dir: report.txt, error.txt, welcome.txt
 };
 

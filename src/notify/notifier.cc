@@ -42,6 +42,18 @@ constexpr const char* kErrorTemplate =
     "{{approve}}\n"
     "Details: telsync runs show {{run_id}} -p {{tenant}}/{{profile}}\n";
 
+// Added to a welcome template that does not place the SIP login itself.
+constexpr const char* kSipLoginText =
+    "\n"
+    "Your phone's SIP login:\n"
+    "  User:     {{sip_username}}\n"
+    "  Domain:   {{sip_domain}}\n"
+    "  Password: {{sip_password}}\n"
+    "Keep it to yourself, and delete this mail once your phone is set up.\n";
+
+// Where a kept mail with a SIP password is sealed for (the key's associated data).
+std::string MailPlace(const std::string& tenant) { return tenant + "/mail"; }
+
 constexpr const char* kWelcomeTemplate =
     "Subject: Welcome to the phone system, {{first_name}}\n"
     "\n"
@@ -208,15 +220,31 @@ Result<MailTemplate> LoadMailTemplate(const std::string& dir, const std::string&
   return out;
 }
 
+SipLoginLookup StoredSipLogins(Store& store, std::shared_ptr<const SecretKey> key,
+                               std::string tenant, std::vector<TargetConfig> targets, int64_t now) {
+  return [&store, key = std::move(key), tenant = std::move(tenant), targets = std::move(targets),
+          now](const PbxUser& created) -> Result<std::optional<SipLogin>> {
+    const std::string username(created.fields.Get(Field::kUsername));
+    Result<std::optional<PbxUser>> stored = store.FindUser(tenant, username);
+    if (!stored.ok()) return stored.error();
+    if (!*stored) return std::optional<SipLogin>();
+    return SipLoginOf(store, *key, tenant, targets, **stored, now);
+  };
+}
+
 Notifier::Notifier(const SmtpConfig& smtp, MailStore& store, std::function<void(int)> sleep)
     : smtp_(smtp), store_(store), sender_(smtp, std::move(sleep)) {}
 
 NotificationRecord Notifier::Deliver(NotificationRecord record, const std::vector<std::string>& to,
-                                     const std::string& mime) {
+                                     const std::string& mime, bool secret) {
+  // What is kept of a mail that failed, to resend it: a password only sealed.
+  auto keep = [&] {
+    return secret && key_ != nullptr ? key_->Seal(mime, MailPlace(record.tenant)) : mime;
+  };
   if (!smtp_.enabled()) {
     record.status = "failed";
     record.error = "no SMTP server configured (set smtp.url)";
-    record.message = mime;
+    record.message = keep();
     metrics::MailTotal().With({record.kind, record.status}).Inc();
     return record;
   }
@@ -229,7 +257,7 @@ NotificationRecord Notifier::Deliver(NotificationRecord record, const std::vecto
   } else {
     record.status = "failed";
     record.error = sent.error;
-    record.message = mime;
+    record.message = keep();
   }
   metrics::MailTotal().With({record.kind, record.status}).Inc();
   return record;
@@ -239,7 +267,8 @@ NotificationRecord Notifier::Compose(const Profile& profile, int64_t run_id,
                                      const std::string& kind, const std::vector<std::string>& to,
                                      const MailTemplate& tmpl,
                                      const std::map<std::string, std::string>& vars,
-                                     std::vector<MailAttachment> attachments, int64_t now) {
+                                     std::vector<MailAttachment> attachments, int64_t now,
+                                     bool secret) {
   NotificationRecord record;
   record.tenant = profile.tenant;
   record.profile = profile.name;
@@ -263,7 +292,7 @@ NotificationRecord Notifier::Compose(const Profile& profile, int64_t run_id,
     record.status = "failed";
     record.error = mime.error().message;
   } else {
-    record = Deliver(std::move(record), to, *mime);
+    record = Deliver(std::move(record), to, *mime, secret);
   }
   if (record.sent_at == 0 && record.status == "sent") record.sent_at = now;
   auto id = store_.AddNotification(record);
@@ -333,10 +362,35 @@ std::vector<NotificationRecord> Notifier::AfterRun(const Profile& profile,
         const Field field = static_cast<Field>(f);
         user_vars[std::string(FieldName(field))] = std::string(user.fields.Get(field));
       }
-      out.push_back(Compose(profile, run.id, "welcome", {email}, *tmpl, user_vars, {}, now));
+      MailTemplate mail = *tmpl;
+      std::optional<SipLogin> login;
+      std::string login_error;
+      if (n.welcome_sip_credentials && sip_logins_ && key_ != nullptr) {
+        Result<std::optional<SipLogin>> found = sip_logins_(user);
+        if (found.ok()) {
+          login = std::move(*found);
+        } else {
+          login_error = found.error().message;
+        }
+      }
+      if (login) {
+        user_vars["sip_username"] = login->username;
+        user_vars["sip_domain"] = login->domain;
+        user_vars["sip_password"] = login->password;
+        if (mail.body.find("{{sip_password}}") == std::string::npos) mail.body += kSipLoginText;
+      }
+      out.push_back(Compose(profile, run.id, "welcome", {email}, mail, user_vars, {}, now,
+                            login.has_value()));
+      if (!login_error.empty()) {
+        // The mail went without the login; the record says why.
+        NotificationRecord& sent = out.back();
+        sent.error = "without the SIP login: " + login_error;
+        (void)store_.UpdateNotification(sent);
+      }
       if (!n.welcome_copy_to.empty()) {
-        MailTemplate copy = *tmpl;
+        MailTemplate copy = mail;
         copy.subject = "[copy for " + email + "] " + copy.subject;
+        if (login) user_vars["sip_password"] = "(sent to " + email + " only)";
         out.push_back(Compose(profile, run.id, "welcome_copy", {n.welcome_copy_to}, copy, user_vars,
                               {}, now));
       }
@@ -357,8 +411,23 @@ std::vector<NotificationRecord> Notifier::RetryFailed(const std::string& tenant,
       while (!a.empty() && a.front() == ' ') a.erase(0, 1);
       if (!a.empty()) to.push_back(a);
     }
-    const std::string mime = record.message;
-    NotificationRecord next = Deliver(record, to, mime);
+    std::string mime = record.message;
+    const bool secret = IsSealedSecret(mime);
+    if (secret) {
+      // A welcome mail with a SIP password: kept sealed, opened only to be sent.
+      if (key_ == nullptr && key_source_) key_ = key_source_();
+      Result<std::string> opened =
+          key_ != nullptr ? key_->Open(mime, MailPlace(record.tenant))
+                          : Result<std::string>(Error::Invalid("the secret key is not loaded"));
+      if (!opened.ok()) {
+        record.error = "kept sealed and cannot be opened: " + opened.error().message;
+        (void)store_.UpdateNotification(record);
+        out.push_back(std::move(record));
+        continue;
+      }
+      mime = std::move(*opened);
+    }
+    NotificationRecord next = Deliver(record, to, mime, secret);
     if (next.status == "sent") next.sent_at = now;
     (void)store_.UpdateNotification(next);
     out.push_back(std::move(next));

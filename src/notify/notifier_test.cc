@@ -1,10 +1,13 @@
 #include "notify/notifier.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <stdlib.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 namespace telsync {
 namespace {
@@ -147,6 +150,115 @@ TEST(NotifierTest, UnreachableServerIsTriedAgainThenRecordedWithoutThePassword) 
   EXPECT_NE(r.error.find("cannot connect"), std::string::npos) << r.error;
   EXPECT_EQ(r.error.find("hunter2"), std::string::npos);
   EXPECT_EQ(r.message.find("hunter2"), std::string::npos);
+}
+
+// The text part of a rendered mail, decoded (mime.cc writes it in base64).
+std::string MailText(const std::string& mime) {
+  const std::string head =
+      "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+  const size_t at = mime.find(head);
+  if (at == std::string::npos) return "";
+  const size_t begin = at + head.size();
+  const size_t end = mime.find("\r\n\r\n", begin);
+  const std::string b64 = mime.substr(begin, end == std::string::npos ? end : end - begin);
+  std::string out(b64.size(), '\0');
+  size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                        b64.size(), "\r\n ", &length, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return "";
+  }
+  out.resize(length);
+  return out;
+}
+
+// notify.welcome_sip_credentials: the user's mail carries its SIP login, the admin's copy
+// does not, and a mail that could not be sent is kept only sealed.
+TEST(NotifierTest, AWelcomeMailWithASipLoginIsKeptSealedAndTheCopyHasNoPassword) {
+  auto store = std::move(OpenStore(":memory:")).value();
+  std::array<unsigned char, SecretKey::kKeyBytes> bytes{};
+  bytes.fill(7);
+  auto key = std::make_shared<const SecretKey>(SecretKey::FromBytes(bytes));
+  Profile profile = MailProfile();
+  profile.notify.welcome_sip_credentials = true;
+  Notifier notifier(SmtpConfig{}, *store, [](int) {});  // no server: every mail is kept
+  std::vector<std::string> asked;
+  notifier.SetSipLogins(
+      [&](const PbxUser& created) -> Result<std::optional<SipLogin>> {
+        asked.push_back(std::string(created.fields.Get(Field::kEmail)));
+        return std::optional<SipLogin>(
+            SipLogin{"sip", "ann", "sip.acme.example", "0123456789abcdef0123456789abcdef"});
+      },
+      key);
+  const auto records = notifier.AfterRun(profile, Outcome(RunStatus::kSuccess), 100);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(asked, std::vector<std::string>{"ann@acme.example"});  // only users with a mail
+  const std::string password = "0123456789abcdef0123456789abcdef";
+  auto kept = store->ListNotifications("acme", 7, true);
+  ASSERT_EQ(kept->size(), 3u);
+  const NotificationRecord& welcome = (*kept)[1];
+  const NotificationRecord& copy = (*kept)[2];
+  ASSERT_EQ(welcome.kind, "welcome");
+  EXPECT_TRUE(IsSealedSecret(welcome.message)) << welcome.message;
+  EXPECT_EQ(welcome.message.find(password), std::string::npos);
+  Result<std::string> opened = key->Open(welcome.message, "acme/mail");
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  const std::string text = MailText(*opened);
+  EXPECT_NE(text.find("Password: " + password), std::string::npos) << text;
+  EXPECT_NE(text.find("User:     ann"), std::string::npos);
+  EXPECT_NE(text.find("Domain:   sip.acme.example"), std::string::npos);
+  ASSERT_EQ(copy.kind, "welcome_copy");
+  EXPECT_FALSE(IsSealedSecret(copy.message));
+  const std::string copy_text = MailText(copy.message);
+  EXPECT_NE(copy_text.find("Password: (sent to ann@acme.example only)"), std::string::npos)
+      << copy_text;
+  EXPECT_EQ(copy_text.find(password), std::string::npos);
+
+  // Resent later: opened with the key (then failed again: still no server, still sealed).
+  Notifier later(SmtpConfig{}, *store, [](int) {});
+  bool key_asked = false;
+  later.SetSecretKeySource([&] {
+    key_asked = true;
+    return key;
+  });
+  const auto resent = later.RetryFailed("acme", 200);
+  ASSERT_EQ(resent.size(), 3u);
+  EXPECT_TRUE(key_asked);
+  EXPECT_TRUE(IsSealedSecret(resent[1].message));
+  EXPECT_NE(resent[1].error.find("smtp.url"), std::string::npos) << resent[1].error;
+
+  // Without the key it stays as it is, and says why.
+  Notifier keyless(SmtpConfig{}, *store, [](int) {});
+  const auto left = keyless.RetryFailed("acme", 300);
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_NE(left[1].error.find("kept sealed and cannot be opened"), std::string::npos);
+  EXPECT_TRUE(IsSealedSecret((*store->ListNotifications("acme", 7, true))[1].message));
+}
+
+TEST(NotifierTest, WithoutTheSettingOrALoginTheWelcomeMailHasNoSipBlock) {
+  auto store = std::move(OpenStore(":memory:")).value();
+  std::array<unsigned char, SecretKey::kKeyBytes> bytes{};
+  auto key = std::make_shared<const SecretKey>(SecretKey::FromBytes(bytes));
+  int asked = 0;
+  auto lookup = [&](const PbxUser&) -> Result<std::optional<SipLogin>> {
+    ++asked;
+    return std::optional<SipLogin>();  // no Kamailio target routes the user
+  };
+  Profile profile = MailProfile();
+  Notifier off(SmtpConfig{}, *store, [](int) {});
+  off.SetSipLogins(lookup, key);
+  (void)off.AfterRun(profile, Outcome(RunStatus::kSuccess), 100);
+  EXPECT_EQ(asked, 0);  // notify.welcome_sip_credentials is off by default
+  profile.notify.welcome_sip_credentials = true;
+  Notifier on(SmtpConfig{}, *store, [](int) {});
+  on.SetSipLogins(lookup, key);
+  const auto records = on.AfterRun(profile, Outcome(RunStatus::kSuccess), 100);
+  EXPECT_EQ(asked, 1);
+  ASSERT_EQ(records[1].kind, "welcome");
+  EXPECT_FALSE(IsSealedSecret(records[1].message));
+  const std::string text = MailText(records[1].message);
+  EXPECT_NE(text.find("Username:"), std::string::npos) << text;  // the mail was decoded
+  EXPECT_EQ(text.find("SIP login"), std::string::npos);
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ class ProfileCatalog {
   // profile a problem. Set before the first Refresh.
   void SetSecretKey(std::shared_ptr<const SecretKey> key) { key_ = std::move(key); }
   const SecretKey* secret_key() const { return key_.get(); }
+  std::shared_ptr<const SecretKey> shared_secret_key() const { return key_; }
 
   // Rereads the stored tenants and every tenant's stored profiles.
   Status Refresh(Store& store);

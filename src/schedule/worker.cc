@@ -116,6 +116,13 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
   }
   if (options.notify && options.catalog != nullptr) {
     Notifier notifier(options.catalog->config().smtp, store);
+    const Tenant* tenant = options.catalog->config().FindTenant(job.tenant);
+    if (profile->notify.welcome_sip_credentials && tenant != nullptr &&
+        options.catalog->secret_key() != nullptr) {
+      notifier.SetSipLogins(StoredSipLogins(store, options.catalog->shared_secret_key(), job.tenant,
+                                            tenant->targets, options.clock()),
+                            options.catalog->shared_secret_key());
+    }
     notifier.AfterRun(*profile, *outcome, options.clock());
   }
   job.run_id = outcome->run.id;

@@ -7,6 +7,10 @@
 #include <array>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
+
+#include "model/fields.h"
+#include "model/target_route.h"
 
 namespace telsync {
 namespace {
@@ -34,6 +38,36 @@ std::string Md5Hex(const std::string& text) {
 }
 
 }  // namespace
+
+bool IsSipUserName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::optional<SipLogin>> SipLoginOf(TargetStateStore& store, const SecretKey& key,
+                                           const std::string& tenant,
+                                           const std::vector<TargetConfig>& targets,
+                                           const PbxUser& user, int64_t now) {
+  const std::string username(user.fields.Get(Field::kUsername));
+  if (user.id <= 0 || !IsSipUserName(username)) return std::optional<SipLogin>();
+  const bool enabled = user.searchable && user.state == UserState::kActive;
+  for (const TargetConfig& target : targets) {
+    if (target.type != "kamailio") continue;
+    const std::optional<Field> field = FieldFromName(target.rule.field);
+    if (!RuleRoutes(target.rule, field ? user.fields.Get(*field) : "")) continue;
+    if (!enabled && target.disabled_sip != DisabledSip::kKeep) return std::optional<SipLogin>();
+    Result<std::string> password = GetOrCreateSipPassword(store, key, tenant, user.id, now);
+    if (!password.ok()) return password.error();
+    return std::optional<SipLogin>(
+        SipLogin{target.name, username, target.domain, std::move(*password)});
+  }
+  return std::optional<SipLogin>();
+}
 
 std::string NewSipPassword() {
   if (sodium_init() < 0) std::abort();  // no entropy source: nothing can be generated

@@ -14,12 +14,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "model/pbx.h"
 #include "secrets/secret_box.h"
 #include "store/target_state.h"
+#include "targets/target_config.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -62,6 +65,29 @@ class SipPasswordBook {
   std::unordered_map<int64_t, std::string> sealed_;  // user id -> sealed (read or made)
   std::vector<SipCredential> made_;                  // not stored yet
 };
+
+// RFC 3261 "user" characters that need no escaping, minus the ones Kamailio's tables and
+// phones handle badly: letters, digits and - _ . ! ~ * ' ( ) & = + $ , ; ? /, 1 to 64 of
+// them. A username that is not one gets no SIP account.
+bool IsSipUserName(std::string_view name);
+
+// The login a phone registers with on a Kamailio target.
+struct SipLogin {
+  std::string target;    // the target's name
+  std::string username;  // the PBX username
+  std::string domain;    // the target's SIP domain (also the digest realm)
+  std::string password;
+};
+
+// The SIP login `user` (a stored user: its id is set) has on the first Kamailio target of
+// `targets` whose rule routes it, as the target's publish writes it; the password is made
+// (and stored sealed) now when the user has none yet, and the publish then uses that one.
+// nullopt when no Kamailio target gives the user an account (not routed, no valid
+// username, or disabled with disabled_sip: block).
+Result<std::optional<SipLogin>> SipLoginOf(TargetStateStore& store, const SecretKey& key,
+                                           const std::string& tenant,
+                                           const std::vector<TargetConfig>& targets,
+                                           const PbxUser& user, int64_t now);
 
 // Kamailio's digests (auth_db with calculate_ha1 0): ha1 = MD5(user:realm:password),
 // ha1b = MD5(user@domain:realm:password), as lowercase hex.

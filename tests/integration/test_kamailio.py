@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, config, graph_user
+from test_notify import Smtp, smtp_config
 from test_postgres import cluster, psql  # noqa: F401 (the module's PostgreSQL cluster)
 
 FIXTURES = REPO / "tests" / "fixtures" / "kamailio"
@@ -263,6 +264,66 @@ def test_a_synced_user_registers_and_is_called_at_its_extension(ws, kamailio, tm
     assert code == 1
     assert "SIP/2.0 200 OK" not in messages
     assert status(ws)["lag"] == 0
+
+
+def test_the_welcome_mail_carries_a_sip_login_that_registers(ws, kamailio, tmp_path):
+    """notify.welcome_sip_credentials: a created user's welcome mail has its SIP login, a
+    phone registers with it, and the admin's copy has no password. The mail that could
+    not be sent is kept sealed in the store, and resent with the password."""
+    kamailio.start()
+    setup_tenant(ws, f"sqlite://{kamailio.db}", directory((1, "1001", {})))
+    server = Smtp(tmp_path)
+    cfg = (ws.path / "telsync.yaml").read_text()
+    cfg = cfg.replace("        policy:\n", "        notify:\n          welcome: true\n"
+                      "          welcome_copy_to: hr@acme.example\n"
+                      "          welcome_sip_credentials: true\n        policy:\n", 1)
+    (ws.path / "telsync.yaml").write_text(cfg + smtp_config(server.port))
+    try:
+        r = ws.run("sync")
+        assert r.code == 0, r
+        assert "Mail welcome: 1 sent" in r.out, r
+        mails = {str(msg["Subject"]): msg for _, msg in server.messages()}
+    finally:
+        server.stop()
+    welcome = next(m for s, m in mails.items() if s.startswith("Welcome"))
+    copy = next(m for s, m in mails.items() if s.startswith("[copy"))
+    text = welcome.get_content()
+    m = re.search(r"^  Password: ([0-9a-f]{32})$", text, re.M)
+    assert m, text
+    password = m.group(1)
+    assert re.search(rf"^  User: +user1$", text, re.M) and re.search(
+        rf"^  Domain: +{re.escape(DOMAIN)}$", text, re.M), text
+    assert password not in copy.get_content()
+    assert "Password: (sent to user1@contoso.example only)" in copy.get_content()
+    # The digest Kamailio holds is of the mailed password, and a phone registers with it.
+    assert kamailio.subscribers()["user1"][2] == md5(f"user1:{DOMAIN}:{password}")
+    code, _ = register(kamailio, tmp_path / "sip", "user1", password)
+    assert code == 0
+    assert password.encode() not in (ws.path / "telsync.db").read_bytes()
+
+    # The mail server is down for the next user: the mail is kept, sealed; a retry once it
+    # is back sends the password.
+    ws.users_json(directory((1, "1001", {}), (2, "1002", {})))
+    r = ws.run("sync")
+    assert r.code == 0, r
+    assert "Mail welcome: 0 sent, 1 failed" in r.out, r  # attempts: 2, retry_seconds: 0
+    db = sqlite3.connect(ws.path / "telsync.db")
+    kept = db.execute("SELECT message FROM notifications WHERE kind = 'welcome' "
+                      "AND status = 'failed'").fetchall()
+    db.close()
+    assert len(kept) == 1 and kept[0][0].startswith("tsec1."), kept  # SecretKey::Seal's form
+    (tmp_path / "later").mkdir()
+    again = Smtp(tmp_path / "later", port=server.port)
+    try:
+        r = ws.run("notify", "retry")
+        assert r.code == 0, r
+        resent = [msg for _, msg in again.messages() if str(msg["Subject"]).startswith("Welcome")]
+    finally:
+        again.stop()
+    assert len(resent) == 1, r
+    m2 = re.search(r"^  Password: ([0-9a-f]{32})$", resent[0].get_content(), re.M)
+    assert m2 and m2.group(1) != password
+    assert kamailio.subscribers()["user2"][2] == md5(f"user2:{DOMAIN}:{m2.group(1)}")
 
 
 def test_disabled_users_are_blocked_and_extension_changes_move_the_alias(ws, kamailio,

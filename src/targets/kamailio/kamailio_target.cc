@@ -83,18 +83,6 @@ UserView FromUser(const PbxUser& user) {
   return view;
 }
 
-// RFC 3261 "user" characters that need no escaping, minus the ones Kamailio's tables and
-// phones handle badly: letters, digits and - _ . ! ~ * ' ( ) & = + $ , ; ? /
-bool IsSipUser(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (const char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("-_.!~*'()&=+$,;?/").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
 class KamailioTarget final : public Target {
  public:
   KamailioTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
@@ -336,7 +324,7 @@ class KamailioTarget final : public Target {
     std::vector<KamailioAlias> want_aliases;
     if (view.exists && Routed(view)) {
       username = std::string(view.fields.Get(Field::kUsername));
-      if (!username.empty() && !IsSipUser(username)) {
+      if (!username.empty() && !IsSipUserName(username)) {
         const std::string who = "user " + username;
         step("conflict", {kSubscriber, username + "@" + domain}, "not a valid SIP user name");
         return Status(Error::Invalid(
@@ -366,7 +354,7 @@ class KamailioTarget final : public Target {
           want_subscriber = std::move(sub);
         }
         auto add_alias = [&](const std::string& alias) {
-          if (alias.empty() || alias == username || !IsSipUser(alias)) return;
+          if (alias.empty() || alias == username || !IsSipUserName(alias)) return;
           for (const KamailioAlias& a : want_aliases) {
             if (a.alias_username == alias) return;
           }
