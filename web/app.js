@@ -295,6 +295,7 @@ function planBrowser(runId, summary, first) {
     load();
   });
 
+  let rendered = false;
   function render(doc) {
     clear(results);
     const page = doc.page || { offset: 0, matched: (doc.items || []).length };
@@ -312,6 +313,11 @@ function planBrowser(runId, summary, first) {
           view.offset = page.offset + limit;
           load();
         } } }, "Next page")));
+    if (!rendered) {
+      rendered = true;
+      // The browser's clock at the first page shown (bench/web-first-page reads it).
+      performance.mark("telsync:first-page", { detail: { run: runId } });
+    }
   }
 
   let latest = 0;  // only the newest request's answer is shown (answers may cross)
@@ -373,6 +379,30 @@ async function previewPage() {
     out);
   put(main, page);
 
+  function show(doc) {
+    clear(out);
+    put(out,
+      h("h2", {}, `Run ${doc.run}: ${doc.profile}`),
+      doc.held ? h("p", { class: "warning" }, "A sync now would be held: " + doc.hold_reason) : null,
+      doc.complete === false ? h("p", { class: "warning" }, "The source read was incomplete: nothing would be deleted.") : null,
+      planBrowser(doc.run, doc.summary, doc));
+  }
+
+  // #/preview/RUN: a preview already made (the page's address after a preview), read from
+  // its first page on: the plan is never fetched whole.
+  const linked = (location.hash.match(/^#\/preview\/(\d+)$/) || [])[1];
+  if (linked) {
+    put(out, h("p", { class: "busy" }, `Reading run ${linked}…`));
+    try {
+      const doc = await api("GET", tenantPath(`/runs/${linked}/items`), { query: { limit: 50 } });
+      if (state.profiles.some((p) => p.name === doc.profile)) profile.input.value = doc.profile;
+      show(Object.assign({ run: Number(linked) }, doc));
+    } catch (e) {
+      clear(out);
+      showError(e, out);
+    }
+  }
+
   async function run(event) {
     event.preventDefault();
     clear(out);
@@ -382,12 +412,8 @@ async function previewPage() {
     try {
       const doc = await api("POST", tenantPath(`/profiles/${seg(profile.input.value)}/preview`),
         { query: { limit: 50 } });
-      clear(out);
-      put(out, 
-        h("h2", {}, `Run ${doc.run}: ${doc.profile}`),
-        doc.held ? h("p", { class: "warning" }, "A sync now would be held: " + doc.hold_reason) : null,
-        doc.complete === false ? h("p", { class: "warning" }, "The source read was incomplete: nothing would be deleted.") : null,
-        planBrowser(doc.run, doc.summary, doc));
+      show(doc);
+      history.replaceState(null, "", `#/preview/${doc.run}`);  // a reload shows this run again
       say(`Preview ready: run ${doc.run}.`);
     } catch (e) {
       clear(out);

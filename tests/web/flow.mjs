@@ -281,6 +281,13 @@ try {
   check(/^1–50 of \d+$/.test(results.preview_range), "first page: " + results.preview_range);
   check(await page.locator("table.items tbody tr").count() === 50, "50 rows on a page");
   await pageChecks("preview-report");
+  // The page's address is now the run's: a reload reads its first page again from the server.
+  results.preview_link = await page.evaluate(() => location.hash);
+  check(/^#\/preview\/\d+$/.test(results.preview_link), "the run's address: " + results.preview_link);
+  await page.reload();
+  await page.locator(".range").filter({ hasText: results.preview_range }).waitFor();
+  check(await page.evaluate(() => performance.getEntriesByName("telsync:first-page").length) === 1, "the first page's mark");
+  check(await page.getByLabel("Profile").inputValue() === "phones", "the run's profile is selected");
   await page.getByRole("button", { name: "Next page" }).click();
   await page.locator(".range").filter({ hasText: /^51–100 of/ }).waitFor();
   await page.getByRole("button", { name: /Errors$/ }).click();
