@@ -359,6 +359,7 @@ try {
   check(results.explain.sections.length === 10, "ten steps: " + results.explain.sections);
   check(results.explain.mapping_rows > 5, "the mapping step lists the fields");
   await pageChecks("user");
+  if (SHOTS) await page.locator("section.explain").screenshot({ path: path.join(SHOTS, "user-explain-1280.png") });
   await page.getByRole("button", { name: "Sync this user now" }).click();
   await page.locator("#status").filter({ hasText: /job \d+ (done|failed)/ }).waitFor();
   results.user_sync = await page.locator("#status").textContent();
