@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench [BENCH=plan|phone|sync]: runs the benches, writes bench/results/latest.json and the
+# make bench [BENCH=plan|phone|sync|...|web]: runs the benches, writes bench/results/latest.json and the
 # README table. Each row: the work, its size, wall time, peak RSS, and the baseline (the
 # same work done by the simplest real thing) measured in the same run (DESIGN §7).
 set -euo pipefail
@@ -120,6 +120,13 @@ for suite in graph ldap scim workers webhook kamailio; do
     R=$R SIZES=$SIZES bash "bench/$suite.sh" "$rows" "$tmp/$suite"
   fi
 done
+
+# The admin page's first page of a large preview in the browser (issue 19): suite "web".
+if [ -z "$only" ] || [ "$only" = web ]; then
+  echo "bench web" >&2
+  mkdir -p "$tmp/web"
+  R=$R bash bench/web-first-page/run.sh "$rows" "$tmp/web"
+fi
 
 mkdir -p bench/results
 /usr/bin/python3 - "$rows" <<'PY'

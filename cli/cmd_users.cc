@@ -121,13 +121,8 @@ void AddUsersCommand(CLI::App& app, Context& ctx) {
         }
       }
     }
-    PbxUser u = FindOrExit(ctx, tenant, group_name);
-    std::vector<std::string> groups;
-    for (auto& g : u.groups) {
-      if (g != group) groups.push_back(g);
-    }
-    if (exclude) groups.push_back(group);
-    if (auto s = ctx.OpenStore().SetUserGroups(tenant, u.id, groups); !s.ok()) {
+    const PbxUser u = FindOrExit(ctx, tenant, group_name);
+    if (auto s = admin::SetExcluded(ctx.OpenStore(), tenant, group_name, group, exclude); !s.ok()) {
       throw Exit{kExitFailed, s.error().ToString()};
     }
     std::cout << u.fields.Get(Field::kUsername) << (exclude ? " is now in" : " is no longer in")

@@ -6,6 +6,8 @@ import { api, ApiError, token, signIn, signOut, onExpired, seg } from "./api.js"
 import { profilesPage } from "./profiles.js";
 import { tenantsPage } from "./tenants.js";
 import { confirmDialog } from "./dialog.js";
+import { explanationView } from "./explain.js";
+import { progressWords } from "./progress.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -293,6 +295,7 @@ function planBrowser(runId, summary, first) {
     load();
   });
 
+  let rendered = false;
   function render(doc) {
     clear(results);
     const page = doc.page || { offset: 0, matched: (doc.items || []).length };
@@ -310,6 +313,11 @@ function planBrowser(runId, summary, first) {
           view.offset = page.offset + limit;
           load();
         } } }, "Next page")));
+    if (!rendered) {
+      rendered = true;
+      // The browser's clock at the first page shown (bench/web-first-page reads it).
+      performance.mark("telsync:first-page", { detail: { run: runId } });
+    }
   }
 
   let latest = 0;  // only the newest request's answer is shown (answers may cross)
@@ -371,6 +379,30 @@ async function previewPage() {
     out);
   put(main, page);
 
+  function show(doc) {
+    clear(out);
+    put(out,
+      h("h2", {}, `Run ${doc.run}: ${doc.profile}`),
+      doc.held ? h("p", { class: "warning" }, "A sync now would be held: " + doc.hold_reason) : null,
+      doc.complete === false ? h("p", { class: "warning" }, "The source read was incomplete: nothing would be deleted.") : null,
+      planBrowser(doc.run, doc.summary, doc));
+  }
+
+  // #/preview/RUN: a preview already made (the page's address after a preview), read from
+  // its first page on: the plan is never fetched whole.
+  const linked = (location.hash.match(/^#\/preview\/(\d+)$/) || [])[1];
+  if (linked) {
+    put(out, h("p", { class: "busy" }, `Reading run ${linked}…`));
+    try {
+      const doc = await api("GET", tenantPath(`/runs/${linked}/items`), { query: { limit: 50 } });
+      if (state.profiles.some((p) => p.name === doc.profile)) profile.input.value = doc.profile;
+      show(Object.assign({ run: Number(linked) }, doc));
+    } catch (e) {
+      clear(out);
+      showError(e, out);
+    }
+  }
+
   async function run(event) {
     event.preventDefault();
     clear(out);
@@ -380,12 +412,8 @@ async function previewPage() {
     try {
       const doc = await api("POST", tenantPath(`/profiles/${seg(profile.input.value)}/preview`),
         { query: { limit: 50 } });
-      clear(out);
-      put(out, 
-        h("h2", {}, `Run ${doc.run}: ${doc.profile}`),
-        doc.held ? h("p", { class: "warning" }, "A sync now would be held: " + doc.hold_reason) : null,
-        doc.complete === false ? h("p", { class: "warning" }, "The source read was incomplete: nothing would be deleted.") : null,
-        planBrowser(doc.run, doc.summary, doc));
+      show(doc);
+      history.replaceState(null, "", `#/preview/${doc.run}`);  // a reload shows this run again
       say(`Preview ready: run ${doc.run}.`);
     } catch (e) {
       clear(out);
@@ -437,11 +465,12 @@ async function syncPage() {
     const job = await pollJob(jobId, (j) => {
       const p = j.progress || {};
       let text = `${what} job ${jobId}: ${j.status}`;
-      if (p.stage) text += ` (${p.stage}${p.total ? ` ${p.done || 0} of ${p.total}` : ""})`;
+      const words = progressWords(p);
+      if (words) text += ` (${words})`;
       label.textContent = text;
       if (p.total) {
         bar.max = p.total;
-        bar.value = p.done || 0;
+        bar.value = Math.min(p.done || 0, p.total);
       }
     });
     bar.max = 1;
@@ -596,8 +625,7 @@ async function usersPage() {
         title,
         h("dl", {}, rows,
           h("div", { class: "kv" }, h("dt", {}, "groups"), h("dd", {}, (u.groups || []).join(", ")))),
-        h("h3", {}, "Why this user is as it is"),
-        h("p", { class: "hint", id: "explain-slot" }, "The explanation of this user's last plan appears here once the explain route exists."),
+        explainBox(u),
         u.profile ? h("button", { type: "button", on: { click: async () => {
           try {
             const started = await api("POST", tenantPath(`/profiles/${seg(u.profile)}/sync`), { body: { user: u.username } });
@@ -608,6 +636,8 @@ async function usersPage() {
             showError(e, detail);
           }
         } } }, "Sync this user now") : null,
+        " ",
+        exclusionButton(u),
         " ",
         h("button", { type: "button", class: "danger", on: { click: async () => {
           const ok = await confirmDialog({ title: `Unlink ${u.username}?`,
@@ -622,9 +652,70 @@ async function usersPage() {
           }
         } } }, "Unlink…")));
       title.focus();
+      await explainNow();
     } catch (e) {
       showError(e, detail);
     }
+  }
+
+  // Exclude from syncs (the exclusion group, F11) or include again, after a confirmation:
+  // POST .../users/{name}/exclude|include, whose answer names the group.
+  function exclusionButton(u) {
+    const groups = new Set(state.profiles.map((p) => (p.policy || {}).exclusion_group).filter(Boolean));
+    const inGroup = (u.groups || []).find((g) => groups.has(g));
+    const verb = inGroup ? "include" : "exclude";
+    return h("button", { type: "button", class: inGroup ? "" : "danger", on: { click: async () => {
+      const ok = await confirmDialog(inGroup
+        ? { title: `Include ${u.username} in syncs again?`,
+          body: `${u.username} leaves group "${inGroup}": the next sync manages it again, and may change or delete it.`,
+          confirm: "Include" }
+        : { title: `Exclude ${u.username} from syncs?`,
+          body: `${u.username} joins the exclusion group: no sync changes or deletes it until it is included again.`,
+          confirm: "Exclude" });
+      if (!ok) return;
+      try {
+        const doc = await api("POST", tenantPath(`/users/${seg(u.username)}/${verb}`));
+        say(doc.excluded
+          ? `${doc.username} is now in group "${doc.group}": syncs leave it alone.`
+          : `${doc.username} is no longer in group "${doc.group}": syncs manage it again.`);
+        await show(u.username);
+      } catch (e) {
+        showError(e, detail);
+      }
+    } } }, inGroup ? "Include in syncs…" : "Exclude from syncs…");
+  }
+
+  // "Why this user is as it is": the profile's explanation of the user, asked for at once
+  // with the user's own profile (or the tenant's first), again with another one on demand.
+  let explainNow = async () => {};
+  function explainBox(u) {
+    const select = profileSelect("Explain with profile");
+    if (state.profiles.some((p) => p.name === u.profile)) select.input.value = u.profile;
+    const out = h("div", { id: "explain-slot", "aria-live": "polite" });
+    explainNow = async () => {
+      clear(out);
+      if (!select.input.value) {
+        put(out, h("p", { class: "hint" }, "This tenant has no profile to explain the user with."));
+        return;
+      }
+      put(out, h("p", { class: "busy" }, "Reading the source and planning this user…"));
+      try {
+        const doc = await api("GET", tenantPath(`/profiles/${seg(select.input.value)}/explain`),
+          { query: { user: u.username } });
+        clear(out);
+        put(out, explanationView(doc));
+      } catch (e) {
+        clear(out);
+        showError(e, out);
+      }
+    };
+    return h("section", { class: "explain", "aria-labelledby": "explain-title" },
+      h("h3", { id: "explain-title" }, "Why this user is as it is"),
+      h("form", { class: "inline", on: { submit: (e) => {
+        e.preventDefault();
+        explainNow();
+      } } }, select, h("button", { type: "submit" }, "Explain")),
+      out);
   }
 }
 

@@ -130,16 +130,57 @@ export async function profilesPage(ctx) {
     const rows = {};  // PBX field -> {input, output, error}
     const body = h("tbody");
     const status = h("p", { class: "hint", "aria-live": "polite" });
+    const fromConfig = profile.origin === "config";
+    const saveButton = fromConfig ? null
+      : h("button", { type: "button", class: "primary", on: { click: saveMapping } }, "Save mapping");
     const section = h("section", { class: "card mapping", "aria-labelledby": "mapping-title" },
       h("h2", { id: "mapping-title", tabindex: "-1" }, `Mapping of ${name} (${type})`),
-      h("p", { class: "hint" }, "Try expressions here; the profile keeps its mapping until it is saved with the new one (config file, or Edit → Other settings)."),
+      h("p", { class: "hint" }, fromConfig
+        ? "Try expressions here. This profile is defined in the config file: its mapping is changed there."
+        : "Try expressions here; the profile keeps its mapping until you save it."),
       sampleField,
       scrollBox(h("table", { class: "mapping-table" },
         h("caption", { class: "visually-hidden" }, `Mapping of ${name}`),
         h("thead", {}, h("tr", {}, ["PBX field", "Expression", "Result"].map((t) => h("th", { scope: "col" }, t)))),
         body)),
-      status);
+      status,
+      saveButton ? h("div", { class: "actions" }, saveButton) : null);
     put(editor, section);
+    const initial = {};  // PBX field -> the expression in effect when the editor opened
+
+    // Writes the draft into the profile through the profile update route (PUT, If-Match: the
+    // version read): the profile's own mapping with the expressions changed here. The
+    // API's validation error is shown at its field.
+    async function saveMapping() {
+      const mapping = Object.assign({}, profile.mapping || {});
+      for (const [f, row] of Object.entries(rows)) {
+        if (row.input.value !== initial[f]) mapping[f] = row.input.value;
+      }
+      const doc = { name: profile.name, source: profile.source, policy: profile.policy, mapping,
+        schedules: profile.schedules || [], timezone: profile.timezone };
+      for (const row of Object.values(rows)) row.showError("");
+      saveButton.disabled = true;
+      try {
+        const saved = await api("PUT", tenantPath(`/profiles/${seg(name)}`),
+          { body: doc, headers: { "If-Match": `"${profile.version}"` } });
+        profile = Object.assign({}, profile, { mapping: saved.mapping, version: saved.version });
+        for (const [f, row] of Object.entries(rows)) initial[f] = row.input.value;
+        status.textContent = `Mapping of ${name} saved (version ${saved.version}).`;
+        say(`Mapping of ${name} saved (version ${saved.version}).`);
+        await refresh(draft());
+      } catch (e) {
+        const f = (e.field || "").replace(/^body\.mapping\./, "").replace(/^mapping\./, "");
+        if (rows[f]) {
+          rows[f].showError(e.message);
+          rows[f].input.focus();
+        } else {
+          showError(e, section);
+        }
+        status.textContent = "";
+      } finally {
+        saveButton.disabled = false;
+      }
+    }
 
     function draft() {
       const mapping = {};
@@ -178,6 +219,7 @@ export async function profilesPage(ctx) {
 
     function build(expressions) {
       for (const [f, text] of Object.entries(expressions)) {
+        initial[f] = text;
         const input = h("input", { type: "text", name: "expr-" + f, value: text, spellcheck: "false",
           "aria-label": `Expression for ${f}` });
         const output = h("output", { for: input.id || undefined, class: "mapped" });

@@ -56,4 +56,21 @@ Result<PbxUser> UnlinkUser(Store& store, const std::string& tenant, const std::s
   return user;
 }
 
+Result<PbxUser> SetExcluded(Store& store, const std::string& tenant, const std::string& name,
+                            const std::string& group, bool excluded) {
+  if (group.empty())
+    return Error::Invalid("the profile names no exclusion group (policy.exclusion_group)")
+        .WithField("group");
+  Result<PbxUser> user = GetUser(store, tenant, name);
+  if (!user.ok()) return user.error();
+  std::vector<std::string> groups;
+  for (const std::string& g : user->groups) {
+    if (g != group) groups.push_back(g);
+  }
+  if (excluded) groups.push_back(group);
+  if (Status s = store.SetUserGroups(tenant, user->id, groups); !s.ok()) return s.error();
+  user->groups = std::move(groups);
+  return user;
+}
+
 }  // namespace telsync::admin

@@ -45,4 +45,13 @@ Result<PbxUser> GetUser(Store& store, const std::string& tenant, const std::stri
 // the store's. The caller holds the store's lock, if it has one.
 Result<PbxUser> UnlinkUser(Store& store, const std::string& tenant, const std::string& name);
 
+// Puts user `name` into the exclusion group `group` (`excluded`) or takes it out, keeping its
+// other groups in their order (F11: a sync of a profile whose policy.exclusion_group is `group`
+// never changes or deletes a user in it). Returns the user as it is now; doing what is already
+// so is no error. kInvalid (field "group") when `group` is empty (the profile names none);
+// errors as GetUser's, and the store's. The CLI's `users exclude|include` and the REST API's
+// .../users/{name}/exclude|include both call this. The caller holds the store's lock, if any.
+Result<PbxUser> SetExcluded(Store& store, const std::string& tenant, const std::string& name,
+                            const std::string& group, bool excluded);
+
 }  // namespace telsync::admin

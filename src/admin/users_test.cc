@@ -100,5 +100,37 @@ TEST_F(UsersTest, UnlinkReturnsTheUserAsItWasAndClearsItsLink) {
   EXPECT_EQ(missing.error().field, "name");
 }
 
+TEST_F(UsersTest, ExcludeAddsTheGroupOnceAndIncludeTakesOnlyItOut) {
+  auto other = SetExcluded(*store_, "acme", "user04", "Reception", true);
+  ASSERT_TRUE(other.ok()) << other.error().ToString();
+  auto excluded = SetExcluded(*store_, "acme", "user04@acme.example", "Non AD sync", true);
+  ASSERT_TRUE(excluded.ok()) << excluded.error().ToString();
+  EXPECT_EQ(excluded->groups, (std::vector<std::string>{"Reception", "Non AD sync"}));
+  // Twice is once; the stored user is what was returned.
+  ASSERT_TRUE(SetExcluded(*store_, "acme", "user04", "Non AD sync", true).ok());
+  auto stored = GetUser(*store_, "acme", "user04");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->groups, (std::vector<std::string>{"Reception", "Non AD sync"}));
+
+  auto included = SetExcluded(*store_, "acme", "user04", "Non AD sync", false);
+  ASSERT_TRUE(included.ok()) << included.error().ToString();
+  EXPECT_EQ(included->groups, (std::vector<std::string>{"Reception"}));
+  stored = GetUser(*store_, "acme", "user04");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->groups, (std::vector<std::string>{"Reception"}));
+}
+
+TEST_F(UsersTest, ExcludeNamesWhatIsWrong) {
+  auto missing = SetExcluded(*store_, "acme", "carol", "Non AD sync", true);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().field, "name");
+  auto no_group = SetExcluded(*store_, "acme", "user04", "", true);
+  ASSERT_FALSE(no_group.ok());
+  EXPECT_EQ(no_group.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(no_group.error().field, "group");
+  EXPECT_FALSE(SetExcluded(*store_, "globex", "bob", "Non AD sync", true).ok());
+}
+
 }  // namespace
 }  // namespace telsync::admin

@@ -100,6 +100,14 @@ def test_the_page_is_served_with_its_security_headers_and_no_longer_404(served):
         assert resp.headers["Content-Type"].startswith("text/javascript")
 
 
+def test_the_page_s_pure_modules_in_node():
+    """web/progress.js (the Sync page's progress line) under node's test runner."""
+    proc = subprocess.run(["node", "--test", "unit/"], cwd=WEB, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "# fail 0" in proc.stdout and "# pass 3" in proc.stdout, proc.stdout
+
+
 def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path):
     out = tmp_path / "downloads"
     out.mkdir()
@@ -115,7 +123,7 @@ def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path)
     # Every page was visited and axe found nothing serious or critical on any of them.
     for name in ("signin", "profiles", "profile-error", "test-connection", "mapping", "preview",
                  "preview-report", "preview-search", "sync", "sync-outcome", "held", "history", "users", "user",
-                 "directory", "tenants"):
+                 "user-excluded", "mapping-saved", "directory", "tenants"):
         assert name in results["pages"], (name, results["pages"])
     assert all(v["serious_or_critical"] == 0 for v in results["axe"].values()), results["axe"]
     assert "approve-dialog" in results["axe"] and "secret-dialog" in results["axe"]
@@ -129,6 +137,29 @@ def test_the_admin_flow_in_chromium_with_axe_on_every_page(ws, served, tmp_path)
     assert results["preview_range"] == "1–50 of 301", results["preview_range"]
     assert results["held_deletions"] == 23  # directory-3's 22 leavers and the long name
     assert results["other_tenant_status"] in (401, 404)
+
+    # The mapping saved in the editor is the profile's, and the preview planned with it.
+    assert results["mapping_saved"].startswith("Mapping of pushed saved"), results["mapping_saved"]
+    assert "LOVELACE Ada" in results["pushed_preview"]["text"], results["pushed_preview"]
+    req = urllib.request.Request(served.base + "/api/v1/tenants/contoso/profiles/pushed/preview",
+                                 data=b"{}", method="POST",
+                                 headers={"Authorization": "Bearer " + served.admin,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        items = json.loads(resp.read())["items"]
+    assert len(items) == 1 and items[0]["action"] == "update", items
+    assert {"field": "display_name", "old": "Ada Lovelace", "new": "LOVELACE Ada"} in items[0]["changes"], items
+
+    # The user's explanation: ten steps, its result the preview's action; excluded, the
+    # preview skipped the user; included again, planned as before.
+    explain = results["explain"]
+    assert explain["sections"][0] == "1. Source" and explain["sections"][-1] == "10. Targets", explain
+    assert explain["action"] == results["preview_user_action"] == "unchanged", results
+    assert explain["display_name"] == "Françoise Lefèvre", explain
+    assert results["excluded_preview"]["action"] == "skip", results["excluded_preview"]
+    assert results["included_preview_action"] == "unchanged", results
+    shown = ws.run("users", "show", "francoise.lefevre0")
+    assert shown.code == 0 and "Non AD sync" not in shown.out, shown
 
     # The held run, approved in the browser, is what the store now says.
     req = urllib.request.Request(served.base + "/api/v1/tenants/contoso/runs",

@@ -114,6 +114,41 @@ async function signOut() {
   check(stored === null, "the token is forgotten on sign-out");
 }
 
+// The REST API from node (not the page): what an outside system does, e.g. Entra's SCIM push.
+async function rest(method, p, body, token = ADMIN, type = "application/json") {
+  const r = await fetch(BASE + p, { method, body: body ? JSON.stringify(body) : undefined,
+    headers: { Authorization: "Bearer " + token, "Content-Type": type } });
+  return { status: r.status, doc: await r.json().catch(() => null) };
+}
+
+// The action and text the Preview page shows for the item of `username` (searched by `query`)
+// in a preview of `profile` run now; without a username, for the first item found.
+async function previewRow(profile, query, username = "") {
+  await visit("preview", "Preview");
+  await page.getByLabel("Profile").selectOption(profile);
+  await page.getByRole("button", { name: "Run preview" }).click();
+  await page.locator(".range").waitFor();
+  await page.getByLabel("Search").fill(query);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.locator(".range").filter({ hasText: /^1–\d+ of \d+$/ }).waitFor();
+  const row = username ? page.locator("table.items tbody tr", { has: cell(username) })
+    : page.locator("table.items tbody tr").first();
+  await row.waitFor();
+  return { action: await row.locator(".badge").textContent(), text: await row.textContent() };
+}
+
+// Opens `username` on the Users page and waits for its explanation.
+async function openUser(username) {
+  await visit("users", "Users");
+  await page.getByLabel("Search users").fill(username);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll("td.name button").length === 1);
+  await page.getByRole("button", { name: username, exact: true }).click();
+  await page.locator("#user-title").filter({ hasText: username }).waitFor();
+  await page.locator("#explain-slot .explanation").waitFor();
+  return (await page.locator("#explain-slot .explain-action .badge").textContent()).trim();
+}
+
 async function waitOutcome(pattern) {
   const outcome = page.locator(".outcome h2");
   await outcome.waitFor();
@@ -195,6 +230,47 @@ try {
   await page.locator('tr[data-field="display_name"] .field-error:not([hidden])').waitFor();
   results.mapping_error = await page.locator('tr[data-field="display_name"] .field-error').textContent();
   await pageChecks("mapping");
+  // phones is the config file's: the editor says so and offers no Save.
+  check(!(await page.getByRole("button", { name: "Save mapping" }).count()), "no Save for a config profile");
+
+  // ---- the mapping editor saves into a profile created here: a SCIM profile that Entra
+  // pushed one user to. A wrong expression is refused at its field; then the preview
+  // plans the saved mapping.
+  await page.getByRole("button", { name: "New profile" }).click();
+  await form.getByLabel("Name", { exact: true }).fill("pushed");
+  await form.getByLabel("Source type").selectOption("scim");
+  await form.getByRole("button", { name: "Create profile" }).click();
+  await cell("pushed").waitFor();
+  const scimToken = await rest("POST", "/api/v1/tenants/contoso/tokens", { kind: "scim", label: "web test" });
+  check(scimToken.status === 201, "a SCIM token: " + JSON.stringify(scimToken));
+  const pushed = await rest("POST", "/scim/v2/contoso/Users", {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "ada.scim@contoso.example",
+    active: true, displayName: "Ada Lovelace", name: { givenName: "Ada", familyName: "Lovelace" },
+    emails: [{ value: "ada.scim@contoso.example", type: "work", primary: true }],
+    phoneNumbers: [{ value: "+46 8 555 0100", type: "work" }] }, scimToken.doc.token, "application/scim+json");
+  check(pushed.status === 201, "the SCIM push: " + JSON.stringify(pushed));
+  await page.getByRole("button", { name: "Mapping of pushed" }).click();
+  const pushedName = page.getByLabel("Expression for display_name");
+  await page.locator('tr[data-field="display_name"] output').filter({ hasText: "Ada Lovelace" }).waitFor();
+  await pushedName.fill("e165({name.familyName})");
+  await page.locator('tr[data-field="display_name"] .field-error:not([hidden])').waitFor();
+  const saveMapping = page.getByRole("button", { name: "Save mapping" });
+  await saveMapping.click();
+  await page.waitForFunction(() => {
+    const b = [...document.querySelectorAll(".mapping button")].find((x) => x.textContent === "Save mapping");
+    return b && !b.disabled;  // disabled while the PUT is under way
+  });
+  results.mapping_save_error = await page.locator('tr[data-field="display_name"] .field-error').textContent();
+  check(/e165/.test(results.mapping_save_error), "the refusal at its field: " + results.mapping_save_error);
+  check(!/^Mapping of pushed saved/.test(await page.locator("#status").textContent()), "a wrong mapping is not saved");
+  const unsaved = await rest("GET", "/api/v1/tenants/contoso/profiles/pushed");
+  check(!JSON.stringify(unsaved.doc.mapping || {}).includes("e165"), "the profile kept its mapping");
+  await pushedName.fill('join(" ", upper({name.familyName}), {name.givenName})');
+  await page.locator('tr[data-field="display_name"] output').filter({ hasText: "LOVELACE Ada" }).waitFor();
+  await page.getByRole("button", { name: "Save mapping" }).click();
+  await page.locator("#status").filter({ hasText: /^Mapping of pushed saved \(version \d+\)\.$/ }).waitFor();
+  results.mapping_saved = await page.locator("#status").textContent();
+  await pageChecks("mapping-saved");
 
   // ---- 4. preview: counts, filter, search, paging
   await visit("preview", "Preview");
@@ -205,6 +281,13 @@ try {
   check(/^1–50 of \d+$/.test(results.preview_range), "first page: " + results.preview_range);
   check(await page.locator("table.items tbody tr").count() === 50, "50 rows on a page");
   await pageChecks("preview-report");
+  // The page's address is now the run's: a reload reads its first page again from the server.
+  results.preview_link = await page.evaluate(() => location.hash);
+  check(/^#\/preview\/\d+$/.test(results.preview_link), "the run's address: " + results.preview_link);
+  await page.reload();
+  await page.locator(".range").filter({ hasText: results.preview_range }).waitFor();
+  check(await page.evaluate(() => performance.getEntriesByName("telsync:first-page").length) === 1, "the first page's mark");
+  check(await page.getByLabel("Profile").inputValue() === "phones", "the run's profile is selected");
   await page.getByRole("button", { name: "Next page" }).click();
   await page.locator(".range").filter({ hasText: /^51–100 of/ }).waitFor();
   await page.getByRole("button", { name: /Errors$/ }).click();
@@ -216,6 +299,9 @@ try {
   await page.getByRole("button", { name: "Filter" }).click();
   await page.locator(".range").filter({ hasText: "1–1 of 1" }).waitFor();
   await pageChecks("preview-search");
+  // The saved mapping is what the preview of the SCIM profile plans.
+  results.pushed_preview = await previewRow("pushed", "LOVELACE Ada");
+  check(/LOVELACE Ada/.test(results.pushed_preview.text), "the preview plans the saved mapping: " + results.pushed_preview.text);
 
   // ---- 5. sync now, with progress
   await visit("sync", "Sync");
@@ -260,20 +346,47 @@ try {
     results.downloads[format] = { file, name: download.suggestedFilename() };
   }
 
-  // ---- 8. users: search and show (the explanation's place is on the user's page)
-  await visit("users", "Users");
-  const username = (await page.locator("td.name button").first().textContent()).trim();
-  await page.getByLabel("Search users").fill(username);
-  await page.getByRole("button", { name: "Search", exact: true }).click();
-  await page.waitForFunction(() => document.querySelectorAll("td.name button").length === 1);
-  await page.getByRole("button", { name: username, exact: true }).click();
-  await page.locator("#user-title").filter({ hasText: username }).waitFor();
+  // ---- 8. users: search, show, explain one user
+  const username = "francoise.lefevre0";
   results.user = username;
+  const explained = await openUser(username);
+  results.explain = {
+    action: explained,
+    sections: await page.locator("#explain-slot .explain-step h4").allTextContents(),
+    mapping_rows: await page.locator("#explain-slot table.mapping tbody tr").count(),
+    display_name: (await page.locator('#explain-slot table.mapping tr[data-field="display_name"] td.mapped').textContent()).trim(),
+  };
+  check(results.explain.sections.length === 10, "ten steps: " + results.explain.sections);
+  check(results.explain.mapping_rows > 5, "the mapping step lists the fields");
+  await pageChecks("user");
+  if (SHOTS) await page.locator("section.explain").screenshot({ path: path.join(SHOTS, "user-explain-1280.png") });
   await page.getByRole("button", { name: "Sync this user now" }).click();
   await page.locator("#status").filter({ hasText: /job \d+ (done|failed)/ }).waitFor();
   results.user_sync = await page.locator("#status").textContent();
-  check(await page.locator("#explain-slot").count() === 1, "the explanation's place");
-  await pageChecks("user");
+  // The explanation's result is the preview's item for the user.
+  const planned = await previewRow("phones", username, username);
+  results.preview_user_action = planned.action;
+  check(planned.action === explained, `the explanation (${explained}) is the preview's action (${planned.action})`);
+
+  // ---- exclude the user: the next preview skips it; include it: planned as before
+  await openUser(username);
+  await page.getByRole("button", { name: "Exclude from syncs…" }).click();
+  await dialog.getByRole("button", { name: "Exclude", exact: true }).click();
+  await page.locator("#status").filter({ hasText: /is now in group "Non AD sync"/ }).waitFor();
+  await page.locator("#explain-slot .explain-action .badge").filter({ hasText: /^skip$/ }).waitFor();
+  await page.getByRole("button", { name: "Include in syncs…" }).waitFor();
+  await pageChecks("user-excluded");
+  const skipped = await previewRow("phones", username, username);
+  results.excluded_preview = skipped;
+  check(skipped.action === "skip" && /in group "Non AD sync"/.test(skipped.text), "the excluded user is skipped: " + skipped.text);
+  await openUser(username);
+  await page.getByRole("button", { name: "Include in syncs…" }).click();
+  await dialog.getByRole("button", { name: "Include", exact: true }).click();
+  await page.locator("#status").filter({ hasText: /is no longer in group "Non AD sync"/ }).waitFor();
+  await page.getByRole("button", { name: "Exclude from syncs…" }).waitFor();
+  const included = await previewRow("phones", username, username);
+  results.included_preview_action = included.action;
+  check(included.action === explained, `included again, planned as before: ${included.action}`);
   await visit("directory", "Departments & targets");
 
   // ---- 9. sign out

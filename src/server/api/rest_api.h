@@ -142,6 +142,7 @@ class RestApi {
   http::Response ListUsers(http::Request& request);
   http::Response GetUser(http::Request& request);
   http::Response UnlinkUser(http::Request& request);
+  http::Response SetExcluded(http::Request& request, bool excluded);
   http::Response ListTargets(http::Request& request);  // targets.cc
   http::Response ListDeadEvents(http::Request& request);
   http::Response RetryTarget(http::Request& request);

@@ -385,6 +385,27 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        false,
        {200, 404}},
       {"POST",
+       "/api/v1/tenants/{tenant}/users/{name}/exclude",
+       "excludeUser",
+       "Put a user in the exclusion group (policy.exclusion_group, \"Non AD sync\" by "
+       "default; `telsync users exclude`): syncs of that profile leave it alone",
+       {{"profile",
+         "string",
+         "whose exclusion group (default: the user's profile, else the first)",
+         {}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
+       "/api/v1/tenants/{tenant}/users/{name}/include",
+       "includeUser",
+       "Take a user out of the exclusion group (`telsync users include`): syncs manage it again",
+       {{"profile",
+         "string",
+         "whose exclusion group (default: the user's profile, else the first)",
+         {}}},
+       false,
+       {200, 400, 404}},
+      {"POST",
        "/api/v1/tenants/{tenant}/users/{name}/sip-credentials",
        "resetSipCredentials",
        "Make a new SIP password for a user and show it, this once (Cache-Control: no-store); "
@@ -522,6 +543,8 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "listUsers") return ListUsers(r);
   if (op == "getUser") return GetUser(r);
   if (op == "unlinkUser") return UnlinkUser(r);
+  if (op == "excludeUser") return SetExcluded(r, true);
+  if (op == "includeUser") return SetExcluded(r, false);
   if (op == "resetSipCredentials") return ResetSipCredentials(r);
   if (op == "listTargets") return ListTargets(r);
   if (op == "listDeadEvents") return ListDeadEvents(r);

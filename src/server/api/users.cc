@@ -1,4 +1,5 @@
-// The REST API's user handlers: /api/v1/tenants/{tenant}/users[/{name}[/unlink]]. Parse,
+// The REST API's user handlers: /api/v1/tenants/{tenant}/users[/{name}[/unlink|exclude|include]].
+// Parse,
 // call admin/users.h, render (admin::UserJson).
 #include "admin/users.h"
 
@@ -42,6 +43,36 @@ http::Response RestApi::UnlinkUser(http::Request& r) {
   if (!unlinked.ok()) return detail::FromError(unlinked.error());
   return detail::JsonOk(Json{{"unlinked", std::string(unlinked->fields.Get(Field::kUsername))},
                              {"was", unlinked->source_key}});
+}
+
+http::Response RestApi::SetExcluded(http::Request& r, bool excluded) {
+  const std::string tenant = r.Param("tenant");
+  // Whose exclusion group: ?profile=, else the user's own profile, else the tenant's first.
+  std::shared_ptr<const Profile> profile;
+  if (r.HasQuery("profile")) {
+    profile = FindProfile(tenant, r.Query("profile"));
+    if (profile == nullptr)
+      return detail::Fail(
+          ErrorCode::kInvalid, "profile",
+          "no profile " + r.Query("profile").substr(0, 64) + " in tenant " + tenant.substr(0, 64));
+  } else {
+    auto found = admin::GetUser(store_, tenant, r.Param("name"));
+    if (!found.ok()) return detail::FromError(found.error());
+    profile = FindProfile(tenant, found->profile);
+    if (profile == nullptr) {
+      const auto profiles = options_.catalog->List(tenant);
+      if (!profiles.empty()) profile = profiles.front();
+    }
+  }
+  const std::string group =
+      profile ? profile->policy.exclusion_group : PolicyConfig{}.exclusion_group;
+  auto user = admin::SetExcluded(store_, tenant, r.Param("name"), group, excluded);
+  if (!user.ok()) return detail::FromError(user.error());
+  return detail::JsonOk(Json{{"username", std::string(user->fields.Get(Field::kUsername))},
+                             {"excluded", excluded},
+                             {"group", group},
+                             {"profile", profile ? profile->name : ""},
+                             {"groups", user->groups}});
 }
 
 }  // namespace telsync::api
