@@ -10,6 +10,7 @@
 #include "apply/engine.h"
 #include "config/profile.h"
 #include "store/store.h"
+#include "util/progress.h"
 
 namespace telsync::cli {
 
@@ -46,8 +47,10 @@ struct Context {
   std::string BaseDir() const;
   // Unix seconds; $TELSYNC_NOW overrides the clock (tests, demos of grace periods).
   int64_t Now() const;
-  // A progress printer for stderr when it is a terminal, else nothing.
-  std::function<void(const Progress&)> ProgressPrinter() const;
+  // The progress display of a long run on stderr (never stdout: reports go there):
+  // `mode` is --progress (auto | bar | plain | none; auto: a bar on a terminal, else plain
+  // lines, except beside --log-format json: none); -q makes it none.
+  std::unique_ptr<ProgressRenderer> MakeProgress(const std::string& mode) const;
 };
 
 void AddCheckConfigCommand(CLI::App& app, Context& ctx);
@@ -72,7 +75,9 @@ void AddSecretsCommand(CLI::App& app, Context& ctx);
 void AddTargetsCommand(CLI::App& app, Context& ctx);
 // Publishes the tenant's outbox to its targets at the end of a CLI sync: never fails or
 // waits (a target that is down keeps its events); notes go to stderr.
-void PublishAfterSync(Context& ctx, const std::string& tenant);
+// `on_progress`: the "publish" phase, targets done of the tenant's (optional).
+void PublishAfterSync(Context& ctx, const std::string& tenant,
+                      const std::function<void(const Progress&)>& on_progress = {});
 
 // The words that differ between `scim token` and `admin token` (cli/token_commands.cc).
 struct TokenCommandText {
