@@ -274,6 +274,9 @@ std::string DumpEngineCursor(const EngineCursor& cursor) {
 struct Reader {
   std::function<ReadResult(ReadPipeline&, const ProblemSink&)> read;
   std::function<Status(const ReadResult&)> after_apply;
+  // The read covers the whole scope, so the previous run's count estimates its size (not
+  // so for a mirror run of the few objects a SCIM request touched).
+  bool whole_scope = true;
 };
 
 std::string ObjectKey(const SourceObject& object) {
@@ -635,7 +638,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ReadPipeline pipeline(mapping, validator, threads, options.on_progress, explain);
-  if (options.on_progress) pipeline.SetEstimate(PreviousRunCount(store, profile));
+  if (options.on_progress && reader.whole_scope) {
+    pipeline.SetEstimate(PreviousRunCount(store, profile));
+  }
   // An unreadable record is reported like an invalid user (R3), keyed by where it is.
   std::vector<RejectedUser> unreadable;
   ReadResult read = reader.read(pipeline, [&](const std::string& where, const std::string& reason) {
@@ -658,10 +663,11 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   input.complete = read.complete && read.bad_records == 0;
   for (auto& r : unreadable) input.rejected.push_back(std::move(r));
 
+  // The plan phase: the stored directory's snapshot, then MakePlan (one pure call).
+  if (options.on_progress) options.on_progress({"plan", 0, 0});
   auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
   clock.Mark("snapshot");
-  if (options.on_progress) options.on_progress({"plan", 0, 0});  // MakePlan is one pure call
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
   if (explain != nullptr) {
@@ -840,6 +846,7 @@ Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
     }
     return read;
   };
+  reader.whole_scope = only_ids.empty();
   PlanOptions plan_options;
   plan_options.only_keys.insert(only_ids.begin(), only_ids.end());
   std::string note = only_ids.empty()

@@ -471,8 +471,18 @@ TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
 
   put(GraphUser(4));
   put(GraphUser(1, "Boss"));  // in the mirror, but not in this batch
+  // A run of the few objects a request touched is no estimate of the directory's size.
+  std::vector<Progress> reads;
+  o.on_progress = [&](const Progress& p) {
+    if (p.phase == "read") reads.push_back(p);
+  };
   auto one = SyncMirror(profile, *store, {"id-4"}, o);
+  o.on_progress = nullptr;
   ASSERT_TRUE(one.ok());
+  ASSERT_FALSE(reads.empty());
+  for (const Progress& p : reads) EXPECT_FALSE(p.estimated);
+  EXPECT_EQ(reads.back().done, 1u);
+  EXPECT_EQ(reads.back().total, 1u);
   ASSERT_EQ(one->plan.items.size(), 1u);
   EXPECT_EQ(one->plan.items[0].action, Action::kCreate);
   EXPECT_EQ(store->ListUsers("acme", 0, 0)->size(), 4u);
