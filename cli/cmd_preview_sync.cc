@@ -26,6 +26,7 @@ struct RunArgs {
   std::string user;
   int64_t approve = 0;
   bool wait = false;
+  std::string progress = "auto";  // --progress
 };
 
 void WritePlan(const Plan& plan, int64_t run_id, const Run* run, const RunArgs& args,
@@ -67,11 +68,14 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.lock_wait_seconds = args.wait ? -1 : 0;
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
-  options.on_progress = ctx.ProgressPrinter();
+  // Progress goes to stderr and ends its line before the report is written to stdout.
+  std::unique_ptr<ProgressRenderer> progress = ctx.MakeProgress(args.progress);
+  options.on_progress = [&progress](const Progress& p) { progress->Update(p); };
   if (const Tenant* tenant = ctx.LoadConfig().FindTenant(profile.tenant)) {
     options.targets = RoutesOf(tenant->targets);
   }
   auto outcome = prepared->Run(store, options);
+  progress->Finish();
   if (!outcome.ok()) {
     throw Exit{ExitCodeOf(outcome.error().code), outcome.error().ToString()};
   }
@@ -108,7 +112,8 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   }
   // Issue 17: the applied changes go on to the tenant's targets (never fails the sync).
   if (kind == RunKind::kSync && run.status != RunStatus::kHeld) {
-    PublishAfterSync(ctx, profile.tenant);
+    PublishAfterSync(ctx, profile.tenant, options.on_progress);
+    progress->Finish();
   }
   if (kind == RunKind::kSync) {
     Notifier notifier(ctx.LoadConfig().smtp, store);
@@ -141,6 +146,10 @@ void AddRunOptions(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--user", args.user, "only this user (username, e-mail or source id)");
   cmd->add_flag("--wait", args.wait,
                 "when a run of the profile is in progress, wait for it (default: exit 1)");
+  cmd->add_option("--progress", args.progress,
+                  "progress on stderr: auto (a bar on a terminal, else a plain line every few "
+                  "seconds), bar, plain, none (-q: none)")
+      ->check(CLI::IsMember({"auto", "bar", "plain", "none"}));
 }
 
 }  // namespace

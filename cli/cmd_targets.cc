@@ -110,7 +110,8 @@ void EnableWelcomeSipLogins(Context& ctx, const Profile& profile, Notifier& noti
                         key);
 }
 
-void PublishAfterSync(Context& ctx, const std::string& tenant) {
+void PublishAfterSync(Context& ctx, const std::string& tenant,
+                      const std::function<void(const Progress&)>& on_progress) {
   // Never fails the sync and never waits for a target (the events stay in the outbox).
   try {
     const std::vector<TargetConfig>& targets = TenantTargets(ctx, tenant);
@@ -124,6 +125,12 @@ void PublishAfterSync(Context& ctx, const std::string& tenant) {
     const SecretKey key = StoreKey(ctx);
     TenantPublishOptions options;
     options.now = ctx.Now();
+    if (on_progress) {
+      on_progress({"publish", 0, targets.size()});
+      options.on_progress = [&on_progress](size_t done, size_t total, int64_t) {
+        on_progress({"publish", done, total});
+      };
+    }
     const TenantPublishReport published =
         PublishTenantTargets(store, tenant, targets, key, options);
     for (const TargetPublishOutcome& t : published.targets) {

@@ -104,19 +104,24 @@ int64_t Context::Now() const {
       .count();
 }
 
-std::function<void(const Progress&)> Context::ProgressPrinter() const {
-  if (quiet || !isatty(STDERR_FILENO)) return {};
-  return [](const Progress& p) {
-    if (p.phase == "read") {
-      std::cerr << "\r  reading source: " << p.done << " users" << std::flush;
-    } else if (p.phase == "plan") {
-      std::cerr << "\r  planning...                          " << std::flush;
-    } else if (p.phase == "apply") {
-      std::cerr << "\r  applying " << p.total << " items...       " << std::flush;
-    } else if (p.phase == "record") {
-      std::cerr << "\r                                        \r" << std::flush;
-    }
-  };
+std::unique_ptr<ProgressRenderer> Context::MakeProgress(const std::string& mode) const {
+  // JSON logs make stderr machine-read: `auto` adds no lines to them.
+  const bool json_logs = log_format == "json" && mode == "auto";
+  const ProgressStyle style =
+      quiet || json_logs
+          ? ProgressStyle::kNone
+          : ParseProgressStyle(mode, isatty(STDERR_FILENO) == 1).value_or(ProgressStyle::kNone);
+  return std::make_unique<ProgressRenderer>(
+      style,
+      [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+      },
+      [](std::string_view text) {
+        std::cerr.write(text.data(), static_cast<std::streamsize>(text.size()));
+        std::cerr.flush();
+      });
 }
 
 std::string TableTime(int64_t t) {

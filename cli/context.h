@@ -10,6 +10,7 @@
 #include "apply/engine.h"
 #include "config/profile.h"
 #include "store/store.h"
+#include "util/progress.h"
 
 namespace telsync {
 class Notifier;
@@ -51,8 +52,10 @@ struct Context {
   std::string BaseDir() const;
   // Unix seconds; $TELSYNC_NOW overrides the clock (tests, demos of grace periods).
   int64_t Now() const;
-  // A progress printer for stderr when it is a terminal, else nothing.
-  std::function<void(const Progress&)> ProgressPrinter() const;
+  // The progress display of a long run on stderr (never stdout: reports go there):
+  // `mode` is --progress (auto | bar | plain | none; auto: a bar on a terminal, else plain
+  // lines, except beside --log-format json: none); -q makes it none.
+  std::unique_ptr<ProgressRenderer> MakeProgress(const std::string& mode) const;
 };
 
 void AddCheckConfigCommand(CLI::App& app, Context& ctx);
@@ -77,7 +80,9 @@ void AddSecretsCommand(CLI::App& app, Context& ctx);
 void AddTargetsCommand(CLI::App& app, Context& ctx);
 // Publishes the tenant's outbox to its targets at the end of a CLI sync: never fails or
 // waits (a target that is down keeps its events); notes go to stderr.
-void PublishAfterSync(Context& ctx, const std::string& tenant);
+// `on_progress`: the "publish" phase, targets done of the tenant's (optional).
+void PublishAfterSync(Context& ctx, const std::string& tenant,
+                      const std::function<void(const Progress&)>& on_progress = {});
 // notify.welcome_sip_credentials: the sync's welcome mails carry each created user's SIP
 // login on the tenant's Kamailio target (cli/cmd_targets.cc). Nothing without a Kamailio
 // target; makes the store's secret key when there is none yet.

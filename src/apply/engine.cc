@@ -115,9 +115,28 @@ class ReadPipeline {
     if (batch_.size() >= kBatchSize) Flush();
   }
 
+  // The total the read's progress shows while the source gives none: the previous run's
+  // count, an estimate.
+  void SetEstimate(size_t total) { estimate_ = total; }
+
+  // For ReadRequest::on_progress: a source that reports its own progress (a file's bytes)
+  // replaces the object count.
+  std::function<void(const Progress&)> SourceProgress() {
+    if (!on_progress_) return {};
+    return [this](const Progress& p) {
+      source_reports_ = true;
+      on_progress_(p);
+    };
+  }
+
   PlanInput Finish() {
     Flush();
-    while (!in_flight_.empty()) Collect();
+    // The read is over: its count is the total now.
+    if (on_progress_ && !source_reports_) on_progress_({"read", read_, read_});
+    while (!in_flight_.empty()) {
+      Collect();
+      if (on_progress_) on_progress_({"map", mapped_, read_});
+    }
     // One exact allocation for the whole directory: a vector grown by doubling would
     // hold up to twice the users' size while it copies (P2).
     size_t desired = 0;
@@ -143,17 +162,23 @@ class ReadPipeline {
   void Flush() {
     if (batch_.empty()) return;
     read_ += batch_.size();
+    in_flight_sizes_.push_back(batch_.size());
     in_flight_.push_back(std::async(std::launch::async, MapAndValidate, std::move(batch_),
                                     std::cref(mapping_), std::cref(validator_), explain_));
     batch_ = {};
     batch_.reserve(kBatchSize);
     while (in_flight_.size() >= max_in_flight_) Collect();
-    if (on_progress_) on_progress_({"read", read_, 0});
+    // One report per batch (kBatchSize objects), from this thread: never per object.
+    if (on_progress_ && !source_reports_) {
+      on_progress_({"read", read_, estimate_, estimate_ != 0});
+    }
   }
 
   void Collect() {
     done_.push_back(in_flight_.front().get());
     in_flight_.pop_front();
+    mapped_ += in_flight_sizes_.front();
+    in_flight_sizes_.pop_front();
   }
 
   const UserMapping& mapping_;
@@ -162,8 +187,12 @@ class ReadPipeline {
   const std::function<void(const Progress&)>& on_progress_;
   std::vector<SourceObject> batch_;
   std::deque<std::future<BatchResult>> in_flight_;
-  std::vector<BatchResult> done_;  // in source order
+  std::deque<size_t> in_flight_sizes_;  // objects per batch in flight
+  std::vector<BatchResult> done_;       // in source order
   size_t read_ = 0;
+  size_t mapped_ = 0;
+  size_t estimate_ = 0;
+  bool source_reports_ = false;
   const ExplainSet* explain_;
   std::vector<std::pair<size_t, Explanation>> traces_;
 };
@@ -245,6 +274,9 @@ std::string DumpEngineCursor(const EngineCursor& cursor) {
 struct Reader {
   std::function<ReadResult(ReadPipeline&, const ProblemSink&)> read;
   std::function<Status(const ReadResult&)> after_apply;
+  // The read covers the whole scope, so the previous run's count estimates its size (not
+  // so for a mirror run of the few objects a SCIM request touched).
+  bool whole_scope = true;
 };
 
 std::string ObjectKey(const SourceObject& object) {
@@ -287,6 +319,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     };
 
     if (!want_delta) {
+      request.on_progress = pipeline.SourceProgress();
       std::unique_ptr<MirrorWriter> writer;
       if (sync && mirrored) {
         auto w = store.BeginMirrorWrite(profile.tenant, profile.name, MirrorWriteMode::kReplace,
@@ -510,6 +543,25 @@ void FindStoredUsers(const StoreSnapshot& snapshot, ExplainSet& explain) {
   }
 }
 
+// The read's estimated total for its progress: the objects the profile's last whole run
+// planned (its plan's users, less those it deleted); 0 when there is none.
+size_t PreviousRunCount(RunStore& store, const Profile& profile) {
+  auto runs = store.ListRuns(profile.tenant, profile.name, 20);
+  if (!runs.ok()) return 0;
+  for (const Run& r : *runs) {
+    if (r.status == RunStatus::kRunning || r.status == RunStatus::kFailed || !r.complete) continue;
+    if (r.kind != RunKind::kSync && r.kind != RunKind::kPreview) continue;
+    if (r.trigger.rfind("user:", 0) == 0) continue;  // one user's run says nothing of the size
+    size_t count = 0;
+    for (size_t a = 0; a < kActionCount; ++a) {
+      const auto action = static_cast<Action>(a);
+      if (action != Action::kDelete && action != Action::kPendingDelete) count += r.summary[a];
+    }
+    return count;
+  }
+  return 0;
+}
+
 // One run from a Reader: read, map and validate, plan, apply, record.
 Result<RunOutcome> Execute(const Profile& profile, const std::string& source_name, Store& store,
                            const EngineOptions& options, const UserMapping& mapping,
@@ -586,6 +638,9 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   const unsigned threads =
       options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ReadPipeline pipeline(mapping, validator, threads, options.on_progress, explain);
+  if (options.on_progress && reader.whole_scope) {
+    pipeline.SetEstimate(PreviousRunCount(store, profile));
+  }
   // An unreadable record is reported like an invalid user (R3), keyed by where it is.
   std::vector<RejectedUser> unreadable;
   ReadResult read = reader.read(pipeline, [&](const std::string& where, const std::string& reason) {
@@ -608,10 +663,11 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   input.complete = read.complete && read.bad_records == 0;
   for (auto& r : unreadable) input.rejected.push_back(std::move(r));
 
+  // The plan phase: the stored directory's snapshot, then MakePlan (one pure call).
+  if (options.on_progress) options.on_progress({"plan", 0, 0});
   auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
   clock.Mark("snapshot");
-  if (options.on_progress) options.on_progress({"plan", 0, 0});
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
   if (explain != nullptr) {
@@ -621,6 +677,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
   Plan& plan = out.plan;
   plan.targets = options.targets;
+  if (options.on_progress) options.on_progress({"plan", plan.items.size(), plan.items.size()});
   if (explain != nullptr) {
     // The plan is what the preview would show; nothing is recorded or applied.
     run.complete = plan.complete;
@@ -691,7 +748,12 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
                     ": nothing applied (telsync runs resume lifts the pause)";
     } else if (options.kind == RunKind::kSync) {
       items_saved.emplace(store.StartSaveRunItems(run.id, plan));
-      if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});
+      // Store::Apply is one call (its batches are the store's): the phase reports its
+      // start and its end.
+      const size_t writes = static_cast<size_t>(
+          std::count_if(plan.items.begin(), plan.items.end(),
+                        [](const PlanItem& item) { return IsWrite(item.action); }));
+      if (options.on_progress) options.on_progress({"apply", 0, writes});
       auto applied = store.Apply(plan);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
@@ -704,6 +766,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
         return out;
       }
       out.applied = *applied;
+      if (options.on_progress) options.on_progress({"apply", writes, writes});
       clock.Mark("apply");
       if (reader.after_apply) {
         if (auto s = reader.after_apply(read); !s.ok()) return s.error();
@@ -714,13 +777,14 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     out.exit_code = partial ? kExitUserErrors : kExitOk;
   }
 
-  if (options.on_progress) options.on_progress({"record", 0, 0});
+  if (options.on_progress) options.on_progress({"record", 0, plan.items.size()});
   if (auto s = items_saved ? items_saved->Wait() : store.SaveRunItems(run.id, plan); !s.ok()) {
     return s.error();
   }
   run.finished_at = options.clock ? options.clock() : options.now;
   if (auto s = RecordRun(store, run); !s.ok()) return s.error();
   run_metrics.Finished(run);
+  if (options.on_progress) options.on_progress({"record", plan.items.size(), plan.items.size()});
   clock.Mark("record");
   clock.Log(run);
 
@@ -782,6 +846,7 @@ Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
     }
     return read;
   };
+  reader.whole_scope = only_ids.empty();
   PlanOptions plan_options;
   plan_options.only_keys.insert(only_ids.begin(), only_ids.end());
   std::string note = only_ids.empty()

@@ -22,6 +22,7 @@
 #include "model/run.h"
 #include "sources/source.h"
 #include "store/store.h"
+#include "util/progress.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -35,12 +36,6 @@ enum ExitCode : int {
   kExitUserErrors = 4,
 };
 
-struct Progress {
-  std::string phase;  // "read", "plan", "apply", "record"
-  size_t done = 0;
-  size_t total = 0;  // 0 when unknown
-};
-
 struct EngineOptions {
   RunKind kind = RunKind::kPreview;
   std::string trigger = "cli";
@@ -49,6 +44,10 @@ struct EngineOptions {
   int64_t now = 0;                       // unix seconds; the engine never reads a clock
   std::function<int64_t()> clock;        // for finished_at; unset: finished_at = now
   unsigned threads = 0;                  // map + validate workers; 0 = hardware threads
+  // How far the run is (util/progress.h), from the thread that runs it: "read" (done/total
+  // in the source's unit: a file's bytes; else objects, with the previous run's count as
+  // an estimated total), "map" (the read's last batches mapped and validated), "plan",
+  // "apply", "record". Called every batch of objects at most, never per object.
   std::function<void(const Progress&)> on_progress;
   // Called once the run is recorded (a worker keeps the id with its job, so a run left
   // behind by a worker that died can be closed by the one that takes the job over).

@@ -471,8 +471,18 @@ TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
 
   put(GraphUser(4));
   put(GraphUser(1, "Boss"));  // in the mirror, but not in this batch
+  // A run of the few objects a request touched is no estimate of the directory's size.
+  std::vector<Progress> reads;
+  o.on_progress = [&](const Progress& p) {
+    if (p.phase == "read") reads.push_back(p);
+  };
   auto one = SyncMirror(profile, *store, {"id-4"}, o);
+  o.on_progress = nullptr;
   ASSERT_TRUE(one.ok());
+  ASSERT_FALSE(reads.empty());
+  for (const Progress& p : reads) EXPECT_FALSE(p.estimated);
+  EXPECT_EQ(reads.back().done, 1u);
+  EXPECT_EQ(reads.back().total, 1u);
   ASSERT_EQ(one->plan.items.size(), 1u);
   EXPECT_EQ(one->plan.items[0].action, Action::kCreate);
   EXPECT_EQ(store->ListUsers("acme", 0, 0)->size(), 4u);
@@ -489,6 +499,97 @@ TEST(EngineTest, SyncMirrorPlansOnlyTheTouchedObjects) {
 }
 
 // Issue 14 items 3 and 4, on a file store shared by two connections (two processes).
+// Issue 20 §3: every phase reports, in order, with its numbers; the read's total is the
+// previous run's count, marked estimated, until the read ends and knows it.
+TEST(EngineTest, ProgressReportsEveryPhaseWithItsNumbers) {
+  Fixture f;
+  constexpr size_t kUsers = 5000;  // three batches of the read pipeline
+  for (size_t i = 0; i < kUsers; ++i) f.source.objects.push_back(GraphUser(static_cast<int>(i)));
+  auto run = [&](RunKind kind) {
+    std::vector<Progress> seen;
+    EngineOptions o;
+    o.kind = kind;
+    o.now = 1'800'000'000;
+    o.threads = 2;
+    o.on_progress = [&](const Progress& p) { seen.push_back(p); };
+    auto outcome = ExecuteRun(f.profile, f.source, *f.store, o);
+    EXPECT_TRUE(outcome.ok());
+    return seen;
+  };
+  auto phases = [](const std::vector<Progress>& seen) {
+    std::vector<std::string> out;
+    for (const auto& p : seen) {
+      if (out.empty() || out.back() != p.phase) out.push_back(p.phase);
+    }
+    return out;
+  };
+  auto last_of = [](const std::vector<Progress>& seen, const std::string& phase) {
+    Progress last;
+    for (const auto& p : seen) {
+      if (p.phase == phase) last = p;
+    }
+    return last;
+  };
+
+  const std::vector<Progress> first = run(RunKind::kSync);
+  EXPECT_EQ(phases(first), (std::vector<std::string>{"read", "map", "plan", "apply", "record"}));
+  EXPECT_EQ(first.front().phase, "read");
+  EXPECT_EQ(first.front().total, 0u);  // no previous run: unknown
+  EXPECT_FALSE(first.front().estimated);
+  const Progress read = last_of(first, "read");
+  EXPECT_EQ(read.done, kUsers);
+  EXPECT_EQ(read.total, kUsers);
+  EXPECT_FALSE(read.estimated);
+  const Progress map = last_of(first, "map");
+  EXPECT_EQ(map.done, kUsers);
+  EXPECT_EQ(map.total, kUsers);
+  EXPECT_EQ(last_of(first, "plan").done, kUsers);
+  const Progress apply = last_of(first, "apply");
+  EXPECT_EQ(apply.done, kUsers);  // every user created
+  EXPECT_EQ(apply.total, kUsers);
+  EXPECT_EQ(last_of(first, "record").done, kUsers);
+  // Reported per batch, never per object.
+  EXPECT_LT(first.size(), 20u);
+
+  // The next run's read is measured against the last run's count, an estimate.
+  f.source.objects.resize(kUsers - 1000);
+  const std::vector<Progress> second = run(RunKind::kPreview);
+  EXPECT_EQ(phases(second), (std::vector<std::string>{"read", "map", "plan", "record"}));
+  EXPECT_EQ(second.front().total, kUsers);
+  EXPECT_TRUE(second.front().estimated);
+  EXPECT_EQ(last_of(second, "read").total, kUsers - 1000);
+  EXPECT_FALSE(last_of(second, "read").estimated);
+}
+
+// A source that measures its own read (a file's bytes) replaces the object count.
+TEST(EngineTest, ProgressOfASourceThatReportsItsOwnReadIsPassedOn) {
+  class BytesSource : public FakeSource {
+   public:
+    ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
+                    const ProblemSink& on_problem) override {
+      if (request.on_progress) request.on_progress({"read", 0, 300, false, "bytes"});
+      ReadResult r = FakeSource::Read(request, sink, on_problem);
+      if (request.on_progress) request.on_progress({"read", 300, 300, false, "bytes"});
+      return r;
+    }
+  };
+  Fixture f;
+  BytesSource source;
+  for (int i = 0; i < 3000; ++i) source.objects.push_back(GraphUser(i));
+  std::vector<Progress> reads;
+  EngineOptions o;
+  o.kind = RunKind::kPreview;
+  o.now = 1'800'000'000;
+  o.on_progress = [&](const Progress& p) {
+    if (p.phase == "read") reads.push_back(p);
+  };
+  ASSERT_TRUE(ExecuteRun(f.profile, source, *f.store, o).ok());
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0].unit, "bytes");
+  EXPECT_EQ(reads[1].done, 300u);
+  EXPECT_EQ(reads[1].total, 300u);
+}
+
 class EngineLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -575,7 +676,7 @@ TEST_F(EngineLockTest, RunItemsAreRecordedBeforeTheApplyStarts) {
   int64_t run_id = 0;
   o.on_run_created = [&](int64_t id) { run_id = id; };
   o.on_progress = [&](const Progress& p) {
-    if (p.phase != "apply") return;
+    if (p.phase != "apply" || p.done != 0) return;
     auto items = other_->GetRunItems("acme", run_id, std::nullopt);  // another connection
     if (items.ok()) seen_before_apply = items->size();
   };

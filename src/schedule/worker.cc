@@ -1,5 +1,6 @@
 #include "schedule/worker.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -8,15 +9,21 @@
 #include "targets/tenant_publish.h"
 
 namespace telsync {
-namespace {
+namespace {}  // namespace
 
-std::string ProgressJson(const Progress& p) {
-  nlohmann::json j;
+std::string ProgressJson(const Progress& p, const ProgressMeter::Reading& reading) {
+  nlohmann::ordered_json j;
   j["phase"] = p.phase;
   j["done"] = p.done;
   j["total"] = p.total;
+  j["estimated"] = p.estimated;
+  j["rate"] = std::round(reading.rate * 10) / 10;  // units per second, one decimal
+  j["eta_seconds"] = reading.eta_seconds ? nlohmann::ordered_json(*reading.eta_seconds) : nullptr;
+  j["unit"] = p.unit.empty() ? "items" : p.unit;
   return j.dump();
 }
+
+namespace {
 
 bool IsDone(int exit_code) {
   return exit_code == kExitOk || exit_code == kExitHeld || exit_code == kExitUserErrors;
@@ -234,11 +241,14 @@ void WorkerPool::Loop(size_t index) {
         }
       }
     });
+    ProgressMeter meter;  // rate and ETA on the worker's clock
     JobRecord result = RunJob(
         job, *run_store, options_,
         [&](const Progress& p) {
+          // Once per batch of the read and per phase (EngineOptions::on_progress), not per user.
+          std::string json = ProgressJson(p, meter.Update(p, options_.clock() * 1000));
           std::lock_guard<std::mutex> lock(beat_mutex);
-          progress = ProgressJson(p);
+          progress = std::move(json);
         },
         [&](int64_t id) {
           {

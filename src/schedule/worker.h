@@ -37,6 +37,7 @@
 #include "config/profile.h"
 #include "schedule/catalog.h"
 #include "store/store.h"
+#include "util/progress.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -63,6 +64,11 @@ struct WorkerOptions {
 // worker does after a job's sync and in its periodic pass. Logs each target's outcome;
 // never fails. Nothing happens without the catalog's secret key or targets.
 void PublishDueTargets(Store& store, const std::string& tenant, const WorkerOptions& options);
+
+// A job's `progress` (JobRecord::progress, the API's job JSON): {"phase", "done", "total",
+// "estimated", "rate" (per second, one decimal), "eta_seconds" (null when unknown),
+// "unit" ("items", or "bytes" for a file read)}. Exposed for tests.
+std::string ProgressJson(const Progress& p, const ProgressMeter::Reading& reading);
 
 // Runs one claimed job to its end on `store` (the run's connection) and returns the job
 // as it should be finished (state, exit code, run id, message). Exposed for tests.

@@ -111,7 +111,21 @@ TEST_F(WorkerTest, RunsAQueuedJobAndRecordsItsRun) {
   EXPECT_EQ(run->status, RunStatus::kSuccess);
   EXPECT_EQ(run->trigger, "api");
   EXPECT_EQ(store_->ListUsers("acme", 10, 0)->size(), 3u);
-  EXPECT_FALSE(done.progress.empty());
+  // The job's last progress is the run's last phase, finished.
+  const auto progress = nlohmann::json::parse(done.progress);
+  EXPECT_EQ(progress["phase"], "record");
+  EXPECT_EQ(progress["done"], progress["total"]);
+  EXPECT_EQ(progress["estimated"], false);
+  EXPECT_EQ(progress["eta_seconds"], 0);
+}
+
+TEST(WorkerProgressTest, JobProgressJsonHasThePhaseNumbersRateAndEta) {
+  EXPECT_EQ(ProgressJson({"read", 500, 2000, true}, {125.04, 12}),
+            R"({"phase":"read","done":500,"total":2000,"estimated":true,"rate":125.0,)"
+            R"("eta_seconds":12,"unit":"items"})");
+  EXPECT_EQ(ProgressJson({"read", 4096, 0, false, "bytes"}, {}),
+            R"({"phase":"read","done":4096,"total":0,"estimated":false,"rate":0.0,)"
+            R"("eta_seconds":null,"unit":"bytes"})");
 }
 
 TEST_F(WorkerTest, AJobOfAProfileThatIsGoneFailsWithTheReason) {

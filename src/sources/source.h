@@ -17,6 +17,7 @@
 
 #include "model/source_object.h"
 #include "sources/source_config.h"
+#include "util/progress.h"
 #include "util/result.h"
 
 namespace telsync {
@@ -24,6 +25,11 @@ namespace telsync {
 struct ReadRequest {
   std::vector<std::string> attributes;  // the mapped attributes only (lower-case); empty = all
   std::string cursor;                   // from the last ReadResult; empty = full read
+  // How far the read is, for a person watching (optional; the engine counts objects when
+  // a source does not say): done of total in the source's own unit (a file: its bytes,
+  // unit "bytes"). Called from the reading thread every few hundred objects at most, and
+  // once at the end of a complete read.
+  std::function<void(const Progress&)> on_progress;
 };
 
 struct ReadResult {

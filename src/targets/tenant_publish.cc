@@ -71,9 +71,14 @@ TenantPublishReport PublishTenantTargets(Store& store, const std::string& tenant
                                          const TenantPublishOptions& options) {
   TenantPublishReport report;
   bool published = false;
+  int64_t delivered = 0;
   for (const TargetConfig& config : targets) {
     report.targets.push_back(PublishOne(store, tenant, config, key, options));
     published = published || report.targets.back().report.has_value();
+    if (options.on_progress) {
+      if (report.targets.back().report) delivered += report.targets.back().report->delivered;
+      options.on_progress(report.targets.size(), targets.size(), delivered);
+    }
   }
   // The periodic pass compacts only after it moved a cursor: an idle pass writes nothing.
   if (!options.only_due || published) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ namespace telsync {
 struct TenantPublishOptions {
   int64_t now = 0;
   bool only_due = false;  // skip targets with nothing waiting, or still backing off
+  // For a progress display (optional): after each target, the targets done of the
+  // tenant's and the events delivered by them so far.
+  std::function<void(size_t targets_done, size_t targets, int64_t delivered)> on_progress;
 };
 
 struct TargetPublishOutcome {

@@ -61,12 +61,29 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
   // Keep only the attributes the mapping reads (lower-case names in the request), and
   // give every id its canonical form.
   std::unordered_set<std::string> wanted(request.attributes.begin(), request.attributes.end());
-  ObjectSink filtered = [&sink](SourceObject&& object) {
+  // Progress in bytes of the file: the stream's position every kProgressEvery objects
+  // (tellg asks the file buffer, not the disk, but not per object).
+  constexpr size_t kProgressEvery = 512;
+  const size_t file_size = static_cast<size_t>(std::filesystem::file_size(path_, ec));
+  const size_t total_bytes = ec ? 0 : file_size;
+  size_t handed = 0;
+  ObjectSink counted = sink;
+  if (request.on_progress) {
+    counted = [&](SourceObject&& object) {
+      if (++handed % kProgressEvery == 0) {
+        const std::streamoff at = in.tellg();
+        if (at >= 0)
+          request.on_progress({"read", static_cast<size_t>(at), total_bytes, false, "bytes"});
+      }
+      sink(std::move(object));
+    };
+  }
+  ObjectSink filtered = [&counted](SourceObject&& object) {
     object.id = CanonicalSourceId(object.id);
-    sink(std::move(object));
+    counted(std::move(object));
   };
   if (!wanted.empty()) {
-    filtered = [&wanted, &sink](SourceObject&& object) {
+    filtered = [&wanted, &counted](SourceObject&& object) {
       object.id = CanonicalSourceId(object.id);
       auto& attributes = object.attributes;
       attributes.erase(std::remove_if(attributes.begin(), attributes.end(),
@@ -74,7 +91,7 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
                                         return wanted.count(Lower(attribute.first)) == 0;
                                       }),
                        attributes.end());
-      sink(std::move(object));
+      counted(std::move(object));
     };
   }
   try {
@@ -91,6 +108,9 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
   }
   if (!result.complete && !result.error)
     result.error = Error::Invalid("the file could not be read");
+  if (result.complete && request.on_progress) {
+    request.on_progress({"read", total_bytes, total_bytes, false, "bytes"});
+  }
   return result;
 }
 

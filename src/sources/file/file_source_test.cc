@@ -81,6 +81,35 @@ class TempDir {
   fs::path path_;
 };
 
+// Issue 20 §3: a file read's progress counts the file's bytes, every few hundred users,
+// growing, and ends at the file's size.
+TEST(FileSourceTest, ProgressCountsTheFilesBytes) {
+  TempDir dir;
+  std::string csv = "id,mail\n";
+  for (int i = 0; i < 2000; ++i) csv += std::to_string(i) + ",user" + std::to_string(i) + "@x.se\n";
+  const std::string path = dir.Write("u.csv", csv);
+  std::vector<Progress> seen;
+  ReadRequest request;
+  request.on_progress = [&](const Progress& p) { seen.push_back(p); };
+  const Collected got = ReadFile(path, "", request);
+  ASSERT_TRUE(got.result.complete);
+  EXPECT_EQ(got.users.size(), 2000u);
+  ASSERT_GE(seen.size(), 4u);  // every 512 users, and the end
+  EXPECT_LE(seen.size(), 5u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].phase, "read");
+    EXPECT_EQ(seen[i].unit, "bytes");
+    EXPECT_EQ(seen[i].total, csv.size());
+    EXPECT_FALSE(seen[i].estimated);
+    EXPECT_LE(seen[i].done, csv.size());
+    if (i > 0) {
+      EXPECT_GE(seen[i].done, seen[i - 1].done);
+    }
+  }
+  EXPECT_GT(seen.front().done, 0u);
+  EXPECT_EQ(seen.back().done, csv.size());
+}
+
 TEST(FileSourceTest, ReadsGraphShapedJson) {
   const std::string path = kFixtures + "users.json";
   const Collected c = ReadFile(path);

@@ -1,5 +1,7 @@
 #include "sources/graph/graph_source.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -96,7 +98,8 @@ Result<std::string> GraphSource::AccessToken() {
   return token_;
 }
 
-Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string& what) {
+Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string& what,
+                                       const Headers& extra) {
   bool renewed = false;
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -104,8 +107,9 @@ Result<HttpResponse> GraphSource::Call(const std::string& url, const std::string
   for (int attempt = 0;; ++attempt) {
     auto token = AccessToken();
     if (!token.ok()) return token.error();
-    auto answer =
-        http_.Get(url, {{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}});
+    Headers headers{{"Authorization", "Bearer " + *token}, {"Accept", "application/json"}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    auto answer = http_.Get(url, headers);
     std::optional<double> retry_after;
     if (answer.ok()) {
       if (answer->status == 401 && !renewed) {
@@ -228,9 +232,36 @@ Result<std::string> GraphSource::LatestDeltaLink(const std::string& url,
   return json["@odata.deltaLink"].get<std::string>();
 }
 
+std::optional<size_t> GraphSource::CountUsers() {
+  std::string url = Api() + "/users/$count";
+  if (!config_.odata_filter.empty()) url += "?$filter=" + HttpClient::Encode(config_.odata_filter);
+  auto answer = Call(url, "counting users", {{"ConsistencyLevel", "eventual"}});
+  if (!answer.ok() || answer->status != 200) return std::nullopt;
+  const std::string& body = answer->body;
+  size_t at = 0;
+  while (at < body.size() && std::isspace(static_cast<unsigned char>(body[at]))) ++at;
+  size_t count = 0;
+  size_t digits = 0;
+  for (; at < body.size() && std::isdigit(static_cast<unsigned char>(body[at])); ++at, ++digits) {
+    count = count * 10 + static_cast<size_t>(body[at] - '0');
+  }
+  if (digits == 0 || digits > 12) return std::nullopt;
+  return count;
+}
+
 ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const ObjectSink& sink,
-                                   const ProblemSink& on_problem) {
+                                   const ProblemSink& on_problem,
+                                   const std::function<void(const Progress&)>& on_progress) {
   ReadResult result;
+  // The read's total: the users $count counts are the users the pages walk (guests
+  // included: they are skipped after they are counted as walked).
+  size_t total = 0;
+  if (on_progress) {
+    if (auto count = CountUsers()) total = *count;
+    on_progress({"read", 0, total});
+  }
+  constexpr size_t kProgressEvery = 500;  // users between reports (a page holds up to 999)
+  size_t seen = 0;
   const std::string selected = Join(select, ",");
   // Links first: changes made while the pages are read show up in the next delta read.
   graph::Cursor cursor;
@@ -247,6 +278,10 @@ ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const
   auto walked = WalkUsers(
       url, "reading users", kUsersPermission,
       [&](SourceObject&& user) {
+        if (on_progress && ++seen % kProgressEvery == 0) {
+          // $count may lag the directory: a total below what was walked grows with it.
+          on_progress({"read", seen, total == 0 ? 0 : std::max(total, seen)});
+        }
         if (!Keep(user)) return;
         ++result.objects;
         sink(std::move(user));
@@ -257,6 +292,7 @@ ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const
     return result;
   }
   result.complete = true;
+  if (on_progress) on_progress({"read", seen, seen});
   if (users_link.ok() && groups_link.ok()) {
     cursor.users = *users_link;
     cursor.groups = *groups_link;
@@ -468,7 +504,7 @@ ReadResult GraphSource::Read(const ReadRequest& request, const ObjectSink& sink,
       if (auto delta = ReadDelta(*cursor, select, sink, on_problem)) return *delta;
     }
   }
-  return ReadTenant(select, sink, on_problem);
+  return ReadTenant(select, sink, on_problem, request.on_progress);
 }
 
 ConnectionReport GraphSource::TestConnection() {

@@ -63,7 +63,15 @@ class GraphSource : public Source {
   Result<std::string> AccessToken();
   // GET with sign-in, one token renewal on 401, retries of throttling and transient faults.
   // Returns the final answer (any status) or a transport / retry-budget Error.
-  Result<HttpResponse> Call(const std::string& url, const std::string& what);
+  // `extra`: headers beside the token and Accept (ConsistencyLevel for $count).
+  Result<HttpResponse> Call(const std::string& url, const std::string& what,
+                            const Headers& extra = {});
+  // The users a full read walks, for its progress: Graph's /users/$count, an advanced
+  // query that needs the header "ConsistencyLevel: eventual" and answers a plain-text
+  // number (Microsoft Graph, "Advanced query capabilities on directory objects"); the
+  // index behind it may lag the directory a little. nullopt when Graph gives no number:
+  // the read goes on without a total.
+  std::optional<size_t> CountUsers();
   // Walks pages from `url`, handing users to `on_user`; returns the delta link if any.
   Result<std::string> WalkUsers(std::string url, const std::string& what,
                                 const std::string& permission,
@@ -75,7 +83,8 @@ class GraphSource : public Source {
   };
   Result<std::vector<ScopeGroup>> ResolveGroups();
   ReadResult ReadTenant(const std::vector<std::string>& select, const ObjectSink& sink,
-                        const ProblemSink& on_problem);
+                        const ProblemSink& on_problem,
+                        const std::function<void(const Progress&)>& on_progress);
   ReadResult ReadGroups(const std::vector<std::string>& select, const ObjectSink& sink,
                         const ProblemSink& on_problem);
   // nullopt: the cursor expired, do a full read.

@@ -5,6 +5,7 @@ Serves, on 127.0.0.1 (HTTP/1.1, keep-alive):
   POST /{tenant}/oauth2/v2.0/token            client credentials (AADSTS errors as Entra sends)
   GET  /v1.0/users                              $select $expand=memberOf $top (1..999) $skiptoken
   GET  /v1.0/users/{id}                         $select $expand=memberOf
+  GET  /v1.0/users/$count                       text/plain; needs ConsistencyLevel: eventual
   GET  /v1.0/users/delta                        initial round, $deltatoken=latest, @removed
   GET  /v1.0/groups                             $filter=displayName eq '...' $select
   GET  /v1.0/groups/{id}                        $select
@@ -259,7 +260,8 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status, body, headers=None, cut=False):
         data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; odata.metadata=minimal")
+        if "Content-Type" not in (headers or {}):
+            self.send_header("Content-Type", "application/json; odata.metadata=minimal")
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -415,6 +417,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._list_users(query)
             if seg[1] == "delta":
                 return self._users_delta(query)
+            if seg[1] == "$count":
+                return self._count_users()
             return self._one_user(seg[1], query)
         if seg and seg[0] == "groups":
             if self._denied("GroupMember.Read.All"):
@@ -502,6 +506,15 @@ class Handler(BaseHTTPRequestHandler):
         expand = query.get("$expand", "") == "memberOf"
         return self._page(self.emu.dir.lines, "users", query, self._select(query), expand, top,
                           "/v1.0/users")
+
+    def _count_users(self):
+        """/users/$count: an advanced query. Graph answers it only with the header
+        ConsistencyLevel: eventual (else 400), as a text/plain number."""
+        if self.headers.get("ConsistencyLevel", "").lower() != "eventual":
+            return 400, graph_error("Request_BadRequest",
+                                    "$count is not currently supported."), {}
+        n = sum(1 for line in self.emu.dir.lines if line is not None)
+        return 200, str(n).encode(), {"Content-Type": "text/plain"}
 
     def _one_user(self, uid, query):
         u = self.emu.dir.user(uid)
