@@ -67,6 +67,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.lock_wait_seconds = args.wait ? -1 : 0;
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
+  options.history_keep_days = ctx.LoadConfig().history_keep_days;
   options.on_progress = ctx.ProgressPrinter();
   if (const Tenant* tenant = ctx.LoadConfig().FindTenant(profile.tenant)) {
     options.targets = RoutesOf(tenant->targets);

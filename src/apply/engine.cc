@@ -429,6 +429,24 @@ void CloseAbandonedRuns(RunStore& store, const Profile& profile, const EngineOpt
   }
 }
 
+// history.keep_days (EngineOptions::history_keep_days): after an applied sync, the items
+// of the tenant's runs older than that are purged. The run is recorded already: a purge
+// that fails is logged and retried by the next sync, it does not fail this one.
+void PurgeHistory(Store& store, const std::string& tenant, const EngineOptions& options) {
+  if (options.history_keep_days <= 0) return;
+  const int64_t before = options.now - int64_t{options.history_keep_days} * 86400;
+  auto purged = store.PurgeRunHistory(tenant, before, options.now);
+  if (!purged.ok()) {
+    Log(LogLevel::kWarn, "purging run history failed",
+        {{"tenant", tenant}, {"error", purged.error().message}});
+  } else if (purged->runs != 0) {
+    Log(LogLevel::kInfo, "purged run history",
+        {{"tenant", tenant},
+         {"runs", std::to_string(purged->runs)},
+         {"items", std::to_string(purged->items)}});
+  }
+}
+
 // The final status of a run is written even when the store's connection dropped meanwhile
 // (PostgreSQL reconnects outside a transaction): a few tries, then the error.
 Status RecordRun(RunStore& store, const Run& run) {
@@ -676,6 +694,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   // The run items, written beside the apply when the store can (they do not depend on
   // its outcome); the plan does not change until the wait below.
   std::optional<RunItemsSave> items_saved;
+  bool applied_plan = false;  // a sync that handed its plan to Store::Apply
   if (nothing_read) {
     run.status = RunStatus::kFailed;
     out.exit_code = kExitFailed;
@@ -692,6 +711,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     } else if (options.kind == RunKind::kSync) {
       items_saved.emplace(store.StartSaveRunItems(run.id, plan));
       if (options.on_progress) options.on_progress({"apply", 0, plan.items.size()});
+      applied_plan = true;
       auto applied = store.Apply(plan);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
@@ -733,6 +753,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       if (auto s = store.UpdateRun(*held); !s.ok()) return s.error();
     }
   }
+  if (applied_plan) PurgeHistory(store, profile.tenant, options);
   return out;
 }
 

@@ -124,7 +124,7 @@ def test_a_newer_schema_is_refused_with_exit_2(ws, db):
     for args in (["migrate"], ["migrate", "--check"]):
         r = ws.run(*args)
         assert r.code == 2, r
-        assert "store schema version 99 is newer than this telsync supports (11)" in r.err, r
+        assert "store schema version 99 is newer than this telsync supports (12)" in r.err, r
         no_secret(r)
     r = ws.run("users", "list")
     assert r.code != 0 and "newer than this telsync supports" in r.err, r
