@@ -251,6 +251,41 @@ std::string ObjectKey(const SourceObject& object) {
   return (object.kind == ObjectKind::kUser ? "u:" : "g:") + object.id;
 }
 
+// `explain`: the source's scope decisions about the objects the set's queries name (by
+// source id, or by an identifying attribute: an object left out of the scope is never
+// mapped), into ExplainSet::AddSourceScope.
+class ExplainScopeTrace final : public ScopeTrace {
+ public:
+  explicit ExplainScopeTrace(ExplainSet& set) : set_(set) {}
+  bool Traces(const SourceObject& object) const override { return Index(object).has_value(); }
+  ExplainSet& set() { return set_; }
+  void Note(const SourceObject& object, ScopeNote note) override {
+    if (auto index = Index(object)) {
+      set_.AddSourceScope(*index, object.id,
+                          {std::move(note.what), std::move(note.outcome), std::move(note.detail)});
+    }
+  }
+
+  std::optional<size_t> Index(const SourceObject& object) const {
+    if (auto k = set_.QueryIndex(object.id)) return k;
+    for (const auto& [name, values] : object.attributes) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower != "mail" && lower != "userprincipalname" && lower != "mailnickname" &&
+          lower != "samaccountname" && lower != "uid" && lower != "email" && lower != "username") {
+        continue;
+      }
+      for (const std::string& v : values) {
+        if (auto k = set_.QueryIndex(v)) return k;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  ExplainSet& set_;
+};
+
 // Reads a source for ExecuteRun: a full read, or a delta read patched onto the mirror.
 // A sync of a source that supports delta writes the mirror (replaced by a complete full
 // read, patched by a complete delta read) before planning: the mirror is what the source
@@ -279,6 +314,8 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     ReadRequest request;
     request.attributes = attributes;
     if (want_delta) request.cursor = cursor->source;
+    std::optional<ExplainScopeTrace> scope_trace;
+    if (options.explain != nullptr) request.scope_trace = &scope_trace.emplace(*options.explain);
 
     auto put = [&](MirrorWriter& writer, const SourceObject& object) {
       MirrorEntry entry;
@@ -335,9 +372,15 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     }
     if (read.delta) {
       size_t removed = 0;
+      // `explain --fresh`: the traced users' mirror entries are set aside, to be read again.
+      std::vector<SourceObject> stale;
+      const bool fresh = options.explain_fresh && scope_trace.has_value();
       if (auto s = store.ScanMirror(profile.tenant, profile.name,
                                     [&](MirrorEntry&& entry) {
-                                      if (!changes.count(ObjectKey(entry.object))) {
+                                      if (changes.count(ObjectKey(entry.object))) return true;
+                                      if (fresh && scope_trace->Traces(entry.object)) {
+                                        stale.push_back(std::move(entry.object));
+                                      } else {
                                         pipeline.Add(std::move(entry.object));
                                       }
                                       return true;
@@ -364,6 +407,27 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
       }
       note = "delta read: " + std::to_string(changes.size() - removed) + " changed, " +
              std::to_string(removed) + " removed";
+      for (SourceObject& object : stale) {
+        const std::optional<size_t> index = scope_trace->Index(object);
+        ReadResult one = source.ReadOne(
+            request, object.id,
+            [&](SourceObject&& got) {
+              if (!got.deleted) pipeline.Add(std::move(got));
+            },
+            on_problem);
+        if (one.complete) {
+          if (index) {
+            scope_trace->set().read_from()[*index] =
+                "a fresh read of this one object from the source (not the mirror)";
+          }
+        } else {
+          if (index) {
+            scope_trace->set().read_from()[*index] =
+                "the source mirror (" + note + "): the fresh read failed: " + one.ErrorMessage();
+          }
+          pipeline.Add(std::move(object));
+        }
+      }
     } else {
       // The source could not use the cursor (expired delta link, a new AD server
       // identity) and read everything: the changes are the whole scope.
@@ -471,9 +535,27 @@ void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const 
     e = std::move(trace);
     explain.SetKey(index, e.key);
   }
-  for (Explanation& e : explain.users()) {
+  for (size_t index = 0; index < explain.users().size(); ++index) {
+    Explanation& e = explain.users()[index];
     e.source = source_name;
     e.read_from = note.empty() ? "a full read of the source" : note;
+    if (auto it = explain.read_from().find(index); it != explain.read_from().end()) {
+      e.read_from = it->second;
+    } else if (note.rfind("delta read", 0) == 0 && e.in_source) {
+      e.read_from = "the source mirror, updated by a " + note;
+    }
+    // What the source decided about it while reading (ScopeTrace), the object the
+    // pipeline traced if it got that far.
+    std::vector<ExplainStep> decided;
+    if (auto it = explain.source_scope().find(index); it != explain.source_scope().end()) {
+      decided = std::move(it->second.steps);
+    }
+    if (!e.in_source && !decided.empty()) {
+      e.out_of_scope = true;
+      e.scope.push_back({"in scope", "no", "read from " + source_name + " and left out:"});
+      for (ExplainStep& step : decided) e.scope.push_back(std::move(step));
+      continue;
+    }
     if (!e.in_source) {
       e.scope.push_back(
           {"in scope", "no",
@@ -484,10 +566,18 @@ void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const 
                                " was incomplete and did not return it: " + read.ErrorMessage()});
       continue;
     }
-    e.scope.push_back({"in scope", "yes",
-                       "returned by " + source_name +
-                           " (a source reads only the profile's scope, where it has one: "
-                           "groups, filter, guests)"});
+    if (decided.empty()) {
+      e.scope.push_back({"in scope", "yes",
+                         "returned by " + source_name +
+                             (note.empty() || note == "full read"
+                                  ? std::string(" (a source reads only the profile's scope, "
+                                                "where it has one: groups, filter, guests)")
+                                  : std::string(" (from the source mirror: in scope as of the "
+                                                "read that stored it)"))});
+    } else {
+      e.scope.push_back({"in scope", "yes", "returned by " + source_name + ":"});
+      for (ExplainStep& step : decided) e.scope.push_back(std::move(step));
+    }
     if (!e.groups.empty()) {
       std::string groups;
       for (const auto& g : e.groups) groups += (groups.empty() ? "" : ", ") + g;
