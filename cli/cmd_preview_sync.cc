@@ -68,6 +68,7 @@ void Execute(Context& ctx, const RunArgs& args, RunKind kind) {
   options.lock_wait_seconds = args.wait ? -1 : 0;
   options.now = ctx.Now();
   options.clock = [&ctx]() { return ctx.Now(); };
+  options.history_keep_days = ctx.LoadConfig().history_keep_days;
   // Progress goes to stderr and ends its line before the report is written to stdout.
   std::unique_ptr<ProgressRenderer> progress = ctx.MakeProgress(args.progress);
   options.on_progress = [&progress](const Progress& p) { progress->Update(p); };

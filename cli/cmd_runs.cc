@@ -120,6 +120,11 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
           << "): " << RunStatusName(run->status) << ", started " << TableTime(run->started_at)
           << ", finished " << TableTime(run->finished_at) << "\n";
       if (!run->message.empty()) out << run->message << "\n";
+      if (run->purged_at != 0) {
+        out << "Its items were purged on " << TableTime(run->purged_at)
+            << " (older than history.keep_days): `runs list` keeps its counts; it can no "
+               "longer be reverted.\n";
+      }
       TableOptions options;
       options.all = all;
       options.max_per_section = 0;

@@ -283,6 +283,41 @@ std::string ObjectKey(const SourceObject& object) {
   return (object.kind == ObjectKind::kUser ? "u:" : "g:") + object.id;
 }
 
+// `explain`: the source's scope decisions about the objects the set's queries name (by
+// source id, or by an identifying attribute: an object left out of the scope is never
+// mapped), into ExplainSet::AddSourceScope.
+class ExplainScopeTrace final : public ScopeTrace {
+ public:
+  explicit ExplainScopeTrace(ExplainSet& set) : set_(set) {}
+  bool Traces(const SourceObject& object) const override { return Index(object).has_value(); }
+  ExplainSet& set() { return set_; }
+  void Note(const SourceObject& object, ScopeNote note) override {
+    if (auto index = Index(object)) {
+      set_.AddSourceScope(*index, object.id,
+                          {std::move(note.what), std::move(note.outcome), std::move(note.detail)});
+    }
+  }
+
+  std::optional<size_t> Index(const SourceObject& object) const {
+    if (auto k = set_.QueryIndex(object.id)) return k;
+    for (const auto& [name, values] : object.attributes) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower != "mail" && lower != "userprincipalname" && lower != "mailnickname" &&
+          lower != "samaccountname" && lower != "uid" && lower != "email" && lower != "username") {
+        continue;
+      }
+      for (const std::string& v : values) {
+        if (auto k = set_.QueryIndex(v)) return k;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  ExplainSet& set_;
+};
+
 // Reads a source for ExecuteRun: a full read, or a delta read patched onto the mirror.
 // A sync of a source that supports delta writes the mirror (replaced by a complete full
 // read, patched by a complete delta read) before planning: the mirror is what the source
@@ -311,6 +346,8 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     ReadRequest request;
     request.attributes = attributes;
     if (want_delta) request.cursor = cursor->source;
+    std::optional<ExplainScopeTrace> scope_trace;
+    if (options.explain != nullptr) request.scope_trace = &scope_trace.emplace(*options.explain);
 
     auto put = [&](MirrorWriter& writer, const SourceObject& object) {
       MirrorEntry entry;
@@ -368,9 +405,15 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     }
     if (read.delta) {
       size_t removed = 0;
+      // `explain --fresh`: the traced users' mirror entries are set aside, to be read again.
+      std::vector<SourceObject> stale;
+      const bool fresh = options.explain_fresh && scope_trace.has_value();
       if (auto s = store.ScanMirror(profile.tenant, profile.name,
                                     [&](MirrorEntry&& entry) {
-                                      if (!changes.count(ObjectKey(entry.object))) {
+                                      if (changes.count(ObjectKey(entry.object))) return true;
+                                      if (fresh && scope_trace->Traces(entry.object)) {
+                                        stale.push_back(std::move(entry.object));
+                                      } else {
                                         pipeline.Add(std::move(entry.object));
                                       }
                                       return true;
@@ -397,6 +440,27 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
       }
       note = "delta read: " + std::to_string(changes.size() - removed) + " changed, " +
              std::to_string(removed) + " removed";
+      for (SourceObject& object : stale) {
+        const std::optional<size_t> index = scope_trace->Index(object);
+        ReadResult one = source.ReadOne(
+            request, object.id,
+            [&](SourceObject&& got) {
+              if (!got.deleted) pipeline.Add(std::move(got));
+            },
+            on_problem);
+        if (one.complete) {
+          if (index) {
+            scope_trace->set().read_from()[*index] =
+                "a fresh read of this one object from the source (not the mirror)";
+          }
+        } else {
+          if (index) {
+            scope_trace->set().read_from()[*index] =
+                "the source mirror (" + note + "): the fresh read failed: " + one.ErrorMessage();
+          }
+          pipeline.Add(std::move(object));
+        }
+      }
     } else {
       // The source could not use the cursor (expired delta link, a new AD server
       // identity) and read everything: the changes are the whole scope.
@@ -462,6 +526,24 @@ void CloseAbandonedRuns(RunStore& store, const Profile& profile, const EngineOpt
   }
 }
 
+// history.keep_days (EngineOptions::history_keep_days): after an applied sync, the items
+// of the tenant's runs older than that are purged. The run is recorded already: a purge
+// that fails is logged and retried by the next sync, it does not fail this one.
+void PurgeHistory(Store& store, const std::string& tenant, const EngineOptions& options) {
+  if (options.history_keep_days <= 0) return;
+  const int64_t before = options.now - int64_t{options.history_keep_days} * 86400;
+  auto purged = store.PurgeRunHistory(tenant, before, options.now);
+  if (!purged.ok()) {
+    Log(LogLevel::kWarn, "purging run history failed",
+        {{"tenant", tenant}, {"error", purged.error().message}});
+  } else if (purged->runs != 0) {
+    Log(LogLevel::kInfo, "purged run history",
+        {{"tenant", tenant},
+         {"runs", std::to_string(purged->runs)},
+         {"items", std::to_string(purged->items)}});
+  }
+}
+
 // The final status of a run is written even when the store's connection dropped meanwhile
 // (PostgreSQL reconnects outside a transaction): a few tries, then the error.
 Status RecordRun(RunStore& store, const Run& run) {
@@ -486,9 +568,27 @@ void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const 
     e = std::move(trace);
     explain.SetKey(index, e.key);
   }
-  for (Explanation& e : explain.users()) {
+  for (size_t index = 0; index < explain.users().size(); ++index) {
+    Explanation& e = explain.users()[index];
     e.source = source_name;
     e.read_from = note.empty() ? "a full read of the source" : note;
+    if (auto it = explain.read_from().find(index); it != explain.read_from().end()) {
+      e.read_from = it->second;
+    } else if (note.rfind("delta read", 0) == 0 && e.in_source) {
+      e.read_from = "the source mirror, updated by a " + note;
+    }
+    // What the source decided about it while reading (ScopeTrace), the object the
+    // pipeline traced if it got that far.
+    std::vector<ExplainStep> decided;
+    if (auto it = explain.source_scope().find(index); it != explain.source_scope().end()) {
+      decided = std::move(it->second.steps);
+    }
+    if (!e.in_source && !decided.empty()) {
+      e.out_of_scope = true;
+      e.scope.push_back({"in scope", "no", "read from " + source_name + " and left out:"});
+      for (ExplainStep& step : decided) e.scope.push_back(std::move(step));
+      continue;
+    }
     if (!e.in_source) {
       e.scope.push_back(
           {"in scope", "no",
@@ -499,10 +599,18 @@ void TakeSourceTraces(std::vector<std::pair<size_t, Explanation>> traces, const 
                                " was incomplete and did not return it: " + read.ErrorMessage()});
       continue;
     }
-    e.scope.push_back({"in scope", "yes",
-                       "returned by " + source_name +
-                           " (a source reads only the profile's scope, where it has one: "
-                           "groups, filter, guests)"});
+    if (decided.empty()) {
+      e.scope.push_back({"in scope", "yes",
+                         "returned by " + source_name +
+                             (note.empty() || note == "full read"
+                                  ? std::string(" (a source reads only the profile's scope, "
+                                                "where it has one: groups, filter, guests)")
+                                  : std::string(" (from the source mirror: in scope as of the "
+                                                "read that stored it)"))});
+    } else {
+      e.scope.push_back({"in scope", "yes", "returned by " + source_name + ":"});
+      for (ExplainStep& step : decided) e.scope.push_back(std::move(step));
+    }
     if (!e.groups.empty()) {
       std::string groups;
       for (const auto& g : e.groups) groups += (groups.empty() ? "" : ", ") + g;
@@ -733,6 +841,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   // The run items, written beside the apply when the store can (they do not depend on
   // its outcome); the plan does not change until the wait below.
   std::optional<RunItemsSave> items_saved;
+  bool applied_plan = false;  // a sync that handed its plan to Store::Apply
   if (nothing_read) {
     run.status = RunStatus::kFailed;
     out.exit_code = kExitFailed;
@@ -754,6 +863,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
           std::count_if(plan.items.begin(), plan.items.end(),
                         [](const PlanItem& item) { return IsWrite(item.action); }));
       if (options.on_progress) options.on_progress({"apply", 0, writes});
+      applied_plan = true;
       auto applied = store.Apply(plan);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
@@ -797,6 +907,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
       if (auto s = store.UpdateRun(*held); !s.ok()) return s.error();
     }
   }
+  if (applied_plan) PurgeHistory(store, profile.tenant, options);
   return out;
 }
 

@@ -63,6 +63,13 @@ struct EngineOptions {
   // queries name (username, e-mail, UPN or source id) through mapping, validation and the
   // planner into the set, and records no run. Not owned; null in a normal run.
   ExplainSet* explain = nullptr;
+  // `telsync explain USER --fresh`: a traced user that would come from the source mirror
+  // (a delta read) is read again from the source alone (Source::ReadOne) instead.
+  bool explain_fresh = false;
+  // history.keep_days: > 0: once a sync has applied its plan and recorded the run, the
+  // items of the tenant's runs that started more than this many days before `now` are
+  // purged (RunStore::PurgeRunHistory; they can no longer be reverted). 0: nothing is purged.
+  int history_keep_days = 0;
 };
 
 struct RunOutcome {

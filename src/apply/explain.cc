@@ -26,6 +26,9 @@ void ExplainUnplanned(const Profile& profile, Explanation& e) {
                       " (another profile's user): this profile never changes or deletes it"});
 }
 
+// Targets that record the objects they create (TargetStateStore ownership, issue 17).
+bool KeepsObjects(const std::string& type) { return type == "kamailio" || type == "scim"; }
+
 // What each target would receive and what it last delivered, for every explained user.
 Status ExplainTargets(const Profile& profile, Store& store, const Plan& plan,
                       const std::vector<TargetRoute>& routes, std::vector<Explanation>& users) {
@@ -40,11 +43,21 @@ Status ExplainTargets(const Profile& profile, Store& store, const Plan& plan,
   }
   int64_t newest_cursor = 0;
   std::vector<std::optional<TargetCursor>> cursors;
-  for (const TargetRoute& route : routes) {
+  // What each target holds: the objects it created, per user (TargetStateStore, kept by the
+  // target as it publishes, so right after outbox compaction too). A target that keeps no
+  // such state (webhook, phonebook) has none: its last delivered event says what it got.
+  std::vector<std::unordered_map<int64_t, std::vector<const TargetObject*>>> owned(routes.size());
+  std::vector<std::vector<TargetObject>> objects(routes.size());
+  for (size_t r = 0; r < routes.size(); ++r) {
+    const TargetRoute& route = routes[r];
     auto cursor = store.GetTargetCursor(profile.tenant, route.name);
     if (!cursor.ok()) return cursor.error();
     if (*cursor) newest_cursor = std::max(newest_cursor, (*cursor)->last_seq);
     cursors.push_back(std::move(*cursor));
+    auto listed = store.ListTargetObjects(profile.tenant, route.name);
+    if (!listed.ok()) return listed.error();
+    objects[r] = std::move(*listed);
+    for (const TargetObject& object : objects[r]) owned[r][object.user_id].push_back(&object);
   }
   if (!events.empty() && newest_cursor > 0) {
     for (int64_t after = 0; after < newest_cursor;) {
@@ -81,12 +94,25 @@ Status ExplainTargets(const Profile& profile, Store& store, const Plan& plan,
           if (event.seq <= t.cursor_seq) last = &event;
         }
       }
-      if (last == nullptr) {
+      if (last != nullptr) {
+        t.last_event = last->kind + " (seq " + std::to_string(last->seq) + ")";
+      }
+      if (KeepsObjects(route.type) || !objects[r].empty()) {
+        // The target's own record of what it created for the user.
+        const auto it = e.stored_id == 0 ? owned[r].end() : owned[r].find(e.stored_id);
+        if (it != owned[r].end()) {
+          for (const TargetObject* object : it->second) {
+            t.holds += (t.holds.empty() ? "" : ", ") + object->type + " " + object->key;
+          }
+        } else {
+          t.holds = t.cursor_seq == 0 ? "nothing yet: the target never published"
+                                      : "nothing: the target keeps no object of this user";
+        }
+      } else if (last == nullptr) {
         t.holds = t.cursor_seq == 0 ? "nothing yet: the target never published"
                                     : "no delivered event of this user is kept (none, or "
-                                      "compacted)";
+                                      "compacted): this target keeps no state in telsync";
       } else {
-        t.last_event = last->kind + " (seq " + std::to_string(last->seq) + ")";
         const nlohmann::json payload =
             nlohmann::json::parse(last->payload, nullptr, /*allow_exceptions=*/false);
         if (last->kind == "user_deleted") {
@@ -119,17 +145,24 @@ Result<std::vector<Explanation>> ExplainUsers(const Profile& profile, Store& sto
   engine.threads = options.threads;
   engine.targets = options.targets;
   engine.explain = &set;
+  engine.explain_fresh = options.fresh;
   auto outcome = prepared->Run(store, engine);
   if (!outcome.ok()) return outcome.error();
 
   std::vector<Explanation>& out = set.users();
   for (Explanation& e : out) {
-    if (!e.in_source && !e.in_store) {
+    if (!e.in_source && !e.in_store && !e.out_of_scope) {
       return Error::NotFound("no user " + e.query + " in the source or the PBX directory of " +
                              profile.tenant + "/" + profile.name +
                              " (matched by username, e-mail, UPN, source id or user:<id>)");
     }
     if (!e.planned && e.in_store) ExplainUnplanned(profile, e);
+    // The scope's other half, decided by the planner (Policy, step 7): named here too.
+    for (const ExplainStep& step : e.policy) {
+      if (step.what == "disabled handling" || step.what == "exclusion group") {
+        e.scope.push_back({step.what, step.outcome, step.detail + " (Policy, step 7)"});
+      }
+    }
   }
   if (Status s = ExplainTargets(profile, store, outcome->plan, options.targets, out); !s.ok()) {
     return s.error();

@@ -375,5 +375,60 @@ TEST(ExplainTest, TargetsShowWhatTheyWouldReceiveAndTheLastDeliveredEvent) {
   EXPECT_EQ(old.holds, "nothing yet: the target never published");
 }
 
+// What a target holds comes from its own record of the objects it created (TargetStateStore),
+// so it is still right once the outbox is compacted (issue 18 §1 step 9).
+TEST(ExplainTest, TargetHoldsComesFromItsObjectsAfterOutboxCompaction) {
+  Case c;
+  c.Write(GraphJson("id-a", "anna", "+46 70 123 45 67"));
+  ASSERT_TRUE(c.store->OpenTargetCursor(c.profile.tenant, "sip").ok());
+  EngineOptions o;
+  o.kind = RunKind::kSync;
+  o.now = kNow;
+  ASSERT_TRUE(RunProfile(c.profile, *c.store, o, "/").ok());
+  auto anna = c.store->FindUser(c.profile.tenant, "anna");
+  ASSERT_TRUE(anna.ok() && anna->has_value());
+  const int64_t id = (**anna).id;
+  // What the Kamailio target saved as it published anna, and its cursor past her event.
+  ASSERT_TRUE(
+      c.store
+          ->SaveTargetObjects(c.profile.tenant, "sip",
+                              {{c.profile.tenant, "sip", "subscriber", "anna@sip.example", id},
+                               {c.profile.tenant, "sip", "alias", "2000@sip.example", id},
+                               {c.profile.tenant, "sip", "subscriber", "bob@sip.example", id + 1}},
+                              {})
+          .ok());
+  auto seq = c.store->LastOutboxSeq(c.profile.tenant);
+  ASSERT_TRUE(seq.ok());
+  TargetCursor cursor;
+  cursor.tenant = c.profile.tenant;
+  cursor.target = "sip";
+  cursor.last_seq = *seq;
+  ASSERT_TRUE(c.store->PutTargetCursor(cursor).ok());
+  auto compacted = c.store->CompactOutbox(c.profile.tenant, *seq);
+  ASSERT_TRUE(compacted.ok());
+  ASSERT_TRUE(c.store->ListOutbox(c.profile.tenant, 0, 10)->empty());
+
+  ExplainOptions eo;
+  eo.now = kNow + kDay;
+  eo.base_dir = "/";
+  eo.targets = {{"sip", "kamailio", {}}, {"hook", "webhook", {}}};
+  auto e = ExplainUser(c.profile, *c.store, "anna", eo);
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  ASSERT_EQ(e->targets.size(), 2u);
+  EXPECT_EQ(e->targets[0].holds, "alias 2000@sip.example, subscriber anna@sip.example");
+  EXPECT_EQ(e->targets[0].last_event, "");  // compacted: the holdings do not need it
+  EXPECT_EQ(e->targets[1].holds, "nothing yet: the target never published");
+
+  // A user the target created nothing for.
+  ASSERT_TRUE(
+      c.store
+          ->SaveTargetObjects(c.profile.tenant, "sip", {},
+                              {{"alias", "2000@sip.example"}, {"subscriber", "anna@sip.example"}})
+          .ok());
+  e = ExplainUser(c.profile, *c.store, "anna", eo);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->targets[0].holds, "nothing: the target keeps no object of this user");
+}
+
 }  // namespace
 }  // namespace telsync

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -12,6 +13,16 @@ namespace telsync {
 namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
+
+// "2026-12-07", UTC.
+std::string Day(int64_t unix_seconds) {
+  const time_t t = static_cast<time_t>(unix_seconds);
+  tm parts{};
+  gmtime_r(&t, &parts);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &parts);
+  return buf;
+}
 
 Result<RecordedRun> LoadRecorded(RunStore& store, const Run& run) {
   RecordedRun out;
@@ -85,6 +96,11 @@ Result<RevertOutcome> ExecuteRevert(const Profile& profile, Store& store,
                           RunStatusName(reverted->status) +
                           (reverted->message.empty() ? "" : " (" + reverted->message + ")") +
                           ": it applied nothing to revert");
+  }
+  if (reverted->purged_at != 0) {
+    return Error::Invalid("run " + id + " was purged on " + Day(reverted->purged_at) +
+                          " (older than history.keep_days): what it changed is no longer kept, "
+                          "so it can no longer be reverted");
   }
   if (options.keep_days > 0 &&
       options.now - reverted->started_at > options.keep_days * kSecondsPerDay) {

@@ -11,7 +11,9 @@
 // plan's last write, so the next sync does not apply the directory again.
 //
 // What a revert needs is kept `history.keep_days` (default 90): a run older than that is
-// refused. Not thread-safe: one call per Store at a time.
+// refused, and so is a run whose items were purged (RunStore::PurgeRunHistory, which a
+// sync runs when it has applied its plan: EngineOptions::history_keep_days). Not thread-safe: one
+// call per Store at a time.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +58,7 @@ struct RevertOutcome {
 };
 
 // Errors: kNotFound (no such run in the profile's tenant), kInvalid (the run is another
-// profile's, was not applied, or is older than keep_days), kUnavailable (the profile's
+// profile's, was not applied, is older than keep_days or was purged), kUnavailable (the profile's
 // run lock is held elsewhere), store errors. Conflicts and blocked users are items, not
 // errors (exit 4); a held revert is exit 3.
 Result<RevertOutcome> ExecuteRevert(const Profile& profile, Store& store,

@@ -139,12 +139,14 @@ class RevertStoreTest : public ::testing::TestWithParam<std::string> {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
-  RunOutcome Sync(const std::vector<Person>& people) {
+  RunOutcome Sync(const std::vector<Person>& people, int64_t now = kNow, int keep_days = 0,
+                  RunKind kind = RunKind::kSync) {
     source_.objects.clear();
     for (const Person& p : people) source_.objects.push_back(Object(p));
     EngineOptions o;
-    o.kind = RunKind::kSync;
-    o.now = kNow;
+    o.kind = kind;
+    o.now = now;
+    o.history_keep_days = keep_days;
     o.threads = 2;
     auto r = ExecuteRun(profile_, source_, *store_, o);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().ToString());
@@ -319,6 +321,55 @@ TEST_P(RevertStoreTest, RefusesRunsThatAppliedNothingOrAreTooOld) {
   EXPECT_NE(old.error().message.find("older than history.keep_days (90 days)"), std::string::npos);
   r.run_id = 999;
   EXPECT_EQ(ExecuteRevert(profile_, *store_, r).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(RevertStoreTest, AnAppliedSyncPurgesRunsOlderThanKeepDaysWhichThenCannotBeReverted) {
+  constexpr int64_t kDay = 86400;
+  const RunOutcome first = Sync({{1, "Lund", "Seller", "", false, true}}, kNow, 30);
+  ASSERT_EQ(first.exit_code, kExitOk);
+  // 20 days later: the first run is younger than 30 days and keeps its items.
+  const RunOutcome second = Sync({{1, "Malmo", "Seller", "", false, true}}, kNow + 20 * kDay, 30);
+  ASSERT_EQ(second.exit_code, kExitOk);
+  EXPECT_EQ(store_->GetRun("acme", first.run.id)->purged_at, 0);
+  // A preview 45 days later purges nothing: only an applied sync does.
+  ASSERT_EQ(Sync({{1, "Lund", "Seller", "", false, true}}, kNow + 45 * kDay, 30, RunKind::kPreview)
+                .exit_code,
+            kExitOk);
+  EXPECT_EQ(store_->GetRun("acme", first.run.id)->purged_at, 0);
+  EXPECT_EQ(store_->GetRunItems("acme", first.run.id, std::nullopt)->size(), 1u);
+  // A sync 45 days after the first: the first run (older than 30 days) is purged, the
+  // second (25 days old) is not.
+  const int64_t later = kNow + 45 * kDay;
+  const RunOutcome third = Sync({{1, "Malmo", "Buyer", "", false, true}}, later, 30);
+  ASSERT_EQ(third.exit_code, kExitOk);
+  auto purged = store_->GetRun("acme", first.run.id);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(purged->purged_at, later);
+  EXPECT_EQ(purged->summary[static_cast<size_t>(Action::kCreate)], 1u);  // counts stay
+  EXPECT_TRUE(store_->GetRunItems("acme", first.run.id, std::nullopt)->empty());
+  EXPECT_EQ(store_->GetRun("acme", second.run.id)->purged_at, 0);
+
+  RevertOptions r;
+  r.run_id = first.run.id;
+  r.now = later + 60;
+  r.keep_days = 0;  // even with no age limit: the run's revert data is gone
+  auto refused = ExecuteRevert(profile_, *store_, r);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(refused.error().message.find("was purged on 2027-03-01 (older than history.keep_days)"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("can no longer be reverted"), std::string::npos);
+
+  // The newer run still reverts: the city it changed goes back to Lund.
+  r.run_id = second.run.id;
+  r.apply = true;
+  r.keep_days = 30;
+  auto reverted = ExecuteRevert(profile_, *store_, r);
+  ASSERT_TRUE(reverted.ok()) << reverted.error().ToString();
+  auto user = store_->FindUser("acme", "user1");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_EQ((*user)->fields.Get(Field::kCity), "Lund");
 }
 
 }  // namespace

@@ -34,6 +34,14 @@ void ExplainSet::SetKey(size_t index, std::string key) {
   keys_[std::move(key)] = index;
 }
 
+void ExplainSet::AddSourceScope(size_t index, const std::string& object_id, ExplainStep step) {
+  SourceScope& scope = source_scope_[index];
+  // The first object the query names speaks (as for the pipeline's traces).
+  if (scope.object_id.empty()) scope.object_id = object_id;
+  if (scope.object_id != object_id) return;
+  scope.steps.push_back(std::move(step));
+}
+
 Explanation* ExplainSet::ByKey(std::string_view key) {
   if (keys_.empty()) return nullptr;
   const auto it = keys_.find(std::string(key));

@@ -62,8 +62,11 @@ struct Explanation {
   std::string key;
   std::string username;
   bool in_source = false;  // the source read returned it (valid or not)
-  bool in_store = false;   // the PBX directory holds it
-  int64_t stored_id = 0;   // the stored user's row id; 0 when none
+  // The source read it and left it out of the scope (a guest, not in the scope group):
+  // `scope` says why.
+  bool out_of_scope = false;
+  bool in_store = false;  // the PBX directory holds it
+  int64_t stored_id = 0;  // the stored user's row id; 0 when none
 
   // 1. Source: where the read came from and when, and the object as read.
   std::string source;     // "file:examples/directory.json", "scim mirror"
@@ -107,6 +110,21 @@ class ExplainSet {
   std::optional<size_t> QueryIndex(std::string_view name) const;
   // Explanation `index` traces key `key` (a source id, or "user:<id>").
   void SetKey(size_t index, std::string key);
+
+  // Why the source kept or left out the object explanation `index` names, as the source
+  // decided it while reading (sources/source.h ScopeTrace); the engine moves these into the
+  // explanation's `scope` once the read is done. `object_id`: the source id it was told
+  // about. Called on the reading thread only.
+  void AddSourceScope(size_t index, const std::string& object_id, ExplainStep step);
+  struct SourceScope {
+    std::string object_id;
+    std::vector<ExplainStep> steps;
+  };
+  std::unordered_map<size_t, SourceScope>& source_scope() { return source_scope_; }
+  // Where explanation `index`'s object came from when not from the read itself (a fresh
+  // single-object read, or the mirror when that failed); the engine moves it into
+  // `read_from`.
+  std::unordered_map<size_t, std::string>& read_from() { return read_from_; }
   // The explanation tracing `key`, or nullptr.
   Explanation* ByKey(std::string_view key);
 
@@ -114,6 +132,8 @@ class ExplainSet {
   std::vector<Explanation> users_;
   std::unordered_map<std::string, size_t> queries_;  // folded query -> index
   std::unordered_map<std::string, size_t> keys_;     // traced key -> index
+  std::unordered_map<size_t, SourceScope> source_scope_;
+  std::unordered_map<size_t, std::string> read_from_;
 };
 
 }  // namespace telsync

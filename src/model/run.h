@@ -45,6 +45,10 @@ struct Run {
   std::array<size_t, kActionCount> summary{};
   int64_t approved_run = 0;  // for a run that applied a held run: that run's id
   int64_t reverted_run = 0;  // for a revert run: the run it reverted
+  // When the run's items (what a report lists and what `runs revert` needs) were purged
+  // after history.keep_days (RunStore::PurgeRunHistory); 0 while they are kept. The run
+  // itself, with its summary counts, stays in the history.
+  int64_t purged_at = 0;
 };
 
 }  // namespace telsync

@@ -62,6 +62,7 @@ Json ExplanationJson(const Explanation& e) {
   j["username"] = e.username;
   j["in_source"] = e.in_source;
   j["in_store"] = e.in_store;
+  j["out_of_scope"] = e.out_of_scope;
   j["stored_id"] = e.stored_id;
   j["source"] = Json{{"source", e.source},
                      {"read_from", e.read_from},
@@ -121,7 +122,9 @@ void WriteExplainTable(std::ostream& out, const Explanation& e) {
 
   Section(out, 1, "Source");
   out << "   " << e.source << ": " << e.read_from << ", read " << IsoTime(e.read_at) << "\n";
-  if (!e.in_source) {
+  if (e.out_of_scope) {
+    out << "   read from the source and left out of the scope (step 2 says why)\n";
+  } else if (!e.in_source) {
     out << "   not returned by the source\n";
   } else {
     for (const auto& a : e.attributes) out << "   " << a.name << ": " << Joined(a.values) << "\n";

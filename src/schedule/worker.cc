@@ -100,6 +100,7 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
     engine.trigger = "approve:" + std::to_string(job.approve_run);
   }
   engine.now = options.clock();
+  engine.history_keep_days = options.catalog->config().history_keep_days;
   engine.clock = options.clock;
   engine.threads = options.engine_threads;
   engine.targets = options.catalog->TargetRoutes(job.tenant);

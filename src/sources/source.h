@@ -22,6 +22,26 @@
 
 namespace telsync {
 
+// One scope decision a source made about an object (`telsync explain`, issue 18 §1 step 2).
+struct ScopeNote {
+  std::string what;     // "group", "guest", "filter", "search base"
+  std::string outcome;  // "in" or "out"
+  std::string detail;   // why, in an admin's words: the group path, the filter, the setting
+};
+
+// Records why a source kept or left out the objects the caller explains. A source asks
+// Traces() for each object it evaluates against its scope (kept or not) and, for the ones
+// traced, calls Note() with each decision, where it makes it: the same code that scopes a
+// normal read, so the explanation cannot disagree with the read. A source may spend extra
+// requests on a traced object (Graph: the chain of nested groups). Called on the reading
+// thread only.
+class ScopeTrace {
+ public:
+  virtual ~ScopeTrace() = default;
+  virtual bool Traces(const SourceObject& object) const = 0;
+  virtual void Note(const SourceObject& object, ScopeNote note) = 0;
+};
+
 struct ReadRequest {
   std::vector<std::string> attributes;  // the mapped attributes only (lower-case); empty = all
   std::string cursor;                   // from the last ReadResult; empty = full read
@@ -30,6 +50,7 @@ struct ReadRequest {
   // unit "bytes"). Called from the reading thread every few hundred objects at most, and
   // once at the end of a complete read.
   std::function<void(const Progress&)> on_progress;
+  ScopeTrace* scope_trace = nullptr;    // `explain` only; not owned; null in a normal run
 };
 
 struct ReadResult {
@@ -84,6 +105,20 @@ class Source {
 
   virtual ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
                           const ProblemSink& on_problem) = 0;
+
+  // A fresh read of the one object with source id `id` (`telsync explain USER --fresh`,
+  // issue 18 §1), where the source can read one object: it goes to `sink` as a full read
+  // would send it (its groups as the scope sees them), or with deleted = true when the
+  // source no longer has it or its scope leaves it out (ReadRequest::scope_trace says why).
+  // `request.cursor` is ignored. complete is true when the answer is known. This default,
+  // for a source that cannot read one object, is an incomplete read with kInvalid.
+  virtual ReadResult ReadOne(const ReadRequest& request, const std::string& id,
+                             const ObjectSink& sink, const ProblemSink& on_problem) {
+    (void)request, (void)id, (void)sink, (void)on_problem;
+    ReadResult result;
+    result.error = Error::Invalid(Describe() + " cannot read a single object");
+    return result;
+  }
 };
 
 // The source a profile's config names. `base_dir` resolves relative file paths (the

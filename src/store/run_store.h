@@ -56,6 +56,12 @@ class RunItemsSave {
   Status status_;
 };
 
+// What one RunStore::PurgeRunHistory call did.
+struct HistoryPurge {
+  size_t runs = 0;   // runs whose items were purged (marked now, or left half done before)
+  size_t items = 0;  // run items and department changes deleted
+};
+
 class RunStore {
  public:
   virtual ~RunStore() = default;
@@ -113,6 +119,21 @@ class RunStore {
                                                          const std::string& profile) = 0;
   // Lifts that pause (`runs resume`); Ok when there is none.
   virtual Status ClearProfilePause(const std::string& tenant, const std::string& profile) = 0;
+
+  // The retention of history.keep_days (issue 18): every run of the tenant that started
+  // before `before` (unix seconds) and still has its items loses them: its run items (the
+  // old values of what it changed, the rows of the users it deleted) and its department
+  // changes are deleted, and Run::purged_at is set to `now`. The run row and its summary
+  // counts stay, so the history still lists it; such a run can no longer be reverted.
+  // Bounded: the runs are found through an index on (tenant, started_at) of the runs not
+  // yet purged, each run is marked purged first (one short transaction, so a revert never
+  // sees half its items) and its items are then deleted in transactions of at most `batch`
+  // rows, so a history of a million items never holds the write lock for long. A purge
+  // that stops half way (crash, error) is finished by the next call. Idempotent: a second
+  // call with the same arguments deletes nothing. Errors: kUnavailable, kInternal; what
+  // was deleted before the error stays deleted.
+  virtual Result<HistoryPurge> PurgeRunHistory(const std::string& tenant, int64_t before,
+                                               int64_t now, size_t batch = 10000) = 0;
 };
 
 }  // namespace telsync

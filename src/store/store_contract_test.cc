@@ -817,6 +817,91 @@ TEST_P(StoreContractTest, KeepsWhatARevertNeedsAndRestoresAUserWithItsId) {
   EXPECT_EQ(*store_->GetProfilePause("acme", "hr"), revert_id);
 }
 
+TEST_P(StoreContractTest, PurgeRunHistoryDeletesTheItemsOfOldRunsInBatchesAndKeepsTheRuns) {
+  // Runs with `n` items (and one department change) each, started at `started`.
+  auto run_with_items = [&](const std::string& tenant, int64_t started, int n) {
+    telsync::Run run = MakeRun(tenant, "hr", RunKind::kSync, RunStatus::kSuccess, started);
+    run.summary[static_cast<size_t>(Action::kCreate)] = static_cast<size_t>(n);
+    const int64_t id = *store_->CreateRun(run);
+    run.id = id;
+    EXPECT_TRUE(store_->UpdateRun(run).ok());
+    std::vector<PlanItem> items;
+    for (int i = 0; i < n; ++i) {
+      items.push_back(
+          Item(Action::kDelete, MakeUser("k" + std::to_string(i), "u" + std::to_string(i)), i + 1));
+    }
+    Plan plan = MakePlan(std::move(items), tenant);
+    DepartmentChange department;
+    department.action = Action::kCreate;
+    department.target.name = "Sales";
+    plan.departments.push_back(department);
+    EXPECT_TRUE(store_->SaveRunItems(id, plan).ok());
+    return id;
+  };
+  const int64_t old1 = run_with_items("acme", 100, 5);
+  const int64_t old2 = run_with_items("acme", 150, 3);
+  const int64_t kept = run_with_items("acme", 1000, 2);
+  const int64_t other = run_with_items("other", 100, 4);
+
+  // Batches of 2 rows: the loop must go on until a batch comes back short.
+  auto purged = store_->PurgeRunHistory("acme", 500, 2000, 2);
+  ASSERT_TRUE(purged.ok()) << purged.error().ToString();
+  EXPECT_EQ(purged->runs, 2u);
+  EXPECT_EQ(purged->items, 5u + 1u + 3u + 1u);
+  for (const int64_t id : {old1, old2}) {
+    auto run = store_->GetRun("acme", id);
+    ASSERT_TRUE(run.ok());
+    EXPECT_EQ(run->purged_at, 2000);
+    EXPECT_EQ(run->summary[static_cast<size_t>(Action::kCreate)], id == old1 ? 5u : 3u);
+    EXPECT_TRUE(store_->GetRunItems("acme", id, std::nullopt)->empty());
+    EXPECT_TRUE(store_->GetRunDepartments("acme", id)->empty());
+  }
+  EXPECT_EQ(store_->ListRuns("acme", "", 0)->size(), 3u);  // the history still lists them
+  EXPECT_EQ(store_->GetRun("acme", kept)->purged_at, 0);
+  EXPECT_EQ(store_->GetRunItems("acme", kept, std::nullopt)->size(), 2u);
+  EXPECT_EQ(store_->GetRunDepartments("acme", kept)->size(), 1u);
+  EXPECT_EQ(store_->GetRun("other", other)->purged_at, 0);  // another tenant's
+  EXPECT_EQ(store_->GetRunItems("other", other, std::nullopt)->size(), 4u);
+
+  // Again: nothing left to do, and the purge time stays the first one.
+  purged = store_->PurgeRunHistory("acme", 500, 3000, 2);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(purged->runs, 0u);
+  EXPECT_EQ(purged->items, 0u);
+  EXPECT_EQ(store_->GetRun("acme", old1)->purged_at, 2000);
+
+  // A purge that stopped after marking a run (a crash) is finished by the next call.
+  RawExec("UPDATE runs SET purged_at = 2500, purge_pending = 1 WHERE id = " + std::to_string(kept));
+  purged = store_->PurgeRunHistory("acme", 500, 3000, 1000);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(purged->runs, 1u);
+  EXPECT_EQ(purged->items, 3u);
+  EXPECT_TRUE(store_->GetRunItems("acme", kept, std::nullopt)->empty());
+  EXPECT_EQ(RawColumn("SELECT count(*) FROM runs WHERE purge_pending <> 0"),
+            std::vector<std::string>{"0"});
+
+  // The runs still to purge are found through an index on their start time.
+  if (IsPostgres()) {
+    EXPECT_EQ(RawColumn("SELECT indexdef FROM pg_indexes WHERE indexname = 'runs_kept'").size(),
+              1u);
+  } else {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(spec_.c_str(), &db), SQLITE_OK);
+    std::string details;
+    auto collect = [](void* sink, int, char** values, char**) {
+      *static_cast<std::string*>(sink) += std::string(values[3] ? values[3] : "") + "\n";
+      return 0;
+    };
+    EXPECT_EQ(sqlite3_exec(db,
+                           "EXPLAIN QUERY PLAN UPDATE runs SET purged_at = 1 WHERE tenant = "
+                           "'acme' AND purged_at = 0 AND started_at < 500",
+                           collect, &details, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_NE(details.find("runs_kept"), std::string::npos) << details;
+  }
+}
+
 // ---- Bulk writes (PostgreSQL: creates COPY straight into users, run items beside Apply) ----
 
 TEST_P(StoreContractTest, ACreateWhoseKeyIsAlreadyStoredUpdatesThatRow) {

@@ -135,8 +135,22 @@ def test_explain_over_rest_is_the_cli_json(ws):
         status, spec = api.json("GET", "/api/v1/openapi.json")
         op = spec["paths"]["/api/v1/tenants/{tenant}/profiles/{profile}/explain"]["get"]
         assert op["operationId"] == "explain"
-        assert [p["name"] for p in op["parameters"]] == ["tenant", "profile", "user"]
+        assert [p["name"] for p in op["parameters"]] == ["tenant", "profile", "user", "fresh"]
     finally:
         code, err = api.stop()
     assert code == 0, err
     assert tok not in err
+
+
+def test_explain_scope_on_a_file_source(ws):
+    """Step 2 on a file source: no scope of its own; the planner's exclusion group and
+    disabled handling are named there too (issue 18)."""
+    prepare(ws)
+    e = ws.run("explain", "user2", "-f", "json").json()
+    steps = {s["what"]: s for s in e["scope"]}
+    assert steps["in scope"]["outcome"] == "yes"
+    assert steps["scope"]["outcome"] == "in"
+    assert "every record of directory.json is read" in steps["scope"]["detail"]
+    assert steps["exclusion group"]["outcome"] == "pass"
+    assert steps["exclusion group"]["detail"] == 'not in group "Non AD sync" (Policy, step 7)'
+    assert steps["disabled handling"]["outcome"] == "pass"

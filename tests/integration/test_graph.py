@@ -341,3 +341,87 @@ tenants:
     assert "source.provider_settings.tenant_id" in text and "must be a GUID" in text, r
     assert "source.provider_settings.client_secret" in text and "must not be empty" in text, r
     assert "unknown key 'tenant'" in text, r
+
+
+def test_explain_scope_names_the_nested_group_path_and_the_guest(ws, emu):
+    """`explain` step 2 (issue 18): the scope as the Graph source decided it while reading:
+    the chain of nested groups (walked up through memberOf), a direct member, a guest left
+    out by source.include_guests."""
+    emu.call("POST", "/_emulator/groups", {"id": "bbbbbbbb-0000-4000-8000-000000000001",
+                                           "displayName": "Phones",
+                                           "members": [SUPPORT["id"], graph_user(2)["id"],
+                                                       graph_user(7)["id"]]})
+    configure(ws, emu, extra="          groups: [Phones]")
+
+    def explain(name):
+        r = run(ws, "explain", name, "-f", "json")
+        assert r.code == 0, r
+        return r.json()
+
+    def steps(e):
+        return {s["what"]: s for s in e["scope"]}
+
+    emu.clear_log()
+    nested = steps(explain("user6"))
+    assert nested["in scope"]["outcome"] == "yes"
+    assert nested["group"]["outcome"] == "in"
+    assert nested["group"]["detail"].endswith(
+        'through nested groups: user -> "Dept Support" -> "Phones"'), nested["group"]
+    assert nested["guest"]["outcome"] == "in" and "userType Member" in nested["guest"]["detail"]
+    # The chain costs requests for the traced user only: its memberOf, then its groups'.
+    member_of = sorted(e["path"].split("?")[0] for e in emu.log() if "/memberOf" in e["path"])
+    assert member_of == sorted([f"/v1.0/groups/{ALL['id']}/memberOf",
+                                f"/v1.0/groups/{SUPPORT['id']}/memberOf",
+                                f"/v1.0/users/{graph_user(6)['id']}/memberOf"]), member_of
+
+    direct = steps(explain("user2@contoso.example"))
+    assert direct["group"]["detail"].endswith('"Phones" (source.groups): a direct member')
+
+    guest = explain("user7")
+    assert guest["out_of_scope"] is True and guest["in_source"] is False
+    left_out = steps(guest)
+    assert left_out["in scope"]["outcome"] == "no"
+    assert left_out["guest"]["outcome"] == "out"
+    assert "source.include_guests is false" in left_out["guest"]["detail"]
+
+    table = run(ws, "explain", "user6")
+    assert table.code == 0, table
+    assert '"Dept Support" -> "Phones"' in table.out, table.out
+
+    # A preview traces nothing: no memberOf walk in a normal read.
+    emu.clear_log()
+    assert run(ws, "preview").code in (0, 4)
+    assert not [e for e in emu.log() if "/memberOf" in e["path"]]
+
+
+def test_explain_fresh_reads_the_one_user_instead_of_the_mirror(ws, emu):
+    """`explain USER --fresh` (issue 18): on a tenant read from the source mirror (delta),
+    the user is read again from Graph alone (GET /users/{id} with the mapping's $select and
+    $expand=memberOf), and step 1 says so."""
+    configure(ws, emu)
+    assert run(ws, "sync").code == 0
+    path = f"/v1.0/users/{graph_user(3)['id']}"
+    emu.clear_log()
+    mirror = run(ws, "explain", "user3", "-f", "json")
+    assert mirror.code == 0, mirror
+    mirror = mirror.json()
+    assert mirror["source"]["read_from"].startswith("the source mirror"), mirror["source"]
+    assert not [e for e in emu.log() if e["path"].startswith(path)]
+
+    emu.clear_log()
+    fresh = run(ws, "explain", "user3", "--fresh", "-f", "json")
+    assert fresh.code == 0, fresh
+    fresh = fresh.json()
+    assert fresh["source"]["read_from"] == (
+        "a fresh read of this one object from the source (not the mirror)"), fresh["source"]
+    one = [e["path"] for e in emu.log() if e["path"].startswith(path + "?")]
+    assert len(one) == 1 and "$expand=memberOf" in one[0] and "$select=" in one[0], one
+    assert fresh["result"] == mirror["result"]
+    assert fresh["source"]["attributes"] == mirror["source"]["attributes"]
+
+    # Gone at the source since the last read: the fresh read says so.
+    emu.call("DELETE", f"/_emulator/users/{graph_user(3)['id']}")
+    gone = run(ws, "explain", "user3", "--fresh", "-f", "json")
+    assert gone.code == 0, gone
+    assert gone.json()["in_source"] is False
+    assert gone.json()["result"]["action"] in ("pending_delete", "delete"), gone.json()["result"]

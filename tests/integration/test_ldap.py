@@ -223,3 +223,36 @@ def test_connection_ok_over_ldaps_starttls_and_url_list(ws, slapd):
         assert r.code == 0 and "OK:" in r.out, r
         assert "User 0 <u0@example.com>" in r.out
         assert SVC_PW not in r.out + r.err
+
+
+def explain_scope(ws, name):
+    r = run(ws, "explain", name, "-f", "json")
+    assert r.code == 0, r
+    return r.json(), {s["what"]: s for s in r.json()["scope"]}
+
+
+def test_explain_scope_names_the_nested_group_path(ws, slapd):
+    """`explain` step 2 (issue 18): the group scope as the LDAP read decided it: the chain
+    of nested groups, a direct member, a user of the directory left out."""
+    write_config(ws, slapd.url, search_dn=f"cn=phone-users,{GROUPS}")
+    _, deep = explain_scope(ws, "u4")
+    assert deep["in scope"]["outcome"] == "yes"
+    assert deep["group"]["outcome"] == "in"
+    assert deep["group"]["detail"].endswith(
+        'through nested groups: user -> "phone-deep" -> "phone-nested" -> "phone-users"'), deep
+    _, direct = explain_scope(ws, "u0@example.com")
+    assert direct["group"]["detail"].endswith(": a direct member"), direct
+    e, out = explain_scope(ws, "u9")
+    assert e["out_of_scope"] is True and e["in_source"] is False
+    assert out["in scope"]["outcome"] == "no"
+    assert out["group"]["outcome"] == "out" and "not a member of" in out["group"]["detail"]
+
+
+def test_explain_scope_names_the_search_base_and_filter(ws, slapd):
+    write_config(ws, slapd.url, extra='          filter: "(uid=u1*)"')
+    _, steps = explain_scope(ws, "u12")
+    assert steps["search base"]["outcome"] == "in" and PEOPLE in steps["search base"]["detail"]
+    assert steps["filter"]["outcome"] == "in" and "(uid=u1*)" in steps["filter"]["detail"]
+    # u2 does not match the filter: the server never returns it, and explain says so.
+    r = run(ws, "explain", "u2", "-f", "json")
+    assert r.code == 2 and "no user u2" in r.err, r

@@ -186,3 +186,42 @@ def test_rest_revert_previews_and_applies(ws):
         code, err = api.stop()
     assert code == 0, err
     assert "user5" not in users_by_name(ws) and "user4" in users_by_name(ws)
+
+
+def test_history_keep_days_purges_what_revert_needs(ws):
+    """history.keep_days (issue 18): each applied sync purges the items of the runs older
+    than that; the run stays in the history with its counts, `runs revert` says why it
+    refuses; a newer run still reverts; a preview purges nothing."""
+    day = 86400
+    config(ws, grace=0, protect="false")
+    ws.write("telsync.yaml", "history:\n  keep_days: 30\n" + (ws.path / "telsync.yaml").read_text())
+    ws.users_json(directory_a())
+    assert ws.run("sync").code == 0
+    run_a = last_run_id(ws)
+    ws.now += 20 * day
+    ws.users_json(directory_b())
+    assert ws.run("sync").code == 0
+    run_b = last_run_id(ws)
+    db = sqlite3.connect(ws.path / "telsync.db")
+
+    def items(run):
+        return db.execute("select count(*) from run_items where run_id = ?", (run,)).fetchone()[0]
+
+    ws.now += 25 * day  # run A is 45 days old, run B 25
+    assert ws.run("preview").code == 0
+    assert items(run_a) == 4  # a preview purges nothing
+    assert ws.run("sync").code == 0
+    assert items(run_a) == 0 and items(run_b) > 0
+
+    r = ws.run("runs", "revert", str(run_a))
+    assert r.code == 2, r
+    assert f"run {run_a} was purged on " in r.err and "can no longer be reverted" in r.err, r
+    shown = ws.run("runs", "show", str(run_a))
+    assert shown.code == 0 and "Its items were purged on" in shown.out, shown
+    listed = ws.run("runs", "list").out
+    line = [x for x in listed.splitlines() if x.split()[:1] == [str(run_a)]][0]
+    assert line.split()[6] == "4", line  # CREATE: its counts stay
+
+    r = ws.run("runs", "revert", str(run_b), "--apply")
+    assert r.code == 0, r
+    assert "user4" in users_by_name(ws) and "user5" not in users_by_name(ws)

@@ -28,6 +28,16 @@ http::Response RestApi::Explain(http::Request& r) {
   options.base_dir = options_.base_dir;
   options.targets = options_.catalog->TargetRoutes(profile->tenant);
   options.lock_wait_seconds = 10;  // a run of the profile in progress ends first
+  const std::string fresh = r.Query("fresh");
+  if (!fresh.empty() && fresh != "0" && fresh != "1" && fresh != "true" && fresh != "false") {
+    return detail::Fail(ErrorCode::kInvalid, "fresh", "fresh: 1 or 0");
+  }
+  options.fresh = fresh == "1" || fresh == "true";
+  if (options.fresh && profile->source.type() == "scim") {
+    return detail::Fail(ErrorCode::kInvalid, "fresh",
+                        "fresh: profile " + profile->name +
+                            " is fed by SCIM pushes: there is no source to read from");
+  }
   auto explained = ExplainUser(*profile, **store, user, options);
   if (!explained.ok()) return detail::FromError(explained.error(), "user");
   return detail::JsonText(DumpJson(ExplanationJson(*explained)));

@@ -292,9 +292,15 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        "/api/v1/tenants/{tenant}/profiles/{profile}/explain",
        "explain",
        "Why one user is planned the way it is (`telsync explain USER -f json`): source, "
-       "scope, mapping, validation, identity, uniqueness, policy, rules and the preview's "
-       "result; records no run",
-       {{"user", "string", "username, e-mail, UPN, source id or user:<id> (required)", {}}},
+       "scope (why in or out: group path, guest, filter, disabled, exclusion group), mapping, "
+       "validation, identity, uniqueness, policy, rules, the preview's result and per target "
+       "what it would receive and holds; records no run",
+       {{"user", "string", "username, e-mail, UPN, source id or user:<id> (required)", {}},
+        {"fresh",
+         "string",
+         "1: read the user from the source now, alone, instead of from the source mirror "
+         "(Graph); 400 for a scim profile",
+         {}}},
        false,
        {200, 400, 404, 503}},
       {"POST",

@@ -94,6 +94,18 @@ ReadResult FileSource::Read(const ReadRequest& request, const ObjectSink& sink,
       counted(std::move(object));
     };
   }
+  if (ScopeTrace* trace = request.scope_trace; trace != nullptr) {
+    // `explain`: a file has no scope of its own; every record is read.
+    filtered = [trace, inner = std::move(filtered), this](SourceObject&& object) {
+      object.id = CanonicalSourceId(object.id);
+      if (trace->Traces(object)) {
+        trace->Note(object, {"scope", "in",
+                             "every record of " + configured_path_ +
+                                 " is read: a file source has no group, guest or filter scope"});
+      }
+      inner(std::move(object));
+    };
+  }
   try {
     if (format == "json") {
       result = file_formats::ReadJson(in, configured_path_, filtered, on_problem);

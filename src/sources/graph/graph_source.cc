@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -172,8 +173,90 @@ Result<std::string> GraphSource::WalkUsers(std::string url, const std::string& w
 }
 
 bool GraphSource::Keep(const SourceObject& user) const {
-  if (config_.include_guests || user.deleted) return true;
-  return user.First("userType") != "Guest";
+  if (user.deleted) return true;
+  const std::string type(user.First("userType"));
+  const bool guest = type == "Guest";
+  if (trace_ != nullptr && trace_->Traces(user)) {
+    trace_->Note(user, {"guest", guest && !config_.include_guests ? "out" : "in",
+                        !guest ? "userType " + (type.empty() ? std::string("Member") : type) +
+                                     ": not a guest"
+                        : config_.include_guests
+                            ? "userType Guest, and source.include_guests is true: guests are read"
+                            : "userType Guest, and source.include_guests is false: guests are "
+                              "left out"});
+  }
+  return config_.include_guests || !guest;
+}
+
+Result<std::vector<std::string>> GraphSource::GroupPath(const std::string& user_id,
+                                                        const ScopeGroup& target) {
+  // Breadth first over direct memberships ("memberOf" lists only those; Graph's
+  // transitiveMembers, which scoped the read, names no path), so the chain is a shortest one.
+  std::unordered_map<std::string, std::string> name_of;
+  std::unordered_map<std::string, std::string> child_of;  // group id -> the id it holds
+  std::vector<std::string> frontier;
+  auto parents = [&](const std::string& path, const std::string& child) -> Status {
+    std::string url = Api() + path + "/memberOf?$select=id,displayName";
+    while (!url.empty()) {
+      auto answer = Call(url, "reading the groups of " + child);
+      if (!answer.ok()) return answer.error();
+      if (answer->status != 200) {
+        return graph::GraphError(answer->status, answer->body, "reading the groups of " + child,
+                                 kGroupsPermission);
+      }
+      const nlohmann::json page = nlohmann::json::parse(answer->body, nullptr, false);
+      if (!page.is_object())
+        return Error::Unavailable("Graph sent a memberOf page that is not JSON");
+      if (page.contains("value") && page["value"].is_array()) {
+        for (const auto& object : page["value"]) {
+          // memberOf also lists directory roles and administrative units: groups only.
+          if (graph::StringMember(object, "@odata.type") != "#microsoft.graph.group") continue;
+          const std::string id = graph::StringMember(object, "id");
+          if (id.empty() || name_of.count(id) != 0) continue;
+          name_of[id] = graph::StringMember(object, "displayName");
+          child_of[id] = child;
+          frontier.push_back(id);
+        }
+      }
+      url = graph::StringMember(page, "@odata.nextLink");
+    }
+    return Ok();
+  };
+  if (Status s = parents("/users/" + user_id, user_id); !s.ok()) return s.error();
+  for (size_t depth = 0; depth < 32 && !frontier.empty(); ++depth) {
+    if (name_of.count(target.id) != 0) break;
+    std::vector<std::string> level = std::move(frontier);
+    frontier.clear();
+    for (const std::string& id : level) {
+      if (Status s = parents("/groups/" + id, id); !s.ok()) return s.error();
+    }
+  }
+  std::vector<std::string> path;
+  if (name_of.count(target.id) == 0) return path;
+  for (std::string id = target.id; id != user_id; id = child_of[id]) {
+    path.insert(path.begin(), name_of[id].empty() ? id : name_of[id]);
+  }
+  return path;
+}
+
+void GraphSource::NoteGroups(const SourceObject& user, const std::vector<ScopeGroup>& groups,
+                             const std::vector<size_t>& indexes) {
+  for (size_t index : indexes) {
+    const ScopeGroup& group = groups[index];
+    std::string detail = "member of scope group \"" + group.name + "\" (source.groups)";
+    auto path = GroupPath(user.id, group);
+    if (!path.ok()) {
+      detail += "; the path could not be read: " + path.error().message;
+    } else if (path->size() == 1) {
+      detail += ": a direct member";
+    } else if (path->empty()) {
+      detail += " through nested groups (Graph's transitiveMembers; no chain found)";
+    } else {
+      detail += " through nested groups: user";
+      for (const std::string& name : *path) detail += " -> \"" + name + "\"";
+    }
+    trace_->Note(user, {"group", "in", detail});
+  }
 }
 
 Result<std::vector<GraphSource::ScopeGroup>> GraphSource::ResolveGroups() {
@@ -283,6 +366,15 @@ ReadResult GraphSource::ReadTenant(const std::vector<std::string>& select, const
           on_progress({"read", seen, total == 0 ? 0 : std::max(total, seen)});
         }
         if (!Keep(user)) return;
+        if (trace_ != nullptr && trace_->Traces(user)) {
+          trace_->Note(user, config_.odata_filter.empty()
+                                 ? ScopeNote{"scope", "in",
+                                             "every user of the tenant is read (no source.groups, "
+                                             "no source.filter)"}
+                                 : ScopeNote{"filter", "in",
+                                             "matched source.filter \"" + config_.odata_filter +
+                                                 "\" (evaluated by Graph)"});
+        }
         ++result.objects;
         sink(std::move(user));
       },
@@ -341,6 +433,7 @@ ReadResult GraphSource::ReadGroups(const std::vector<std::string>& select, const
             user.groups.push_back((*groups)[index].name);
             user.Add("memberOf", (*groups)[index].name);
           }
+          if (trace_ != nullptr && trace_->Traces(user)) NoteGroups(user, *groups, it->second);
           it->second.clear();
           if (!Keep(user)) return;
           ++result.objects;
@@ -496,6 +589,11 @@ std::optional<ReadResult> GraphSource::ReadDelta(const graph::Cursor& cursor,
 ReadResult GraphSource::Read(const ReadRequest& request, const ObjectSink& sink,
                              const ProblemSink& on_problem) {
   waited_ = 0;
+  trace_ = request.scope_trace;
+  struct Untrace {
+    ScopeTrace*& trace;
+    ~Untrace() { trace = nullptr; }
+  } untrace{trace_};
   const std::vector<std::string> select = graph::SelectFor(request.attributes);
   if (!config_.groups.empty()) return ReadGroups(select, sink, on_problem);
   if (auto cursor = graph::DecodeCursor(request.cursor)) {
@@ -505,6 +603,114 @@ ReadResult GraphSource::Read(const ReadRequest& request, const ObjectSink& sink,
     }
   }
   return ReadTenant(select, sink, on_problem, request.on_progress);
+}
+
+ReadResult GraphSource::ReadOne(const ReadRequest& request, const std::string& id,
+                                const ObjectSink& sink, const ProblemSink& on_problem) {
+  waited_ = 0;
+  trace_ = request.scope_trace;
+  struct Untrace {
+    ScopeTrace*& trace;
+    ~Untrace() { trace = nullptr; }
+  } untrace{trace_};
+  ReadResult result;
+  const std::string selected = Join(graph::SelectFor(request.attributes), ",");
+  const std::string what = "reading user " + id;
+  auto answer = Call(
+      Api() + "/users/" + HttpClient::Encode(id) + "?$select=" + selected + "&$expand=memberOf",
+      what);
+  if (!answer.ok()) {
+    result.error = answer.error();
+    return result;
+  }
+  auto gone = [&] {
+    SourceObject object;
+    object.id = id;
+    object.deleted = true;
+    ++result.objects;
+    sink(std::move(object));
+    result.complete = true;
+  };
+  if (answer->status == 404) {
+    gone();
+    return result;
+  }
+  if (answer->status != 200) {
+    result.error = graph::GraphError(answer->status, answer->body, what, kUsersPermission);
+    return result;
+  }
+  std::vector<ScopeGroup> groups;
+  if (!config_.groups.empty()) {
+    auto resolved = ResolveGroups();
+    if (!resolved.ok()) {
+      result.error = resolved.error();
+      return result;
+    }
+    groups = std::move(*resolved);
+  }
+  std::optional<SourceObject> read;
+  // One user is a page of one: reuse the page parser.
+  std::string page_body = "{\"value\":[" + answer->body + "]}";
+  auto info = graph::ParseUsersPage(
+      page_body, [&](SourceObject&& user) { read = std::move(user); },
+      [&](const std::string& reason) { on_problem(what, reason); });
+  if (!info.ok() || !read) {
+    result.error = info.ok() ? Error::Unavailable(what + ": Graph sent no user") : info.error();
+    return result;
+  }
+  result.bad_records = info->bad;
+  SourceObject& user = *read;
+  if (!groups.empty()) {
+    // As ReadGroups: the user's groups are the scope groups that hold it, nested or not.
+    user.groups.clear();
+    user.attributes.erase(
+        std::remove_if(user.attributes.begin(), user.attributes.end(),
+                       [](const auto& attribute) { return attribute.first == "memberOf"; }),
+        user.attributes.end());
+    std::vector<std::string> held_by;
+    for (const ScopeGroup& group : groups) {
+      auto path = GroupPath(user.id, group);
+      if (!path.ok()) {
+        result.error = path.error();
+        return result;
+      }
+      if (path->empty()) continue;
+      user.groups.push_back(group.name);
+      user.Add("memberOf", group.name);
+      if (trace_ != nullptr && trace_->Traces(user)) {
+        std::string detail = "member of scope group \"" + group.name + "\" (source.groups)";
+        if (path->size() == 1) {
+          detail += ": a direct member";
+        } else {
+          detail += " through nested groups: user";
+          for (const std::string& name : *path) detail += " -> \"" + name + "\"";
+        }
+        trace_->Note(user, {"group", "in", detail});
+      }
+    }
+    if (user.groups.empty()) {
+      if (trace_ != nullptr && trace_->Traces(user)) {
+        trace_->Note(user, {"group", "out",
+                            "in none of the scope groups (source.groups), directly or through "
+                            "nested groups"});
+      }
+      gone();
+      return result;
+    }
+  } else if (trace_ != nullptr && trace_->Traces(user) && !config_.odata_filter.empty()) {
+    trace_->Note(user, {"filter", "not checked",
+                        "source.filter \"" + config_.odata_filter +
+                            "\" is evaluated by Graph on a list, not on one user: the last full "
+                            "read decided it"});
+  }
+  if (!Keep(user)) {
+    gone();
+    return result;
+  }
+  ++result.objects;
+  sink(std::move(user));
+  result.complete = true;
+  return result;
 }
 
 ConnectionReport GraphSource::TestConnection() {

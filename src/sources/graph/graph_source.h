@@ -57,6 +57,11 @@ class GraphSource : public Source {
   bool SupportsDelta() const override { return config_.groups.empty(); }
   ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
                   const ProblemSink& on_problem) override;
+  // GET /users/{id} with the mapping's $select and $expand=memberOf; with source.groups,
+  // the user's chain of memberships up to each scope group (GroupPath) decides its groups.
+  // source.filter is not evaluated on one object (Graph evaluates it on lists only).
+  ReadResult ReadOne(const ReadRequest& request, const std::string& id, const ObjectSink& sink,
+                     const ProblemSink& on_problem) override;
 
  private:
   struct Fetched;
@@ -92,7 +97,16 @@ class GraphSource : public Source {
                                       const std::vector<std::string>& select,
                                       const ObjectSink& sink, const ProblemSink& on_problem);
   Result<std::string> LatestDeltaLink(const std::string& url, const std::string& permission);
+  // False for an object the scope leaves out (a guest unless source.include_guests);
+  // notes the decision for a traced object (ReadRequest::scope_trace).
   bool Keep(const SourceObject& user) const;
+  // `explain`: the names of the groups from user `user_id` up to scope group `target`
+  // (its direct group first, `target` last), walking direct memberships upwards (GET
+  // /users/{id}/memberOf, /groups/{id}/memberOf); empty when no chain was found.
+  Result<std::vector<std::string>> GroupPath(const std::string& user_id, const ScopeGroup& target);
+  // `explain`: notes why a traced user of a group scope is in it (its groups' chains).
+  void NoteGroups(const SourceObject& user, const std::vector<ScopeGroup>& groups,
+                  const std::vector<size_t>& indexes);
   std::string Api() const { return config_.graph_url + "/v1.0"; }
 
   GraphSourceConfig config_;
@@ -101,7 +115,8 @@ class GraphSource : public Source {
   HttpClient http_;
   std::string token_;
   double token_renew_at_ = 0;
-  double waited_ = 0;  // seconds waited for retries in this read
+  double waited_ = 0;            // seconds waited for retries in this read
+  ScopeTrace* trace_ = nullptr;  // the running read's ReadRequest::scope_trace
 };
 
 }  // namespace telsync

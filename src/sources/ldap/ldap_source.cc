@@ -410,6 +410,35 @@ class GroupCatalog {
     return out;
   }
 
+  // `explain`: the names of the groups from `ndn` up to `group_ndn` (its direct group
+  // first, that group last), a shortest chain over direct memberships; empty when `ndn` is
+  // not in it (bounded depth, cycles cut).
+  std::vector<std::string> PathTo(const std::string& ndn, const std::string& group_ndn) const {
+    std::unordered_map<std::string, std::string> child_of = {{ndn, ""}};
+    std::vector<std::string> level = {ndn};
+    for (int depth = 0; depth < kMaxGroupDepth && !level.empty(); ++depth) {
+      std::vector<std::string> next;
+      for (const auto& current : level) {
+        auto it = parents_.find(current);
+        if (it == parents_.end()) continue;
+        for (const auto& parent : it->second) {
+          if (!child_of.emplace(parent, current).second) continue;
+          if (parent == group_ndn) {
+            std::vector<std::string> path;
+            for (std::string g = parent; g != ndn; g = child_of[g]) {
+              const Group* found = Find(g);
+              path.insert(path.begin(), found != nullptr ? found->name : g);
+            }
+            return path;
+          }
+          next.push_back(parent);
+        }
+      }
+      level = std::move(next);
+    }
+    return {};
+  }
+
   // The non-group members of `group_ndn`, nested groups followed (bounded walk).
   std::unordered_set<std::string> MembersOf(const std::string& group_ndn) const {
     std::unordered_set<std::string> users;
@@ -746,6 +775,42 @@ class Reader {
     return user;
   }
 
+  // `explain`: notes why the entry of a full read is in the scope or out of it, from the
+  // decisions the read makes (the search base, the server's filter, the group scope).
+  void NoteScope(const SourceObject& user, const std::string& ndn, bool in, const ReadContext& ctx,
+                 ScopeTrace& trace) const {
+    const bool ad = ctx.info.kind == ServerKind::kActiveDirectory;
+    if (!ctx.group_scope) {
+      trace.Note(user, {"search base", "in", "below source.user_search_dn " + ctx.user_base});
+    }
+    if (!config_.ldap_filter.empty()) {
+      trace.Note(user,
+                 {"filter", "in",
+                  "matched source.filter " + config_.ldap_filter + " (evaluated by the server)"});
+    }
+    if (!ctx.group_scope) return;
+    const std::string group = "scope group \"" + ctx.scope_dn + "\" (source.user_search_dn)";
+    if (!in) {
+      trace.Note(user, {"group", "out",
+                        "not a member of " + group +
+                            ", directly or through nested groups: read with the directory and "
+                            "left out"});
+      return;
+    }
+    const std::vector<std::string> path = ctx.catalog.PathTo(ndn, ctx.scope_ndn);
+    std::string detail = "member of " + group;
+    if (path.size() == 1) {
+      detail += ": a direct member";
+    } else if (path.empty()) {
+      detail += " through nested groups (no chain found in the groups read)";
+    } else {
+      detail += " through nested groups: user";
+      for (const auto& name : path) detail += " -> \"" + name + "\"";
+    }
+    if (ad) detail += " (LDAP_MATCHING_RULE_IN_CHAIN, evaluated by the server)";
+    trace.Note(user, {"group", "in", detail});
+  }
+
   // True when the (normalised) user DN is in the configured scope, as far as the client
   // checks it (group scope on non-AD servers; the server filter does the rest).
   static bool InClientScope(const std::string& ndn, const ReadContext& ctx) {
@@ -1003,7 +1068,16 @@ ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,
   e = Search(*conn, ctx.user_base, LDAP_SCOPE_SUBTREE, reader.UserFilter(ctx, ""), attrs, page_size,
              [&](Entry&& u) {
                const bool client_scope = ctx.group_scope && !ad;  // else the filter decides
-               if (client_scope && !Reader::InClientScope(ldap::NormalizeDn(u.dn), ctx)) return;
+               const std::string ndn = ldap::NormalizeDn(u.dn);
+               const bool in = !client_scope || Reader::InClientScope(ndn, ctx);
+               if (request.scope_trace != nullptr) {
+                 Entry copy = u;  // `explain` only: is this the user it asks about?
+                 const SourceObject probe = reader.ToObject(std::move(copy), request, ctx);
+                 if (request.scope_trace->Traces(probe)) {
+                   reader.NoteScope(probe, ndn, in, ctx, *request.scope_trace);
+                 }
+               }
+               if (!in) return;
                emit(std::move(u));
              });
   if (e.code != 0) {

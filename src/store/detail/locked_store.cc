@@ -189,6 +189,11 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->ClearProfilePause(tenant, profile);
   }
+  Result<HistoryPurge> PurgeRunHistory(const std::string& tenant, int64_t before, int64_t now,
+                                       size_t batch) override {
+    Lock lock = Hold();
+    return backend_->PurgeRunHistory(tenant, before, now, batch);
+  }
 
   // ---- MirrorStore ----
   Result<std::string> GetCursor(const std::string& tenant, const std::string& profile) override {

@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 11> kSteps = {
+constexpr std::array<const char*, 12> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -350,6 +350,13 @@ CREATE TABLE profile_pauses (
   paused_at  BIGINT  NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant, profile)
 );
+)sql",
+    // 12: history.keep_days (issue 18): as SQLite's step 12.
+    R"sql(
+ALTER TABLE runs ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN purge_pending INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_kept ON runs (tenant, started_at) WHERE purged_at = 0;
+CREATE INDEX runs_purging ON runs (tenant, id) WHERE purge_pending <> 0;
 )sql",
 };
 

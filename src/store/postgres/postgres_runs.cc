@@ -1,5 +1,6 @@
 #include "store/postgres/postgres_runs.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -20,7 +21,7 @@ using store_detail::SummaryJson;
 
 constexpr std::string_view kRunColumns =
     "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
-    "source, message, summary, approved_run, reverted_run";
+    "source, message, summary, approved_run, reverted_run, purged_at";
 
 Result<Run> ReadRun(const PgResult& r, int row) {
   Run run;
@@ -44,6 +45,7 @@ Result<Run> ReadRun(const PgResult& r, int row) {
   run.summary = ParseSummary(r.Text(row, 11));
   run.approved_run = r.Int(row, 12);
   run.reverted_run = r.Int(row, 13);
+  run.purged_at = r.Int(row, 14);
   return run;
 }
 
@@ -375,6 +377,63 @@ Status ClearPostgresProfilePause(Conn& conn, const std::string& tenant,
                              "clear profile pause");
   if (!r.ok()) return r.error();
   return Ok();
+}
+
+Result<HistoryPurge> PurgePostgresRunHistory(Conn& conn, const std::string& tenant, int64_t before,
+                                             int64_t now, size_t batch) {
+  HistoryPurge out;
+  // Mark first (see SqliteStore): a revert refuses these runs from here on.
+  {
+    Params p;
+    p.Add(tenant).Add(before).Add(std::max<int64_t>(now, 1));
+    auto r = conn.ExecPrepared("telsync_purge_mark",
+                               "UPDATE runs SET purged_at = $3::bigint, purge_pending = 1 "
+                               "WHERE tenant = $1 AND purged_at = 0 AND started_at < $2::bigint",
+                               p, "mark purged runs");
+    if (!r.ok()) return r.error();
+  }
+  std::vector<int64_t> ids;
+  {
+    Params p;
+    p.Add(tenant);
+    auto r = conn.ExecPrepared(
+        "telsync_purge_pending",
+        "SELECT id FROM runs WHERE tenant = $1 AND purge_pending <> 0 ORDER BY id", p,
+        "list purged runs");
+    if (!r.ok()) return r.error();
+    for (int i = 0; i < r->rows(); ++i) ids.push_back(r->Int(i, 0));
+  }
+  const int64_t limit = static_cast<int64_t>(std::max<size_t>(batch, 1));
+  for (const int64_t id : ids) {
+    // Each DELETE its own transaction of at most `limit` rows.
+    for (const auto& [name, sql] :
+         {std::pair{"telsync_purge_items",
+                    "DELETE FROM run_items WHERE run_id = $1::bigint AND seq IN "
+                    "(SELECT seq FROM run_items WHERE run_id = $1::bigint ORDER BY seq "
+                    "LIMIT $2::bigint)"},
+          std::pair{"telsync_purge_departments",
+                    "DELETE FROM run_departments WHERE run_id = $1::bigint AND seq IN "
+                    "(SELECT seq FROM run_departments WHERE run_id = $1::bigint ORDER BY seq "
+                    "LIMIT $2::bigint)"}}) {
+      for (;;) {
+        Params p;
+        p.Add(id).Add(limit);
+        auto r = conn.ExecPrepared(name, sql, p, "purge run items");
+        if (!r.ok()) return r.error();
+        const int64_t deleted = r->Affected();
+        out.items += static_cast<size_t>(deleted);
+        if (deleted < limit) break;
+      }
+    }
+    Params p;
+    p.Add(id);
+    auto r = conn.ExecPrepared("telsync_purge_done",
+                               "UPDATE runs SET purge_pending = 0 WHERE id = $1::bigint", p,
+                               "finish run purge");
+    if (!r.ok()) return r.error();
+    ++out.runs;
+  }
+  return out;
 }
 
 }  // namespace telsync::pg_detail

@@ -48,5 +48,8 @@ Result<std::optional<int64_t>> GetPostgresProfilePause(Conn& conn, const std::st
 Status SetPostgresProfilePause(Conn& conn, const std::string& tenant, const std::string& profile,
                                int64_t run_id, int64_t now);
 Status ClearPostgresProfilePause(Conn& conn, const std::string& tenant, const std::string& profile);
+// RunStore::PurgeRunHistory: each statement its own transaction on `conn`.
+Result<HistoryPurge> PurgePostgresRunHistory(Conn& conn, const std::string& tenant, int64_t before,
+                                             int64_t now, size_t batch);
 
 }  // namespace telsync::pg_detail

@@ -212,6 +212,11 @@ class PostgresStore final : public Store {
   Status ClearProfilePause(const std::string& tenant, const std::string& profile) override {
     return pg_detail::ClearPostgresProfilePause(*conn_, tenant, profile);
   }
+  Result<HistoryPurge> PurgeRunHistory(const std::string& tenant, int64_t before, int64_t now,
+                                       size_t batch) override {
+    if (pending_items_.valid()) pending_items_.wait();  // a started save ends first
+    return pg_detail::PurgePostgresRunHistory(*conn_, tenant, before, now, batch);
+  }
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
                                           const std::string& name) override {
     return pg_detail::FindPostgresUser(*conn_, tenant, name);

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 11> kSteps = {
+constexpr std::array<const char*, 12> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -339,6 +339,15 @@ CREATE TABLE profile_pauses (
   paused_at  INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant, profile)
 ) WITHOUT ROWID;
+)sql",
+    // 12: history.keep_days (issue 18): a run's items are purged once it is older, the run
+    // row stays. purged_at: when (0 = kept); purge_pending: marked, items not all deleted
+    // yet. The partial indexes keep the purge's look-ups to the runs it still has to do.
+    R"sql(
+ALTER TABLE runs ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN purge_pending INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_kept ON runs (tenant, started_at) WHERE purged_at = 0;
+CREATE INDEX runs_purging ON runs (tenant, id) WHERE purge_pending <> 0;
 )sql",
 };
 

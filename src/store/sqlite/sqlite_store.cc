@@ -163,7 +163,7 @@ void BindUser(Statement& stmt, const std::string& tenant, const PbxUser& user,
 
 constexpr std::string_view kRunColumns =
     "id, tenant, profile, kind, triggered_by, status, started_at, finished_at, complete, "
-    "source, message, summary, approved_run, reverted_run";
+    "source, message, summary, approved_run, reverted_run, purged_at";
 
 Result<Run> ReadRun(const Statement& row) {
   Run run;
@@ -187,6 +187,7 @@ Result<Run> ReadRun(const Statement& row) {
   run.summary = ParseSummary(row.ColumnText(11));
   run.approved_run = row.ColumnInt(12);
   run.reverted_run = row.ColumnInt(13);
+  run.purged_at = row.ColumnInt(14);
   return run;
 }
 
@@ -224,6 +225,8 @@ class SqliteStore final : public Store {
   Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
                                                  const std::string& profile) override;
   Status ClearProfilePause(const std::string& tenant, const std::string& profile) override;
+  Result<HistoryPurge> PurgeRunHistory(const std::string& tenant, int64_t before, int64_t now,
+                                       size_t batch) override;
   Result<std::optional<Run>> LastSuccessfulSync(const std::string& tenant,
                                                 const std::string& profile) override;
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
@@ -946,6 +949,60 @@ Status SqliteStore::ClearProfilePause(const std::string& tenant, const std::stri
   stmt->BindText(1, tenant);
   stmt->BindText(2, profile);
   return stmt->Run("clear profile pause");
+}
+
+Result<HistoryPurge> SqliteStore::PurgeRunHistory(const std::string& tenant, int64_t before,
+                                                  int64_t now, size_t batch) {
+  HistoryPurge out;
+  // Mark first, in one statement (its own transaction): from here on a revert refuses
+  // these runs, so none ever sees part of its items. purged_at 0 means "kept".
+  {
+    Result<Statement> mark = db_.Prepare(
+        "UPDATE runs SET purged_at = ?3, purge_pending = 1 "
+        "WHERE tenant = ?1 AND purged_at = 0 AND started_at < ?2");
+    if (!mark.ok()) return mark.error();
+    mark->BindText(1, tenant);
+    mark->BindInt(2, before);
+    mark->BindInt(3, std::max<int64_t>(now, 1));
+    if (Status s = mark->Run("mark purged runs"); !s.ok()) return s.error();
+  }
+  // Then the items of every marked run, this call's and any a stopped purge left, in
+  // batches: each DELETE is its own short write transaction.
+  Result<Statement> pending =
+      db_.Prepare("SELECT id FROM runs WHERE tenant = ?1 AND purge_pending <> 0 ORDER BY id");
+  if (!pending.ok()) return pending.error();
+  pending->BindText(1, tenant);
+  std::vector<int64_t> ids;
+  Status listed = ForEachRow(*pending, "list purged runs", [&](const Statement& row) -> Status {
+    ids.push_back(row.ColumnInt(0));
+    return Ok();
+  });
+  if (!listed.ok()) return listed.error();
+  const int64_t limit = static_cast<int64_t>(std::max<size_t>(batch, 1));
+  for (const int64_t id : ids) {
+    for (const char* sql :
+         {"DELETE FROM run_items WHERE run_id = ?1 AND seq IN "
+          "(SELECT seq FROM run_items WHERE run_id = ?1 ORDER BY seq LIMIT ?2)",
+          "DELETE FROM run_departments WHERE run_id = ?1 AND seq IN "
+          "(SELECT seq FROM run_departments WHERE run_id = ?1 ORDER BY seq LIMIT ?2)"}) {
+      Result<Statement> erase = db_.Prepare(sql, true);
+      if (!erase.ok()) return erase.error();
+      for (;;) {
+        erase->BindInt(1, id);
+        erase->BindInt(2, limit);
+        if (Status s = erase->Run("purge run items"); !s.ok()) return s.error();
+        const int64_t deleted = db_.Changes();
+        out.items += static_cast<size_t>(deleted);
+        if (deleted < limit) break;
+      }
+    }
+    Result<Statement> done = db_.Prepare("UPDATE runs SET purge_pending = 0 WHERE id = ?1");
+    if (!done.ok()) return done.error();
+    done->BindInt(1, id);
+    if (Status s = done->Run("finish run purge"); !s.ok()) return s.error();
+    ++out.runs;
+  }
+  return out;
 }
 
 Result<std::optional<PbxUser>> SqliteStore::FindUser(const std::string& tenant,

@@ -476,8 +476,10 @@ TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
             }))
             .ok());
   }
-  // As version 5 left it: the tables and columns of migrations 7 to 11 are not there yet.
+  // As version 5 left it: the tables and columns of migrations 7 to 12 are not there yet.
   RawExec(path,
+          "DROP INDEX runs_kept; DROP INDEX runs_purging; ALTER TABLE runs DROP COLUMN "
+          "purged_at; ALTER TABLE runs DROP COLUMN purge_pending; "
           "DROP TABLE profile_pauses; ALTER TABLE runs DROP COLUMN reverted_run; "
           "ALTER TABLE run_items DROP COLUMN removed_user; "
           "DROP TRIGGER users_delete_sip_credentials; "

@@ -10,6 +10,8 @@ Serves, on 127.0.0.1 (HTTP/1.1, keep-alive):
   GET  /v1.0/groups                             $filter=displayName eq '...' $select
   GET  /v1.0/groups/{id}                        $select
   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user   nested groups resolved
+  GET  /v1.0/users/{id}/memberOf, /v1.0/groups/{id}/memberOf       direct memberships only
+                                                (groups, as #microsoft.graph.group objects)
   GET  /v1.0/groups/delta                       $select=displayName,members: members@delta
 Shapes follow Microsoft's documentation: Graph errors {"error":{"code","message","innerError":
 {"date","request-id","client-request-id"}}}, token errors {"error","error_description",
@@ -419,6 +421,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self._users_delta(query)
             if seg[1] == "$count":
                 return self._count_users()
+            if seg[2:] == ["memberOf"]:
+                if self.emu.dir.user(seg[1]) is None:
+                    return 404, graph_error("Request_ResourceNotFound",
+                                            f"Resource '{seg[1]}' does not exist or one of its "
+                                            "queried reference-property objects are not present."), {}
+                return self._member_of(seg[1], query)
             return self._one_user(seg[1], query)
         if seg and seg[0] == "groups":
             if self._denied("GroupMember.Read.All"):
@@ -440,6 +448,8 @@ class Handler(BaseHTTPRequestHandler):
                              "id": gid, "displayName": g["displayName"]}, {}
             if seg[2:] == ["transitiveMembers", "microsoft.graph.user"]:
                 return self._members(gid, query)
+            if seg[2:] == ["memberOf"]:
+                return self._member_of(gid, query)
         return 400, graph_error("Request_BadRequest", f"Unsupported request: {path}"), {}
 
     def _select(self, query):
@@ -534,6 +544,24 @@ class Handler(BaseHTTPRequestHandler):
         return self._page(ids, "members:" + gid, query, self._select(query), False, top,
                           f"/v1.0/groups/{gid}/transitiveMembers/microsoft.graph.user",
                           limited=self._denied("User.Read.All"))
+
+    def _member_of(self, oid, query):
+        """The groups holding user or group `oid` directly (Graph's memberOf: direct
+        memberships only; it may also list directory roles and administrative units, which
+        the emulator has none of). Each is a directoryObject with its @odata.type."""
+        d = self.emu.dir
+        d.ensure_groups()
+        select = self._select(query)
+        out = []
+        for gid, g in sorted(d.groups.items()):
+            if oid in g["members"]:
+                obj = {"@odata.type": "#microsoft.graph.group", "id": gid,
+                       "displayName": g["displayName"]}
+                if select:
+                    obj = {k: v for k, v in obj.items() if k in select or k in ("@odata.type", "id")}
+                out.append(obj)
+        return 200, {"@odata.context": f"{self.emu.base_url}/v1.0/$metadata#directoryObjects",
+                     "value": out}, {}
 
     def _list_groups(self, query):
         d = self.emu.dir
