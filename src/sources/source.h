@@ -50,7 +50,7 @@ struct ReadRequest {
   // unit "bytes"). Called from the reading thread every few hundred objects at most, and
   // once at the end of a complete read.
   std::function<void(const Progress&)> on_progress;
-  ScopeTrace* scope_trace = nullptr;    // `explain` only; not owned; null in a normal run
+  ScopeTrace* scope_trace = nullptr;  // `explain` only; not owned; null in a normal run
 };
 
 struct ReadResult {
