@@ -37,7 +37,8 @@ TEST(SipLoginOf, TheRoutedKamailioTargetGivesTheLoginAndKeepsThePassword) {
   TargetConfig hook;
   hook.name = "hook";
   hook.type = "webhook";
-  const std::vector<TargetConfig> targets = {hook, Kamailio("berlin", "sip.berlin.example", {"Berlin"}),
+  const std::vector<TargetConfig> targets = {hook,
+                                             Kamailio("berlin", "sip.berlin.example", {"Berlin"}),
                                              Kamailio("rest", "sip.example", {})};
 
   Result<std::optional<SipLogin>> berlin =
@@ -69,7 +70,7 @@ TEST(SipLoginOf, NoLoginWithoutAnAccount) {
     Result<std::optional<SipLogin>> got = SipLoginOf(*store, key, "acme", targets, u, 100);
     return got.ok() && !got->has_value();
   };
-  EXPECT_TRUE(none(User(1, "anna", "Paris")));        // not routed
+  EXPECT_TRUE(none(User(1, "anna", "Paris")));         // not routed
   EXPECT_TRUE(none(User(2, "anna smith", "Berlin")));  // not a SIP user name
   EXPECT_TRUE(none(User(0, "anna", "Berlin")));        // not stored yet
   PbxUser disabled = User(3, "carl", "Berlin");
