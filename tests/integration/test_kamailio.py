@@ -238,8 +238,11 @@ def test_a_synced_user_registers_and_is_called_at_its_extension(ws, kamailio, tm
 
     # A call: user1's phone answers; user2 dials 1001, Kamailio finds user1 by the alias.
     uas_port = free_udp_port()
+    sip.mkdir(parents=True, exist_ok=True)
+    uas_errors = sip / "uas-errors.log"
     uas = subprocess.Popen(["sipp", "-sf", str(FIXTURES / "uas.xml"), "-i", "127.0.0.1", "-p",
-                            str(uas_port), "-m", "1", "-timeout", "120s", "-nostdin"],
+                            str(uas_port), "-m", "1", "-timeout", "120s", "-nostdin",
+                            "-trace_err", "-error_file", str(uas_errors)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: udp_port_bound(uas_port), "the answering phone")
@@ -248,7 +251,8 @@ def test_a_synced_user_registers_and_is_called_at_its_extension(ws, kamailio, tm
         code, messages = sipp(kamailio, "call.xml", ["user2", auth("user2", p2), DOMAIN, "1001"],
                               sip)
         assert code == 0, messages
-        assert uas.wait(timeout=120) == 0
+        assert uas.wait(timeout=120) == 0, (
+            uas_errors.read_text() if uas_errors.exists() else "the answering phone failed")
     finally:
         if uas.poll() is None:
             uas.kill()
