@@ -148,20 +148,24 @@ export async function profilesPage(ctx) {
     put(editor, section);
     const initial = {};  // PBX field -> the expression in effect when the editor opened
 
-    // Writes the draft into the profile through the profile update route (PUT, If-Match: the
-    // version read): the profile's own mapping with the expressions changed here. The
-    // API's validation error is shown at its field.
+    // Writes the draft into the profile with a merge patch (PATCH, If-Match: the version
+    // read): only the expressions changed here are sent, and every other key of the stored
+    // profile (validation, templates, rules, policy) stays as it is. The API's validation
+    // error is shown at its field.
     async function saveMapping() {
-      const mapping = Object.assign({}, profile.mapping || {});
+      const mapping = {};
       for (const [f, row] of Object.entries(rows)) {
         if (row.input.value !== initial[f]) mapping[f] = row.input.value;
       }
-      const doc = { name: profile.name, source: profile.source, policy: profile.policy, mapping,
-        schedules: profile.schedules || [], timezone: profile.timezone };
+      if (!Object.keys(mapping).length) {
+        status.textContent = "No expression was changed: nothing to save.";
+        return;
+      }
+      const doc = { mapping };
       for (const row of Object.values(rows)) row.showError("");
       saveButton.disabled = true;
       try {
-        const saved = await api("PUT", tenantPath(`/profiles/${seg(name)}`),
+        const saved = await api("PATCH", tenantPath(`/profiles/${seg(name)}`),
           { body: doc, headers: { "If-Match": `"${profile.version}"` } });
         profile = Object.assign({}, profile, { mapping: saved.mapping, version: saved.version });
         for (const [f, row] of Object.entries(rows)) initial[f] = row.input.value;
@@ -250,6 +254,26 @@ export async function profilesPage(ctx) {
     section.querySelector("#mapping-title").focus();
   }
 
+  // The keys of a profile's stored document that the form has no control for, so that a save
+  // (PUT: the whole document) keeps them: validation, templates, rules, policy switches, the
+  // source's other keys. A config file profile has no stored document: its mapping only.
+  function otherSettings(current) {
+    if (!current) return {};
+    if (!current.document) return current.mapping && Object.keys(current.mapping).length ? { mapping: current.mapping } : {};
+    const rest = JSON.parse(JSON.stringify(current.document));
+    for (const key of ["name", "schedules", "timezone"]) delete rest[key];
+    if (rest.source) {
+      delete rest.source.type;
+      for (const [key] of SOURCES[current.source.type] || []) delete rest.source[key];
+      if (!Object.keys(rest.source).length) delete rest.source;
+    }
+    if (rest.policy) {
+      for (const key of ["mode", "grace_days", "max_deletes"]) delete rest.policy[key];
+      if (!Object.keys(rest.policy).length) delete rest.policy;
+    }
+    return rest;
+  }
+
   async function edit(name) {
     clear(editor);
     let current = null;
@@ -281,9 +305,11 @@ export async function profilesPage(ctx) {
     const timezone = h("input", { type: "text", name: "timezone", value: current ? current.timezone : "Europe/Stockholm" });
     fields.timezone = field("Time zone", timezone);
     const nextRuns = h("ul", { class: "next-runs", "aria-live": "polite" });
-    const extra = h("textarea", { name: "extra", rows: 4, spellcheck: "false" },
-      current && current.mapping && Object.keys(current.mapping).length ? JSON.stringify({ mapping: current.mapping }, null, 2) : "");
+    const rest = otherSettings(current);
+    const extra = h("textarea", { name: "extra", rows: Object.keys(rest).length ? 10 : 4, spellcheck: "false" },
+      Object.keys(rest).length ? JSON.stringify(rest, null, 2) : "");
     fields.body = field("Other settings (JSON: mapping, validation, policy…)", extra,
+      "The profile's keys this form has no control for; a key removed here is removed from the profile. " +
       "Pasted provider settings are accepted as a JSON object with the keys of a profile.");
     const formError = h("div", { class: "form-error" });
 
@@ -313,9 +339,13 @@ export async function profilesPage(ctx) {
     let latest = 0;  // only the newest answer is shown (answers may cross)
     async function showNext() {
       const mine = ++latest;
-      clear(nextRuns);
+      // The old list stays until the answer replaces it: the form does not jump under the
+      // pointer while the admin moves from the time zone to the Save button.
       const first = schedules.value.split("\n").map((s) => s.trim()).filter(Boolean)[0];
-      if (!first) return;
+      if (!first) {
+        clear(nextRuns);
+        return;
+      }
       try {
         const doc = await api("GET", "/schedule/next", { query: { cron: first, timezone: timezone.value.trim(), count: 5 } });
         if (mine !== latest) return;
@@ -323,6 +353,8 @@ export async function profilesPage(ctx) {
         for (const t of doc.next || []) put(nextRuns, h("li", {}, t.local));
         fields.schedules.showError("");
       } catch (e) {
+        if (mine !== latest) return;
+        clear(nextRuns);
         if (e instanceof ApiError && e.status === 404) return;  // a server without the route
         fields[e.field === "timezone" ? "timezone" : "schedules"].showError(e.message);
       }

@@ -34,8 +34,28 @@ Result<std::pair<Json, std::string>> ReadBody(const ProfileWrite& write) {
   return std::make_pair(std::move(body), write.path_name);
 }
 
-// A replace: the stored document's secrets fill those of `body` left out or sent masked.
-Status KeepStoredSecrets(const StoredProfile& stored, const ProfileCatalog& catalog, Json& body) {
+// The stored profile a replace or a patch changes, after the If-Match check.
+Result<StoredProfile> CheckVersion(Store& store, const ProfileWrite& write,
+                                   const std::string& name) {
+  Result<std::optional<StoredProfile>> stored = Error::Internal("");
+  { stored = store.GetStoredProfile(write.tenant, name); }
+  if (!stored.ok()) return stored.error();
+  if (!stored->has_value())
+    return Error::NotFound("no profile " + name.substr(0, 64)).WithField("profile");
+  const int64_t version = (*stored)->version;
+  if (!write.if_match.empty() && write.if_match != "*" &&
+      write.if_match != "\"" + std::to_string(version) + "\"") {
+    return Error{ErrorCode::kPreconditionFailed,
+                 "the profile is at version " + std::to_string(version) +
+                     "; read it again before changing it",
+                 ""}
+        .WithField("If-Match");
+  }
+  return std::move(**stored);
+}
+
+// The stored document with its secrets open (in memory only).
+Result<Json> OpenStored(const StoredProfile& stored, const ProfileCatalog& catalog) {
   Result<std::string> opened =
       OpenProfileDocument(stored.document, stored.tenant, stored.name, catalog.secret_key());
   if (!opened.ok()) {
@@ -49,39 +69,38 @@ Status KeepStoredSecrets(const StoredProfile& stored, const ProfileCatalog& cata
         .WithField("profile");
   }
   Json old = Json::parse(*opened, nullptr, false);
+  if (old.is_discarded() || !old.is_object())
+    return Error::Internal("the stored profile is not a JSON document").WithField("profile");
+  return old;
+}
+
+// A replace: the stored document's secrets fill those of `body` left out or sent masked.
+// A patch: `body` becomes the stored document with the patch merged in (RFC 7396), a masked
+// secret in the patch keeping the stored one. Returns the stored version.
+Result<int64_t> MergeStored(Store& store, const ProfileCatalog& catalog, const ProfileWrite& write,
+                            const std::string& name, Json& body) {
+  Result<StoredProfile> stored = CheckVersion(store, write, name);
+  if (!stored.ok()) return stored.error();
+  Result<Json> old = OpenStored(*stored, catalog);
+  if (!old.ok()) return old.error();
   for (const SecretField& field : kProfileSecretFields) {
     const std::string section(field.section);
     const std::string key(field.key);
-    if (old.is_discarded() || !old.contains(section) || !old[section].is_object() ||
-        !old[section].contains(key))
-      continue;
     if (!body.contains(section) || !body[section].is_object()) continue;
-    if (!body[section].contains(key) || IsMasked(body[section][key]))
-      body[section][key] = old[section][key];
+    const bool masked = body[section].contains(key) && IsMasked(body[section][key]);
+    if (write.merge_patch) {
+      if (masked) body[section].erase(key);
+    } else if (old->contains(section) && (*old)[section].is_object() &&
+               (*old)[section].contains(key) && (!body[section].contains(key) || masked)) {
+      body[section][key] = (*old)[section][key];
+    }
   }
-  return Ok();
-}
-
-// The stored version a replace replaces, after the If-Match check, with the stored secrets
-// merged into `body`.
-Result<int64_t> CheckReplace(Store& store, const ProfileCatalog& catalog, const ProfileWrite& write,
-                             const std::string& name, Json& body) {
-  Result<std::optional<StoredProfile>> stored = Error::Internal("");
-  { stored = store.GetStoredProfile(write.tenant, name); }
-  if (!stored.ok()) return stored.error();
-  if (!stored->has_value())
-    return Error::NotFound("no profile " + name.substr(0, 64)).WithField("profile");
-  const int64_t version = (*stored)->version;
-  if (!write.if_match.empty() && write.if_match != "*" &&
-      write.if_match != "\"" + std::to_string(version) + "\"") {
-    return Error{ErrorCode::kPreconditionFailed,
-                 "the profile is at version " + std::to_string(version) +
-                     "; read it again before replacing it",
-                 ""}
-        .WithField("If-Match");
+  if (write.merge_patch) {
+    old->merge_patch(body);
+    body = std::move(*old);
+    body["name"] = name;
   }
-  if (Status s = KeepStoredSecrets(**stored, catalog, body); !s.ok()) return s.error();
-  return version;
+  return stored->version;
 }
 
 // Whether `body` holds a secret; kInvalid for one still masked (a create, or a replace with
@@ -138,6 +157,20 @@ Result<std::string> SealDocument(const ProfileCatalog& catalog, const std::strin
   return sealed;
 }
 
+// A stored document with every secret masked (sealed or not); "" when it is not JSON.
+std::string MaskedDocument(const std::string& document) {
+  Json doc = Json::parse(document, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return "";
+  for (const SecretField& field : kProfileSecretFields) {
+    const std::string section(field.section);
+    const std::string key(field.key);
+    if (doc.contains(section) && doc[section].is_object() && doc[section].contains(key) &&
+        !(doc[section][key].is_string() && doc[section][key].get<std::string>().empty()))
+      doc[section][key] = "********";
+  }
+  return doc.dump();
+}
+
 }  // namespace
 
 Result<ProfileView> GetProfile(Store& store, const ProfileCatalog& catalog,
@@ -152,6 +185,7 @@ Result<ProfileView> GetProfile(Store& store, const ProfileCatalog& catalog,
   if (stored.ok() && stored->has_value()) {
     view.version = (*stored)->version;
     view.updated_at = (*stored)->updated_at;
+    view.document = MaskedDocument((*stored)->document);
   }
   return view;
 }
@@ -169,7 +203,7 @@ Result<SavedProfile> PutProfile(Store& store, ProfileCatalog& catalog, const Pro
   }
   int64_t expected = 0;
   if (!write.create) {
-    Result<int64_t> version = CheckReplace(store, catalog, write, name, body);
+    Result<int64_t> version = MergeStored(store, catalog, write, name, body);
     if (!version.ok()) return version.error();
     expected = *version;
   }

@@ -4,6 +4,9 @@
 //
 // The rules:
 //   - A config file profile is read-only here (kConflict): it is changed in the file.
+//   - A patch (PATCH .../profiles/{profile}) is a JSON merge patch (RFC 7396) onto the stored
+//     document: the keys it names are set, a null removes one, every other key stays as
+//     stored (validation, templates, rules, policy switches the caller never saw).
 //   - A replace names the stored version it replaces (If-Match: "\"3\"", or "" / "*" for
 //     any): kPreconditionFailed when the stored one is at another version.
 //   - Secrets are write-only (SPEC R4): a replace that leaves a secret out or sends it masked
@@ -38,6 +41,9 @@ struct ProfileView {
   // store cannot say).
   std::optional<int64_t> version;
   int64_t updated_at = 0;
+  // A stored profile's whole document as stored (JSON text), its secrets masked: what a
+  // replace sends back to keep every key. Empty for a config profile.
+  std::string document;
 };
 
 // The profile `name` of `tenant`: kNotFound (field "profile") when the catalog has none. The
@@ -45,13 +51,14 @@ struct ProfileView {
 Result<ProfileView> GetProfile(Store& store, const ProfileCatalog& catalog,
                                const std::string& tenant, const std::string& name);
 
-// A create (POST .../profiles) or a replace (PUT .../profiles/{profile}).
+// A create (POST .../profiles), a replace (PUT .../profiles/{profile}) or a patch (PATCH).
 struct ProfileWrite {
   std::string tenant;
   bool create = false;
-  std::string path_name;  // replace: the profile named in the path
-  std::string if_match;   // replace: the If-Match header ("" = none)
-  std::string body;       // the profile document: a JSON object
+  std::string path_name;     // replace, patch: the profile named in the path
+  std::string if_match;      // replace, patch: the If-Match header ("" = none)
+  std::string body;          // the profile document (a patch: the patch), a JSON object
+  bool merge_patch = false;  // the body is a merge patch onto the stored document
 };
 
 struct SavedProfile {

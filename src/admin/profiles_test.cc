@@ -39,6 +39,12 @@ class ProfilesTest : public AdminStoreTest {
     return PutProfile(*store_, *catalog_, w, 100);
   }
 
+  Result<SavedProfile> Patch(const std::string& patch, const std::string& if_match = "",
+                             const std::string& path_name = "hr") {
+    ProfileWrite w{"acme", false, path_name, if_match, patch, true};
+    return PutProfile(*store_, *catalog_, w, 200);
+  }
+
   // The stored document of profile hr with its secrets opened.
   nlohmann::json StoredPlain() {
     auto stored = store_->GetStoredProfile("acme", "hr");
@@ -122,6 +128,78 @@ TEST_F(ProfilesTest, RefusalsNameTheirField) {
     }
   }
   EXPECT_EQ(store_->GetStoredProfile("acme", "hr")->value().version, 1);  // nothing changed
+}
+
+// A patch changes only the keys it names: the web page's mapping editor and profile form
+// send what they edit, and the validation, templates and policy keys they have no control for
+// stay as stored.
+TEST_F(ProfilesTest, AMergePatchKeepsEveryKeyItDoesNotName) {
+  nlohmann::json doc = nlohmann::json::parse(kGraph);
+  doc["mapping"] = {{"first_name", "{givenName}"}, {"last_name", "{surname}"}};
+  doc["validation"] = {{"required", {"email"}}};
+  doc["policy"] = {{"mode", "full"}, {"protect_mobile", true}, {"grace_days", 3}};
+  doc["templates"] = {{{"name", "sales"}}};
+  ASSERT_TRUE(Put(true, doc.dump()).ok());
+
+  auto patched = Patch(R"js({"mapping":{"first_name":"upper({givenName})","last_name":null},
+                            "policy":{"grace_days":9},"source":{"client_secret":"********"}})js",
+                       "\"1\"");
+  ASSERT_TRUE(patched.ok()) << patched.error().ToString();
+  EXPECT_EQ(patched->version, 2);
+  nlohmann::json stored = StoredPlain();
+  EXPECT_EQ(stored["mapping"], (nlohmann::json{{"first_name", "upper({givenName})"}}));
+  EXPECT_EQ(stored["validation"], doc["validation"]);
+  EXPECT_EQ(stored["templates"], doc["templates"]);
+  EXPECT_EQ(stored["policy"]["protect_mobile"], true);
+  EXPECT_EQ(stored["policy"]["grace_days"], 9);
+  EXPECT_EQ(stored["policy"]["mode"], "full");
+  EXPECT_EQ(stored["source"]["client_secret"], "s3cret-value");  // masked: kept
+  EXPECT_EQ(stored["source"]["client_id"], doc["source"]["client_id"]);
+  EXPECT_TRUE(patched->profile->policy.protect_mobile);
+  EXPECT_EQ(patched->profile->policy.grace_days, 9);
+
+  // A new secret in a patch is sealed; the version check and the loader's rules hold.
+  ASSERT_TRUE(Patch(R"({"source":{"client_secret":"rotated"}})").ok());
+  EXPECT_EQ(StoredPlain()["source"]["client_secret"], "rotated");
+  auto stale = Patch(R"({"timezone":"UTC"})", "\"1\"");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kPreconditionFailed);
+  auto bad = Patch(R"({"policy":{"grace_days":"soon"}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
+  EXPECT_NE(bad.error().field.find("policy.grace_days"), std::string::npos)
+      << bad.error().ToString();
+  auto renamed = Patch(R"({"name":"other"})");
+  ASSERT_FALSE(renamed.ok());
+  EXPECT_EQ(renamed.error().field, "body.name");
+  auto config = Patch(R"({"timezone":"UTC"})", "", "main");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store_->GetStoredProfile("acme", "hr")->value().version, 3);
+}
+
+// GET gives a stored profile's whole document, its secrets masked: sent back with PUT, it
+// keeps every key and the secret.
+TEST_F(ProfilesTest, GetGivesTheWholeStoredDocumentMaskedForARoundTrip) {
+  nlohmann::json doc = nlohmann::json::parse(kGraph);
+  doc["validation"] = {{"required", {"email"}}};
+  doc["policy"] = {{"protect_mobile", true}};
+  ASSERT_TRUE(Put(true, doc.dump()).ok());
+  auto view = GetProfile(*store_, *catalog_, "acme", "hr");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->document.find("s3cret"), std::string::npos);
+  EXPECT_EQ(view->document.find("tsec1."), std::string::npos);  // not even sealed
+  nlohmann::json got = nlohmann::json::parse(view->document);
+  EXPECT_EQ(got["source"]["client_secret"], "********");
+  EXPECT_EQ(got["validation"], doc["validation"]);
+  got["timezone"] = "UTC";
+  ASSERT_TRUE(Put(false, got.dump(), "\"1\"").ok());
+  nlohmann::json stored = StoredPlain();
+  EXPECT_EQ(stored["source"]["client_secret"], "s3cret-value");
+  EXPECT_EQ(stored["validation"], doc["validation"]);
+  EXPECT_EQ(stored["policy"]["protect_mobile"], true);
+  EXPECT_EQ(stored["timezone"], "UTC");
+  EXPECT_TRUE(GetProfile(*store_, *catalog_, "acme", "main")->document.empty());
 }
 
 TEST_F(ProfilesTest, WithoutAKeyASecretIsRefusedNeverStoredPlain) {

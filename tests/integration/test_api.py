@@ -303,7 +303,7 @@ def test_openapi_document_lists_and_every_route_works(api):
             assert str(status) in op["responses"], (method, url, status, data)
             assert status != 401, (method, url, data)  # the token still works
             seen += 1
-    assert seen == 39  # 33 + explain and revert (issue 18) + the admin page's schedule/next, map, exclude and include (issue 19)
+    assert seen == 40  # 33 + explain and revert (issue 18) + the admin page's schedule/next, map, exclude, include and the profile merge patch (issue 19)
 
 
 def test_rate_and_body_limits_answer_json_errors(ws):

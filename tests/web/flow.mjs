@@ -189,7 +189,11 @@ try {
   await form.getByLabel("Schedules (cron, one per line)").fill("30 1 * * *");
   await form.getByLabel("Time zone").fill("Europe/Stockholm");
   await form.getByLabel("Time zone").dispatchEvent("change");
-  await page.waitForFunction(() => document.querySelectorAll(".next-runs li").length === 5);
+  // The list of the default schedule stays until the answer for the typed one replaces it.
+  await page.waitForFunction(() => {
+    const items = [...document.querySelectorAll(".next-runs li")];
+    return items.length === 5 && items.every((li) => / 01:30 /.test(li.textContent));
+  });
   results.next_runs = await page.locator(".next-runs li").allTextContents();
   check(results.next_runs.every((t) => / 01:30 \+0[12]:00$/.test(t)), "next runs at 01:30 Stockholm time: " + results.next_runs);
   // A bad mode in the pasted settings: the API's error is shown at the field it names.
@@ -239,6 +243,9 @@ try {
   await page.getByRole("button", { name: "New profile" }).click();
   await form.getByLabel("Name", { exact: true }).fill("pushed");
   await form.getByLabel("Source type").selectOption("scim");
+  // Keys the form has no control for: every later save (the mapping's, the form's) keeps them.
+  await form.getByLabel("Other settings (JSON: mapping, validation, policy…)").fill(
+    '{"policy": {"protect_mobile": true}, "validation": {"default_region": "SE"}}');
   await form.getByRole("button", { name: "Create profile" }).click();
   await cell("pushed").waitFor();
   const scimToken = await rest("POST", "/api/v1/tenants/contoso/tokens", { kind: "scim", label: "web test" });
@@ -271,6 +278,22 @@ try {
   await page.locator("#status").filter({ hasText: /^Mapping of pushed saved \(version \d+\)\.$/ }).waitFor();
   results.mapping_saved = await page.locator("#status").textContent();
   await pageChecks("mapping-saved");
+  const kept = (await rest("GET", "/api/v1/tenants/contoso/profiles/pushed")).doc.document;
+  check(kept.policy.protect_mobile === true && kept.validation.default_region === "SE" &&
+    /upper/.test(kept.mapping.display_name), "the mapping's save kept the other keys: " + JSON.stringify(kept));
+  // The profile form shows those keys and a save keeps them (the whole document goes back).
+  await page.getByRole("button", { name: "Edit pushed" }).click();
+  const editForm = page.locator("form.profile-form");
+  const other = await editForm.getByLabel("Other settings (JSON: mapping, validation, policy…)").inputValue();
+  check(/protect_mobile/.test(other) && /default_region/.test(other) && /upper/.test(other),
+    "the form shows the keys it has no control for: " + other);
+  await editForm.getByLabel("Time zone").fill("UTC");
+  await editForm.getByRole("button", { name: "Save" }).click();
+  await page.locator("#status").filter({ hasText: /^Profile pushed saved \(version \d+\)\.$/ }).waitFor();
+  const edited = (await rest("GET", "/api/v1/tenants/contoso/profiles/pushed")).doc.document;
+  check(edited.timezone === "UTC" && edited.policy.protect_mobile === true &&
+    edited.validation.default_region === "SE" && /upper/.test(edited.mapping.display_name),
+    "the form's save kept the other keys: " + JSON.stringify(edited));
 
   // ---- 4. preview: counts, filter, search, paging
   await visit("preview", "Preview");

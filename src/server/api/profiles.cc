@@ -40,15 +40,17 @@ http::Response RestApi::GetProfile(http::Request& r) {
   if (!view->version) return detail::JsonOk(j);
   j["version"] = *view->version;
   j["updated_at"] = view->updated_at;
+  if (!view->document.empty()) j["document"] = Json::parse(view->document);
   http::Response resp = detail::JsonOk(j);
   AddETag(resp, *view->version);
   return resp;
 }
 
-http::Response RestApi::PutProfile(http::Request& r, bool create) {
+http::Response RestApi::PutProfile(http::Request& r, bool create, bool patch) {
   admin::ProfileWrite write;
   write.tenant = r.Param("tenant");
   write.create = create;
+  write.merge_patch = patch;
   if (!create) write.path_name = r.Param("profile");
   write.if_match = r.Header("If-Match");
   write.body = r.body;

@@ -121,7 +121,8 @@ class RestApi {
   http::Response CreateToken(http::Request& request);
   http::Response RevokeToken(http::Request& request);
   http::Response GetProfile(http::Request& request);
-  http::Response PutProfile(http::Request& request, bool create);
+  // create: POST; else PUT, or PATCH (a JSON merge patch) when `patch`.
+  http::Response PutProfile(http::Request& request, bool create, bool patch = false);
   http::Response DeleteProfile(http::Request& request);
   http::Response TestConnection(http::Request& request);
   http::Response NextRuns(http::Request& request);  // profiles.cc

@@ -70,6 +70,15 @@ Json RequestBodyJson(const RouteSpec& r) {
   if (!r.body) return nullptr;
   if (r.operation_id == "createProfile" || r.operation_id == "replaceProfile")
     return body(true, ProfileBodySchema());
+  if (r.operation_id == "patchProfile") {
+    Json schema = ProfileBodySchema();
+    schema.erase("required");
+    schema["description"] = "A JSON merge patch (RFC 7396) onto the stored profile document";
+    return Json{{"required", true},
+                {"content",
+                 {{"application/merge-patch+json", {{"schema", schema}}},
+                  {"application/json", {{"schema", schema}}}}}};
+  }
   return body(false, {{"type", "object"},
                       {"properties", {{"user", {{"type", "string"}}}}},
                       {"additionalProperties", false}});
@@ -216,7 +225,9 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"GET",
        "/api/v1/tenants/{tenant}/profiles/{profile}",
        "getProfile",
-       "One profile (secrets masked) with its origin and version",
+       "One profile (secrets masked) with its origin and version; a profile created here "
+       "also has `document`, its whole stored document (secrets masked), which a PUT may send "
+       "back as it is",
        {},
        false,
        {200, 404}},
@@ -225,6 +236,15 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        "replaceProfile",
        "Replace a profile created here; a secret left out or sent masked keeps its value; "
        "If-Match: the version to replace",
+       {},
+       true,
+       {200, 400, 404, 409, 412}},
+      {"PATCH",
+       "/api/v1/tenants/{tenant}/profiles/{profile}",
+       "patchProfile",
+       "Change a profile created here with a JSON merge patch (RFC 7396) onto its stored "
+       "document: the keys sent are set, a null removes one, every other key is kept; a "
+       "secret sent masked keeps its value; If-Match: the version to change",
        {},
        true,
        {200, 400, 404, 409, 412}},
@@ -530,6 +550,7 @@ http::Response RestApi::Dispatch(const std::string& op, http::Request& r) {
   if (op == "createProfile") return PutProfile(r, true);
   if (op == "getProfile") return GetProfile(r);
   if (op == "replaceProfile") return PutProfile(r, false);
+  if (op == "patchProfile") return PutProfile(r, false, true);
   if (op == "deleteProfile") return DeleteProfile(r);
   if (op == "testConnection") return TestConnection(r);
   if (op == "nextRuns") return NextRuns(r);
