@@ -36,11 +36,18 @@ Status CheckPlanItemQuery(const PlanItemQuery& query) {
   return Ok();
 }
 
+namespace {
+std::string Needle(const std::string& text) {
+  std::string needle = text;
+  std::transform(needle.begin(), needle.end(), needle.begin(), Lower);
+  return needle;
+}
+}  // namespace
+
 PlanItemPage PagePlanItems(Plan plan, const PlanItemQuery& query) {
   PlanItemPage page;
   page.summary = plan.Summary();
-  std::string needle = query.text;
-  std::transform(needle.begin(), needle.end(), needle.begin(), Lower);
+  const std::string needle = Needle(query.text);
   std::vector<PlanItem> kept;
   kept.reserve(std::min(query.limit, plan.items.size()));
   for (PlanItem& item : plan.items) {
@@ -52,6 +59,18 @@ PlanItemPage PagePlanItems(Plan plan, const PlanItemQuery& query) {
   plan.items = std::move(kept);
   page.plan = std::move(plan);
   return page;
+}
+
+RunItemsQuery ToRunItemsQuery(const PlanItemQuery& query) {
+  RunItemsQuery q;
+  q.action = query.action;
+  q.needle = Needle(query.text);
+  if (!q.needle.empty()) {
+    q.matches = [needle = q.needle](const PlanItem& item) { return TextMatches(item, needle); };
+  }
+  q.offset = query.offset;
+  q.limit = query.limit;
+  return q;
 }
 
 }  // namespace telsync::admin

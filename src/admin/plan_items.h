@@ -11,6 +11,7 @@
 #include <string>
 
 #include "model/plan.h"
+#include "store/run_store.h"
 #include "util/result.h"
 
 namespace telsync::admin {
@@ -40,5 +41,9 @@ Status CheckPlanItemQuery(const PlanItemQuery& query);
 // The page of `plan`'s items that `query` asks for. An offset past the matches gives an
 // empty page with the right `matched`.
 PlanItemPage PagePlanItems(Plan plan, const PlanItemQuery& query);
+
+// The same query for a stored run's items (RunStore::GetRunItemsPage): the store pages them,
+// and this module's text rule decides each row its prefilter keeps.
+RunItemsQuery ToRunItemsQuery(const PlanItemQuery& query);
 
 }  // namespace telsync::admin

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "admin/admin_test_store.h"
+
 namespace telsync::admin {
 namespace {
 
@@ -48,14 +50,15 @@ std::vector<std::string> Keys(const PlanItemPage& page) {
   return keys;
 }
 
-TEST(PlanItemsTest, FiltersAndPagesInPlanOrderWithTheWholePlansSummary) {
-  struct Case {
-    std::string name;
-    PlanItemQuery query;
-    size_t matched;
-    std::vector<std::string> keys;
-  };
-  const std::vector<Case> cases = {
+struct Case {
+  std::string name;
+  PlanItemQuery query;
+  size_t matched;
+  std::vector<std::string> keys;
+};
+
+std::vector<Case> Cases() {
+  return {
       {"first page of everything", {std::nullopt, "", 0, 3}, 38, {"src00", "src01", "src02"}},
       {"second page", {std::nullopt, "", 3, 2}, 38, {"src03", "src04"}},
       {"by action", {Action::kUpdate, "", 1, 2}, 5, {"old1", "old2"}},
@@ -77,8 +80,14 @@ TEST(PlanItemsTest, FiltersAndPagesInPlanOrderWithTheWholePlansSummary) {
        {"bad0", "bad1", "bad2"}},
       {"text and action", {Action::kCreate, "not a valid", 0, 50}, 0, {}},
       {"nothing matches", {std::nullopt, "zzz", 0, 50}, 0, {}},
+      // Only a field's name: the stored changes' JSON holds it, the values do not.
+      {"a field name is no value", {std::nullopt, "phone", 0, 50}, 0, {}},
+      {"quotes, as the reason has them", {std::nullopt, "\"+46 70\"", 1, 50}, 3, {"bad1", "bad2"}},
   };
-  for (const Case& c : cases) {
+}
+
+TEST(PlanItemsTest, FiltersAndPagesInPlanOrderWithTheWholePlansSummary) {
+  for (const Case& c : Cases()) {
     PlanItemPage page = PagePlanItems(SamplePlan(), c.query);
     EXPECT_EQ(page.matched, c.matched) << c.name;
     EXPECT_EQ(Keys(page), c.keys) << c.name;
@@ -88,6 +97,34 @@ TEST(PlanItemsTest, FiltersAndPagesInPlanOrderWithTheWholePlansSummary) {
     EXPECT_EQ(page.plan.tenant, "acme") << c.name;
     EXPECT_TRUE(page.plan.complete) << c.name;
   }
+}
+
+// A stored run's items are paged by the store (RunStore::GetRunItemsPage, so the first page
+// of a 100,000-item run does not read them all): every case gives what the page of the
+// plan in memory gives.
+class StoredPlanItemsTest : public AdminStoreTest {};
+
+TEST_F(StoredPlanItemsTest, AStoredRunIsPagedByTheStoreAsThePlanIs) {
+  telsync::Run run;
+  run.tenant = "acme";
+  run.profile = "hr";
+  run.kind = RunKind::kPreview;
+  run.status = RunStatus::kSuccess;
+  run.started_at = 1;
+  const Result<int64_t> id = store_->CreateRun(run);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  ASSERT_TRUE(store_->SaveRunItems(*id, SamplePlan()).ok());
+  for (const Case& c : Cases()) {
+    auto page = store_->GetRunItemsPage("acme", *id, ToRunItemsQuery(c.query));
+    ASSERT_TRUE(page.ok()) << c.name << ": " << page.error().ToString();
+    EXPECT_EQ(page->matched, c.matched) << c.name;
+    std::vector<std::string> keys;
+    for (const PlanItem& item : page->items) keys.push_back(item.key);
+    EXPECT_EQ(keys, c.keys) << c.name;
+    EXPECT_EQ(page->summary[static_cast<size_t>(Action::kCreate)], 30u) << c.name;
+    EXPECT_EQ(page->summary[static_cast<size_t>(Action::kError)], 3u) << c.name;
+  }
+  EXPECT_EQ(store_->GetRunItemsPage("globex", *id, {}).error().code, ErrorCode::kNotFound);
 }
 
 TEST(PlanItemsTest, AnOverlongSearchIsRefusedAtItsField) {

@@ -13,6 +13,7 @@
 // other threads of this process as they exclude other processes.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,24 @@
 #include "util/result.h"
 
 namespace telsync {
+
+// A page of a run's items (the admin page's AD report, issue 19): read from the store, so a
+// 100,000-item run never reaches memory whole for the first 50.
+struct RunItemsQuery {
+  std::optional<Action> action;  // only items of this action
+  // A text filter: the needle in lower case (ASCII). The store keeps the rows whose
+  // username, key, reason or changes contain it (ASCII case ignored), a superset, and
+  // `matches` decides each (the caller's exact rule). Empty: every item.
+  std::string needle;
+  std::function<bool(const PlanItem&)> matches;
+  size_t offset = 0;  // matching items skipped
+  size_t limit = 50;  // at most this many items
+};
+struct RunItemsPage {
+  std::vector<PlanItem> items;                 // the page, in plan order
+  size_t matched = 0;                          // items that pass the filter, on every page
+  std::array<size_t, kActionCount> summary{};  // every item of the run, per action
+};
 
 // A held run lock (RunStore::LockProfileRuns); released by its destructor.
 class RunLock {
@@ -103,6 +122,11 @@ class RunStore {
   // Items in plan order; `action` filters. kNotFound when the tenant has no such run.
   virtual Result<std::vector<PlanItem>> GetRunItems(const std::string& tenant, int64_t run_id,
                                                     std::optional<Action> action) = 0;
+  // One page of the items of GetRunItems(tenant, run_id, query.action) that pass the query,
+  // with their count and the run's counts per action. Without a needle the page is read
+  // with the database's own paging. kNotFound when the tenant has no such run.
+  virtual Result<RunItemsPage> GetRunItemsPage(const std::string& tenant, int64_t run_id,
+                                               const RunItemsQuery& query) = 0;
   // Department changes in plan order. kNotFound when the tenant has no such run.
   virtual Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
                                                                   int64_t run_id) = 0;

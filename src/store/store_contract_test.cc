@@ -744,6 +744,87 @@ TEST_P(StoreContractTest, RunItemsRoundTripInPlanOrderWithFilter) {
   EXPECT_EQ(store_->SaveRunItems(run_id, foreign).error().code, ErrorCode::kNotFound);
 }
 
+// A page of a run's items read by the store (issue 19): the database pages them without a
+// text filter, and with one its prefilter keeps a superset for `matches` to decide; either
+// way the page is the one of the whole list filtered in memory.
+TEST_P(StoreContractTest, RunItemsArePagedAndFilteredByTheStore) {
+  const int64_t run_id =
+      *store_->CreateRun(MakeRun("acme", "hr", RunKind::kPreview, RunStatus::kSuccess, 1));
+  std::vector<PlanItem> items;
+  for (int i = 0; i < 40; ++i) {
+    PlanItem item =
+        Item(i % 4 == 3 ? Action::kUpdate : Action::kCreate,
+             MakeUser("k" + std::to_string(i), (i % 2 ? "Ann" : "bo") + std::to_string(i)));
+    if (item.action == Action::kUpdate)
+      item.changes = {{"display_name", "Old \"Å\" " + std::to_string(i), "New Ö"}};
+    if (i == 17) {
+      item.action = Action::kError;
+      item.reason = "mobile \"+46\\70\" is not valid";
+    }
+    items.push_back(std::move(item));
+  }
+  ASSERT_TRUE(store_->SaveRunItems(run_id, MakePlan(items)).ok());
+  auto all = store_->GetRunItems("acme", run_id, std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 40u);
+  auto lower = [](std::string s) {
+    for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return s;
+  };
+  struct Case {
+    std::optional<Action> action;
+    std::string needle;  // lower case
+    size_t offset, limit;
+  };
+  const Case cases[] = {{std::nullopt, "", 0, 7},
+                        {std::nullopt, "", 35, 10},
+                        {Action::kUpdate, "", 2, 3},
+                        {Action::kDelete, "", 0, 5},
+                        {std::nullopt, "ann", 3, 4},
+                        {Action::kCreate, "bo1", 0, 50},
+                        {std::nullopt, "\"å\"", 1, 3},
+                        {std::nullopt, "ö", 0, 50},
+                        {std::nullopt, "display_name", 0, 50},
+                        {std::nullopt, "\"+46\\70\"", 0, 5},
+                        {std::nullopt, "", 100, 5}};
+  for (const Case& c : cases) {
+    RunItemsQuery q;
+    q.action = c.action;
+    q.needle = c.needle;
+    q.offset = c.offset;
+    q.limit = c.limit;
+    // The rule: username, reason or a changed value contains the needle (ASCII case ignored).
+    auto matches = [&](const PlanItem& item) {
+      if (lower(item.username).find(c.needle) != std::string::npos) return true;
+      if (lower(item.reason).find(c.needle) != std::string::npos) return true;
+      for (const FieldChange& f : item.changes) {
+        if (lower(f.old_value).find(c.needle) != std::string::npos ||
+            lower(f.new_value).find(c.needle) != std::string::npos)
+          return true;
+      }
+      return false;
+    };
+    if (!c.needle.empty()) q.matches = matches;
+    std::vector<std::string> want;
+    size_t matched = 0;
+    for (const PlanItem& item : *all) {
+      if (c.action && item.action != *c.action) continue;
+      if (!c.needle.empty() && !matches(item)) continue;
+      if (matched++ >= c.offset && want.size() < c.limit) want.push_back(item.key);
+    }
+    auto page = store_->GetRunItemsPage("acme", run_id, q);
+    ASSERT_TRUE(page.ok()) << page.error().ToString();
+    std::vector<std::string> got;
+    for (const PlanItem& item : page->items) got.push_back(item.key);
+    EXPECT_EQ(got, want) << "needle " << c.needle << " offset " << c.offset;
+    EXPECT_EQ(page->matched, matched) << "needle " << c.needle;
+    EXPECT_EQ(page->summary[static_cast<size_t>(Action::kUpdate)], 10u);
+    EXPECT_EQ(page->summary[static_cast<size_t>(Action::kError)], 1u);
+    EXPECT_EQ(page->summary[static_cast<size_t>(Action::kCreate)], 29u);
+  }
+  EXPECT_EQ(store_->GetRunItemsPage("other", run_id, {}).error().code, ErrorCode::kNotFound);
+}
+
 // Issue 18 (`runs revert`): a run keeps the rows of the users it deleted, a create may give
 // a restored user its old row id back, a revert run names the run it reverted, and Apply
 // records a revert's pause with the plan's last write.

@@ -125,6 +125,44 @@ Result<std::optional<PbxUser>> ParseUserRow(std::string_view text) {
   return std::optional<PbxUser>(std::move(user));
 }
 
+Result<PlanItem> RunItemFromColumns(const RunItemColumns& row) {
+  PlanItem item;
+  const std::optional<Action> parsed = ActionFromName(row.action);
+  if (!parsed) return Error::Internal("store: run item with an unknown action");
+  item.action = *parsed;
+  item.key = std::string(row.key);
+  item.username = std::string(row.username);
+  Result<std::vector<FieldChange>> changes = ParseChanges(row.changes);
+  if (!changes.ok()) return changes.error();
+  item.changes = std::move(*changes);
+  item.reason = std::string(row.reason);
+  item.user_id = row.user_id;
+  Result<std::optional<PbxUser>> removed = ParseUserRow(row.removed_user);
+  if (!removed.ok()) return removed.error();
+  if (removed->has_value()) {
+    item.target = std::move(**removed);  // a deleted user's row (issue 18)
+  } else {
+    // The target is not stored (see the schema); keep what identifies the user.
+    item.target->id = item.user_id;
+    item.target->fields.Set(Field::kUsername, item.username);
+  }
+  return item;
+}
+
+bool NeedleFitsStoredText(std::string_view needle) {
+  for (char c : needle) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
+}
+
+void AddToPage(PlanItem&& item, const RunItemsQuery& query, RunItemsPage& page) {
+  if (query.matches && !query.matches(item)) return;
+  const size_t index = page.matched++;
+  if (index >= query.offset && page.items.size() < query.limit)
+    page.items.push_back(std::move(item));
+}
+
 std::string SummaryJson(const std::array<size_t, kActionCount>& summary) {
   json object = json::object();
   for (size_t i = 0; i < kActionCount; ++i) {

@@ -32,6 +32,20 @@ Result<std::vector<FieldChange>> ParseChanges(std::string_view text);
 // column but the tenant; ParseUserRow reads it back. "" parses to std::nullopt.
 std::string UserRowJson(const PbxUser& user);
 Result<std::optional<PbxUser>> ParseUserRow(std::string_view text);
+// A run_items row read back as a PlanItem: a deleted user's stored row is its target, else the
+// target only keeps what identifies the user (id and username). kInternal for a corrupt row.
+struct RunItemColumns {
+  std::string_view action, key, username, changes, reason;
+  int64_t user_id = 0;
+  std::string_view removed_user;
+};
+Result<PlanItem> RunItemFromColumns(const RunItemColumns& row);
+// Whether a needle (RunItemsQuery::needle) may be looked for in the row's columns as stored
+// (username, key, reason and the changes' JSON text): not when JSON would escape one of its
+// characters (a quote, a backslash, a control character).
+bool NeedleFitsStoredText(std::string_view needle);
+// Counts a kept item into `page` (matched; the item itself when it falls on the page).
+void AddToPage(PlanItem&& item, const RunItemsQuery& query, RunItemsPage& page);
 std::string SummaryJson(const std::array<size_t, kActionCount>& summary);
 std::array<size_t, kActionCount> ParseSummary(std::string_view text);
 

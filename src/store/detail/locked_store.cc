@@ -170,6 +170,11 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->GetRunItems(tenant, run_id, action);
   }
+  Result<RunItemsPage> GetRunItemsPage(const std::string& tenant, int64_t run_id,
+                                       const RunItemsQuery& query) override {
+    Lock lock = Hold();
+    return backend_->GetRunItemsPage(tenant, run_id, query);
+  }
   Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
                                                           int64_t run_id) override {
     Lock lock = Hold();

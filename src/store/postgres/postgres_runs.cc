@@ -254,43 +254,98 @@ Result<std::vector<Run>> ListPostgresRuns(Conn& conn, const std::string& tenant,
   return runs;
 }
 
+namespace {
+
+constexpr const char* kRunItemsSql =
+    "SELECT action, key, username, changes, reason, user_id, removed_user FROM run_items "
+    "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) ORDER BY seq";
+
+Result<PlanItem> ReadRunItem(const PgResult& r, int i) {
+  return store_detail::RunItemFromColumns({r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
+                                           r.Text(i, 4), r.Int(i, 5), r.Text(i, 6)});
+}
+
+bool IsAscii(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::vector<PlanItem>> GetPostgresRunItems(Conn& conn, const std::string& tenant,
                                                   int64_t run_id, std::optional<Action> action) {
   if (Status s = CheckPostgresRunTenant(conn, tenant, run_id); !s.ok()) return s.error();
   Params p;
   p.Add(run_id).Add(action ? std::string(ActionName(*action)) : std::string());
-  auto r = conn.ExecPrepared("telsync_run_items",
-                             "SELECT action, key, username, changes, reason, user_id, removed_user "
-                             "FROM run_items "
-                             "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) ORDER BY seq",
-                             p, "read run items");
+  auto r = conn.ExecPrepared("telsync_run_items", kRunItemsSql, p, "read run items");
   if (!r.ok()) return r.error();
   std::vector<PlanItem> items;
   items.reserve(static_cast<size_t>(r->rows()));
   for (int i = 0; i < r->rows(); ++i) {
-    PlanItem item;
-    const std::optional<Action> parsed = ActionFromName(r->Text(i, 0));
-    if (!parsed) return Error::Internal("store: run item with an unknown action");
-    item.action = *parsed;
-    item.key = r->String(i, 1);
-    item.username = r->String(i, 2);
-    auto changes = ParseChanges(r->Text(i, 3));
-    if (!changes.ok()) return changes.error();
-    item.changes = std::move(*changes);
-    item.reason = r->String(i, 4);
-    item.user_id = r->Int(i, 5);
-    auto removed = store_detail::ParseUserRow(r->Text(i, 6));
-    if (!removed.ok()) return removed.error();
-    if (removed->has_value()) {
-      item.target = std::move(**removed);  // a deleted user's row (issue 18)
-    } else {
-      // The target is not stored (see the schema); keep what identifies the user.
-      item.target->id = item.user_id;
-      item.target->fields.Set(Field::kUsername, item.username);
-    }
-    items.push_back(std::move(item));
+    Result<PlanItem> item = ReadRunItem(*r, i);
+    if (!item.ok()) return item.error();
+    items.push_back(std::move(*item));
   }
   return items;
+}
+
+Result<RunItemsPage> GetPostgresRunItemsPage(Conn& conn, const std::string& tenant, int64_t run_id,
+                                             const RunItemsQuery& query) {
+  if (Status s = CheckPostgresRunTenant(conn, tenant, run_id); !s.ok()) return s.error();
+  RunItemsPage page;
+  Params run;
+  run.Add(run_id);
+  auto counts = conn.ExecPrepared(
+      "telsync_run_items_count",
+      "SELECT action, count(*) FROM run_items WHERE run_id = $1::bigint GROUP BY action", run,
+      "count run items");
+  if (!counts.ok()) return counts.error();
+  size_t total = 0;
+  for (int i = 0; i < counts->rows(); ++i) {
+    const std::optional<Action> action = ActionFromName(counts->Text(i, 0));
+    if (!action) return Error::Internal("store: run item with an unknown action");
+    page.summary[static_cast<size_t>(*action)] = static_cast<size_t>(counts->Int(i, 1));
+    total += static_cast<size_t>(counts->Int(i, 1));
+  }
+  const std::string action = query.action ? std::string(ActionName(*query.action)) : "";
+  Params p;
+  p.Add(run_id).Add(action);
+  Result<PgResult> r = Error::Internal("");
+  const bool text = !query.needle.empty();
+  if (!text) {
+    // No text filter: the count is known, and the database skips to the page.
+    page.matched = query.action ? page.summary[static_cast<size_t>(*query.action)] : total;
+    p.Add(static_cast<int64_t>(query.limit)).Add(static_cast<int64_t>(query.offset));
+    r = conn.ExecPrepared("telsync_run_items_page",
+                          "SELECT action, key, username, changes, reason, user_id, removed_user "
+                          "FROM run_items WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) "
+                          "ORDER BY seq LIMIT $3::bigint OFFSET $4::bigint",
+                          p, "read run items");
+  } else if (IsAscii(query.needle) && store_detail::NeedleFitsStoredText(query.needle)) {
+    // lower() may fold more than ASCII here: a superset still, as `matches` decides each row.
+    p.Add(query.needle);
+    r = conn.ExecPrepared(
+        "telsync_run_items_find",
+        "SELECT action, key, username, changes, reason, user_id, removed_user FROM run_items "
+        "WHERE run_id = $1::bigint AND ($2 = '' OR action = $2) AND strpos(lower(username || "
+        "chr(1) || key || chr(1) || reason || chr(1) || changes), $3) > 0 ORDER BY seq",
+        p, "read run items");
+  } else {
+    r = conn.ExecPrepared("telsync_run_items", kRunItemsSql, p, "read run items");
+  }
+  if (!r.ok()) return r.error();
+  for (int i = 0; i < r->rows(); ++i) {
+    Result<PlanItem> item = ReadRunItem(*r, i);
+    if (!item.ok()) return item.error();
+    if (text) {
+      store_detail::AddToPage(std::move(*item), query, page);
+    } else {
+      page.items.push_back(std::move(*item));
+    }
+  }
+  return page;
 }
 
 Result<std::vector<DepartmentChange>> GetPostgresRunDepartments(Conn& conn,

@@ -37,6 +37,8 @@ Result<std::vector<Run>> ListPostgresRuns(Conn& conn, const std::string& tenant,
                                           const std::string& profile, size_t limit);
 Result<std::vector<PlanItem>> GetPostgresRunItems(Conn& conn, const std::string& tenant,
                                                   int64_t run_id, std::optional<Action> action);
+Result<RunItemsPage> GetPostgresRunItemsPage(Conn& conn, const std::string& tenant, int64_t run_id,
+                                             const RunItemsQuery& query);
 Result<std::vector<DepartmentChange>> GetPostgresRunDepartments(Conn& conn,
                                                                 const std::string& tenant,
                                                                 int64_t run_id);

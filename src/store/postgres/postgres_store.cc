@@ -197,6 +197,10 @@ class PostgresStore final : public Store {
                                             std::optional<Action> action) override {
     return pg_detail::GetPostgresRunItems(*conn_, tenant, run_id, action);
   }
+  Result<RunItemsPage> GetRunItemsPage(const std::string& tenant, int64_t run_id,
+                                       const RunItemsQuery& query) override {
+    return pg_detail::GetPostgresRunItemsPage(*conn_, tenant, run_id, query);
+  }
   Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
                                                           int64_t run_id) override {
     return pg_detail::GetPostgresRunDepartments(*conn_, tenant, run_id);

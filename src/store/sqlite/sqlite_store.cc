@@ -220,6 +220,8 @@ class SqliteStore final : public Store {
                                     size_t limit) override;
   Result<std::vector<PlanItem>> GetRunItems(const std::string& tenant, int64_t run_id,
                                             std::optional<Action> action) override;
+  Result<RunItemsPage> GetRunItemsPage(const std::string& tenant, int64_t run_id,
+                                       const RunItemsQuery& query) override;
   Result<std::vector<DepartmentChange>> GetRunDepartments(const std::string& tenant,
                                                           int64_t run_id) override;
   Result<std::optional<int64_t>> GetProfilePause(const std::string& tenant,
@@ -842,12 +844,23 @@ Result<std::vector<Run>> SqliteStore::ListRuns(const std::string& tenant,
   return runs;
 }
 
+namespace {
+
+constexpr const char* kRunItemColumns =
+    "SELECT action, key, username, changes, reason, user_id, removed_user FROM run_items ";
+
+Result<PlanItem> ReadRunItem(const Statement& row) {
+  return store_detail::RunItemFromColumns({row.ColumnText(0), row.ColumnText(1), row.ColumnText(2),
+                                           row.ColumnText(3), row.ColumnText(4), row.ColumnInt(5),
+                                           row.ColumnText(6)});
+}
+
+}  // namespace
+
 Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant, int64_t run_id,
                                                        std::optional<Action> action) {
   if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
-  const std::string sql = std::string(
-                              "SELECT action, key, username, changes, reason, user_id, "
-                              "removed_user FROM run_items WHERE run_id = ?1") +
+  const std::string sql = std::string(kRunItemColumns) + "WHERE run_id = ?1" +
                           (action ? " AND action = ?2" : "") + " ORDER BY seq";
   Result<Statement> stmt = db_.Prepare(sql);
   if (!stmt.ok()) return stmt.error();
@@ -855,31 +868,69 @@ Result<std::vector<PlanItem>> SqliteStore::GetRunItems(const std::string& tenant
   if (action) stmt->BindText(2, ActionName(*action));
   std::vector<PlanItem> items;
   Status read = ForEachRow(*stmt, "read run items", [&](const Statement& row) -> Status {
-    PlanItem item;
-    const std::optional<Action> parsed = ActionFromName(row.ColumnText(0));
-    if (!parsed) return Error::Internal("store: run item with an unknown action");
-    item.action = *parsed;
-    item.key = row.ColumnText(1);
-    item.username = row.ColumnText(2);
-    Result<std::vector<FieldChange>> changes = ParseChanges(row.ColumnText(3));
-    if (!changes.ok()) return changes.error();
-    item.changes = std::move(*changes);
-    item.reason = row.ColumnText(4);
-    item.user_id = row.ColumnInt(5);
-    Result<std::optional<PbxUser>> removed = ParseUserRow(row.ColumnText(6));
-    if (!removed.ok()) return removed.error();
-    if (removed->has_value()) {
-      item.target = std::move(**removed);  // a deleted user's row (issue 18)
-    } else {
-      // The target is not stored (see the schema); keep what identifies the user.
-      item.target->id = item.user_id;
-      item.target->fields.Set(Field::kUsername, item.username);
-    }
-    items.push_back(std::move(item));
+    Result<PlanItem> item = ReadRunItem(row);
+    if (!item.ok()) return item.error();
+    items.push_back(std::move(*item));
     return Ok();
   });
   if (!read.ok()) return read.error();
   return items;
+}
+
+Result<RunItemsPage> SqliteStore::GetRunItemsPage(const std::string& tenant, int64_t run_id,
+                                                  const RunItemsQuery& query) {
+  if (Status s = CheckRunTenant(tenant, run_id); !s.ok()) return s.error();
+  RunItemsPage page;
+  Result<Statement> counts =
+      db_.Prepare("SELECT action, count(*) FROM run_items WHERE run_id = ?1 GROUP BY action");
+  if (!counts.ok()) return counts.error();
+  counts->BindInt(1, run_id);
+  size_t total = 0;
+  Status counted = ForEachRow(*counts, "count run items", [&](const Statement& row) -> Status {
+    const std::optional<Action> action = ActionFromName(row.ColumnText(0));
+    if (!action) return Error::Internal("store: run item with an unknown action");
+    page.summary[static_cast<size_t>(*action)] = static_cast<size_t>(row.ColumnInt(1));
+    total += static_cast<size_t>(row.ColumnInt(1));
+    return Ok();
+  });
+  if (!counted.ok()) return counted.error();
+  std::string sql =
+      std::string(kRunItemColumns) + "WHERE run_id = ?1" + (query.action ? " AND action = ?2" : "");
+  const bool text = !query.needle.empty();
+  if (!text) {
+    // No text filter: the count is known, and the database skips to the page.
+    page.matched = query.action ? page.summary[static_cast<size_t>(*query.action)] : total;
+    sql += " ORDER BY seq LIMIT ?4 OFFSET ?5";
+  } else if (store_detail::NeedleFitsStoredText(query.needle)) {
+    // lower() folds ASCII only, as the filter does; `matches` decides each row kept.
+    sql +=
+        " AND instr(lower(username || char(1) || key || char(1) || reason || char(1) || "
+        "changes), ?3) > 0 ORDER BY seq";
+  } else {
+    sql += " ORDER BY seq";
+  }
+  Result<Statement> stmt = db_.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindInt(1, run_id);
+  if (query.action) stmt->BindText(2, ActionName(*query.action));
+  if (text) {
+    if (store_detail::NeedleFitsStoredText(query.needle)) stmt->BindText(3, query.needle);
+  } else {
+    stmt->BindInt(4, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
+    stmt->BindInt(5, static_cast<int64_t>(query.offset));
+  }
+  Status read = ForEachRow(*stmt, "read run items", [&](const Statement& row) -> Status {
+    Result<PlanItem> item = ReadRunItem(row);
+    if (!item.ok()) return item.error();
+    if (text) {
+      store_detail::AddToPage(std::move(*item), query, page);
+    } else {
+      page.items.push_back(std::move(*item));
+    }
+    return Ok();
+  });
+  if (!read.ok()) return read.error();
+  return page;
 }
 
 Result<std::vector<DepartmentChange>> SqliteStore::GetRunDepartments(const std::string& tenant,
