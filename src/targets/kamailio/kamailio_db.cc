@@ -358,9 +358,6 @@ Result<std::unique_ptr<KamailioDb>> KamailioDb::Open(const std::string& url) {
     return Error::Unavailable("Kamailio db: cannot open " + path + ": " + message);
   }
   sqlite3_busy_timeout(db, 5000);
-  // This connection's page cache only (Kamailio's own connections and the file are left as
-  // they are): a full reconcile writes every subscriber and alias in one transaction.
-  sqlite3_exec(db, "PRAGMA cache_size=-65536", nullptr, nullptr, nullptr);
   return std::unique_ptr<KamailioDb>(std::make_unique<SqliteKamailioDb>(db));
 }
 
