@@ -158,8 +158,9 @@ class SqliteKamailioDb final : public KamailioDb {
     Stmt& operator=(const Stmt&) = delete;
     bool ok() const { return stmt_ != nullptr; }
     sqlite3_stmt* get() const { return stmt_; }
+    // `v` must outlive the Step (every caller binds its arguments): not copied.
     void Text(int i, const std::string& v) {
-      sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     }
     int Step() { return sqlite3_step(stmt_); }
     std::string Column(int i) const {

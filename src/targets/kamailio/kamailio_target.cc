@@ -245,17 +245,16 @@ class KamailioTarget final : public Target {
   }
 
   bool Owned(const ObjectId& id) const { return owner_.count(id) != 0; }
-  void Own(const ObjectId& id, int64_t user_id) {
-    auto it = owner_.find(id);
-    if (it != owner_.end()) {
+  // `id` is taken (moved into the changed list): callers pass their last use of it.
+  void Own(ObjectId id, int64_t user_id) {
+    auto [it, inserted] = owner_.try_emplace(id, user_id);  // one lookup
+    if (!inserted) {
       if (it->second == user_id) return;
       Unlist(it->second, id);
       it->second = user_id;
-    } else {
-      owner_.emplace(id, user_id);
     }
     by_user_[user_id].push_back(id);
-    dirty_.push_back(id);
+    dirty_.push_back(std::move(id));
   }
   void Disown(const ObjectId& id) {
     auto it = owner_.find(id);
@@ -464,7 +463,7 @@ class KamailioTarget final : public Target {
         if (Status s = db_->PutSubscriber(*want_subscriber); !s.ok()) return s.error();
         if (rows_) rows_->subscribers[username] = *want_subscriber;
       }
-      Own(id, view.id);
+      Own(std::move(want[0]), view.id);
     }
     for (size_t i = 0; i < want_aliases.size(); ++i) {
       const KamailioAlias& a = want_aliases[i];
@@ -484,7 +483,7 @@ class KamailioTarget final : public Target {
         if (!s.ok()) return s.error();
         if (rows_) rows_->aliases[a.alias_username] = a;
       }
-      Own(id, view.id);
+      Own(std::move(want[first_alias + i]), view.id);
     }
     return Status(Ok());
   }
