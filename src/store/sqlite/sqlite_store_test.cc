@@ -543,7 +543,7 @@ TEST(SqliteStoreTest, MigrationThirteenKeepsTargetObjectsAndSipPasswords) {
               "PRAGMA user_version = 12");
   auto store = Open(path);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->SchemaVersion(), 13);
+  EXPECT_EQ(store->SchemaVersion(), LatestSqliteSchemaVersion());
   Result<std::vector<TargetObject>> objects = store->ListTargetObjects("acme", "sip");
   ASSERT_TRUE(objects.ok());
   ASSERT_EQ(objects->size(), 2u);
