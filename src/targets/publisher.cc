@@ -1,6 +1,7 @@
 #include "targets/publisher.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "targets/kamailio/kamailio_target.h"
@@ -25,7 +26,11 @@ Result<std::vector<PbxUser>> AllUsers(Store& store, const std::string& tenant) {
     Result<std::vector<PbxUser>> page = store.ListUsers(tenant, kPage, offset);
     if (!page.ok()) return page.error();
     const size_t got = page->size();
-    for (PbxUser& u : *page) users.push_back(std::move(u));
+    if (users.empty()) {
+      users = std::move(*page);  // the first page is taken as it is
+    } else {
+      std::move(page->begin(), page->end(), std::back_inserter(users));
+    }
     if (got < kPage) break;
   }
   return users;
@@ -84,7 +89,7 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
     if (!pending.ok()) return pending.error();
     report.pending = *pending;
     report.cursor = cursor;
-    return report;
+    return std::move(report);  // not a copy: a first publish's report lists every object
   };
 
   // A target that never succeeded (new, or down since it was added) has not been

@@ -31,11 +31,22 @@ std::string Hex(const unsigned char* data, size_t size) {
 }
 
 std::string Md5Hex(const std::string& text) {
+  // Fetched once: EVP_md5() looks the algorithm up again on every digest (two per user of
+  // a publish).
+  static const EVP_MD* const md5 = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    return fetched != nullptr ? fetched : EVP_md5();
+  }();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
+  EVP_Digest(text.data(), text.size(), digest, &length, md5, nullptr);
   return Hex(digest, length);
 }
+
+constexpr size_t kPasswordBytes = 16;
+
+// The password written for 16 random bytes.
+std::string PasswordOf(const unsigned char* bytes) { return Hex(bytes, kPasswordBytes); }
 
 }  // namespace
 
@@ -49,18 +60,29 @@ bool IsSipUserName(std::string_view name) {
   return true;
 }
 
+bool SipEnabled(bool searchable, UserState state) {
+  return searchable && state == UserState::kActive;
+}
+
+SipAccess SipAccessOf(const TargetConfig& target, const FieldSet& fields, bool enabled) {
+  const std::optional<Field> field = FieldFromName(target.rule.field);
+  if (!RuleRoutes(target.rule, field ? fields.Get(*field) : "")) return SipAccess::kNotRouted;
+  if (!enabled && target.disabled_sip != DisabledSip::kKeep) return SipAccess::kBlocked;
+  return SipAccess::kAccount;
+}
+
 Result<std::optional<SipLogin>> SipLoginOf(TargetStateStore& store, const SecretKey& key,
                                            const std::string& tenant,
                                            const std::vector<TargetConfig>& targets,
                                            const PbxUser& user, int64_t now) {
   const std::string username(user.fields.Get(Field::kUsername));
   if (user.id <= 0 || !IsSipUserName(username)) return std::optional<SipLogin>();
-  const bool enabled = user.searchable && user.state == UserState::kActive;
+  const bool enabled = SipEnabled(user.searchable, user.state);
   for (const TargetConfig& target : targets) {
     if (target.type != "kamailio") continue;
-    const std::optional<Field> field = FieldFromName(target.rule.field);
-    if (!RuleRoutes(target.rule, field ? user.fields.Get(*field) : "")) continue;
-    if (!enabled && target.disabled_sip != DisabledSip::kKeep) return std::optional<SipLogin>();
+    const SipAccess access = SipAccessOf(target, user.fields, enabled);
+    if (access == SipAccess::kNotRouted) continue;
+    if (access == SipAccess::kBlocked) return std::optional<SipLogin>();
     Result<std::string> password = GetOrCreateSipPassword(store, key, tenant, user.id, now);
     if (!password.ok()) return password.error();
     return std::optional<SipLogin>(
@@ -71,9 +93,9 @@ Result<std::optional<SipLogin>> SipLoginOf(TargetStateStore& store, const Secret
 
 std::string NewSipPassword() {
   if (sodium_init() < 0) std::abort();  // no entropy source: nothing can be generated
-  std::array<unsigned char, 16> bytes{};
+  std::array<unsigned char, kPasswordBytes> bytes{};
   randombytes_buf(bytes.data(), bytes.size());
-  std::string out = Hex(bytes.data(), bytes.size());
+  std::string out = PasswordOf(bytes.data());
   sodium_memzero(bytes.data(), bytes.size());
   return out;
 }
@@ -140,10 +162,27 @@ Result<std::string> SipPasswordBook::GetOrCreate(int64_t user_id) {
   Result<std::optional<std::string>> found = Find(user_id);
   if (!found.ok()) return found.error();
   if (*found) return std::move(**found);
-  std::string password = NewSipPassword();
+  std::string password = NextPassword();
   std::string sealed = key_.Seal(password, Where(tenant_, user_id));
   sealed_.emplace(user_id, sealed);
   made_.push_back({user_id, std::move(sealed)});
+  return password;
+}
+
+SipPasswordBook::~SipPasswordBook() { sodium_memzero(random_.data(), random_.size()); }
+
+std::string SipPasswordBook::NextPassword() {
+  if (random_used_ + kPasswordBytes > random_.size()) {
+    // One system call for many passwords (a first publish makes one per user).
+    if (sodium_init() < 0) std::abort();  // no entropy source: nothing can be generated
+    random_.resize(kPasswordBytes * 256);
+    randombytes_buf(random_.data(), random_.size());
+    random_used_ = 0;
+  }
+  unsigned char* bytes = random_.data() + random_used_;
+  std::string password = PasswordOf(bytes);
+  sodium_memzero(bytes, kPasswordBytes);  // each byte is used once
+  random_used_ += kPasswordBytes;
   return password;
 }
 

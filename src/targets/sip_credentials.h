@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/fields.h"
 #include "model/pbx.h"
 #include "secrets/secret_box.h"
 #include "store/target_state.h"
@@ -45,6 +46,9 @@ class SipPasswordBook {
  public:
   SipPasswordBook(TargetStateStore& store, const SecretKey& key, std::string tenant)
       : store_(store), key_(key), tenant_(std::move(tenant)) {}
+  ~SipPasswordBook();
+  SipPasswordBook(const SipPasswordBook&) = delete;
+  SipPasswordBook& operator=(const SipPasswordBook&) = delete;
 
   // Reads every sealed password of the tenant: later lookups ask the store nothing.
   Status LoadAll();
@@ -57,6 +61,8 @@ class SipPasswordBook {
 
  private:
   Result<std::optional<std::string>> Open(int64_t user_id, const std::string& sealed) const;
+  // A new password (as NewSipPassword), from random bytes drawn in batches.
+  std::string NextPassword();
 
   TargetStateStore& store_;
   const SecretKey& key_;
@@ -64,12 +70,24 @@ class SipPasswordBook {
   bool loaded_all_ = false;
   std::unordered_map<int64_t, std::string> sealed_;  // user id -> sealed (read or made)
   std::vector<SipCredential> made_;                  // not stored yet
+  std::vector<unsigned char> random_;                // drawn, not used yet from random_used_
+  size_t random_used_ = 0;
 };
 
 // RFC 3261 "user" characters that need no escaping, minus the ones Kamailio's tables and
 // phones handle badly: letters, digits and - _ . ! ~ * ' ( ) & = + $ , ; ? /, 1 to 64 of
 // them. A username that is not one gets no SIP account.
 bool IsSipUserName(std::string_view name);
+
+// What a Kamailio target gives a user (the one rule SipLoginOf and the target's publish
+// share): nothing when the target's rule does not route the user, a blocked account (the
+// user's aliases, no subscriber) when the user is disabled and the target says
+// `disabled_sip: block`, else an account.
+enum class SipAccess { kNotRouted, kBlocked, kAccount };
+// `enabled`: the user is active and searchable (SipEnabled).
+SipAccess SipAccessOf(const TargetConfig& target, const FieldSet& fields, bool enabled);
+// A user may register only when it is searchable and active (not pending deletion).
+bool SipEnabled(bool searchable, UserState state);
 
 // The login a phone registers with on a Kamailio target.
 struct SipLogin {

@@ -27,6 +27,26 @@ PbxUser User(int64_t id, const std::string& username, const std::string& city) {
   return u;
 }
 
+// The one routing rule SipLoginOf and the Kamailio target's publish share.
+TEST(SipAccessOf, RoutesByTheRuleAndBlocksDisabledUsersUnlessKept) {
+  TargetConfig berlin = Kamailio("berlin", "sip.berlin.example", {"Berlin"});
+  const PbxUser anna = User(1, "anna", "BERLIN");
+  const PbxUser bob = User(2, "bob", "Paris");
+  EXPECT_EQ(SipAccessOf(berlin, anna.fields, true), SipAccess::kAccount);
+  EXPECT_EQ(SipAccessOf(berlin, bob.fields, true), SipAccess::kNotRouted);
+  EXPECT_EQ(SipAccessOf(berlin, anna.fields, false), SipAccess::kBlocked);
+  EXPECT_EQ(SipAccessOf(berlin, bob.fields, false), SipAccess::kNotRouted);
+  berlin.disabled_sip = DisabledSip::kKeep;
+  EXPECT_EQ(SipAccessOf(berlin, anna.fields, false), SipAccess::kAccount);
+  // No rule routes every user.
+  const TargetConfig rest = Kamailio("rest", "sip.example", {});
+  EXPECT_EQ(SipAccessOf(rest, bob.fields, true), SipAccess::kAccount);
+
+  EXPECT_TRUE(SipEnabled(true, UserState::kActive));
+  EXPECT_FALSE(SipEnabled(false, UserState::kActive));
+  EXPECT_FALSE(SipEnabled(true, UserState::kPendingDelete));
+}
+
 // The login a welcome mail carries is the one the Kamailio target writes: the first
 // Kamailio target that routes the user, and the password it will use.
 TEST(SipLoginOf, TheRoutedKamailioTargetGivesTheLoginAndKeepsThePassword) {

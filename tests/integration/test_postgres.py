@@ -73,16 +73,16 @@ def test_migrate_sync_users_and_runs_on_postgres(ws, db):
     r = ws.run("migrate", "--check")
     seen.append(r)
     assert r.code == 1, r
-    assert "version 0 -> 12 needed" in r.out, r
+    assert "version 0 -> 13 needed" in r.out, r
 
     r = ws.run("migrate")
     seen.append(r)
     assert r.code == 0, r
-    assert r.out.strip() == "store schema: version 0 -> 12", r
+    assert r.out.strip() == "store schema: version 0 -> 13", r
     r = ws.run("migrate")
     seen.append(r)
-    assert r.code == 0 and "up to date (version 12)" in r.out, r
-    assert psql(admin, "SELECT version FROM telsync_schema") == "12"
+    assert r.code == 0 and "up to date (version 13)" in r.out, r
+    assert psql(admin, "SELECT version FROM telsync_schema") == "13"
 
     first = ws.run("sync", "--format", "json")
     seen.append(first)
@@ -124,7 +124,7 @@ def test_a_newer_schema_is_refused_with_exit_2(ws, db):
     for args in (["migrate"], ["migrate", "--check"]):
         r = ws.run(*args)
         assert r.code == 2, r
-        assert "store schema version 99 is newer than this telsync supports (12)" in r.err, r
+        assert "store schema version 99 is newer than this telsync supports (13)" in r.err, r
         no_secret(r)
     r = ws.run("users", "list")
     assert r.code != 0 and "newer than this telsync supports" in r.err, r
@@ -150,9 +150,9 @@ def test_a_stopped_server_is_a_clear_error(ws):
 def test_migrate_works_on_sqlite_too(ws):
     setup_examples(ws, 1)
     r = ws.run("migrate", "--check")
-    assert r.code == 1 and "version 0 -> 12 needed" in r.out, r
+    assert r.code == 1 and "version 0 -> 13 needed" in r.out, r
     assert not (ws.path / "telsync.db").exists()  # --check creates nothing
     r = ws.run("migrate")
-    assert r.code == 0 and r.out.strip() == "store schema: version 0 -> 12", r
+    assert r.code == 0 and r.out.strip() == "store schema: version 0 -> 13", r
     r = ws.run("migrate", "--check")
-    assert r.code == 0 and "up to date (version 12)" in r.out, r
+    assert r.code == 0 and "up to date (version 13)" in r.out, r

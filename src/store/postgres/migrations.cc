@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 12> kSteps = {
+constexpr std::array<const char*, 13> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -357,6 +357,10 @@ ALTER TABLE runs ADD COLUMN purged_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN purge_pending INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX runs_kept ON runs (tenant, started_at) WHERE purged_at = 0;
 CREATE INDEX runs_purging ON runs (tenant, id) WHERE purge_pending <> 0;
+)sql",
+    // 13: the outbox's unused object-key index goes (as SQLite's step 13).
+    R"sql(
+DROP INDEX IF EXISTS outbox_object;
 )sql",
 };
 

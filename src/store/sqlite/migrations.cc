@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 12> kSteps = {
+constexpr std::array<const char*, 13> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -348,6 +348,42 @@ ALTER TABLE runs ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN purge_pending INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX runs_kept ON runs (tenant, started_at) WHERE purged_at = 0;
 CREATE INDEX runs_purging ON runs (tenant, id) WHERE purge_pending <> 0;
+)sql",
+    // 13: cheaper target bookkeeping (issue 17, numbers). No index on the outbox's object
+    // key: no query reads events by object (an object's last state is in outbox_state), and
+    // a first sync wrote an index entry per event for nothing. target_objects and
+    // sip_credentials are kept in their primary key (WITHOUT ROWID): a first publish wrote
+    // each row twice, in the table and in its key's index. (The trigger of step 10 names
+    // sip_credentials: it is made again around the rebuild.)
+    R"sql(
+DROP INDEX IF EXISTS outbox_object;
+CREATE TABLE target_objects_13 (
+  tenant  TEXT    NOT NULL,
+  target  TEXT    NOT NULL,
+  type    TEXT    NOT NULL,
+  key     TEXT    NOT NULL,
+  user_id INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, target, type, key)
+) WITHOUT ROWID;
+INSERT INTO target_objects_13 (tenant, target, type, key, user_id)
+  SELECT tenant, target, type, key, user_id FROM target_objects;
+DROP TABLE target_objects;
+ALTER TABLE target_objects_13 RENAME TO target_objects;
+DROP TRIGGER users_delete_sip_credentials;
+CREATE TABLE sip_credentials_13 (
+  tenant     TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL,
+  sealed     TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, user_id)
+) WITHOUT ROWID;
+INSERT INTO sip_credentials_13 (tenant, user_id, sealed, updated_at)
+  SELECT tenant, user_id, sealed, updated_at FROM sip_credentials;
+DROP TABLE sip_credentials;
+ALTER TABLE sip_credentials_13 RENAME TO sip_credentials;
+CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users BEGIN
+  DELETE FROM sip_credentials WHERE tenant = old.tenant AND user_id = old.id;
+END;
 )sql",
 };
 

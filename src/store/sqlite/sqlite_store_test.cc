@@ -500,6 +500,88 @@ TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
   EXPECT_EQ(key_of["twin"], "DD363D41-8518-47A1-9AAB-97B6C3BAFFC5");
 }
 
+// Migration 13 keeps target_objects and sip_credentials in their primary key (WITHOUT
+// ROWID) and drops the outbox's unused object-key index: what a version 12 store held is
+// kept, and a deleted user's SIP password still goes with it (the trigger is made again).
+TEST(SqliteStoreTest, MigrationThirteenKeepsTargetObjectsAndSipPasswords) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  int64_t alice = 0;
+  int64_t bob = 0;
+  {
+    auto store = Open(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                      Item(Action::kCreate, MakeUser("k2", "bob"))}))
+                    .ok());
+    for (const PbxUser& u : Users(*store)) {
+      (u.fields.Get(Field::kUsername) == "alice" ? alice : bob) = u.id;
+    }
+  }
+  ASSERT_NE(alice, 0);
+  ASSERT_NE(bob, 0);
+  // As version 12 left them: rowid tables, the trigger of step 10, the outbox index.
+  RawExec(path,
+          "DROP TRIGGER users_delete_sip_credentials; DROP TABLE target_objects; "
+          "DROP TABLE sip_credentials; "
+          "CREATE TABLE target_objects (tenant TEXT NOT NULL, target TEXT NOT NULL, type TEXT "
+          "NOT NULL, key TEXT NOT NULL, user_id INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant, "
+          "target, type, key)); "
+          "CREATE TABLE sip_credentials (tenant TEXT NOT NULL, user_id INTEGER NOT NULL, sealed "
+          "TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, user_id)); "
+          "CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users BEGIN DELETE FROM "
+          "sip_credentials WHERE tenant = old.tenant AND user_id = old.id; END; "
+          "CREATE INDEX outbox_object ON outbox (tenant, object_key, seq); "
+          "INSERT INTO target_objects VALUES ('acme', 'sip', 'subscriber', 'alice@sip.example', " +
+              std::to_string(alice) + "), ('acme', 'sip', 'alias', '100@sip.example', " +
+              std::to_string(alice) +
+              "); "
+              "INSERT INTO sip_credentials VALUES ('acme', " +
+              std::to_string(alice) + ", 'sealed-a', 5), ('acme', " + std::to_string(bob) +
+              ", 'sealed-b', 6); "
+              "PRAGMA user_version = 12");
+  auto store = Open(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion(), LatestSqliteSchemaVersion());
+  Result<std::vector<TargetObject>> objects = store->ListTargetObjects("acme", "sip");
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].type, "alias");
+  EXPECT_EQ((*objects)[0].key, "100@sip.example");
+  EXPECT_EQ((*objects)[1].key, "alice@sip.example");
+  EXPECT_EQ((*objects)[1].user_id, alice);
+  Result<std::optional<std::string>> sealed = store->GetSipCredential("acme", bob);
+  ASSERT_TRUE(sealed.ok() && sealed->has_value());
+  EXPECT_EQ(**sealed, "sealed-b");
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto count = [&](const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql;
+    int64_t n = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name IN ('target_objects', "
+                  "'sip_credentials') AND sql LIKE '%WITHOUT ROWID%'"),
+            2);
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name = 'outbox_object'"), 0);
+  sqlite3_close(db);
+
+  // The trigger works on the new table: bob's password goes with bob.
+  PbxUser gone = MakeUser("k2", "bob");
+  gone.id = bob;
+  ASSERT_TRUE(store->Apply(MakePlan({Item(Action::kDelete, gone, bob)})).ok());
+  sealed = store->GetSipCredential("acme", bob);
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_FALSE(sealed->has_value());
+  sealed = store->GetSipCredential("acme", alice);
+  ASSERT_TRUE(sealed.ok() && sealed->has_value());
+}
+
 TEST(SqliteStoreTest, RefusesASchemaNewerThanTheBinary) {
   TempDir dir;
   const std::string path = dir.File("t.db");

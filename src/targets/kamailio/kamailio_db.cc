@@ -158,8 +158,9 @@ class SqliteKamailioDb final : public KamailioDb {
     Stmt& operator=(const Stmt&) = delete;
     bool ok() const { return stmt_ != nullptr; }
     sqlite3_stmt* get() const { return stmt_; }
+    // `v` must outlive the Step (every caller binds its arguments): not copied.
     void Text(int i, const std::string& v) {
-      sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     }
     int Step() { return sqlite3_step(stmt_); }
     std::string Column(int i) const {
@@ -358,9 +359,6 @@ Result<std::unique_ptr<KamailioDb>> KamailioDb::Open(const std::string& url) {
     return Error::Unavailable("Kamailio db: cannot open " + path + ": " + message);
   }
   sqlite3_busy_timeout(db, 5000);
-  // This connection's page cache only (Kamailio's own connections and the file are left as
-  // they are): a full reconcile writes every subscriber and alias in one transaction.
-  sqlite3_exec(db, "PRAGMA cache_size=-65536", nullptr, nullptr, nullptr);
   return std::unique_ptr<KamailioDb>(std::make_unique<SqliteKamailioDb>(db));
 }
 

@@ -46,9 +46,12 @@ const char* ObjectType(const std::string& type) { return type == kAlias ? kAlias
 // What the target needs of a user, from an event's payload or from the PBX directory.
 struct UserView {
   int64_t id = 0;
-  bool exists = false;  // false: deleted (the target must hold nothing of it)
-  FieldSet fields;
-  bool enabled = true;  // active and searchable
+  bool exists = false;                 // false: deleted (the target must hold nothing of it)
+  FieldSet own;                        // an event's fields
+  const FieldSet* borrowed = nullptr;  // a stored user's fields (not copied)
+  bool enabled = true;                 // active and searchable
+
+  const FieldSet& fields() const { return borrowed != nullptr ? *borrowed : own; }
 };
 
 UserView FromEvent(const OutboxEvent& event) {
@@ -61,16 +64,18 @@ UserView FromEvent(const OutboxEvent& event) {
   }
   view.exists = true;
   bool searchable = true;
-  bool active = true;
+  UserState state = UserState::kActive;
   for (const auto& [name, value] : payload["user"].items()) {
     if (name == "searchable" && value.is_boolean()) searchable = value.get<bool>();
-    if (name == "state" && value.is_string()) active = value.get<std::string>() != "pending_delete";
+    if (name == "state" && value.is_string() && value.get<std::string>() == "pending_delete") {
+      state = UserState::kPendingDelete;
+    }
     if (!value.is_string()) continue;
     if (std::optional<Field> f = FieldFromName(name)) {
-      view.fields.Set(*f, value.get<std::string>());
+      view.own.Set(*f, value.get<std::string>());
     }
   }
-  view.enabled = searchable && active;
+  view.enabled = SipEnabled(searchable, state);
   return view;
 }
 
@@ -78,8 +83,8 @@ UserView FromUser(const PbxUser& user) {
   UserView view;
   view.id = user.id;
   view.exists = true;
-  view.fields = user.fields;
-  view.enabled = user.searchable && user.state == UserState::kActive;
+  view.borrowed = &user.fields;
+  view.enabled = SipEnabled(user.searchable, user.state);
   return view;
 }
 
@@ -87,11 +92,7 @@ class KamailioTarget final : public Target {
  public:
   KamailioTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
                  const SecretKey& key)
-      : config_(std::move(config)),
-        tenant_(std::move(tenant)),
-        store_(store),
-        key_(key),
-        rule_field_(FieldFromName(config_.rule.field)) {}
+      : config_(std::move(config)), tenant_(std::move(tenant)), store_(store), key_(key) {}
 
   const TargetConfig& config() const override { return config_; }
 
@@ -141,6 +142,10 @@ class KamailioTarget final : public Target {
     if (Status s = LoadRows(); !s.ok()) return fail(s.error());
     std::unordered_set<int64_t> seen;
     seen.reserve(users.size());
+    // A subscriber and about one alias per user: grown once, not rehashed as they fill.
+    owner_.reserve(owner_.size() + users.size() * 2);
+    by_user_.reserve(by_user_.size() + users.size());
+    dirty_.reserve(users.size() * 2);
     auto run = [&](const UserView& view) -> Status {
       Result<Status> outcome = Sync(view, dry_run, &report.steps);
       if (!outcome.ok()) return outcome.error();
@@ -240,17 +245,16 @@ class KamailioTarget final : public Target {
   }
 
   bool Owned(const ObjectId& id) const { return owner_.count(id) != 0; }
-  void Own(const ObjectId& id, int64_t user_id) {
-    auto it = owner_.find(id);
-    if (it != owner_.end()) {
+  // `id` is taken (moved into the changed list): callers pass their last use of it.
+  void Own(ObjectId id, int64_t user_id) {
+    auto [it, inserted] = owner_.try_emplace(id, user_id);  // one lookup
+    if (!inserted) {
       if (it->second == user_id) return;
       Unlist(it->second, id);
       it->second = user_id;
-    } else {
-      owner_.emplace(id, user_id);
     }
     by_user_[user_id].push_back(id);
-    dirty_.push_back(id);
+    dirty_.push_back(std::move(id));
   }
   void Disown(const ObjectId& id) {
     auto it = owner_.find(id);
@@ -308,10 +312,6 @@ class KamailioTarget final : public Target {
     return Ok();
   }
 
-  bool Routed(const UserView& view) const {
-    return RuleRoutes(config_.rule, rule_field_ ? view.fields.Get(*rule_field_) : "");
-  }
-
   // Brings the target's objects of one user to what `view` says. The outer error aborts
   // the batch (the database failed); the inner Status is this user's outcome.
   Result<Status> Sync(const UserView& view, bool dry_run, std::vector<ReconcileStep>* steps) {
@@ -322,8 +322,10 @@ class KamailioTarget final : public Target {
     std::string username;
     std::optional<KamailioSubscriber> want_subscriber;
     std::vector<KamailioAlias> want_aliases;
-    if (view.exists && Routed(view)) {
-      username = std::string(view.fields.Get(Field::kUsername));
+    const SipAccess access =
+        view.exists ? SipAccessOf(config_, view.fields(), view.enabled) : SipAccess::kNotRouted;
+    if (access != SipAccess::kNotRouted) {
+      username = std::string(view.fields().Get(Field::kUsername));
       if (!username.empty() && !IsSipUserName(username)) {
         const std::string who = "user " + username;
         step("conflict", {kSubscriber, username + "@" + domain}, "not a valid SIP user name");
@@ -334,7 +336,7 @@ class KamailioTarget final : public Target {
             who));
       }
       if (!username.empty()) {
-        if (view.enabled || config_.disabled_sip == DisabledSip::kKeep) {
+        if (access == SipAccess::kAccount) {
           // A dry run makes no password: a user without one shows as created, no digest.
           std::optional<std::string> password;
           if (dry_run) {
@@ -360,8 +362,8 @@ class KamailioTarget final : public Target {
           }
           want_aliases.push_back({alias, domain, username, domain});
         };
-        add_alias(std::string(view.fields.Get(Field::kExtension)));
-        const std::string_view landline = view.fields.Get(Field::kLandline);
+        add_alias(std::string(view.fields().Get(Field::kExtension)));
+        const std::string_view landline = view.fields().Get(Field::kLandline);
         if (!landline.empty()) {
           add_alias(RenderPhone(std::string(landline), config_.phone_render));
         }
@@ -461,7 +463,7 @@ class KamailioTarget final : public Target {
         if (Status s = db_->PutSubscriber(*want_subscriber); !s.ok()) return s.error();
         if (rows_) rows_->subscribers[username] = *want_subscriber;
       }
-      Own(id, view.id);
+      Own(std::move(want[0]), view.id);
     }
     for (size_t i = 0; i < want_aliases.size(); ++i) {
       const KamailioAlias& a = want_aliases[i];
@@ -481,7 +483,7 @@ class KamailioTarget final : public Target {
         if (!s.ok()) return s.error();
         if (rows_) rows_->aliases[a.alias_username] = a;
       }
-      Own(id, view.id);
+      Own(std::move(want[first_alias + i]), view.id);
     }
     return Status(Ok());
   }
@@ -490,7 +492,6 @@ class KamailioTarget final : public Target {
   std::string tenant_;
   TargetStateStore& store_;
   const SecretKey& key_;
-  std::optional<Field> rule_field_;  // the field config_.rule routes by
   std::unique_ptr<KamailioDb> db_;
   std::unordered_map<ObjectId, int64_t, ObjectIdHash> owner_;
   std::unordered_map<int64_t, std::vector<ObjectId>> by_user_;
