@@ -67,10 +67,12 @@ Result<std::optional<admin::PlanItemQuery>> ReadPlanItemQuery(const http::Reques
 
 // A page of a plan as the preview JSON: the page's items, the whole plan's summary, and
 // "page": {offset, limit, matched}.
-http::Response RenderPage(Plan plan, int64_t run_id, const admin::PlanItemQuery& query) {
+// `recorded`: the run whose items these are (its purge state), null for a preview.
+http::Response RenderPage(Plan plan, int64_t run_id, const admin::PlanItemQuery& query,
+                          const Run* recorded = nullptr) {
   admin::PlanItemPage page = admin::PagePlanItems(std::move(plan), query);
   std::ostringstream out;
-  WriteJson(out, page.plan, run_id);
+  WriteJson(out, page.plan, run_id, recorded);
   Json doc = Json::parse(out.str());
   Json summary = Json::object();
   for (size_t i = 0; i < kActionCount; ++i)
@@ -94,9 +96,9 @@ http::Response RenderReport(const Plan& plan, const Run& run, const std::string&
   }
   std::ostringstream out;
   if (format == "json") {
-    WriteJson(out, plan, run.id);
+    WriteJson(out, plan, run.id, &run);
   } else if (format == "csv") {
-    WriteCsv(out, plan);
+    WriteCsv(out, plan, &run);
     resp.content_type = "text/csv; charset=utf-8";
     resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".csv\"");
   } else {
@@ -345,7 +347,7 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
   if (!listed.ok()) return detail::FromError(listed.error());
   if (!departments.ok()) return detail::FromError(departments.error());
   Plan plan = PlanFromRun(*run, std::move(listed).value(), std::move(departments).value());
-  if (*paging) return RenderPage(std::move(plan), run->id, **paging);
+  if (*paging) return RenderPage(std::move(plan), run->id, **paging, &*run);
   return RenderReport(plan, *run, query->format);
 }
 
