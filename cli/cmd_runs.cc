@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "admin/views.h"
 #include "apply/revert.h"
 #include "cli/context.h"
 #include "report/html_report.h"
@@ -20,8 +21,12 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
   runs->require_subcommand(1);
 
   static size_t limit = 20;
+  static std::string list_format = "table";
   auto* list = runs->add_subcommand("list", "newest runs first, and the last successful sync");
   list->add_option("--limit", limit, "at most this many (default 20)");
+  list->add_option("-f,--format", list_format,
+                   "table | json (the REST API's run objects, purged_at RFC 3339 or null)")
+      ->check(CLI::IsMember({"table", "json"}));
   list->callback([&ctx]() {
     std::string tenant = ctx.SelectTenant();
     std::string profile;
@@ -30,6 +35,12 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
     }
     auto listed = ctx.OpenStore().ListRuns(tenant, profile, limit);
     if (!listed.ok()) throw Exit{kExitFailed, listed.error().ToString()};
+    if (list_format == "json") {
+      nlohmann::ordered_json runs_json = nlohmann::ordered_json::array();
+      for (const auto& r : *listed) runs_json.push_back(admin::RunJson(r));
+      std::cout << nlohmann::ordered_json{{"runs", std::move(runs_json)}}.dump(2) << "\n";
+      return;
+    }
     std::cout << std::left << std::setw(6) << "RUN" << std::setw(14) << "PROFILE" << std::setw(9)
               << "KIND" << std::setw(10) << "STATUS" << std::setw(22) << "STARTED"
               << "CREATE UPDATE DELETE PENDING ERRORS  MESSAGE\n";
@@ -40,7 +51,10 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
                 << TableTime(r.started_at) << std::right << std::setw(6) << n(Action::kCreate)
                 << std::setw(7) << n(Action::kUpdate) << std::setw(7) << n(Action::kDelete)
                 << std::setw(8) << n(Action::kPendingDelete) << std::setw(7)
-                << n(Action::kError) + n(Action::kConflict) << "  " << r.message << "\n";
+                << n(Action::kError) + n(Action::kConflict) << "  "
+                << (r.purged_at != 0 ? "[items purged " + PurgedAtText(r).substr(0, 10) + "] "
+                                     : std::string())
+                << r.message << "\n";
     }
     if (!profile.empty() || ctx.LoadConfig().tenants.size() == 1) {
       for (const auto& t : ctx.LoadConfig().tenants) {
@@ -110,21 +124,17 @@ void AddRunsCommand(CLI::App& app, Context& ctx) {
     }
     std::ostream& out = output.empty() ? std::cout : file;
     if (format == "json") {
-      WriteJson(out, plan, run->id);
+      WriteJson(out, plan, run->id, &*run);
     } else if (format == "html") {
       WriteHtml(out, plan, &*run);
     } else if (format == "csv") {
-      WriteCsv(out, plan);
+      WriteCsv(out, plan, &*run);
     } else {
       out << "Run " << run->id << " (" << RunKindName(run->kind) << ", " << run->trigger
           << "): " << RunStatusName(run->status) << ", started " << TableTime(run->started_at)
           << ", finished " << TableTime(run->finished_at) << "\n";
       if (!run->message.empty()) out << run->message << "\n";
-      if (run->purged_at != 0) {
-        out << "Its items were purged on " << TableTime(run->purged_at)
-            << " (older than history.keep_days): `runs list` keeps its counts; it can no "
-               "longer be reverted.\n";
-      }
+      if (run->purged_at != 0) out << PurgedNote(*run) << "\n";
       TableOptions options;
       options.all = all;
       options.max_per_section = 0;

@@ -549,7 +549,14 @@ async function historyPage() {
     put(body, h("tr", {},
       h("td", {}, String(r.id)), h("td", {}, h("bdi", {}, r.profile)), h("td", {}, r.kind),
       h("td", {}, h("span", { class: "badge " + r.status }, r.status)), h("td", {}, when(r.started_at)),
-      h("td", {}, counts), h("td", { class: "message" }, r.message || ""), h("td", {}, downloads)));
+      h("td", {}, counts),
+      h("td", { class: "message" },
+        // purged_at (RFC 3339): the run's items were purged after history.keep_days; its
+        // counts stay, its report lists no user.
+        r.purged_at ? h("p", { class: "purged" },
+          `Items purged on ${r.purged_at.slice(0, 10)} (history.keep_days): the report lists no user, and the run cannot be reverted.`) : null,
+        r.message || ""),
+      h("td", {}, downloads)));
   }
   if (!runs.length) put(body, h("tr", {}, h("td", { colspan: 8 }, "No run yet.")));
   put(main, pageShell("History",

@@ -1,5 +1,6 @@
 #include "admin/views.h"
 
+#include <ctime>
 #include <utility>
 
 namespace telsync::admin {
@@ -53,6 +54,16 @@ const char* ModeName(SyncMode m) {
   return "full";
 }
 
+// "2026-12-07T21:00:00Z" (the report module's PurgedAtText, which admin may not include).
+std::string Rfc3339Utc(int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
 }  // namespace
 
 nlohmann::ordered_json RunJson(const Run& r) {
@@ -74,6 +85,7 @@ nlohmann::ordered_json RunJson(const Run& r) {
   j["summary"] = std::move(summary);
   j["approved_run"] = r.approved_run;
   j["reverted_run"] = r.reverted_run;
+  j["purged_at"] = r.purged_at != 0 ? nlohmann::ordered_json(Rfc3339Utc(r.purged_at)) : nullptr;
   return j;
 }
 

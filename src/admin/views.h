@@ -25,7 +25,8 @@ nlohmann::ordered_json TenantDeletionJson(const std::string& name, const TenantD
 
 // One run: GET /api/v1/tenants/{t}/runs[/{id}]. Keys: id, tenant, profile, kind, trigger,
 // status, started_at, finished_at, complete, source, message, summary (counts by action),
-// approved_run.
+// approved_run, reverted_run, purged_at (RFC 3339 when the run's items were purged after
+// history.keep_days, else null).
 nlohmann::ordered_json RunJson(const Run& run);
 
 // One job: GET /api/v1/tenants/{t}/jobs[/{id}]. Keys: job, tenant, profile, kind, trigger,

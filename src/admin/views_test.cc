@@ -97,7 +97,18 @@ TEST(AdminViewsTest, RunJsonCountsEveryActionInItsSummary) {
   EXPECT_EQ(j["summary"].size(), kActionCount);
   EXPECT_EQ(j["summary"][std::string(SummaryKey(Action::kCreate))], 2);
   EXPECT_EQ(j.begin().key(), "id");
-  EXPECT_EQ((--j.end()).key(), "reverted_run");
+  EXPECT_EQ((--j.end()).key(), "purged_at");
+  EXPECT_TRUE(j["purged_at"].is_null());  // kept
+}
+
+TEST(AdminViewsTest, RunJsonSaysWhenItsItemsWerePurged) {
+  telsync::Run run;
+  run.id = 12;
+  run.summary[static_cast<size_t>(Action::kUpdate)] = 4;
+  run.purged_at = 1796677200;  // 2026-12-07T21:00:00Z
+  const nlohmann::ordered_json j = RunJson(run);
+  EXPECT_EQ(j["purged_at"], "2026-12-07T21:00:00Z");
+  EXPECT_EQ(j["summary"][std::string(SummaryKey(Action::kUpdate))], 4);  // the counts stay
 }
 
 TEST(AdminViewsTest, ProfileJsonMasksSecretsAndShowsOnlyItsSourceTypesKeys) {

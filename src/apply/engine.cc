@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "apply/run_metrics.h"
@@ -318,6 +319,26 @@ class ExplainScopeTrace final : public ScopeTrace {
   ExplainSet& set_;
 };
 
+// `explain --fresh`: the scope decisions of a single-object read (Source::ReadOne) of
+// source id `id`, for explanation `index`.
+class OneObjectTrace final : public ScopeTrace {
+ public:
+  OneObjectTrace(ExplainScopeTrace& base, size_t index, std::string id)
+      : base_(base), index_(index), id_(std::move(id)) {}
+  bool Traces(const SourceObject& object) const override {
+    return object.id == id_ || base_.Traces(object);
+  }
+  void Note(const SourceObject& object, ScopeNote note) override {
+    base_.set().AddSourceScope(
+        index_, object.id, {std::move(note.what), std::move(note.outcome), std::move(note.detail)});
+  }
+
+ private:
+  ExplainScopeTrace& base_;
+  size_t index_;
+  std::string id_;
+};
+
 // Reads a source for ExecuteRun: a full read, or a delta read patched onto the mirror.
 // A sync of a source that supports delta writes the mirror (replaced by a complete full
 // read, patched by a complete delta read) before planning: the mirror is what the source
@@ -405,13 +426,28 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     }
     if (read.delta) {
       size_t removed = 0;
-      // `explain --fresh`: the traced users' mirror entries are set aside, to be read again.
+      // `explain --fresh`: the traced users, as the mirror or the delta has them, are set
+      // aside, to be read again from the source alone (the delta may not see every change:
+      // deletions on OpenLDAP, a value changed on another AD server).
       std::vector<SourceObject> stale;
       const bool fresh = options.explain_fresh && scope_trace.has_value();
+      std::unordered_set<std::string> left;  // set aside, though the delta says they left
+      auto traced = [&](const SourceObject& object) {
+        return fresh && object.kind == ObjectKind::kUser && scope_trace->Traces(object);
+      };
       if (auto s = store.ScanMirror(profile.tenant, profile.name,
                                     [&](MirrorEntry&& entry) {
-                                      if (changes.count(ObjectKey(entry.object))) return true;
-                                      if (fresh && scope_trace->Traces(entry.object)) {
+                                      auto changed = changes.find(ObjectKey(entry.object));
+                                      if (changed != changes.end()) {
+                                        // Left the source or its scope, says the delta:
+                                        // the mirror's copy names the user to read again.
+                                        if (changed->second.deleted && traced(entry.object)) {
+                                          left.insert(entry.object.id);
+                                          stale.push_back(std::move(entry.object));
+                                        }
+                                        return true;
+                                      }
+                                      if (traced(entry.object)) {
                                         stale.push_back(std::move(entry.object));
                                       } else {
                                         pipeline.Add(std::move(entry.object));
@@ -427,7 +463,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
         *mirror_ok = false;
       }
       for (auto& [key, object] : changes) {
-        if (object.deleted) {
+        if (object.deleted) {  // traced ones were set aside from the mirror above
           ++removed;
           if (writer && *mirror_ok) {
             Status s = writer->Remove(object.kind, object.id);
@@ -436,14 +472,23 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
           continue;
         }
         if (writer && *mirror_ok) put(*writer, object);
-        pipeline.Add(std::move(object));
+        if (traced(object)) {
+          stale.push_back(std::move(object));
+        } else {
+          pipeline.Add(std::move(object));
+        }
       }
       note = "delta read: " + std::to_string(changes.size() - removed) + " changed, " +
              std::to_string(removed) + " removed";
       for (SourceObject& object : stale) {
         const std::optional<size_t> index = scope_trace->Index(object);
+        // What the source decides about this id belongs to the user it was set aside for,
+        // even when the answer names only the id (gone from the source).
+        ReadRequest one_request = request;
+        std::optional<OneObjectTrace> one_trace;
+        if (index) one_request.scope_trace = &one_trace.emplace(*scope_trace, *index, object.id);
         ReadResult one = source.ReadOne(
-            request, object.id,
+            one_request, object.id,
             [&](SourceObject&& got) {
               if (!got.deleted) pipeline.Add(std::move(got));
             },
@@ -458,7 +503,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
             scope_trace->set().read_from()[*index] =
                 "the source mirror (" + note + "): the fresh read failed: " + one.ErrorMessage();
           }
-          pipeline.Add(std::move(object));
+          if (!left.count(object.id)) pipeline.Add(std::move(object));
         }
       }
     } else {

@@ -64,7 +64,9 @@ struct EngineOptions {
   // planner into the set, and records no run. Not owned; null in a normal run.
   ExplainSet* explain = nullptr;
   // `telsync explain USER --fresh`: a traced user that would come from the source mirror
-  // (a delta read) is read again from the source alone (Source::ReadOne) instead.
+  // or from the changes of a delta read is read again from the source alone
+  // (Source::ReadOne) instead; a full read (no cursor, or one the source could not use)
+  // is fresh already.
   bool explain_fresh = false;
   // history.keep_days: > 0: once a sync has applied its plan and recorded the run, the
   // items of the tenant's runs that started more than this many days before `now` are

@@ -34,8 +34,10 @@ struct ExplainOptions {
   std::vector<TargetRoute> targets;  // the tenant's targets (as preview gets them)
   int lock_wait_seconds = 0;         // as EngineOptions::lock_wait_seconds
   unsigned threads = 0;              // map + validate workers; 0 = hardware threads
-  // `--fresh`: a user that would come from the source mirror is read from the source now,
-  // alone (Source::ReadOne: Graph GET /users/{id}). A source without a mirror (a file,
+  // `--fresh`: a user that would come from the source mirror (or a delta's change) is read
+  // from the source now, alone (Source::ReadOne: Graph GET /users/{id} and source.filter
+  // asked for that id; LDAP a search by entryUUID / objectGUID scoped as a full read scopes
+  // it). A source without a mirror (a file,
   // a Graph group scope) is read in full anyway; a SCIM profile has no source to ask.
   bool fresh = false;
 };

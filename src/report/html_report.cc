@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "report/detail/report_text.h"
+#include "report/report.h"
 
 namespace telsync {
 namespace {
@@ -161,13 +162,19 @@ void WriteHtml(std::ostream& out, const Plan& plan, const Run* run) {
            "deleted.</div>\n";
   }
 
-  const auto counts = plan.Summary();
+  // A purged run lists no item: say so, and show the counts the run recorded.
+  const bool purged = run != nullptr && run->purged_at != 0;
+  if (purged) {
+    out << "<div class=\"banner held purged\">" << E(PurgedNote(*run)) << "</div>\n";
+  }
+  const auto counts = purged ? run->summary : plan.Summary();
   static constexpr Action kOrder[] = {
       Action::kCreate,        Action::kUpdate,  Action::kRelink,       Action::kDelete,
       Action::kPendingDelete, Action::kRestore, Action::kUnsearchable, Action::kError,
       Action::kConflict,      Action::kBlocked, Action::kSkip,         Action::kUnchanged,
   };
-  out << "<h2>Summary</h2>\n<div class=\"cards\">\n";
+  out << "<h2>Summary" << (purged ? " (as the run recorded it)" : "")
+      << "</h2>\n<div class=\"cards\">\n";
   for (Action a : kOrder) {
     const size_t n = counts[static_cast<size_t>(a)];
     out << "<div class=\"card " << ActionName(a) << (n == 0 ? " zero" : "")
@@ -178,7 +185,7 @@ void WriteHtml(std::ostream& out, const Plan& plan, const Run* run) {
 
   for (Action a : kOrder) {
     const size_t n = counts[static_cast<size_t>(a)];
-    if (n == 0 || a == Action::kUnchanged) continue;
+    if (purged || n == 0 || a == Action::kUnchanged) continue;
     const bool reasons = a != Action::kCreate && a != Action::kUpdate;
     out << "<h2 id=\"" << ActionName(a) << "\">" << ActionLabel(a) << " <span class=\"n\">(" << n
         << ")</span></h2>\n<table>\n<thead><tr><th>User</th><th>Key</th><th>Changes</th>"

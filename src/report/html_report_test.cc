@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "report/detail/report_text.h"
+#include "report/report.h"
 
 namespace telsync {
 namespace {
@@ -48,6 +49,26 @@ TEST(HtmlReportTest, EscapesEveryValue) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("O&#39;Brien &amp; &quot;Sons&quot;"), std::string::npos);
   EXPECT_NE(html.find("Head &lt;i&gt;of&lt;/i&gt; Sales"), std::string::npos);
+}
+
+TEST(HtmlReportTest, APurgedRunSaysSoWithTheCountsItRecorded) {
+  telsync::Run run;
+  run.id = 12;
+  run.tenant = "acme";
+  run.profile = "main";
+  run.summary[static_cast<size_t>(Action::kCreate)] = 3;
+  run.purged_at = 1796677200;  // 2026-12-07
+  std::ostringstream out;
+  WriteHtml(out, PlanFromRun(run, {}, {}), &run);
+  const std::string html = out.str();
+  EXPECT_NE(html.find("were purged on 2026-12-07 after history.keep_days"), std::string::npos);
+  EXPECT_NE(html.find("Summary (as the run recorded it)"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"count\">3</div>"), std::string::npos);
+  EXPECT_EQ(html.find("<h2 id=\"create\">"), std::string::npos);  // no empty list
+  run.purged_at = 0;
+  std::ostringstream kept;
+  WriteHtml(kept, PlanFromRun(run, {}, {}), &run);
+  EXPECT_EQ(kept.str().find("purged"), std::string::npos);
 }
 
 TEST(HtmlReportTest, SelfContainedWithSummaryAndSections) {

@@ -1,6 +1,7 @@
 #include "report/report.h"
 
 #include <algorithm>
+#include <ctime>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -124,9 +125,31 @@ void WriteTargetsTable(std::ostream& out, const Plan& plan, const TableOptions& 
 
 }  // namespace
 
-void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
+std::string PurgedAtText(const Run& run) {
+  if (run.purged_at == 0) return "";
+  const auto t = static_cast<std::time_t>(run.purged_at);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string PurgedNote(const Run& run) {
+  if (run.purged_at == 0) return "";
+  return "The items of run " + std::to_string(run.id) + " were purged on " +
+         PurgedAtText(run).substr(0, 10) +
+         " after history.keep_days: the run and its counts stay in the history, what it did to "
+         "each user is no longer listed, and it can no longer be reverted.";
+}
+
+void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id, const Run* run) {
   ordered_json head;
   if (run_id != 0) head["run"] = run_id;
+  if (run != nullptr) {
+    head["purged_at"] = run->purged_at != 0 ? ordered_json(PurgedAtText(*run)) : nullptr;
+    if (run->purged_at != 0) head["purged"] = PurgedNote(*run);
+  }
   head["tenant"] = plan.tenant;
   head["profile"] = plan.profile;
   head["source"] = plan.source;
@@ -180,8 +203,13 @@ void WriteJson(std::ostream& out, const Plan& plan, int64_t run_id) {
   out << "\n]}\n";
 }
 
-void WriteCsv(std::ostream& out, const Plan& plan) {
+void WriteCsv(std::ostream& out, const Plan& plan, const Run* run) {
   out << "action,key,username,field,old,new,reason\r\n";
+  // A purged run lists no item: one row says why, so an empty file never reads as "nothing
+  // happened".
+  if (run != nullptr && run->purged_at != 0) {
+    out << "purged,,,,,," << CsvCell(PurgedNote(*run)) << "\r\n";
+  }
   for (const auto& item : plan.items) {
     const std::string prefix = std::string(ActionName(item.action)) + "," + CsvCell(item.key) +
                                "," + CsvCell(item.username) + ",";

@@ -122,6 +122,61 @@ TEST(ReportTest, PlanFromRunKeepsHoldReason) {
   EXPECT_EQ(plan.hold_reason, "7 deletions exceed max_deletes 5");
 }
 
+telsync::Run PurgedRun() {
+  telsync::Run run;
+  run.id = 12;
+  run.tenant = "acme";
+  run.profile = "main";
+  run.kind = RunKind::kSync;
+  run.status = RunStatus::kSuccess;
+  run.summary[static_cast<size_t>(Action::kCreate)] = 3;
+  run.purged_at = 1796677200;  // 2026-12-07T21:00:00Z
+  return run;
+}
+
+TEST(ReportTest, APurgedRunSaysSoInJsonAndCsv) {
+  const telsync::Run run = PurgedRun();
+  const Plan plan = PlanFromRun(run, {}, {});
+  EXPECT_EQ(PurgedAtText(run), "2026-12-07T21:00:00Z");
+  const std::string note = PurgedNote(run);
+  EXPECT_EQ(note,
+            "The items of run 12 were purged on 2026-12-07 after history.keep_days: the run and "
+            "its counts stay in the history, what it did to each user is no longer listed, and "
+            "it can no longer be reverted.");
+
+  std::ostringstream json;
+  WriteJson(json, plan, 12, &run);
+  const auto doc = nlohmann::json::parse(json.str());
+  EXPECT_EQ(doc["purged_at"], "2026-12-07T21:00:00Z");
+  EXPECT_EQ(doc["purged"], note);
+  EXPECT_TRUE(doc["items"].empty());
+
+  std::ostringstream csv;
+  WriteCsv(csv, plan, &run);
+  // The sentence has commas: one quoted cell (RFC 4180).
+  EXPECT_EQ(csv.str(),
+            "action,key,username,field,old,new,reason\r\npurged,,,,,,\"" + note + "\"\r\n");
+}
+
+TEST(ReportTest, AKeptRunHasANullPurgedAtAndNoPurgedRow) {
+  telsync::Run run = PurgedRun();
+  run.purged_at = 0;
+  EXPECT_EQ(PurgedAtText(run), "");
+  EXPECT_EQ(PurgedNote(run), "");
+  const Plan plan = PlanFromRun(run, {}, {});
+  std::ostringstream json;
+  WriteJson(json, plan, 12, &run);
+  const auto doc = nlohmann::json::parse(json.str());
+  EXPECT_TRUE(doc.contains("purged_at") && doc["purged_at"].is_null());
+  EXPECT_FALSE(doc.contains("purged"));
+  std::ostringstream preview;  // a preview (no run) has neither
+  WriteJson(preview, plan);
+  EXPECT_FALSE(nlohmann::json::parse(preview.str()).contains("purged_at"));
+  std::ostringstream csv;
+  WriteCsv(csv, plan, &run);
+  EXPECT_EQ(csv.str(), "action,key,username,field,old,new,reason\r\n");
+}
+
 TEST(ReportTest, TheTargetsEachUserGoesToAreInTheJsonAndTheTable) {
   Plan plan = SamplePlan();
   // A plan without targets keeps the JSON of DESIGN §4 as it was.

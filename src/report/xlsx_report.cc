@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "report/detail/report_text.h"
+#include "report/report.h"
 #include "util/text.h"
 
 namespace telsync {
@@ -184,7 +185,14 @@ Status WriteXlsx(const std::string& path, const Plan& plan, const Run* run) {
     if (!run->message.empty()) summary.Row({"Message", run->message});
   }
   if (plan.held) summary.Row({"Held", plan.hold_reason});
-  const auto counts = plan.Summary();
+  // A purged run lists no item: each sheet says so, and the counts are the run's own.
+  const bool purged = run != nullptr && run->purged_at != 0;
+  if (purged) {
+    const std::string note = PurgedNote(*run);
+    summary.Row({"Purged", note});
+    for (Sheet* s : {&added, &updated, &deleted, &pending, &errors}) s->Row({note});
+  }
+  const auto counts = purged ? run->summary : plan.Summary();
   for (size_t a = 0; a < kActionCount; ++a) {
     summary.Row({std::string(ActionLabel(static_cast<Action>(a))), counts[a]});
   }

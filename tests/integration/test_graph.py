@@ -425,3 +425,50 @@ def test_explain_fresh_reads_the_one_user_instead_of_the_mirror(ws, emu):
     assert gone.code == 0, gone
     assert gone.json()["in_source"] is False
     assert gone.json()["result"]["action"] in ("pending_delete", "delete"), gone.json()["result"]
+
+
+def test_explain_fresh_asks_graph_the_source_filter(ws, emu):
+    """`explain USER --fresh` (issue 18) honours source.filter: Graph takes $filter on lists
+    only, so the fresh read asks GET /users?$filter=(<filter>) and id eq '<id>' for the one
+    user. A user the filter now leaves out is out of scope "by the source filter"; without
+    --fresh the mirror (patched by a delta, which Graph does not filter) still has it."""
+    configure(ws, emu, extra="          filter: \"department eq 'Sales'\"")
+    assert run(ws, "sync").code == 0
+    uid = graph_user(3)["id"]
+    emu.call("POST", "/_emulator/users", user(3, department="Support"))
+
+    stale = run(ws, "explain", "user3", "-f", "json")
+    assert stale.code == 0, stale
+    stale = stale.json()
+    assert stale["in_source"] is True and stale["out_of_scope"] is False, stale
+    assert stale["source"]["read_from"].startswith("the source mirror"), stale["source"]
+
+    emu.clear_log()
+    r = run(ws, "explain", "user3", "--fresh", "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    steps = {s["what"]: s for s in doc["scope"]}
+    assert doc["out_of_scope"] is True and doc["in_source"] is False, doc
+    assert doc["source"]["read_from"] == (
+        "a fresh read of this one object from the source (not the mirror)"), doc["source"]
+    assert steps["filter"]["outcome"] == "out", steps
+    assert "by the source filter" in steps["filter"]["detail"], steps
+    asked = [e["path"] for e in emu.log() if e["path"].startswith("/v1.0/users?$filter=")]
+    assert len(asked) == 1 and f"id%20eq%20%27{uid}%27" in asked[0].replace("'", "%27"), asked
+
+    # A user the filter keeps: in scope, and the filter step says Graph was asked.
+    r = run(ws, "explain", "user2", "--fresh", "-f", "json")
+    steps = {s["what"]: s for s in r.json()["scope"]}
+    assert r.json()["in_source"] is True and steps["filter"]["outcome"] == "in", steps
+
+    # A filter only advanced queries support (not): asked again with ConsistencyLevel:
+    # eventual and $count=true, as Microsoft documents (the emulator refuses it otherwise).
+    configure(ws, emu, extra="          filter: \"not(department eq 'Support')\"")
+    emu.clear_log()
+    r = run(ws, "explain", "user3", "--fresh", "-f", "json")
+    assert r.code == 0, r
+    steps = {s["what"]: s for s in r.json()["scope"]}
+    assert r.json()["out_of_scope"] is True and steps["filter"]["outcome"] == "out", steps
+    asked = [(e["path"], e["status"]) for e in emu.log()
+             if e["path"].startswith("/v1.0/users?$filter=")]
+    assert [s for _, s in asked] == [400, 200] and "$count=true" in asked[1][0], asked

@@ -256,3 +256,81 @@ def test_explain_scope_names_the_search_base_and_filter(ws, slapd):
     # u2 does not match the filter: the server never returns it, and explain says so.
     r = run(ws, "explain", "u2", "-f", "json")
     assert r.code == 2 and "no user u2" in r.err, r
+
+
+def explain_json(ws, *args):
+    r = run(ws, "explain", *args, "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    return doc, {s["what"]: s for s in doc["scope"]}
+
+
+FRESH_READ = "a fresh read of this one object from the source (not the mirror)"
+
+
+def test_explain_fresh_reads_one_entry_by_entry_uuid(ws, fresh):
+    """`explain USER --fresh` (issue 18) on OpenLDAP: the user is read again alone, found by
+    its entryUUID, scoped as a full read scopes it; a value changed since the mirror was
+    written shows, and a deletion (which an OpenLDAP delta cannot see) is told as such."""
+    write_config(ws, fresh.url, extra='          filter: "(title=Agent)"')
+    assert run(ws, "sync").code == 0
+    fresh.modify(f"""\
+dn: {user_dn(4)}
+changetype: modify
+replace: mail
+mail: changed4@example.com
+""")
+    mirror, _ = explain_json(ws, "u4")
+    assert mirror["source"]["read_from"].startswith("the source mirror"), mirror["source"]
+    doc, steps = explain_json(ws, "u4", "--fresh")
+    assert doc["source"]["read_from"] == FRESH_READ, doc["source"]
+    assert "changed4@example.com" in json.dumps(doc["source"]["attributes"]), doc["source"]
+    assert "u4@example.com" not in json.dumps(doc["source"]["attributes"])
+    assert doc["in_source"] is True and steps["in scope"]["outcome"] == "yes", steps
+    assert steps["filter"]["outcome"] == "in" and "(title=Agent)" in steps["filter"]["detail"]
+
+    # Left out by source.filter since the last read: the fresh read names the filter.
+    fresh.modify(f"""\
+dn: {user_dn(3)}
+changetype: modify
+replace: title
+title: Manager
+""")
+    doc, steps = explain_json(ws, "u3", "--fresh")
+    assert doc["source"]["read_from"] == FRESH_READ, doc["source"]
+    assert doc["out_of_scope"] is True and doc["in_source"] is False, doc
+    assert steps["in scope"]["outcome"] == "no"
+    assert steps["filter"]["outcome"] == "out", steps
+    assert "left out by the source filter" in steps["filter"]["detail"], steps
+
+    # Deleted: an OpenLDAP delta does not see it, so without --fresh the mirror still has it.
+    subprocess.run(["ldapdelete", "-x", "-H", fresh.url, "-D", f"cn=admin,{SUFFIX}", "-w",
+                    "admin-pass", user_dn(5)], check=True)
+    stale, _ = explain_json(ws, "u5")
+    assert stale["in_source"] is True, stale
+    doc, steps = explain_json(ws, "u5", "--fresh")
+    assert doc["in_source"] is False and doc["out_of_scope"] is True, doc
+    assert doc["source"]["read_from"] == FRESH_READ, doc["source"]
+    assert steps["source"]["outcome"] == "out" and "no entry with entryUUID" in \
+        steps["source"]["detail"], steps
+    assert doc["result"]["action"] in ("pending_delete", "delete"), doc["result"]
+
+
+def test_explain_fresh_user_removed_from_the_scope_group(ws, fresh):
+    """A user taken out of the scope group on the server is explained as out of scope.
+    A change to the scope group makes the read a full one (a delta cannot tell whom it
+    took out), so the whole scope is read fresh and the group step says so."""
+    write_config(ws, fresh.url, search_dn=f"cn=phone-users,{GROUPS}")
+    assert run(ws, "sync").code == 0
+    doc, steps = explain_json(ws, "u0", "--fresh")
+    assert doc["in_source"] is True and steps["group"]["outcome"] == "in", steps
+    fresh.modify(f"""\
+dn: cn=phone-users,{GROUPS}
+changetype: modify
+delete: member
+member: {user_dn(0)}
+""")
+    doc, steps = explain_json(ws, "u0", "--fresh")
+    assert doc["out_of_scope"] is True and doc["in_source"] is False, doc
+    assert steps["group"]["outcome"] == "out" and "not a member of" in steps["group"]["detail"]
+    assert "mirror" not in doc["source"]["read_from"], doc["source"]

@@ -217,7 +217,7 @@ def test_history_keep_days_purges_what_revert_needs(ws):
     assert r.code == 2, r
     assert f"run {run_a} was purged on " in r.err and "can no longer be reverted" in r.err, r
     shown = ws.run("runs", "show", str(run_a))
-    assert shown.code == 0 and "Its items were purged on" in shown.out, shown
+    assert shown.code == 0 and f"The items of run {run_a} were purged on" in shown.out, shown
     listed = ws.run("runs", "list").out
     line = [x for x in listed.splitlines() if x.split()[:1] == [str(run_a)]][0]
     assert line.split()[6] == "4", line  # CREATE: its counts stay
@@ -225,3 +225,73 @@ def test_history_keep_days_purges_what_revert_needs(ws):
     r = ws.run("runs", "revert", str(run_b), "--apply")
     assert r.code == 0, r
     assert "user4" in users_by_name(ws) and "user5" not in users_by_name(ws)
+
+
+def test_a_purged_run_says_so_in_every_format_and_view(ws, tmp_path):
+    """A run whose items were purged (history.keep_days) says so, with the day, in `runs
+    show` (table, json, csv, html, xlsx), `runs list` (table and json: purged_at RFC 3339,
+    null when kept) and the REST API's run JSON and report; never an empty report that
+    reads as "nothing happened"."""
+    from datetime import datetime, timezone
+
+    from openpyxl import load_workbook
+
+    day = 86400
+    config(ws, grace=0, protect="false")
+    ws.write("telsync.yaml", "history:\n  keep_days: 30\n" + (ws.path / "telsync.yaml").read_text())
+    ws.users_json(directory_a())
+    assert ws.run("sync").code == 0
+    run_a = last_run_id(ws)
+    ws.now += 45 * day
+    ws.users_json(directory_b())
+    assert ws.run("sync").code == 0  # purges run A's items
+    run_b = last_run_id(ws)
+    stamp = datetime.fromtimestamp(ws.now, timezone.utc)
+    rfc3339, date = stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), stamp.strftime("%Y-%m-%d")
+    note = f"The items of run {run_a} were purged on {date} after history.keep_days"
+
+    doc = ws.run("runs", "show", str(run_a), "-f", "json").json()
+    assert doc["purged_at"] == rfc3339 and doc["purged"].startswith(note), doc
+    assert doc["items"] == []
+    kept = ws.run("runs", "show", str(run_b), "-f", "json").json()
+    assert kept["purged_at"] is None and "purged" not in kept and kept["items"], kept
+
+    csv_out = ws.run("runs", "show", str(run_a), "-f", "csv").out
+    assert csv_out.splitlines()[1].startswith('purged,,,,,,"' + note), csv_out
+    assert note in ws.run("runs", "show", str(run_a), "-f", "html").out
+    xlsx = tmp_path / "purged.xlsx"
+    assert ws.run("runs", "show", str(run_a), "-f", "xlsx", "-o", str(xlsx)).code == 0
+    book = load_workbook(xlsx, read_only=True)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert summary["Purged"].startswith(note), summary
+    assert summary["Added"] == 4, summary  # the run's own counts, not its (gone) items
+    added = list(book["Added"].iter_rows(values_only=True))
+    assert added[1][0].startswith(note), added
+
+    listed = ws.run("runs", "list", "-f", "json").json()["runs"]
+    by_id = {r["id"]: r for r in listed}
+    assert by_id[run_a]["purged_at"] == rfc3339 and by_id[run_b]["purged_at"] is None, listed
+    assert by_id[run_a]["summary"]["create"] == 4
+    table = ws.run("runs", "list").out
+    line = [x for x in table.splitlines() if x.split()[:1] == [str(run_a)]][0]
+    assert f"[items purged {date}]" in line, table
+    assert "items purged" not in [x for x in table.splitlines()
+                                  if x.split()[:1] == [str(run_b)]][0]
+
+    token = ws.run("admin", "token", "create", "acme").out.strip()
+    api = Api(ws)
+    try:
+        status, run = api.json("GET", f"/api/v1/tenants/acme/runs/{run_a}", token)
+        assert status == 200 and run["purged_at"] == rfc3339, run
+        status, runs = api.json("GET", "/api/v1/tenants/acme/runs", token)
+        assert {r["id"]: r["purged_at"] for r in runs["runs"]}[run_b] is None, runs
+        status, items = api.json("GET", f"/api/v1/tenants/acme/runs/{run_a}/items", token)
+        assert status == 200 and items["purged_at"] == rfc3339 and items["items"] == [], items
+        status, html, _ = api.call("GET", f"/api/v1/tenants/acme/runs/{run_a}/report?format=html",
+                                   token)
+        assert status == 200 and note in html.decode(), html[:200]
+        status, spec = api.json("GET", "/api/v1/openapi.json", token)
+        assert "purged_at" in spec["paths"]["/api/v1/tenants/{tenant}/runs/{id}"]["get"]["summary"]
+    finally:
+        code, err = api.stop()
+    assert code == 0, err

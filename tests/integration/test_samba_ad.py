@@ -184,3 +184,26 @@ def test_bad_credentials_and_ad_account_states(ws, dc):
     r = run(ws, "test-connection")
     assert r.code != 0 and "locked out" in r.out and "775" in r.out, r
     assert "Lock-Me-123" not in r.out + r.err
+
+
+def test_explain_fresh_finds_the_user_by_its_binary_object_guid(ws, dc):
+    """`explain USER --fresh` (issue 18) on AD: the user is found again alone by an escaped
+    binary (objectGUID=\\xx...) filter in AD byte order, scoped as a full read scopes it."""
+    write_config(ws, dc)
+    assert run(ws, "sync").code == 0
+    guid = samba_guid(dc, "a6")
+    dc.ldap("ldapmodify", f"""\
+dn: CN=a6,{STAFF}
+changetype: modify
+replace: mail
+mail: fresh6@telsync.test
+""")
+    r = run(ws, "explain", guid, "--fresh", "-f", "json")
+    assert r.code == 0, r
+    doc = r.json()
+    assert doc["source"]["read_from"] == (
+        "a fresh read of this one object from the source (not the mirror)"), doc["source"]
+    assert doc["in_source"] is True and doc["key"] == guid, doc
+    assert "fresh6@telsync.test" in json.dumps(doc["source"]["attributes"]), doc["source"]
+    steps = {s["what"]: s for s in doc["scope"]}
+    assert steps["search base"]["outcome"] == "in" and STAFF in steps["search base"]["detail"]

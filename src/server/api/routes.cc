@@ -340,7 +340,8 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"GET",
        "/api/v1/tenants/{tenant}/runs",
        "listRuns",
-       "Runs, newest first",
+       "Runs, newest first; each run's purged_at is RFC 3339 when its items were purged after "
+       "history.keep_days (its counts stay), else null",
        {{"profile", "string", "only this profile", {}},
         {"limit", "integer", "at most this many (1..1000, default 20)", {}}},
        false,
@@ -348,7 +349,8 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"GET",
        "/api/v1/tenants/{tenant}/runs/{id}",
        "getRun",
-       "One run",
+       "One run: id, kind, status, summary, ..., purged_at (RFC 3339 when its items were purged "
+       "after history.keep_days, else null) and, when purged, purged (the sentence reports show)",
        {},
        false,
        {200, 400, 404}},
@@ -356,14 +358,15 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        "/api/v1/tenants/{tenant}/runs/{id}/items",
        "getRunItems",
        "A run's items as the preview JSON (`runs show -f json`); with q, offset or limit, one "
-       "page of them (and page.matched) with the whole run's summary",
+       "page of them (and page.matched) with the whole run's summary. purged_at and purged say "
+       "when a run's items were purged (history.keep_days): it then lists none",
        kPlanPageQuery,
        false,
        {200, 400, 404}},
       {"GET",
        "/api/v1/tenants/{tenant}/runs/{id}/report",
        "getRunReport",
-       "A run's report as a download",
+       "A run's report as a download (a purged run's report says its items were purged)",
        {{"format", "string", "json (default), csv, html or xlsx", {"json", "csv", "html", "xlsx"}}},
        false,
        {200, 400, 404}},

@@ -67,10 +67,11 @@ Result<std::optional<admin::PlanItemQuery>> ReadPlanItemQuery(const http::Reques
 
 // A page of a plan as the preview JSON: the page's items, the whole plan's summary, and
 // "page": {offset, limit, matched}.
+// `recorded`: the run whose items these are (its purge state), null for a preview.
 http::Response RenderPage(admin::PlanItemPage page, int64_t run_id,
-                          const admin::PlanItemQuery& query) {
+                          const admin::PlanItemQuery& query, const Run* recorded = nullptr) {
   std::ostringstream out;
-  WriteJson(out, page.plan, run_id);
+  WriteJson(out, page.plan, run_id, recorded);
   Json doc = Json::parse(out.str());
   Json summary = Json::object();
   for (size_t i = 0; i < kActionCount; ++i)
@@ -94,9 +95,9 @@ http::Response RenderReport(const Plan& plan, const Run& run, const std::string&
   }
   std::ostringstream out;
   if (format == "json") {
-    WriteJson(out, plan, run.id);
+    WriteJson(out, plan, run.id, &run);
   } else if (format == "csv") {
-    WriteCsv(out, plan);
+    WriteCsv(out, plan, &run);
     resp.content_type = "text/csv; charset=utf-8";
     resp.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file + ".csv\"");
   } else {
@@ -348,7 +349,7 @@ http::Response RestApi::RunReport(http::Request& r, bool items) {
     page.plan = PlanFromRun(*run, std::move(listed->items), std::move(departments).value());
     page.summary = listed->summary;
     page.matched = listed->matched;
-    return RenderPage(std::move(page), run->id, **paging);
+    return RenderPage(std::move(page), run->id, **paging, &*run);
   }
   Result<Run> run = Error::Internal("");
   Result<std::vector<PlanItem>> listed = Error::Internal("");

@@ -605,6 +605,36 @@ ReadResult GraphSource::Read(const ReadRequest& request, const ObjectSink& sink,
   return ReadTenant(select, sink, on_problem, request.on_progress);
 }
 
+Result<bool> GraphSource::MatchesFilter(const std::string& id) {
+  std::string quoted;  // an OData string literal: ' doubled
+  for (char c : id) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  const std::string url =
+      Api() + "/users?$filter=" +
+      HttpClient::Encode("(" + config_.odata_filter + ") and id eq '" + quoted + "'") +
+      "&$select=id";
+  const std::string what = "checking source.filter for user " + id;
+  auto answer = Call(url, what);
+  if (answer.ok() && answer->status == 400 &&
+      graph::GraphErrorCode(answer->body) == "Request_UnsupportedQuery") {
+    answer = Call(url + "&$count=true", what, {{"ConsistencyLevel", "eventual"}});
+  }
+  if (!answer.ok()) return answer.error();
+  if (answer->status != 200) {
+    return graph::GraphError(answer->status, answer->body, what, kUsersPermission);
+  }
+  const nlohmann::json json = nlohmann::json::parse(answer->body, nullptr, false);
+  if (!json.is_object() || !json.contains("value") || !json["value"].is_array()) {
+    return Error::Unavailable(what + ": Graph's answer has no list of users");
+  }
+  for (const auto& user : json["value"]) {
+    if (user.is_object() && user.contains("id") && user["id"].is_string() &&
+        CanonicalSourceId(user["id"].get<std::string>()) == CanonicalSourceId(id)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 ReadResult GraphSource::ReadOne(const ReadRequest& request, const std::string& id,
                                 const ObjectSink& sink, const ProblemSink& on_problem) {
   waited_ = 0;
@@ -697,11 +727,26 @@ ReadResult GraphSource::ReadOne(const ReadRequest& request, const std::string& i
       gone();
       return result;
     }
-  } else if (trace_ != nullptr && trace_->Traces(user) && !config_.odata_filter.empty()) {
-    trace_->Note(user, {"filter", "not checked",
-                        "source.filter \"" + config_.odata_filter +
-                            "\" is evaluated by Graph on a list, not on one user: the last full "
-                            "read decided it"});
+  } else if (!config_.odata_filter.empty()) {
+    auto matches = MatchesFilter(user.id);
+    if (!matches.ok()) {
+      result.error = matches.error();
+      return result;
+    }
+    if (trace_ != nullptr && trace_->Traces(user)) {
+      trace_->Note(user, *matches ? ScopeNote{"filter", "in",
+                                              "matched source.filter \"" + config_.odata_filter +
+                                                  "\" (asked of Graph for this user)"}
+                                  : ScopeNote{"filter", "out",
+                                              "left out by the source filter: source.filter \"" +
+                                                  config_.odata_filter +
+                                                  "\" does not match this user (asked of Graph "
+                                                  "for this user)"});
+    }
+    if (!*matches) {
+      gone();
+      return result;
+    }
   }
   if (!Keep(user)) {
     gone();

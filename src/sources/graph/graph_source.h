@@ -59,7 +59,8 @@ class GraphSource : public Source {
                   const ProblemSink& on_problem) override;
   // GET /users/{id} with the mapping's $select and $expand=memberOf; with source.groups,
   // the user's chain of memberships up to each scope group (GroupPath) decides its groups.
-  // source.filter is not evaluated on one object (Graph evaluates it on lists only).
+  // Without source.groups, source.filter (the $filter of a full read) is asked of Graph for
+  // this one user (MatchesFilter): a user it leaves out is sent as deleted.
   ReadResult ReadOne(const ReadRequest& request, const std::string& id, const ObjectSink& sink,
                      const ProblemSink& on_problem) override;
 
@@ -97,6 +98,14 @@ class GraphSource : public Source {
                                       const std::vector<std::string>& select,
                                       const ObjectSink& sink, const ProblemSink& on_problem);
   Result<std::string> LatestDeltaLink(const std::string& url, const std::string& permission);
+  // True when source.filter matches user `id`: GET /users?$filter=(<filter>) and id eq
+  // '<id>'&$select=id, a list of one or none, since Graph takes $filter on lists only. Sent
+  // as a default query, as the full read sends the filter; when Graph answers 400
+  // Request_UnsupportedQuery (the filter uses ne, not, endsWith or another operator only
+  // advanced queries support), sent again as an advanced query: the header
+  // "ConsistencyLevel: eventual" and $count=true (Microsoft Graph, "Advanced query
+  // capabilities on directory objects"; $expand is not supported there, hence $select=id).
+  Result<bool> MatchesFilter(const std::string& id);
   // False for an object the scope leaves out (a guest unless source.include_guests);
   // notes the decision for a traced object (ReadRequest::scope_trace).
   bool Keep(const SourceObject& user) const;

@@ -142,6 +142,30 @@ std::string ChangedClause(ServerKind kind, const std::string& since) {
   return "(entryCSN>=" + v + ")(!(entryCSN=" + v + "))";
 }
 
+std::optional<std::string> IdFilter(ServerKind kind, std::string_view id) {
+  if (id.size() != 36) return std::nullopt;
+  std::string hex;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return std::nullopt;
+      continue;
+    }
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (kind != ServerKind::kActiveDirectory) return "(entryUUID=" + std::string(id) + ")";
+  // Byte j of the stored GUID is hex pair kOrder[j] of its string (the order is its own
+  // inverse): Data1, Data2 and Data3 are little-endian, Data4 as written.
+  static constexpr int kOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  std::string filter = "(objectGUID=";
+  for (int j = 0; j < 16; ++j) {
+    filter += '\\';
+    filter += hex.substr(static_cast<size_t>(kOrder[j]) * 2, 2);
+  }
+  return filter + ")";
+}
+
 std::string BuildUserFilter(const UserFilterParts& parts) {
   std::string filter = "(&";
   if (parts.kind == ServerKind::kActiveDirectory) {

@@ -62,6 +62,12 @@ std::string BuildUserFilter(const UserFilterParts& parts);
 // watermark, (entryCSN>=C)(!(entryCSN=C)). "" when `since` is empty.
 std::string ChangedClause(ServerKind kind, const std::string& since);
 
+// The filter that finds one user by its source id (`explain --fresh`, Source::ReadOne): AD
+// (objectGUID=\xx...) with the GUID's 16 bytes in AD's byte order (the first three groups
+// little-endian, as GuidFromBytes reads them), elsewhere (entryUUID=<id>). nullopt when
+// `id` is not a GUID / UUID (8-4-4-4-12 hex digits): no entry can have it.
+std::optional<std::string> IdFilter(ServerKind kind, std::string_view id);
+
 // The cursor of an incremental read. AD: the server it was read from, that server's
 // invocationId and the highestCommittedUSN read before the read began (a delta asks for
 // uSNChanged > usn on the same server; a new invocationId means a restored database, so a

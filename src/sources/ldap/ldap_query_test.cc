@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sources/file/file_formats.h"
 #include "sources/ldap/ldap_source.h"
 
 namespace telsync::ldap {
@@ -46,6 +47,24 @@ TEST(LdapQueryTest, BuildsFiltersPerServerKind) {
   ad.kind = ServerKind::kActiveDirectory;
   ad.changed_since = "4711";
   EXPECT_EQ(BuildUserFilter(ad), "(&(objectCategory=person)(objectClass=user)(uSNChanged>=4711))");
+}
+
+TEST(LdapQueryTest, IdFilterFindsOneUserBySourceId) {
+  // The GUID string reads Data1-3 little-endian: its bytes on the wire are reordered.
+  const std::string guid = "00112233-4455-6677-8899-aabbccddeeff";
+  EXPECT_EQ(IdFilter(ServerKind::kActiveDirectory, guid),
+            "(objectGUID=\\33\\22\\11\\00\\55\\44\\77\\66\\88\\99\\aa\\bb\\cc\\dd\\ee\\ff)");
+  // Round trip through the reader's own decoding of the 16 bytes.
+  const std::string bytes("\x33\x22\x11\x00\x55\x44\x77\x66\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+  EXPECT_EQ(file_formats::GuidFromBytes(bytes), guid);
+  EXPECT_EQ(IdFilter(ServerKind::kActiveDirectory, "00112233-4455-6677-8899-AABBCCDDEEFF"),
+            IdFilter(ServerKind::kActiveDirectory, guid));
+  EXPECT_EQ(IdFilter(ServerKind::kOther, guid), "(entryUUID=" + guid + ")");
+  // Not a GUID: no filter, so nothing of the admin's input reaches the server.
+  EXPECT_EQ(IdFilter(ServerKind::kOther, "*)(uid=*"), std::nullopt);
+  EXPECT_EQ(IdFilter(ServerKind::kActiveDirectory, "00112233-4455-6677-8899-aabbccddeefg"),
+            std::nullopt);
+  EXPECT_EQ(IdFilter(ServerKind::kOther, "001122334455-6677-8899-aabbccddeeff0"), std::nullopt);
 }
 
 TEST(LdapQueryTest, NormalizesAndComparesDns) {

@@ -811,6 +811,63 @@ class Reader {
     trace.Note(user, {"group", "in", detail});
   }
 
+  // `explain --fresh` (ReadOne): notes why the entry found by its id is not in the scope,
+  // when the server's user filter of a full read does not return it. Each part of that
+  // filter is asked of the server on the entry alone, so the note names the part that
+  // leaves it out. Returns the failure of a server request, or code 0.
+  OpError NoteServerOut(Connection& conn, const SourceObject& user, const std::string& dn,
+                        const ReadContext& ctx, ScopeTrace& trace) const {
+    const bool ad = ctx.info.kind == ServerKind::kActiveDirectory;
+    bool noted = false;
+    auto matches = [&](const std::string& filter, bool& out) {
+      Entry found;
+      OpError e = ReadBase(conn, dn, filter, {"1.1"}, found);
+      out = !found.dn.empty();
+      return e;
+    };
+    bool ok = false;
+    ldap::UserFilterParts kind_only;
+    kind_only.kind = ctx.info.kind;
+    OpError e = matches(ldap::BuildUserFilter(kind_only), ok);
+    if (e.code != 0) return e;
+    if (!ok) {
+      trace.Note(user,
+                 {"object class", "out",
+                  std::string("not a user entry: it does not match ") +
+                      (ad ? "(objectCategory=person)(objectClass=user)" : "(objectClass=person)")});
+      noted = true;
+    }
+    if (ctx.group_scope && ad) {
+      ldap::UserFilterParts in_chain = kind_only;
+      in_chain.in_chain_group_dn = ctx.scope_dn;
+      e = matches(ldap::BuildUserFilter(in_chain), ok);
+      if (e.code != 0) return e;
+      if (!ok) {
+        trace.Note(user, {"group", "out",
+                          "not a member of scope group \"" + ctx.scope_dn +
+                              "\" (source.user_search_dn), directly or through nested groups "
+                              "(LDAP_MATCHING_RULE_IN_CHAIN, evaluated by the server)"});
+        noted = true;
+      }
+    }
+    if (!config_.ldap_filter.empty()) {
+      e = matches(config_.ldap_filter, ok);
+      if (e.code != 0) return e;
+      if (!ok) {
+        trace.Note(user, {"filter", "out",
+                          "left out by the source filter: does not match source.filter " +
+                              config_.ldap_filter + " (evaluated by the server)"});
+        noted = true;
+      }
+    }
+    if (!noted) {
+      trace.Note(user, {"filter", "out",
+                        "does not match the user filter of a read " + UserFilter(ctx, "") +
+                            " (evaluated by the server)"});
+    }
+    return {};
+  }
+
   // True when the (normalised) user DN is in the configured scope, as far as the client
   // checks it (group scope on non-AD servers; the server filter does the rest).
   static bool InClientScope(const std::string& ndn, const ReadContext& ctx) {
@@ -894,6 +951,113 @@ ConnectionReport LdapSource::TestConnection() {
                                : "; " + std::to_string(ctx.departments.size()) + " departments");
   if (sample.empty()) report.message += " (no user matches: check the scope and source.filter)";
   return report;
+}
+
+ReadResult LdapSource::ReadOne(const ReadRequest& request, const std::string& id,
+                               const ObjectSink& sink, const ProblemSink& on_problem) {
+  ReadResult result;
+  Reader reader(config_);
+  auto conn = reader.Connect();
+  if (!conn.ok()) {
+    result.error = conn.error();
+    return result;
+  }
+  Connection& c = **conn;
+  // The scope as a full read sees it now: the groups (nested ones followed), the scope
+  // group's members and the departments are read again, as a full read reads them.
+  ReadContext ctx;
+  OpError e = reader.Prepare(c, ctx);
+  if (e.code != 0) {
+    result.error = ReadError(e, e.message);
+    return result;
+  }
+  ScopeTrace* trace = request.scope_trace;
+  auto gone = [&] {
+    SourceObject object;
+    object.id = id;
+    object.deleted = true;
+    ++result.objects;
+    sink(std::move(object));
+    result.complete = true;
+    return result;
+  };
+  const bool ad = ctx.info.kind == ServerKind::kActiveDirectory;
+  const std::string id_attr = ad ? "objectGUID" : "entryUUID";
+  const std::optional<std::string> id_filter = ldap::IdFilter(ctx.info.kind, id);
+  auto note_gone = [&](const std::string& detail) {
+    if (trace == nullptr) return;
+    SourceObject probe;
+    probe.id = id;
+    if (trace->Traces(probe)) trace->Note(probe, {"source", "out", detail});
+  };
+  if (!id_filter) {
+    note_gone("\"" + id + "\" is not an " + id_attr + ": no entry of " + Describe() +
+              " can have it");
+    return gone();
+  }
+  // Where the entry is now, wherever it is in the naming context (it may have moved out of
+  // the search DN), with the attributes a read asks for.
+  const std::vector<std::string> attrs = reader.UserAttributes(request, ctx.info.kind);
+  Entry found;
+  size_t matches = 0;
+  e = Search(c, ctx.info.root, LDAP_SCOPE_SUBTREE, *id_filter, attrs, 0, [&](Entry&& entry) {
+    if (++matches == 1) found = std::move(entry);
+  });
+  if (e.code != 0) {
+    result.error = ReadError(e, e.message);
+    return result;
+  }
+  if (found.dn.empty()) {
+    note_gone("no entry with " + id_attr + " " + id + " below " + ctx.info.root + " on " + c.url() +
+              ": deleted from the directory (or not readable by the service account)");
+    return gone();
+  }
+  const std::string dn = found.dn;
+  const std::string ndn = ldap::NormalizeDn(dn);
+  Entry copy = found;
+  const SourceObject probe = reader.ToObject(std::move(copy), request, ctx);
+  const bool traced = trace != nullptr && trace->Traces(probe);
+  // The scope, decided as a full read decides it: below the search base, returned by the
+  // server for the read's user filter, then the client's group check (non-AD group scope).
+  if (!ldap::IsAtOrBelow(ndn, ctx.user_base)) {
+    if (traced) {
+      trace->Note(probe,
+                  {"search base", "out",
+                   "not below source.user_search_dn " + ctx.user_base + ": the entry is " + dn});
+    }
+    return gone();
+  }
+  Entry in_filter;
+  e = ReadBase(c, dn, reader.UserFilter(ctx, ""), attrs, in_filter);
+  if (e.code == LDAP_NO_SUCH_OBJECT) e = {};  // deleted between the two requests
+  if (e.code != 0) {
+    result.error = ReadError(e, e.message);
+    return result;
+  }
+  if (in_filter.dn.empty()) {
+    if (traced) {
+      e = reader.NoteServerOut(c, probe, dn, ctx, *trace);
+      if (e.code != 0) {
+        result.error = ReadError(e, e.message);
+        return result;
+      }
+    }
+    return gone();
+  }
+  const bool in = !(ctx.group_scope && !ad) || Reader::InClientScope(ndn, ctx);
+  if (traced) reader.NoteScope(probe, ndn, in, ctx, *trace);
+  if (!in) return gone();
+  SourceObject user = reader.ToObject(std::move(in_filter), request, ctx);
+  if (user.id.empty()) {
+    ++result.bad_records;
+    if (on_problem) on_problem(dn, ad ? "no objectGUID" : "no entryUUID");
+    result.complete = true;
+    return result;
+  }
+  ++result.objects;
+  sink(std::move(user));
+  result.complete = true;
+  return result;
 }
 
 ReadResult LdapSource::Read(const ReadRequest& request, const ObjectSink& sink,

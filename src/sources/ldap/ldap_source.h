@@ -64,6 +64,13 @@ class LdapSource : public Source {
   bool SupportsDelta() const override { return true; }
   ReadResult Read(const ReadRequest& request, const ObjectSink& sink,
                   const ProblemSink& on_problem) override;
+  // `explain --fresh`: the entry with objectGUID (AD, as an escaped binary filter) or
+  // entryUUID `id`, searched in the whole naming context, then scoped as a full read
+  // scopes it (below user_search_dn, the read's user filter asked of the server on the
+  // entry, the group check of non-AD servers, on groups and departments read now). Out of
+  // scope or gone: sent with deleted = true, and the trace says which part left it out.
+  ReadResult ReadOne(const ReadRequest& request, const std::string& id, const ObjectSink& sink,
+                     const ProblemSink& on_problem) override;
 
  private:
   LdapSourceConfig config_;

@@ -4,6 +4,9 @@
 Serves, on 127.0.0.1 (HTTP/1.1, keep-alive):
   POST /{tenant}/oauth2/v2.0/token            client credentials (AADSTS errors as Entra sends)
   GET  /v1.0/users                              $select $expand=memberOf $top (1..999) $skiptoken
+                                                $filter (ODataFilter: eq, startsWith; ne, not,
+                                                endsWith only with ConsistencyLevel: eventual
+                                                and $count=true, then without $expand)
   GET  /v1.0/users/{id}                         $select $expand=memberOf
   GET  /v1.0/users/$count                       text/plain; needs ConsistencyLevel: eventual
   GET  /v1.0/users/delta                        initial round, $deltatoken=latest, @removed
@@ -40,7 +43,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DEFAULTS = {
     "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -200,6 +203,156 @@ class Directory:
                 elif m not in users and self.user(m) is not None:
                     users.append(m)
         return sorted(set(users), key=lambda m: self.index.get(m, 0))
+
+
+class FilterError(Exception):
+    pass
+
+
+class ODataFilter:
+    """The subset of OData $filter on /users that the tests use, with the rules Microsoft
+    documents for directory objects ("Use the $filter query parameter", "Advanced query
+    capabilities on directory objects"): eq on a property (strings, booleans, null), the
+    functions startsWith and endsWith, and / or / not with parentheses, keywords in any
+    case. ne, not and endsWith are advanced queries only (`advanced` is set when they
+    occur): without the ConsistencyLevel: eventual header and $count=true Graph answers 400
+    Request_UnsupportedQuery. String comparison ignores case."""
+
+    def __init__(self, text):
+        self.tokens = self._lex(text)
+        self.pos = 0
+        self.advanced = False
+        self.tree = self._or()
+        if self.pos != len(self.tokens):
+            raise FilterError(f"Syntax error at position {self.pos} in '{text}'.")
+
+    @staticmethod
+    def _lex(text):
+        out, i = [], 0
+        while i < len(text):
+            c = text[i]
+            if c.isspace():
+                i += 1
+            elif c in "(),":
+                out.append(("p", c))
+                i += 1
+            elif c == "'":
+                j, value = i + 1, ""
+                while True:
+                    if j >= len(text):
+                        raise FilterError("Unterminated string literal.")
+                    if text[j] == "'":
+                        if j + 1 < len(text) and text[j + 1] == "'":
+                            value += "'"
+                            j += 2
+                            continue
+                        break
+                    value += text[j]
+                    j += 1
+                out.append(("s", value))
+                i = j + 1
+            else:
+                j = i
+                while j < len(text) and not text[j].isspace() and text[j] not in "(),'":
+                    j += 1
+                out.append(("w", text[i:j]))
+                i = j
+        return out
+
+    def _peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
+
+    def _word(self, *words):
+        kind, value = self._peek()
+        if kind == "w" and value.lower() in words:
+            self.pos += 1
+            return value.lower()
+        return None
+
+    def _expect(self, token):
+        if self._peek() != ("p", token):
+            raise FilterError(f"Syntax error: '{token}' expected at position {self.pos}.")
+        self.pos += 1
+
+    def _or(self):
+        node = self._and()
+        while self._word("or"):
+            node = ("or", node, self._and())
+        return node
+
+    def _and(self):
+        node = self._unary()
+        while self._word("and"):
+            node = ("and", node, self._unary())
+        return node
+
+    def _unary(self):
+        if self._word("not"):
+            self.advanced = True
+            return ("not", self._unary())
+        if self._peek() == ("p", "("):
+            self.pos += 1
+            node = self._or()
+            self._expect(")")
+            return node
+        func = self._word("startswith", "endswith")
+        if func:
+            if func == "endswith":
+                self.advanced = True
+            self._expect("(")
+            prop = self._property()
+            self._expect(",")
+            value = self._literal()
+            self._expect(")")
+            return (func, prop, value)
+        prop = self._property()
+        op = self._word("eq", "ne")
+        if op is None:
+            raise FilterError(f"Unsupported or invalid query filter clause near '{prop}'.")
+        if op == "ne":
+            self.advanced = True
+        return (op, prop, self._literal())
+
+    def _property(self):
+        kind, value = self._peek()
+        if kind != "w":
+            raise FilterError(f"Syntax error: a property expected at position {self.pos}.")
+        self.pos += 1
+        return value
+
+    def _literal(self):
+        kind, value = self._peek()
+        self.pos += 1
+        if kind == "s":
+            return value
+        if kind == "w" and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if kind == "w" and value.lower() == "null":
+            return None
+        raise FilterError(f"Syntax error: a literal expected at position {self.pos - 1}.")
+
+    @staticmethod
+    def _fold(v):
+        return v.lower() if isinstance(v, str) else v
+
+    def matches(self, user, node=None):
+        node = self.tree if node is None else node
+        op = node[0]
+        if op == "or":
+            return self.matches(user, node[1]) or self.matches(user, node[2])
+        if op == "and":
+            return self.matches(user, node[1]) and self.matches(user, node[2])
+        if op == "not":
+            return not self.matches(user, node[1])
+        value = self._fold(user.get(node[1]))
+        want = self._fold(node[2])
+        if op == "eq":
+            return value == want
+        if op == "ne":
+            return value != want
+        if not isinstance(value, str) or not isinstance(want, str):
+            return False
+        return value.startswith(want) if op == "startswith" else value.endswith(want)
 
 
 def shape(user, select, expand):
@@ -467,7 +620,7 @@ class Handler(BaseHTTPRequestHandler):
         return int(t), None
 
     def _page(self, ids_or_range, key, query, select, expand, top, base_path, extra_link=None,
-              limited=False):
+              limited=False, extra_query=()):
         """One page over positions [start, start+top) of a list; nextLink with $skiptoken.
 
         `limited`: the app may read the relationship but not the users (Graph's "limited
@@ -496,6 +649,7 @@ class Handler(BaseHTTPRequestHandler):
             if expand:
                 q.append("$expand=memberOf")
             q.append(f"$top={top}")
+            q.extend(extra_query)
             q.append("$skiptoken=" + b64(f"p={start + top}"))
             page["@odata.nextLink"] = f"{self.emu.base_url}{base_path}?" + "&".join(q)
         page["value"] = users
@@ -510,12 +664,39 @@ class Handler(BaseHTTPRequestHandler):
         top, err = self._top(query)
         if err:
             return err
-        if "$filter" in query:
-            return 400, graph_error("Request_UnsupportedQuery",
-                                    "The emulator supports no $filter on /users."), {}
         expand = query.get("$expand", "") == "memberOf"
-        return self._page(self.emu.dir.lines, "users", query, self._select(query), expand, top,
-                          "/v1.0/users")
+        if "$filter" not in query:
+            return self._page(self.emu.dir.lines, "users", query, self._select(query), expand,
+                              top, "/v1.0/users")
+        try:
+            f = ODataFilter(query["$filter"])
+        except FilterError as e:
+            return 400, graph_error("BadRequest", str(e)), {}
+        advanced = (self.headers.get("ConsistencyLevel", "").lower() == "eventual"
+                    and query.get("$count", "").lower() == "true")
+        if f.advanced and not advanced:
+            return 400, graph_error("Request_UnsupportedQuery",
+                                    "Unsupported or invalid query filter clause specified for "
+                                    "property or operator. Use ConsistencyLevel: eventual and "
+                                    "$count=true for advanced queries."), {}
+        if advanced and "$expand" in query:
+            # "$expand is not currently supported with advanced queries."
+            return 400, graph_error("Request_UnsupportedQuery",
+                                    "$expand is not supported with advanced queries."), {}
+        d = self.emu.dir
+        matched = []
+        for item in d.lines:
+            u = json.loads(item) if item and item.startswith("{") else d.user(item) if item else None
+            if u is not None and f.matches(u):
+                matched.append(u["id"])
+        status, page, headers = self._page(matched, ("users", query["$filter"]), query,
+                                           self._select(query), expand, top, "/v1.0/users",
+                                           extra_query=["$filter=" + quote(query["$filter"])])
+        if advanced and status == 200:
+            doc = json.loads(page)
+            doc["@odata.count"] = len(matched)
+            return status, doc, headers
+        return status, page, headers
 
     def _count_users(self):
         """/users/$count: an advanced query. Graph answers it only with the header
