@@ -408,10 +408,27 @@ async function previewPage() {
     clear(out);
     button.disabled = true;
     say("Running the preview…");
-    put(out, h("p", { class: "busy" }, "Reading the source and planning…"));
+    // The preview runs as a job (a large tenant's takes a while): its progress is shown,
+    // then its run's first page is read from the server.
+    const label = h("label", { for: "preview-progress" }, "Preview: queued");
+    const bar = h("progress", { id: "preview-progress", max: 100 });
+    put(out, h("div", { class: "progress-box busy" }, label, bar));
     try {
-      const doc = await api("POST", tenantPath(`/profiles/${seg(profile.input.value)}/preview`),
-        { query: { limit: 50 } });
+      const queued = await api("POST", tenantPath(`/profiles/${seg(profile.input.value)}/preview`),
+        { query: { job: "true" } });
+      const job = await pollJob(queued.job, (j) => {
+        const p = j.progress || {};
+        const words = progressWords(p);
+        label.textContent = `Preview job ${queued.job}: ${j.status}` + (words ? ` (${words})` : "");
+        if (p.total) {
+          bar.max = p.total;
+          bar.value = Math.min(p.done || 0, p.total);
+        }
+      });
+      if (!job.run_id || job.status === "failed")
+        throw new Error(`The preview failed: ${job.message || "no run was recorded"}`);
+      const first = await api("GET", tenantPath(`/runs/${job.run_id}/items`), { query: { limit: 50 } });
+      const doc = Object.assign({ run: job.run_id }, first);
       show(doc);
       history.replaceState(null, "", `#/preview/${doc.run}`);  // a reload shows this run again
       say(`Preview ready: run ${doc.run}.`);

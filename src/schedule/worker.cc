@@ -92,7 +92,10 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
   CloseAbandonedRun(job, store, options);
 
   EngineOptions engine;
-  engine.kind = RunKind::kSync;
+  // A preview job (the admin page's preview of a large tenant) records a preview run:
+  // nothing is applied, published or mailed.
+  const bool preview = job.kind == "preview";
+  engine.kind = preview ? RunKind::kPreview : RunKind::kSync;
   engine.trigger = job.trigger.empty() ? "api" : job.trigger;
   if (job.trigger.rfind("user:", 0) == 0) engine.only_user = job.trigger.substr(5);
   if (job.kind == "approve") {
@@ -122,7 +125,7 @@ JobRecord RunJob(const JobRecord& claimed, Store& store, const WorkerOptions& op
     return finish(outcome.error().code == ErrorCode::kInvalid ? kExitUsage : kExitFailed,
                   outcome.error().message);
   }
-  if (options.notify && options.catalog != nullptr) {
+  if (options.notify && options.catalog != nullptr && !preview) {
     Notifier notifier(options.catalog->config().smtp, store);
     const Tenant* tenant = options.catalog->config().FindTenant(job.tenant);
     if (profile->notify.welcome_sip_credentials && tenant != nullptr &&

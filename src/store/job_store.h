@@ -34,7 +34,7 @@ struct JobRecord {
   int64_t id = 0;  // set by the store
   std::string tenant;
   std::string profile;
-  std::string kind = "sync";  // "sync" | "approve"
+  std::string kind = "sync";  // "sync" | "approve" | "preview"
   std::string trigger;        // "schedule" | "api" | "cli" | "scim" | ...
   int64_t approve_run = 0;    // kind "approve": the held run to approve
   int64_t slot = 0;  // a scheduled occurrence (unix seconds) this job runs; 0 = not scheduled

@@ -301,6 +301,8 @@ try {
   await page.getByRole("button", { name: "Run preview" }).click();
   await page.locator(".range").waitFor();
   results.preview_range = await page.locator(".range").textContent();
+  check(urls.some((u) => /\/profiles\/phones\/preview\?job=true$/.test(u)), "the preview ran as a job");
+  check(!urls.some((u) => /\/preview\?limit=/.test(u)), "the plan was read from the run, page by page");
   check(/^1–50 of \d+$/.test(results.preview_range), "first page: " + results.preview_range);
   check(await page.locator("table.items tbody tr").count() === 50, "50 rows on a page");
   await pageChecks("preview-report");

@@ -131,8 +131,10 @@ class RestApi {
   http::Response ListJobs(http::Request& request);
   http::Response Preview(http::Request& request);
   http::Response Explain(http::Request& request);  // explain.cc
+  // Queues a job of the profile: a sync, an approval (`approve` > 0) or, with `preview`, a
+  // preview (its plan is then read page by page from the run it records).
   http::Response StartSync(const std::string& tenant, const Profile& profile, int64_t approve,
-                           const std::string& user);
+                           const std::string& user, bool preview = false);
   http::Response Sync(http::Request& request);
   http::Response Approve(http::Request& request);
   http::Response Revert(http::Request& request);

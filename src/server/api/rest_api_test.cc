@@ -310,6 +310,40 @@ TEST_F(RestApiTest, PreviewAndRunItemsArePagedAndFilteredOnTheServer) {
   EXPECT_EQ(Error(long_q)["field"], "q");
 }
 
+// A large tenant's preview runs as a job (issue 19): 202, the job's run is a preview that
+// applied nothing, and its items are then read page by page.
+TEST_F(RestApiTest, APreviewRunsAsAJobAndIsReadPageByPage) {
+  auto bad = Call("POST", "/api/v1/tenants/acme/profiles/main/preview?job=maybe", tokens_["acme"]);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(Error(bad)["field"], "job");
+  auto queued =
+      Call("POST", "/api/v1/tenants/acme/profiles/main/preview?job=true", tokens_["acme"]);
+  ASSERT_EQ(queued->status, 202) << queued->body;
+  const int64_t job = json::parse(queued->body)["job"];
+  json done;
+  for (int i = 0; i < 500; ++i) {
+    done = json::parse(
+        Call("GET", "/api/v1/tenants/acme/jobs/" + std::to_string(job), tokens_["acme"])->body);
+    if (done["status"] == "done" || done["status"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(done["status"], "done") << done.dump();
+  EXPECT_EQ(done["kind"], "preview") << done.dump();
+  const int64_t run = done["run_id"];
+  auto recorded = json::parse(
+      Call("GET", "/api/v1/tenants/acme/runs/" + std::to_string(run), tokens_["acme"])->body);
+  EXPECT_EQ(recorded["kind"], "preview") << recorded.dump();
+  auto page =
+      json::parse(Call("GET", "/api/v1/tenants/acme/runs/" + std::to_string(run) + "/items?limit=2",
+                       tokens_["acme"])
+                      ->body);
+  EXPECT_EQ(page["page"]["matched"], 3);
+  EXPECT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["summary"]["create"], 3);
+  // Nothing was applied: the users are still to be created.
+  EXPECT_EQ(*store_->CountUsers("acme"), 0u);
+}
+
 TEST_F(RestApiTest, TheMappingEditorMapsASampleUserWithADraft) {
   const std::string path = "/api/v1/tenants/acme/profiles/main/map";
   auto mapped = Call("POST", path, tokens_["acme"],

@@ -136,6 +136,11 @@ const std::vector<RouteSpec>& RestApi::Routes() {
       {"q", "string", "only items whose username, key, reason or a value contains this", {}},
       {"offset", "integer", "skip this many matching items (default 0)", {}},
       {"limit", "integer", "at most this many items (1..1000, default 50)", {}}};
+  static const std::vector<QueryParam> kPreviewQuery = [] {
+    std::vector<QueryParam> q = kPlanPageQuery;
+    q.push_back({"job", "boolean", "run the preview as a job (202) instead of in the request", {}});
+    return q;
+  }();
   static const std::vector<RouteSpec> routes = {
       {"GET", "/api/v1/openapi.json", "openapi", "This OpenAPI document", {}, false, {200}, true},
       {"GET",
@@ -304,10 +309,13 @@ const std::vector<RouteSpec>& RestApi::Routes() {
        "/api/v1/tenants/{tenant}/profiles/{profile}/preview",
        "preview",
        "Run a preview now; returns the preview JSON (DESIGN §4); with q, offset or limit, one "
-       "page of its items (and page.matched) with the whole plan's summary",
-       kPlanPageQuery,
+       "page of its items (and page.matched) with the whole plan's summary. With job=true it "
+       "runs as a job instead: 202 {job}, GET .../jobs/{id} gives its progress and run_id, "
+       "and GET .../runs/{run_id}/items its pages; 409 while a job of the profile is queued "
+       "or running",
+       kPreviewQuery,
        true,
-       {200, 400, 404}},
+       {200, 202, 400, 404, 409}},
       {"GET",
        "/api/v1/tenants/{tenant}/profiles/{profile}/explain",
        "explain",

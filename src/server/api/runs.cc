@@ -210,6 +210,14 @@ http::Response RestApi::Preview(http::Request& r) {
   if (!user.ok()) return detail::FromError(user.error());
   auto paging = ReadPlanItemQuery(r);
   if (!paging.ok()) return detail::FromError(paging.error());
+  if (r.HasQuery("job")) {
+    const std::string job = r.Query("job");
+    if (job != "true" && job != "1" && job != "false" && job != "0")
+      return detail::Fail(ErrorCode::kInvalid, "job", "must be true or false");
+    // A large tenant's preview as a job: 202 now, its run's items read page by page later.
+    if (job == "true" || job == "1")
+      return StartSync(r.Param("tenant"), *profile, 0, *user, /*preview=*/true);
+  }
   auto store = options_.open_store();
   if (!store.ok())
     return detail::Fail(ErrorCode::kUnavailable, "", "the store is unavailable; retry later");
@@ -235,11 +243,11 @@ http::Response RestApi::Preview(http::Request& r) {
 }
 
 http::Response RestApi::StartSync(const std::string& tenant, const Profile& profile,
-                                  int64_t approve, const std::string& user) {
+                                  int64_t approve, const std::string& user, bool preview) {
   JobRecord job;
   job.tenant = tenant;
   job.profile = profile.name;
-  job.kind = approve != 0 ? "approve" : "sync";
+  job.kind = preview ? "preview" : approve != 0 ? "approve" : "sync";
   job.approve_run = approve;
   job.trigger = !user.empty() ? "user:" + user : "api";
   job.created_at = options_.clock();
