@@ -31,6 +31,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,14 +99,19 @@ class GraphSource : public Source {
                                       const std::vector<std::string>& select,
                                       const ObjectSink& sink, const ProblemSink& on_problem);
   Result<std::string> LatestDeltaLink(const std::string& url, const std::string& permission);
-  // True when source.filter matches user `id`: GET /users?$filter=(<filter>) and id eq
-  // '<id>'&$select=id, a list of one or none, since Graph takes $filter on lists only. Sent
+  // True when source.filter matches user `id`: GET /users?$filter=(<filter>) and id in
+  // ('<id>')&$select=id (FilterKeeps), a list of one or none, since Graph takes $filter on
+  // lists only. Sent
   // as a default query, as the full read sends the filter; when Graph answers 400
   // Request_UnsupportedQuery (the filter uses ne, not, endsWith or another operator only
   // advanced queries support), sent again as an advanced query: the header
   // "ConsistencyLevel: eventual" and $count=true (Microsoft Graph, "Advanced query
   // capabilities on directory objects"; $expand is not supported there, hence $select=id).
   Result<bool> MatchesFilter(const std::string& id);
+  // The ids of `ids` that source.filter keeps, asked of Graph as `(filter) and id in (...)`
+  // with at most 15 ids a request (Microsoft's limit on `in` by default); a request Graph
+  // refuses as an advanced query is sent again as one (ConsistencyLevel: eventual, $count).
+  Result<std::set<std::string>> FilterKeeps(const std::vector<std::string>& ids);
   // False for an object the scope leaves out (a guest unless source.include_guests);
   // notes the decision for a traced object (ReadRequest::scope_trace).
   bool Keep(const SourceObject& user) const;

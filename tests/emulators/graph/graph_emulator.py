@@ -212,16 +212,20 @@ class FilterError(Exception):
 class ODataFilter:
     """The subset of OData $filter on /users that the tests use, with the rules Microsoft
     documents for directory objects ("Use the $filter query parameter", "Advanced query
-    capabilities on directory objects"): eq on a property (strings, booleans, null), the
-    functions startsWith and endsWith, and / or / not with parentheses, keywords in any
-    case. ne, not and endsWith are advanced queries only (`advanced` is set when they
-    occur): without the ConsistencyLevel: eventual header and $count=true Graph answers 400
-    Request_UnsupportedQuery. String comparison ignores case."""
+    capabilities on directory objects"): eq on a property (strings, booleans, null), in with
+    a list of values, the functions startsWith and endsWith, and / or / not with
+    parentheses, keywords in any case. ne, not and endsWith are advanced queries only
+    (`advanced` is set when they occur): without the ConsistencyLevel: eventual header and
+    $count=true Graph answers 400 Request_UnsupportedQuery. `in` takes at most 15 values in
+    a default query ("Use the $filter query parameter": by default a request is limited to
+    15 expressions with in; `in_values` counts the largest list). String comparison ignores
+    case."""
 
     def __init__(self, text):
         self.tokens = self._lex(text)
         self.pos = 0
         self.advanced = False
+        self.in_values = 0
         self.tree = self._or()
         if self.pos != len(self.tokens):
             raise FilterError(f"Syntax error at position {self.pos} in '{text}'.")
@@ -306,6 +310,15 @@ class ODataFilter:
             self._expect(")")
             return (func, prop, value)
         prop = self._property()
+        if self._word("in"):
+            self._expect("(")
+            values = [self._literal()]
+            while self._peek() == ("p", ","):
+                self.pos += 1
+                values.append(self._literal())
+            self._expect(")")
+            self.in_values = max(self.in_values, len(values))
+            return ("in", prop, values)
         op = self._word("eq", "ne")
         if op is None:
             raise FilterError(f"Unsupported or invalid query filter clause near '{prop}'.")
@@ -345,6 +358,8 @@ class ODataFilter:
         if op == "not":
             return not self.matches(user, node[1])
         value = self._fold(user.get(node[1]))
+        if op == "in":
+            return value in [self._fold(v) for v in node[2]]
         want = self._fold(node[2])
         if op == "eq":
             return value == want
@@ -679,6 +694,10 @@ class Handler(BaseHTTPRequestHandler):
                                     "Unsupported or invalid query filter clause specified for "
                                     "property or operator. Use ConsistencyLevel: eventual and "
                                     "$count=true for advanced queries."), {}
+        if f.in_values > 15 and not advanced:
+            return 400, graph_error("Request_UnsupportedQuery",
+                                    "Too many child clauses specified in search filter "
+                                    f"expression: {f.in_values}. Max allowed: 15."), {}
         if advanced and "$expand" in query:
             # "$expand is not currently supported with advanced queries."
             return 400, graph_error("Request_UnsupportedQuery",
