@@ -3,6 +3,8 @@
 #include <ctime>
 #include <utility>
 
+#include "util/text.h"
+
 namespace telsync::admin {
 
 nlohmann::ordered_json UserJson(const PbxUser& user) {
@@ -52,16 +54,6 @@ const char* ModeName(SyncMode m) {
       return "review";
   }
   return "full";
-}
-
-// "2026-12-07T21:00:00Z" (the report module's PurgedAtText, which admin may not include).
-std::string Rfc3339Utc(int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 }  // namespace

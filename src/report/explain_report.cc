@@ -5,20 +5,12 @@
 #include <vector>
 
 #include "util/json_out.h"
+#include "util/text.h"
 
 namespace telsync {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string IsoTime(int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 Json ValuesJson(const std::vector<ExplainValues>& values) {
   Json j = Json::object();
@@ -66,7 +58,7 @@ Json ExplanationJson(const Explanation& e) {
   j["stored_id"] = e.stored_id;
   j["source"] = Json{{"source", e.source},
                      {"read_from", e.read_from},
-                     {"read_at", IsoTime(e.read_at)},
+                     {"read_at", Rfc3339Utc(e.read_at)},
                      {"enabled", e.enabled},
                      {"attributes", ValuesJson(e.attributes)},
                      {"groups", e.groups}};
@@ -121,7 +113,7 @@ void WriteExplainTable(std::ostream& out, const Explanation& e) {
       << e.key << ")\n";
 
   Section(out, 1, "Source");
-  out << "   " << e.source << ": " << e.read_from << ", read " << IsoTime(e.read_at) << "\n";
+  out << "   " << e.source << ": " << e.read_from << ", read " << Rfc3339Utc(e.read_at) << "\n";
   if (e.out_of_scope) {
     out << "   read from the source and left out of the scope (step 2 says why)\n";
   } else if (!e.in_source) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/text.h"
+
 namespace telsync {
 namespace {
 
@@ -127,12 +129,7 @@ void WriteTargetsTable(std::ostream& out, const Plan& plan, const TableOptions& 
 
 std::string PurgedAtText(const Run& run) {
   if (run.purged_at == 0) return "";
-  const auto t = static_cast<std::time_t>(run.purged_at);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
+  return Rfc3339Utc(run.purged_at);
 }
 
 std::string PurgedNote(const Run& run) {

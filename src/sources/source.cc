@@ -8,6 +8,16 @@
 
 namespace telsync {
 
+ReadResult& SendGone(ReadResult& result, const std::string& id, const ObjectSink& sink) {
+  SourceObject object;
+  object.id = id;
+  object.deleted = true;
+  ++result.objects;
+  sink(std::move(object));
+  result.complete = true;
+  return result;
+}
+
 Result<std::unique_ptr<Source>> MakeSource(const SourceConfig& config,
                                            const std::string& base_dir) {
   if (const auto* file = config.As<FileSourceConfig>()) {

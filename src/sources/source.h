@@ -121,6 +121,11 @@ class Source {
   }
 };
 
+// ReadOne's answer for an object the source no longer has or whose scope leaves it out:
+// `id` goes to `sink` with deleted = true, and `result` is complete (the answer is known).
+// Returns `result`.
+ReadResult& SendGone(ReadResult& result, const std::string& id, const ObjectSink& sink);
+
 // The source a profile's config names. `base_dir` resolves relative file paths (the
 // config file's directory). Errors: Invalid for an unknown or unsupported type.
 Result<std::unique_ptr<Source>> MakeSource(const SourceConfig& config, const std::string& base_dir);

@@ -1,6 +1,7 @@
 #include "util/text.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace telsync {
 namespace {
@@ -75,6 +76,15 @@ std::string EscapeForTerminal(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string Rfc3339Utc(int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 std::string AsciiLower(std::string_view s) {

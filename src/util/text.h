@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,9 @@ std::string EscapeForTerminal(std::string_view text);
 // Lower-cases A-Z only: the case folding of names and keys that every store and
 // comparison shares, whatever the locale.
 std::string AsciiLower(std::string_view s);
+
+// A unix time as RFC 3339 in UTC, to the second: "2026-12-07T21:00:00Z" (JSON reports, the
+// REST API, SCIM meta, webhook events).
+std::string Rfc3339Utc(int64_t unix_seconds);
 
 }  // namespace telsync

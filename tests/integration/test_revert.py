@@ -188,16 +188,21 @@ def test_rest_revert_previews_and_applies(ws):
     assert "user5" not in users_by_name(ws) and "user4" in users_by_name(ws)
 
 
+def sync_a_keeping_30_days(ws):
+    """Configures history.keep_days: 30 and syncs directory A; returns the run's id."""
+    config(ws, grace=0, protect="false")
+    ws.write("telsync.yaml", "history:\n  keep_days: 30\n" + (ws.path / "telsync.yaml").read_text())
+    ws.users_json(directory_a())
+    assert ws.run("sync").code == 0
+    return last_run_id(ws)
+
+
 def test_history_keep_days_purges_what_revert_needs(ws):
     """history.keep_days (issue 18): each applied sync purges the items of the runs older
     than that; the run stays in the history with its counts, `runs revert` says why it
     refuses; a newer run still reverts; a preview purges nothing."""
     day = 86400
-    config(ws, grace=0, protect="false")
-    ws.write("telsync.yaml", "history:\n  keep_days: 30\n" + (ws.path / "telsync.yaml").read_text())
-    ws.users_json(directory_a())
-    assert ws.run("sync").code == 0
-    run_a = last_run_id(ws)
+    run_a = sync_a_keeping_30_days(ws)
     ws.now += 20 * day
     ws.users_json(directory_b())
     assert ws.run("sync").code == 0
@@ -237,11 +242,7 @@ def test_a_purged_run_says_so_in_every_format_and_view(ws, tmp_path):
     from openpyxl import load_workbook
 
     day = 86400
-    config(ws, grace=0, protect="false")
-    ws.write("telsync.yaml", "history:\n  keep_days: 30\n" + (ws.path / "telsync.yaml").read_text())
-    ws.users_json(directory_a())
-    assert ws.run("sync").code == 0
-    run_a = last_run_id(ws)
+    run_a = sync_a_keeping_30_days(ws)
     ws.now += 45 * day
     ws.users_json(directory_b())
     assert ws.run("sync").code == 0  # purges run A's items

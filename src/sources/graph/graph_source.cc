@@ -684,14 +684,7 @@ ReadResult GraphSource::ReadOne(const ReadRequest& request, const std::string& i
     result.error = answer.error();
     return result;
   }
-  auto gone = [&] {
-    SourceObject object;
-    object.id = id;
-    object.deleted = true;
-    ++result.objects;
-    sink(std::move(object));
-    result.complete = true;
-  };
+  auto gone = [&] { SendGone(result, id, sink); };
   if (answer->status == 404) {
     gone();
     return result;

@@ -972,15 +972,7 @@ ReadResult LdapSource::ReadOne(const ReadRequest& request, const std::string& id
     return result;
   }
   ScopeTrace* trace = request.scope_trace;
-  auto gone = [&] {
-    SourceObject object;
-    object.id = id;
-    object.deleted = true;
-    ++result.objects;
-    sink(std::move(object));
-    result.complete = true;
-    return result;
-  };
+  auto gone = [&]() -> ReadResult { return SendGone(result, id, sink); };
   const bool ad = ctx.info.kind == ServerKind::kActiveDirectory;
   const std::string id_attr = ad ? "objectGUID" : "entryUUID";
   const std::optional<std::string> id_filter = ldap::IdFilter(ctx.info.kind, id);

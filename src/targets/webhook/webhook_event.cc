@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/fields.h"
+#include "util/text.h"
 
 namespace telsync {
 namespace {
@@ -42,15 +43,6 @@ void CollectFields(const ojson& user, std::map<std::string, std::string>& fields
 
 }  // namespace
 
-std::string Rfc3339(int64_t unix_seconds) {
-  const time_t t = static_cast<time_t>(unix_seconds);
-  tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 WebhookMessage WebhookFromEvent(const OutboxEvent& event) {
   WebhookMessage message;
   message.id = "evt_" + event.tenant + "_" + std::to_string(event.seq);
@@ -63,7 +55,7 @@ WebhookMessage WebhookFromEvent(const OutboxEvent& event) {
   for (auto& [name, value] : payload.items()) data[name] = value;
   if (data.contains("user")) CollectFields(data["user"], message.fields);
   ojson body = {{"type", message.type},
-                {"timestamp", Rfc3339(event.created_at)},
+                {"timestamp", Rfc3339Utc(event.created_at)},
                 {"tenant", event.tenant},
                 {"data", std::move(data)}};
   message.body = Dump(body);
@@ -95,7 +87,7 @@ WebhookMessage WebhookSnapshot(const PbxUser& user, const std::string& tenant, i
   ojson data = {{"user_id", user.id}, {"action", "snapshot"}, {"user", std::move(state)}};
   message.id = "snap_" + tenant + "_" + std::to_string(user.id) + "_" + Digest(Dump(data));
   ojson body = {{"type", message.type},
-                {"timestamp", Rfc3339(now)},
+                {"timestamp", Rfc3339Utc(now)},
                 {"tenant", tenant},
                 {"data", std::move(data)}};
   message.body = Dump(body);

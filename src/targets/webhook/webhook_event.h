@@ -37,7 +37,4 @@ struct WebhookMessage {
 WebhookMessage WebhookFromEvent(const OutboxEvent& event);
 WebhookMessage WebhookSnapshot(const PbxUser& user, const std::string& tenant, int64_t now);
 
-// "2026-12-07T10:00:00Z"
-std::string Rfc3339(int64_t unix_seconds);
-
 }  // namespace telsync

@@ -6,20 +6,12 @@
 
 #include "server/scim/filter.h"
 #include "server/scim/resource.h"
+#include "util/text.h"
 
 namespace telsync::scim::detail {
 namespace {
 
 constexpr int kUnavailableRetrySeconds = 5;
-
-std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 json SchemaAttr(const char* name, const char* type, bool multi = false, bool required = false,
                 const char* mutability = "readWrite", const char* uniqueness = "none",
@@ -245,8 +237,8 @@ json RenderJson(ResourceType type, json resource, const std::string& id, int64_t
   if (!resource.is_object()) resource = json::object();
   resource["id"] = id;
   resource["meta"] = {{"resourceType", ResourceTypeName(type)},
-                      {"created", IsoTime(created_at)},
-                      {"lastModified", IsoTime(updated_at)},
+                      {"created", Rfc3339Utc(created_at)},
+                      {"lastModified", Rfc3339Utc(updated_at)},
                       {"location", request.base_url + "/" + request.resource + "/" + id},
                       {"version", ETag(version)}};
   return resource;
