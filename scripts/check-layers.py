@@ -5,8 +5,8 @@ The allowed arrows are the table in the "Module layers" section of docs/architec
 script parses that same table, so the drawing and the check cannot disagree. A file's module
 is the first directory under src/ (src/plan/detail/rules.h is in `plan`) or `cli` for cli/.
 An include "a/b.h" names the module `a`. An include is allowed when it stays in its module or
-its module's row lists the target under "May include". Unit tests (*_test.cc) and fuzz
-targets (*_fuzz.cc) belong to the module whose directory they sit in, with the same arrows,
+its module's row lists the target under "May include". Unit tests (*_test.cc), their shared
+test support headers (*_testing.h) and fuzz targets (*_fuzz.cc) belong to the module whose directory they sit in, with the same arrows,
 plus what the row's "Tests may also include" column lists (the bench/lib generator).
 
 The table itself is checked too: every module under src/ has a row, every name in it is a
@@ -24,7 +24,7 @@ import sys
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 MODULE_NAME = re.compile(r"`([a-z_]+)`")
 SOURCE_SUFFIXES = (".h", ".cc", ".cpp")
-TEST_SUFFIXES = ("_test.cc", "_fuzz.cc")
+TEST_SUFFIXES = ("_test.cc", "_fuzz.cc", "_testing.h")
 NONE_MARKS = {"", "-", "—", "nothing"}
 
 

@@ -248,7 +248,47 @@ Result<HeldRun> ReadHeldRun(RunStore& store, const Profile& profile, int64_t run
 struct EngineCursor {
   std::string source;
   int64_t full_read_at = 0;
+  // PlanSettingsDigest of the profile the last applied run planned with: a delta is planned
+  // incrementally only under the same settings (a changed mapping re-plans everyone).
+  std::string plan_digest;
 };
+
+// What decides a user's plan, apart from the user: an incremental run plans only the
+// changed users, so it is right only while these are what the stored users were planned
+// with. (A hash, not a secret: the profile holds no secret here.)
+std::string PlanSettingsDigest(const Profile& p) {
+  nlohmann::json templates = nlohmann::json::array();
+  for (const TemplateConfig& t : p.templates) {
+    templates.push_back({t.name, t.groups, t.caller_id, t.settings});
+  }
+  nlohmann::json rules = nlohmann::json::array();
+  for (const RuleConfig& r : p.rules) {
+    rules.push_back({r.field, r.equals, r.matches, r.template_name});
+  }
+  const ValidationConfig& v = p.validation;
+  const PolicyConfig& o = p.policy;
+  const nlohmann::json settings = {
+      p.source.type(),
+      p.mapping,
+      {v.required, static_cast<int>(v.phone_mode), v.default_region, v.extension_length},
+      {static_cast<int>(o.mode), o.create, o.update, o.del, static_cast<int>(o.disabled),
+       o.exclusion_group, o.grace_days, o.protect_mobile, o.max_deletes, o.max_delete_percent},
+      templates,
+      rules,
+      p.default_template,
+      p.default_caller_id,
+      {p.extensions.first, p.extensions.last},
+      {p.departments.enabled, p.departments.ring_groups.first, p.departments.ring_groups.last},
+      static_cast<int>(p.phone_render),
+  };
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(settings.dump()));
+  return hex;
+}
+
+// How an incremental run's message starts ("delta read: 3 changed, 1 removed; planned
+// alone: ..."): such a run's summary counts only the users it planned.
+constexpr std::string_view kIncrementalNote = "; planned alone: ";
 
 EngineCursor ParseEngineCursor(const std::string& text) {
   EngineCursor out;
@@ -259,6 +299,9 @@ EngineCursor ParseEngineCursor(const std::string& text) {
     if (parsed.contains("full_read_at") && parsed["full_read_at"].is_number_integer()) {
       out.full_read_at = parsed["full_read_at"].get<int64_t>();
     }
+    if (parsed.contains("plan_digest") && parsed["plan_digest"].is_string()) {
+      out.plan_digest = parsed["plan_digest"].get<std::string>();
+    }
   } else {
     out.source = text;  // written before the engine wrapped cursors: full read is due
   }
@@ -266,7 +309,10 @@ EngineCursor ParseEngineCursor(const std::string& text) {
 }
 
 std::string DumpEngineCursor(const EngineCursor& cursor) {
-  return nlohmann::json{{"source", cursor.source}, {"full_read_at", cursor.full_read_at}}.dump();
+  return nlohmann::json{{"source", cursor.source},
+                        {"full_read_at", cursor.full_read_at},
+                        {"plan_digest", cursor.plan_digest}}
+      .dump();
 }
 
 // What a run reads, behind one shape for sources and mirrors: `read` fills the pipeline
@@ -278,6 +324,15 @@ struct Reader {
   // The read covers the whole scope, so the previous run's count estimates its size (not
   // so for a mirror run of the few objects a SCIM request touched).
   bool whole_scope = true;
+  // An incremental run (issue 20 §1): `read` sets `active` when it put only some objects in
+  // the pipeline (a delta's changes, the users waiting out their grace period) and `keys`
+  // to their source ids: the plan is made for those alone, and the rest of the directory
+  // stays as it is. Null, or not active: the pipeline holds the whole scope.
+  struct Scope {
+    bool active = false;
+    std::unordered_set<std::string> keys;
+  };
+  std::shared_ptr<Scope> scope;
 };
 
 std::string ObjectKey(const SourceObject& object) {
@@ -358,11 +413,13 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
   const bool full_due =
       cursor->source.empty() || (every > 0 && options.now - cursor->full_read_at >= every);
   const bool want_delta = mirrored && !full_due;
+  const std::string digest = PlanSettingsDigest(profile);
 
   Reader reader;
+  reader.scope = std::make_shared<Reader::Scope>();
   auto mirror_ok = std::make_shared<bool>(true);
   reader.read = [&profile, &source, &store, &options, attributes, cursor, sync, mirrored,
-                 want_delta, mirror_ok,
+                 want_delta, mirror_ok, digest, scope = reader.scope,
                  &note](ReadPipeline& pipeline, const ProblemSink& on_problem) -> ReadResult {
     ReadRequest request;
     request.attributes = attributes;
@@ -412,6 +469,37 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
         request, [&](SourceObject&& object) { changes[ObjectKey(object)] = std::move(object); },
         on_problem);
     const bool usable = read.complete && read.bad_records == 0;
+    // Incremental (issue 20 §1): a usable delta, under the settings the stored users were
+    // planned with, is planned alone, beside the users waiting out their grace period and
+    // those the last plan could not write (a conflict, invalid data), with their mirror
+    // copies when the source still has them: a full run would plan them again too.
+    // A group among the changes is not: its members are the source's to send as changes.
+    bool incremental =
+        read.delta && usable && options.explain == nullptr && cursor->plan_digest == digest &&
+        std::all_of(changes.begin(), changes.end(),
+                    [](const auto& change) { return change.second.kind == ObjectKind::kUser; });
+    std::unordered_set<std::string> waiting_keys;
+    std::vector<SourceObject> waiting;
+    if (incremental) {
+      auto pending = store.ListPendingDeleteKeys(profile.tenant, profile.name);
+      auto waiting_writes = store.ListWaitingKeys(profile.tenant, profile.name);
+      incremental = pending.ok() && waiting_writes.ok();
+      if (incremental) {
+        pending->insert(pending->end(), std::make_move_iterator(waiting_writes->begin()),
+                        std::make_move_iterator(waiting_writes->end()));
+      }
+      for (size_t i = 0; incremental && i < pending->size(); ++i) {
+        const std::string& id = (*pending)[i];
+        if (changes.count("u:" + id) || waiting_keys.count(id)) continue;
+        auto entry = store.GetMirrorEntry(profile.tenant, profile.name, ObjectKind::kUser, id);
+        if (!entry.ok()) {
+          incremental = false;  // planned on the whole mirror instead
+          break;
+        }
+        waiting_keys.insert(id);
+        if (entry->has_value()) waiting.push_back(std::move((*entry)->object));
+      }
+    }
     std::unique_ptr<MirrorWriter> writer;
     if (sync && usable) {
       auto w = store.BeginMirrorWrite(
@@ -424,7 +512,28 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     } else {
       *mirror_ok = false;
     }
-    if (read.delta) {
+    if (read.delta && incremental) {
+      size_t removed = 0;
+      scope->keys = std::move(waiting_keys);
+      for (auto& [key, object] : changes) {
+        scope->keys.insert(object.id);
+        if (object.deleted) {
+          ++removed;
+          if (writer && *mirror_ok) {
+            Status s = writer->Remove(object.kind, object.id);
+            if (!s.ok() && s.error().code != ErrorCode::kNotFound) *mirror_ok = false;
+          }
+          continue;
+        }
+        if (writer && *mirror_ok) put(*writer, object);
+        pipeline.Add(std::move(object));
+      }
+      for (SourceObject& object : waiting) pipeline.Add(std::move(object));
+      scope->active = true;
+      note = "delta read: " + std::to_string(changes.size() - removed) + " changed, " +
+             std::to_string(removed) + " removed" + std::string(kIncrementalNote) +
+             std::to_string(scope->keys.size()) + " users, the rest left as they are";
+    } else if (read.delta) {
       size_t removed = 0;
       // `explain --fresh`: the traced users, as the mirror or the delta has them, are set
       // aside, to be read again from the source alone (the delta may not see every change:
@@ -519,8 +628,8 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     if (writer && *mirror_ok && !writer->Commit().ok()) *mirror_ok = false;
     return read;
   };
-  reader.after_apply = [&profile, &store, &options, cursor, mirrored,
-                        mirror_ok](const ReadResult& read) -> Status {
+  reader.after_apply = [&profile, &store, &options, cursor, mirrored, mirror_ok,
+                        digest](const ReadResult& read) -> Status {
     if (!read.complete || read.bad_records != 0) return Ok();
     if (!mirrored) {
       if (read.cursor.empty()) return Ok();
@@ -533,6 +642,7 @@ Reader SourceReader(const Profile& profile, Source& source, Store& store,
     EngineCursor next;
     next.source = read.cursor;
     next.full_read_at = read.delta ? cursor->full_read_at : options.now;
+    next.plan_digest = digest;  // the stored users are now planned under these settings
     return store.SetCursor(profile.tenant, profile.name, DumpEngineCursor(next));
   };
   return reader;
@@ -705,6 +815,7 @@ size_t PreviousRunCount(RunStore& store, const Profile& profile) {
     if (r.status == RunStatus::kRunning || r.status == RunStatus::kFailed || !r.complete) continue;
     if (r.kind != RunKind::kSync && r.kind != RunKind::kPreview) continue;
     if (r.trigger.rfind("user:", 0) == 0) continue;  // one user's run says nothing of the size
+    if (r.message.find(kIncrementalNote) != std::string::npos) continue;  // nor a delta's
     size_t count = 0;
     for (size_t a = 0; a < kActionCount; ++a) {
       const auto action = static_cast<Action>(a);
@@ -713,6 +824,41 @@ size_t PreviousRunCount(RunStore& store, const Profile& profile) {
     return count;
   }
   return 0;
+}
+
+// An incremental run's PlanOptions::gone_keys: the linked stored users of the profile,
+// outside the run's scope, whose e-mail is the e-mail or UPN of a desired user and whom the
+// source no longer has (absent from its mirror). A full read would let the desired user take
+// one of them over (Links::FindRelinks); the mirror answers for them by index.
+Result<std::unordered_set<std::string>> GoneKeys(const PlanInput& input,
+                                                 const StoreSnapshot& snapshot,
+                                                 const Profile& profile,
+                                                 const std::unordered_set<std::string>& scope,
+                                                 MirrorStore& mirror) {
+  std::unordered_set<std::string> gone;
+  auto lower = [](std::string_view s, std::string& out) -> const std::string& {
+    out.assign(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::unordered_set<std::string> wanted;
+  std::string buffer;
+  for (const DesiredUser& d : input.desired) {
+    for (const std::string_view key : {d.user.fields.Get(Field::kEmail), d.upn()}) {
+      if (!key.empty()) wanted.insert(lower(key, buffer));
+    }
+  }
+  if (wanted.empty()) return gone;
+  for (const PbxUser& u : snapshot.users) {
+    if (u.source_key.empty() || u.profile != profile.name || scope.count(u.source_key)) continue;
+    const std::string_view email = u.fields.Get(Field::kEmail);
+    if (email.empty() || !wanted.count(lower(email, buffer))) continue;
+    auto entry =
+        mirror.GetMirrorEntry(profile.tenant, profile.name, ObjectKind::kUser, u.source_key);
+    if (!entry.ok()) return entry.error();
+    if (!entry->has_value()) gone.insert(u.source_key);
+  }
+  return gone;
 }
 
 // One run from a Reader: read, map and validate, plan, apply, record.
@@ -816,18 +962,40 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
   input.complete = read.complete && read.bad_records == 0;
   for (auto& r : unreadable) input.rejected.push_back(std::move(r));
 
-  // The plan phase: the stored directory's snapshot, then MakePlan (one pure call).
+  // The plan phase: the stored directory's snapshot, then MakePlan (one pure call). An
+  // incremental run plans its scope alone; with nothing in it (a quiet delta, nobody
+  // waiting to be deleted) there is nothing to plan, and no snapshot is read.
   if (options.on_progress) options.on_progress({"plan", 0, 0});
-  auto snapshot = store.LoadSnapshot(profile.tenant, profile.name);
+  const Reader::Scope* scope =
+      reader.scope != nullptr && reader.scope->active ? reader.scope.get() : nullptr;
+  const bool nothing_to_plan = scope != nullptr && scope->keys.empty() && input.complete &&
+                               input.desired.empty() && input.rejected.empty();
+  Result<StoreSnapshot> snapshot = StoreSnapshot{};
+  if (!nothing_to_plan) snapshot = store.LoadSnapshot(profile.tenant, profile.name);
   if (!snapshot.ok()) return snapshot.error();
   clock.Mark("snapshot");
+  if (scope != nullptr) {
+    plan_options.only_keys = scope->keys;
+    if (!nothing_to_plan && input.complete) {
+      auto gone = GoneKeys(input, *snapshot, profile, scope->keys, store);
+      if (!gone.ok()) return gone.error();
+      plan_options.gone_keys = std::move(*gone);
+    }
+  }
   plan_options.only_user = options.only_user;
   plan_options.approved = options.approve_run != 0;
   if (explain != nullptr) {
     FindStoredUsers(*snapshot, *explain);
     plan_options.explain = explain;
   }
-  out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
+  if (nothing_to_plan) {
+    out.plan.tenant = profile.tenant;
+    out.plan.profile = profile.name;
+    out.plan.source = input.source;
+    out.plan.complete = true;
+  } else {
+    out.plan = MakePlan(input, *snapshot, profile, options.now, plan_options);
+  }
   Plan& plan = out.plan;
   plan.targets = options.targets;
   if (options.on_progress) options.on_progress({"plan", plan.items.size(), plan.items.size()});
@@ -839,7 +1007,7 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
     if (!read.complete) run.message = "source read incomplete: " + read.ErrorMessage();
     return out;
   }
-  run_metrics.Snapshot(*snapshot, plan);
+  if (!nothing_to_plan) run_metrics.Snapshot(*snapshot, plan);
   // The plan carries what apply needs: free the inputs before writing (P2).
   snapshot = StoreSnapshot{};
   input = PlanInput{};
@@ -921,6 +1089,21 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
         return out;
       }
       out.applied = *applied;
+      // The users this plan could not write, for the incremental runs to plan again.
+      std::vector<std::string> waiting;
+      for (const PlanItem& item : plan.items) {
+        if ((item.action == Action::kConflict || item.action == Action::kError) &&
+            !item.key.empty() && item.key.rfind("record:", 0) != 0) {
+          waiting.push_back(item.key);
+        }
+      }
+      if (scope == nullptr || !scope->keys.empty() || !waiting.empty()) {
+        if (auto s = store.SetWaitingKeys(profile.tenant, profile.name, waiting,
+                                          scope != nullptr ? &scope->keys : nullptr);
+            !s.ok()) {
+          return s.error();
+        }
+      }
       if (options.on_progress) options.on_progress({"apply", writes, writes});
       clock.Mark("apply");
       if (reader.after_apply) {
@@ -1003,13 +1186,14 @@ Result<RunOutcome> SyncMirror(const Profile& profile, Store& store,
     return read;
   };
   reader.whole_scope = only_ids.empty();
-  PlanOptions plan_options;
-  plan_options.only_keys.insert(only_ids.begin(), only_ids.end());
+  reader.scope = std::make_shared<Reader::Scope>();
+  reader.scope->active = !only_ids.empty();
+  reader.scope->keys.insert(only_ids.begin(), only_ids.end());
   std::string note = only_ids.empty()
                          ? "the whole source mirror"
                          : std::to_string(only_ids.size()) + " objects of the source mirror";
-  return Execute(profile, profile.source.type() + " mirror", store, options, *mapping, reader,
-                 std::move(plan_options), note);
+  return Execute(profile, profile.source.type() + " mirror", store, options, *mapping, reader, {},
+                 note);
 }
 
 }  // namespace telsync

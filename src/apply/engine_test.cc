@@ -7,10 +7,13 @@
 #include <map>
 #include <random>
 
+#include "apply/fake_sources_testing.h"
 #include "bench/lib/generator.h"
 
 namespace telsync {
 namespace {
+
+using engine_test::DeltaSource;
 
 // The in-memory twin of a source (STYLE.md rule 12): emits the given users; can stop
 // early (an incomplete read) or report unparseable records.
@@ -237,21 +240,7 @@ TEST(EngineTest, PropertySyncConvergesOnTheRealStore) {
       bench::DirectoryGenerator gen(g);
       f.source.objects.clear();
       for (size_t i = 0; i < gen.End(); ++i) {
-        if (!gen.Present(i)) continue;
-        const auto u = gen.User(i);
-        SourceObject o;
-        o.id = u.id;
-        o.Add("givenName", u.given_name);
-        if (!u.surname.empty()) o.Add("surname", u.surname);
-        o.Add("displayName", u.display_name);
-        o.Add("mail", u.mail);
-        o.Add("mailNickname", u.mail_nickname);
-        if (!u.business_phone.empty()) o.Add("businessPhones", u.business_phone);
-        if (!u.mobile_phone.empty()) o.Add("mobilePhone", u.mobile_phone);
-        o.Add("department", u.department);
-        o.Add("jobTitle", u.job_title);
-        o.enabled = u.enabled;
-        f.source.objects.push_back(std::move(o));
+        if (gen.Present(i)) f.source.objects.push_back(engine_test::GeneratedObject(gen.User(i)));
       }
       RunOutcome first = f.Run(RunKind::kSync);
       size_t total = 0;
@@ -285,59 +274,6 @@ TEST(EngineTest, PropertySyncConvergesOnTheRealStore) {
   }
 }
 
-// A directory with a change log: a delta source like Graph's /users/delta. Cursors are
-// "gen:N"; an unknown generation (an expired delta link) makes it read everything.
-class DeltaSource : public Source {
- public:
-  std::map<std::string, SourceObject> directory;
-  std::map<std::string, int> changed_at;  // id -> generation of its last change
-  int generation = 1;
-  bool expired = false;
-  size_t stop_after = SIZE_MAX;
-  std::vector<std::string> cursors_seen;
-
-  void Set(SourceObject o) {
-    changed_at[o.id] = ++generation;
-    directory[o.id] = std::move(o);
-  }
-  void Remove(const std::string& id) {
-    changed_at[id] = ++generation;
-    directory.erase(id);
-  }
-
-  std::string Describe() const override { return "delta:"; }
-  bool SupportsDelta() const override { return true; }
-  ConnectionReport TestConnection() override { return {true, "ok", {}, {}}; }
-  ReadResult Read(const ReadRequest& request, const ObjectSink& sink, const ProblemSink&) override {
-    cursors_seen.push_back(request.cursor);
-    ReadResult r;
-    r.delta = !request.cursor.empty() && !expired;
-    const int since = r.delta ? std::stoi(request.cursor.substr(4)) : 0;
-    for (const auto& [id, when] : changed_at) {
-      if (when <= since) continue;
-      if (r.objects == stop_after) {
-        r.error = Error::Unavailable("503 on page 2");
-        return r;
-      }
-      auto it = directory.find(id);
-      if (it == directory.end()) {
-        if (!r.delta) continue;
-        SourceObject gone;
-        gone.id = id;
-        gone.deleted = true;
-        sink(std::move(gone));
-      } else {
-        SourceObject copy = it->second;
-        sink(std::move(copy));
-      }
-      ++r.objects;
-    }
-    r.complete = true;
-    r.cursor = "gen:" + std::to_string(generation);
-    return r;
-  }
-};
-
 struct DeltaFixture {
   Profile profile = TestProfile();
   DeltaSource source;
@@ -361,7 +297,7 @@ struct DeltaFixture {
   size_t Mirror() { return *store->CountMirror("acme", "main", ObjectKind::kUser); }
 };
 
-TEST(EngineTest, DeltaReadIsPlannedOnTheMirrorSoUnsentUsersStay) {
+TEST(EngineTest, DeltaReadPlansOnlyWhatChangedSoUnsentUsersStay) {
   DeltaFixture f;
   RunOutcome first = f.Run(RunKind::kSync);
   EXPECT_EQ(f.Count(Action::kCreate, first), 5u);
@@ -373,11 +309,13 @@ TEST(EngineTest, DeltaReadIsPlannedOnTheMirrorSoUnsentUsersStay) {
   f.source.Set(GraphUser(6));
   RunOutcome delta = f.Run(RunKind::kSync);
   EXPECT_EQ(f.source.cursors_seen.back(), "gen:6");
-  EXPECT_EQ(delta.run.message, "delta read: 2 changed, 1 removed");
+  EXPECT_EQ(delta.run.message,
+            "delta read: 2 changed, 1 removed; planned alone: 3 users, the rest left as they are");
   EXPECT_EQ(f.Count(Action::kUpdate, delta), 1u);
   EXPECT_EQ(f.Count(Action::kDelete, delta), 1u);
   EXPECT_EQ(f.Count(Action::kCreate, delta), 1u);
-  EXPECT_EQ(f.Count(Action::kUnchanged, delta), 3u);
+  EXPECT_EQ(f.Count(Action::kUnchanged, delta), 0u);  // the others are not planned at all
+  EXPECT_EQ(delta.plan.items.size(), 3u);
   EXPECT_EQ(f.Mirror(), 5u);
   EXPECT_EQ(f.store->ListUsers("acme", 0, 0)->size(), 5u);
 
@@ -385,7 +323,60 @@ TEST(EngineTest, DeltaReadIsPlannedOnTheMirrorSoUnsentUsersStay) {
   RunOutcome quiet = f.Run(RunKind::kSync);
   EXPECT_EQ(f.source.cursors_seen.back(), "gen:9");
   EXPECT_TRUE(quiet.plan.IsNoop());
+  EXPECT_TRUE(quiet.plan.items.empty());
+  EXPECT_TRUE(quiet.plan.complete);
   EXPECT_EQ(quiet.applied.statements, 0u);
+
+  // A changed mapping: the stored users were planned under other settings, so the next
+  // delta plans everyone once, on the mirror, and then deltas are planned alone again.
+  f.profile.mapping["job_title"] = "upper({jobTitle})";
+  f.source.Set(GraphUser(1, "Lead"));
+  RunOutcome remapped = f.Run(RunKind::kSync);
+  EXPECT_EQ(remapped.run.message, "delta read: 1 changed, 0 removed");
+  EXPECT_EQ(f.Count(Action::kUpdate, remapped), 5u);
+  EXPECT_EQ((*f.store->FindUser("acme", "user5"))->fields.Get(Field::kJobTitle), "SELLER");
+  f.source.Set(GraphUser(4, "Lead"));
+  RunOutcome again = f.Run(RunKind::kSync);
+  EXPECT_EQ(again.plan.items.size(), 1u) << again.run.message;
+  EXPECT_EQ((*f.store->FindUser("acme", "user4"))->fields.Get(Field::kJobTitle), "LEAD");
+}
+
+TEST(EngineTest, AnIncrementalRunPlansAgainTheUsersWaitingForAValue) {
+  DeltaFixture f;
+  SourceObject twin = GraphUser(7);
+  twin.attributes.clear();
+  twin.Add("givenName", "Twin");
+  twin.Add("surname", "Seven");
+  twin.Add("displayName", "Twin Seven");
+  twin.Add("mail", "user1@contoso.example");  // user 1's address
+  twin.Add("mailNickname", "twin7");
+  twin.Add("businessPhones", "+46 8 52000007");
+  f.source.Set(twin);
+  RunOutcome first = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.Count(Action::kConflict, first), 1u);
+  EXPECT_EQ(f.Count(Action::kCreate, first), 5u);
+
+  // Nothing changed about the twin: a quiet delta still reports its conflict, as a full
+  // run would, and nothing else.
+  RunOutcome quiet = f.Run(RunKind::kSync);
+  ASSERT_EQ(quiet.plan.items.size(), 1u) << quiet.run.message;
+  EXPECT_EQ(quiet.plan.items[0].action, Action::kConflict);
+  EXPECT_EQ(quiet.exit_code, kExitUserErrors);
+
+  // User 1 changes address: the twin, unchanged itself, now gets its own.
+  SourceObject moved = GraphUser(1);
+  moved.attributes.erase(std::remove_if(moved.attributes.begin(), moved.attributes.end(),
+                                        [](const auto& a) { return a.first == "mail"; }),
+                         moved.attributes.end());
+  moved.Add("mail", "first@contoso.example");
+  f.source.Set(moved);
+  RunOutcome freed = f.Run(RunKind::kSync);
+  EXPECT_EQ(f.Count(Action::kCreate, freed), 1u) << freed.run.message;
+  EXPECT_EQ(f.Count(Action::kUpdate, freed), 1u);
+  EXPECT_EQ(freed.exit_code, kExitOk);
+  EXPECT_TRUE(f.store->FindUser("acme", "twin7")->has_value());
+  RunOutcome settled = f.Run(RunKind::kSync);
+  EXPECT_TRUE(settled.plan.items.empty()) << settled.run.message;
 }
 
 TEST(EngineTest, PreviewOfADeltaMovesNeitherCursorNorMirror) {

@@ -88,8 +88,12 @@ class PlanBuilder {
                                  : "the mode the plan is made under"});
       }
     }
-    if (completeness_.complete && !options_.only_user && options_.only_keys.empty()) {
-      links_.FindRelinks(input_.rejected);
+    if (completeness_.complete && !options_.only_user) {
+      if (options_.only_keys.empty()) {
+        links_.FindRelinks(input_.rejected);
+      } else {
+        links_.FindRelinks(input_.rejected, &options_.only_keys, &options_.gone_keys);
+      }
     }
     const std::vector<int32_t> match = links_.Matches();
     links_.ChooseAdopters(match);
@@ -115,9 +119,10 @@ class PlanBuilder {
     for (auto& deletion : deletions) {
       Push(std::move(deletion.item), static_cast<int64_t>(deletion.stored));
     }
-    if (profile_.departments.enabled && !options_.only_user && options_.only_keys.empty()) {
-      plan_.departments = plan_detail::PlanDepartments(plan_.items, item_stored_, stored_, profile_,
-                                                       completeness_.complete);
+    if (profile_.departments.enabled && !options_.only_user) {
+      plan_.departments =
+          plan_detail::PlanDepartments(plan_.items, item_stored_, stored_, profile_,
+                                       completeness_.complete, !options_.only_keys.empty());
     }
     if (options_.only_user) KeepOnlyUser(*options_.only_user);
     if (!options_.only_keys.empty()) KeepOnlyKeys();

@@ -39,6 +39,11 @@ struct PlanOptions {
   // is not listed are left out, and only listed users can be deleted. Empty: everyone.
   // Unlike only_user, the deletion thresholds still hold.
   std::unordered_set<std::string> only_keys;
+  // With only_keys (an incremental run, whose input holds only those objects): the linked
+  // stored users outside only_keys that the source no longer has (its mirror lacks them).
+  // A new desired user may take one of them over by e-mail (a relink), as a full read
+  // would let it; the caller names only those a desired user's e-mail or UPN matches.
+  std::unordered_set<std::string> gone_keys;
   // Approval of a held run: the deletion threshold does not hold this plan.
   bool approved = false;
   // `telsync explain`: the planner records, while it plans, every decision about the users

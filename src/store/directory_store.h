@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "model/pbx.h"
@@ -59,6 +60,22 @@ class DirectoryStore {
                                                  size_t offset) = 0;
   // How many users the tenant has, in every state: what ListUsers pages through.
   virtual Result<size_t> CountUsers(const std::string& tenant) = 0;
+  // The source ids of the profile's linked users that wait out their grace period (state
+  // pending_delete), in no order. An incremental run plans them beside the changes it read,
+  // so a grace period ends without a scan of the directory (index users_pending).
+  virtual Result<std::vector<std::string>> ListPendingDeleteKeys(const std::string& tenant,
+                                                                 const std::string& profile) = 0;
+  // The source ids whose last applied plan could not write them: a conflict (a value
+  // another user holds) or invalid data. An incremental run plans them again beside its
+  // changes, as a full run would: a value a change frees goes to whoever waits for it.
+  virtual Result<std::vector<std::string>> ListWaitingKeys(const std::string& tenant,
+                                                           const std::string& profile) = 0;
+  // Records them after an applied plan, in one transaction. `scope` null (a plan of every
+  // user): the set becomes `keys`. Else (an incremental plan of those keys): the scope's
+  // keys leave the set, and `keys` join it.
+  virtual Status SetWaitingKeys(const std::string& tenant, const std::string& profile,
+                                const std::vector<std::string>& keys,
+                                const std::unordered_set<std::string>* scope) = 0;
   // De-sync: clears source_key and profile, so no sync changes the user until it is
   // adopted again. kNotFound when there is no such user.
   virtual Status UnlinkUser(const std::string& tenant, int64_t user_id) = 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "store/detail/columns.h"
@@ -2085,6 +2087,40 @@ TEST_P(StoreContractTest, TenantsAreCreatedOnceListedByNameAndUpdated) {
   EXPECT_EQ(store_->UpdateTenant({"nope", "x", 0, 1}).error().code, ErrorCode::kNotFound);
 }
 
+// Incremental runs (issue 20 §1): the users waiting out a grace period, and those the last
+// plan could not write, by profile.
+TEST_P(StoreContractTest, PendingDeletesAndWaitingUsersAreListedPerProfile) {
+  PbxUser pending = MakeUser("k2", "bob");
+  pending.state = UserState::kPendingDelete;
+  pending.pending_since = 100;
+  ASSERT_TRUE(store_
+                  ->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "alice")),
+                                    Item(Action::kCreate, pending)}))
+                  .ok());
+  auto keys = store_->ListPendingDeleteKeys("acme", "hr");
+  ASSERT_TRUE(keys.ok()) << keys.error().ToString();
+  EXPECT_EQ(*keys, std::vector<std::string>{"k2"});
+  EXPECT_TRUE(store_->ListPendingDeleteKeys("acme", "other")->empty());
+
+  auto sorted = [&](const std::string& profile) {
+    auto got = store_->ListWaitingKeys("acme", profile);
+    EXPECT_TRUE(got.ok());
+    std::vector<std::string> v = got.ok() ? *got : std::vector<std::string>{};
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  ASSERT_TRUE(store_->SetWaitingKeys("acme", "hr", {"a", "b", "c"}, nullptr).ok());
+  ASSERT_TRUE(store_->SetWaitingKeys("acme", "other", {"z"}, nullptr).ok());
+  // An incremental plan of b, c and d: b waits still, c no longer, d now does.
+  const std::unordered_set<std::string> scope = {"b", "c", "d"};
+  ASSERT_TRUE(store_->SetWaitingKeys("acme", "hr", {"b", "d"}, &scope).ok());
+  EXPECT_EQ(sorted("hr"), (std::vector<std::string>{"a", "b", "d"}));
+  // A plan of everyone replaces the set.
+  ASSERT_TRUE(store_->SetWaitingKeys("acme", "hr", {"e"}, nullptr).ok());
+  EXPECT_EQ(sorted("hr"), std::vector<std::string>{"e"});
+  EXPECT_EQ(sorted("other"), std::vector<std::string>{"z"});
+}
+
 TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
   // Every table with a tenant column is emptied by DeleteTenant: a table added by a later
   // migration must be added to kTenantTables too.
@@ -2115,6 +2151,7 @@ TEST_P(StoreContractTest, DeleteTenantRemovesAllItOwnsAndNothingOfAnother) {
     ASSERT_TRUE((*w)->MarkPending({"m1"}).ok());
     ASSERT_TRUE((*w)->Commit().ok());
     ASSERT_TRUE(store_->SetCursor(tenant, "hr", "c1").ok());
+    ASSERT_TRUE(store_->SetWaitingKeys(tenant, "hr", {"k9"}, nullptr).ok());
     ApiToken token;
     token.tenant = tenant;
     token.kind = "admin";

@@ -6,6 +6,7 @@ every output can be checked for it: it must never appear.
 """
 import itertools
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,14 @@ import pytest
 
 from conftest import REPO
 from test_examples import setup_examples
+
+# The schema version this telsync migrates PostgreSQL to: the number of its migration steps.
+LATEST = int(
+    re.search(
+        r"std::array<const char\*, (\d+)> kSteps",
+        (REPO / "src/store/postgres/migrations.cc").read_text(),
+    ).group(1)
+)
 
 SCRIPT = REPO / "tests" / "fixtures" / "postgres" / "pg-cluster.sh"
 SECRET = "pg-s3cret-Xq9"
@@ -73,16 +82,16 @@ def test_migrate_sync_users_and_runs_on_postgres(ws, db):
     r = ws.run("migrate", "--check")
     seen.append(r)
     assert r.code == 1, r
-    assert "version 0 -> 13 needed" in r.out, r
+    assert f"version 0 -> {LATEST} needed" in r.out, r
 
     r = ws.run("migrate")
     seen.append(r)
     assert r.code == 0, r
-    assert r.out.strip() == "store schema: version 0 -> 13", r
+    assert r.out.strip() == f"store schema: version 0 -> {LATEST}", r
     r = ws.run("migrate")
     seen.append(r)
-    assert r.code == 0 and "up to date (version 13)" in r.out, r
-    assert psql(admin, "SELECT version FROM telsync_schema") == "13"
+    assert r.code == 0 and f"up to date (version {LATEST})" in r.out, r
+    assert psql(admin, "SELECT version FROM telsync_schema") == str(LATEST)
 
     first = ws.run("sync", "--format", "json")
     seen.append(first)
@@ -124,7 +133,7 @@ def test_a_newer_schema_is_refused_with_exit_2(ws, db):
     for args in (["migrate"], ["migrate", "--check"]):
         r = ws.run(*args)
         assert r.code == 2, r
-        assert "store schema version 99 is newer than this telsync supports (13)" in r.err, r
+        assert f"store schema version 99 is newer than this telsync supports ({LATEST})" in r.err, r
         no_secret(r)
     r = ws.run("users", "list")
     assert r.code != 0 and "newer than this telsync supports" in r.err, r
@@ -150,9 +159,9 @@ def test_a_stopped_server_is_a_clear_error(ws):
 def test_migrate_works_on_sqlite_too(ws):
     setup_examples(ws, 1)
     r = ws.run("migrate", "--check")
-    assert r.code == 1 and "version 0 -> 13 needed" in r.out, r
+    assert r.code == 1 and f"version 0 -> {LATEST} needed" in r.out, r
     assert not (ws.path / "telsync.db").exists()  # --check creates nothing
     r = ws.run("migrate")
-    assert r.code == 0 and r.out.strip() == "store schema: version 0 -> 13", r
+    assert r.code == 0 and r.out.strip() == f"store schema: version 0 -> {LATEST}", r
     r = ws.run("migrate", "--check")
-    assert r.code == 0 and "up to date (version 13)" in r.out, r
+    assert r.code == 0 and f"up to date (version {LATEST})" in r.out, r

@@ -23,7 +23,7 @@ std::string Join(const std::vector<std::string>& v) {
 std::vector<DepartmentChange> PlanDepartments(const std::vector<PlanItem>& items,
                                               const std::vector<int64_t>& item_stored,
                                               const StoreSnapshot& stored, const Profile& profile,
-                                              bool complete) {
+                                              bool complete, bool scoped) {
   std::vector<DepartmentChange> out;
   // Members of each department, from the users that will exist after this plan.
   std::map<std::string_view, std::vector<std::string>> wanted;
@@ -32,6 +32,24 @@ std::vector<DepartmentChange> PlanDepartments(const std::vector<PlanItem>& items
   std::vector<uint8_t> changed(stored.users.size(), 0);
   for (size_t k = 0; k < items.size(); ++k) {
     if (IsWrite(items[k].action) && item_stored[k] >= 0) changed[item_stored[k]] = 1;
+  }
+  if (scoped) {
+    // The stored members stay, but for the users the items are about: the items below
+    // say what those become.
+    std::map<std::string_view, std::unordered_set<std::string_view>> leaving;
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (item_stored[k] < 0) continue;
+      const PbxUser& was = stored.users[static_cast<size_t>(item_stored[k])];
+      const std::string_view dept = was.fields.Get(Field::kDepartment);
+      if (!dept.empty()) leaving[dept].insert(was.fields.Get(Field::kUsername));
+    }
+    for (const Department& d : stored.departments) {
+      const auto gone = leaving.find(d.name);
+      std::vector<std::string>& members = wanted[d.name];
+      for (const std::string& m : d.members) {
+        if (gone == leaving.end() || !gone->second.count(m)) members.push_back(m);
+      }
+    }
   }
   for (size_t k = 0; k < items.size(); ++k) {
     const PlanItem& item = items[k];

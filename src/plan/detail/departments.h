@@ -20,9 +20,13 @@ namespace telsync::plan_detail {
 // The department changes of a plan whose user items are `items`; `item_stored[k]` is the
 // stored user item k is about (an index into stored.users) or -1. Stored departments
 // first, in store order, then new ones by name.
+// `scoped`: the items are those of some users only (an incremental run, PlanOptions::
+// only_keys). A department's members are then its stored members, less the stored users
+// the items are about (as they were), plus what the items make of them: the same members a
+// plan of every user gives, as long as the stored members are what the last plan made.
 std::vector<DepartmentChange> PlanDepartments(const std::vector<PlanItem>& items,
                                               const std::vector<int64_t>& item_stored,
                                               const StoreSnapshot& stored, const Profile& profile,
-                                              bool complete);
+                                              bool complete, bool scoped = false);
 
 }  // namespace telsync::plan_detail

@@ -34,7 +34,9 @@ Links::Links(const StoreSnapshot& stored, const std::vector<DesiredUser>& desire
   }
 }
 
-void Links::FindRelinks(const std::vector<RejectedUser>& rejected) {
+void Links::FindRelinks(const std::vector<RejectedUser>& rejected,
+                        const std::unordered_set<std::string>* scope,
+                        const std::unordered_set<std::string>* gone) {
   std::vector<uint8_t> present(stored_.users.size(), 0);
   for (const DesiredUser& d : desired_) {
     if (const size_t* linked = linked_.Find(d.user.source_key)) present[*linked] = 1;
@@ -44,14 +46,28 @@ void Links::FindRelinks(const std::vector<RejectedUser>& rejected) {
   }
   // Ambiguous cases (two gone users with one e-mail) are not relinked.
   std::unordered_map<std::string_view, int64_t> gone_by_email;  // kNone: ambiguous
-  for (size_t s = 0; s < stored_.users.size(); ++s) {
+  auto consider = [&](size_t s) {
     const PbxUser& u = stored_.users[s];
-    if (!IsLinked(u) || present[s] || excluded_[s]) continue;
+    if (!IsLinked(u) || present[s] || excluded_[s]) return;
     const std::string_view email = u.fields.Get(Field::kEmail);
-    if (email.empty()) continue;
+    if (email.empty()) return;
     auto [it, fresh] =
         gone_by_email.emplace(keys_.Key(kEmailIndex, email), static_cast<int64_t>(s));
     if (!fresh) it->second = kNone;
+  };
+  if (scope == nullptr) {
+    for (size_t s = 0; s < stored_.users.size(); ++s) consider(s);
+  } else {
+    // Only the scope's users and those named gone: the rest are still in the source.
+    for (const std::string& key : *scope) {
+      if (const size_t* linked = linked_.Find(key)) consider(*linked);
+    }
+    if (gone != nullptr) {
+      for (const std::string& key : *gone) {
+        if (scope->count(key)) continue;
+        if (const size_t* linked = linked_.Find(key)) consider(*linked);
+      }
+    }
   }
   if (gone_by_email.empty()) return;
   std::unordered_map<size_t, size_t> by_stored;  // gone stored user -> its relinker

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -49,8 +50,14 @@ class Links {
   bool Excluded(size_t s) const { return excluded_[s] != 0; }
 
   // Finds the relinks among `rejected` and the desired users. Call once, and only for a
-  // complete read of the whole directory: a partial or scoped read cannot say who is gone.
-  void FindRelinks(const std::vector<RejectedUser>& rejected);
+  // complete read: a partial read cannot say who is gone. A read of the whole directory
+  // says it of every stored user it did not return. A read scoped to keys (`scope`, an
+  // incremental run: the input holds only those objects) says it of the scope's users it
+  // did not return; of the users outside the scope, `gone` names those the source no
+  // longer has (the caller asked its mirror).
+  void FindRelinks(const std::vector<RejectedUser>& rejected,
+                   const std::unordered_set<std::string>* scope = nullptr,
+                   const std::unordered_set<std::string>* gone = nullptr);
   // The gone stored user desired user i takes over, or nullopt.
   std::optional<size_t> Relink(size_t i) const {
     if (relink_.empty()) return std::nullopt;

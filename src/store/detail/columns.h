@@ -69,7 +69,7 @@ struct TenantTable {
   const char* table;
   const char* delete_sql;
 };
-inline constexpr std::array<TenantTable, 21> kTenantTables = {{
+inline constexpr std::array<TenantTable, 22> kTenantTables = {{
     {"run_items", "DELETE FROM run_items WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
     {"run_departments",
      "DELETE FROM run_departments WHERE run_id IN (SELECT id FROM runs WHERE tenant = $1)"},
@@ -92,6 +92,7 @@ inline constexpr std::array<TenantTable, 21> kTenantTables = {{
     {"target_objects", "DELETE FROM target_objects WHERE tenant = $1"},
     {"sip_credentials", "DELETE FROM sip_credentials WHERE tenant = $1"},
     {"profile_pauses", "DELETE FROM profile_pauses WHERE tenant = $1"},
+    {"plan_waiting", "DELETE FROM plan_waiting WHERE tenant = $1"},  // issue 20 §1
     {"tenants", "DELETE FROM tenants WHERE name = $1"},
 }};
 

@@ -99,6 +99,22 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->CountUsers(tenant);
   }
+  Result<std::vector<std::string>> ListPendingDeleteKeys(const std::string& tenant,
+                                                         const std::string& profile) override {
+    Lock lock = Hold();
+    return backend_->ListPendingDeleteKeys(tenant, profile);
+  }
+  Result<std::vector<std::string>> ListWaitingKeys(const std::string& tenant,
+                                                   const std::string& profile) override {
+    Lock lock = Hold();
+    return backend_->ListWaitingKeys(tenant, profile);
+  }
+  Status SetWaitingKeys(const std::string& tenant, const std::string& profile,
+                        const std::vector<std::string>& keys,
+                        const std::unordered_set<std::string>* scope) override {
+    Lock lock = Hold();
+    return backend_->SetWaitingKeys(tenant, profile, keys, scope);
+  }
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override {
     Lock lock = Hold();
     return backend_->UnlinkUser(tenant, user_id);

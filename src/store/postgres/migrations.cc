@@ -23,7 +23,7 @@ namespace {
 //
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 13> kSteps = {
+constexpr std::array<const char*, 14> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -361,6 +361,16 @@ CREATE INDEX runs_purging ON runs (tenant, id) WHERE purge_pending <> 0;
     // 13: the outbox's unused object-key index goes (as SQLite's step 13).
     R"sql(
 DROP INDEX IF EXISTS outbox_object;
+)sql",
+    // 14: the pending-delete index and plan_waiting (as SQLite's step 14).
+    R"sql(
+CREATE INDEX users_pending ON users (tenant, profile) WHERE state = 'pending_delete';
+CREATE TABLE plan_waiting (
+  tenant     TEXT NOT NULL,
+  profile    TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  PRIMARY KEY (tenant, profile, source_key)
+);
 )sql",
 };
 

@@ -232,6 +232,19 @@ class PostgresStore final : public Store {
   Result<size_t> CountUsers(const std::string& tenant) override {
     return pg_detail::CountPostgresUsers(*conn_, tenant);
   }
+  Result<std::vector<std::string>> ListPendingDeleteKeys(const std::string& tenant,
+                                                         const std::string& profile) override {
+    return pg_detail::ListPostgresPendingDeleteKeys(*conn_, tenant, profile);
+  }
+  Result<std::vector<std::string>> ListWaitingKeys(const std::string& tenant,
+                                                   const std::string& profile) override {
+    return pg_detail::ListPostgresWaitingKeys(*conn_, tenant, profile);
+  }
+  Status SetWaitingKeys(const std::string& tenant, const std::string& profile,
+                        const std::vector<std::string>& keys,
+                        const std::unordered_set<std::string>* scope) override {
+    return pg_detail::SetPostgresWaitingKeys(*conn_, tenant, profile, keys, scope);
+  }
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override {
     return pg_detail::UnlinkPostgresUser(*conn_, tenant, user_id);
   }

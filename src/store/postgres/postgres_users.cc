@@ -135,6 +135,68 @@ Result<size_t> CountPostgresUsers(Conn& conn, const std::string& tenant) {
   return static_cast<size_t>(r->Int(0, 0));
 }
 
+Result<std::vector<std::string>> ListPostgresPendingDeleteKeys(Conn& conn,
+                                                               const std::string& tenant,
+                                                               const std::string& profile) {
+  Params p;
+  p.Add(tenant).Add(profile);
+  auto r = conn.ExecPrepared("telsync_pending_delete_keys",
+                             "SELECT source_key FROM users WHERE tenant = $1 AND profile = $2 "
+                             "AND state = 'pending_delete' AND source_key <> ''",
+                             p, "list pending deletes");
+  if (!r.ok()) return r.error();
+  std::vector<std::string> keys;
+  keys.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) keys.emplace_back(r->Text(row, 0));
+  return keys;
+}
+
+Result<std::vector<std::string>> ListPostgresWaitingKeys(Conn& conn, const std::string& tenant,
+                                                         const std::string& profile) {
+  Params p;
+  p.Add(tenant).Add(profile);
+  auto r =
+      conn.ExecPrepared("telsync_waiting_keys",
+                        "SELECT source_key FROM plan_waiting WHERE tenant = $1 AND profile = $2", p,
+                        "list waiting users");
+  if (!r.ok()) return r.error();
+  std::vector<std::string> keys;
+  keys.reserve(static_cast<size_t>(r->rows()));
+  for (int row = 0; row < r->rows(); ++row) keys.emplace_back(r->Text(row, 0));
+  return keys;
+}
+
+Status SetPostgresWaitingKeys(Conn& conn, const std::string& tenant, const std::string& profile,
+                              const std::vector<std::string>& keys,
+                              const std::unordered_set<std::string>* scope) {
+  auto tx = Transaction::Begin(conn);
+  if (!tx.ok()) return tx.error();
+  Params p;
+  p.Add(tenant).Add(profile);
+  if (scope == nullptr) {
+    auto r = conn.Exec(std::string("DELETE FROM plan_waiting WHERE tenant = $1 AND profile = $2"),
+                       p, "clear waiting users");
+    if (!r.ok()) return r.error();
+  } else if (!scope->empty()) {
+    Params q;
+    q.Add(tenant).Add(profile).Add(
+        TextArrayLiteral(std::vector<std::string>(scope->begin(), scope->end())));
+    auto r = conn.Exec(std::string("DELETE FROM plan_waiting WHERE tenant = $1 AND profile = $2 "
+                                   "AND source_key = ANY($3::text[])"),
+                       q, "clear waiting users");
+    if (!r.ok()) return r.error();
+  }
+  if (!keys.empty()) {
+    Params q;
+    q.Add(tenant).Add(profile).Add(TextArrayLiteral(keys));
+    auto r = conn.Exec(std::string("INSERT INTO plan_waiting (tenant, profile, source_key) "
+                                   "SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING"),
+                       q, "record waiting users");
+    if (!r.ok()) return r.error();
+  }
+  return tx->Commit();
+}
+
 Status UnlinkPostgresUser(Conn& conn, const std::string& tenant, int64_t user_id) {
   Params p;
   p.Add(tenant).Add(user_id).Add(NowSeconds());

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "model/pbx.h"
@@ -32,6 +33,14 @@ Result<std::optional<PbxUser>> FindPostgresUser(Conn& conn, const std::string& t
 Result<std::vector<PbxUser>> ListPostgresUsers(Conn& conn, const std::string& tenant, size_t limit,
                                                size_t offset);
 Result<size_t> CountPostgresUsers(Conn& conn, const std::string& tenant);
+Result<std::vector<std::string>> ListPostgresPendingDeleteKeys(Conn& conn,
+                                                               const std::string& tenant,
+                                                               const std::string& profile);
+Result<std::vector<std::string>> ListPostgresWaitingKeys(Conn& conn, const std::string& tenant,
+                                                         const std::string& profile);
+Status SetPostgresWaitingKeys(Conn& conn, const std::string& tenant, const std::string& profile,
+                              const std::vector<std::string>& keys,
+                              const std::unordered_set<std::string>* scope);
 Status UnlinkPostgresUser(Conn& conn, const std::string& tenant, int64_t user_id);
 Status SetPostgresUserGroups(Conn& conn, const std::string& tenant, int64_t user_id,
                              const std::vector<std::string>& groups);

@@ -8,7 +8,7 @@ namespace {
 
 // Step N (1-based) brings the schema from version N-1 to N. Never edit a released step:
 // append a new one.
-constexpr std::array<const char*, 13> kSteps = {
+constexpr std::array<const char*, 14> kSteps = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE users (
@@ -384,6 +384,19 @@ ALTER TABLE sip_credentials_13 RENAME TO sip_credentials;
 CREATE TRIGGER users_delete_sip_credentials AFTER DELETE ON users BEGIN
   DELETE FROM sip_credentials WHERE tenant = old.tenant AND user_id = old.id;
 END;
+)sql",
+    // 14: incremental runs (issue 20 §1): the users waiting out their grace period are
+    // found by index, so a delta run ends a grace period without a scan of the directory;
+    // plan_waiting holds the source ids whose last plan could not write them (a conflict
+    // or invalid data), which a delta run plans again as a full run would.
+    R"sql(
+CREATE INDEX users_pending ON users (tenant, profile) WHERE state = 'pending_delete';
+CREATE TABLE plan_waiting (
+  tenant     TEXT NOT NULL,
+  profile    TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  PRIMARY KEY (tenant, profile, source_key)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -236,6 +236,13 @@ class SqliteStore final : public Store {
   Result<std::vector<PbxUser>> ListUsers(const std::string& tenant, size_t limit,
                                          size_t offset) override;
   Result<size_t> CountUsers(const std::string& tenant) override;
+  Result<std::vector<std::string>> ListPendingDeleteKeys(const std::string& tenant,
+                                                         const std::string& profile) override;
+  Result<std::vector<std::string>> ListWaitingKeys(const std::string& tenant,
+                                                   const std::string& profile) override;
+  Status SetWaitingKeys(const std::string& tenant, const std::string& profile,
+                        const std::vector<std::string>& keys,
+                        const std::unordered_set<std::string>* scope) override;
   Status UnlinkUser(const std::string& tenant, int64_t user_id) override;
   Status SetUserGroups(const std::string& tenant, int64_t user_id,
                        const std::vector<std::string>& groups) override;
@@ -897,11 +904,12 @@ Result<RunItemsPage> SqliteStore::GetRunItemsPage(const std::string& tenant, int
   std::string sql =
       std::string(kRunItemColumns) + "WHERE run_id = ?1" + (query.action ? " AND action = ?2" : "");
   const bool text = !query.needle.empty();
+  const bool prefilter = text && store_detail::NeedleFitsStoredText(query.needle);
   if (!text) {
     // No text filter: the count is known, and the database skips to the page.
     page.matched = query.action ? page.summary[static_cast<size_t>(*query.action)] : total;
     sql += " ORDER BY seq LIMIT ?4 OFFSET ?5";
-  } else if (store_detail::NeedleFitsStoredText(query.needle)) {
+  } else if (prefilter) {
     // lower() folds ASCII only, as the filter does; `matches` decides each row kept.
     sql +=
         " AND instr(lower(username || char(1) || key || char(1) || reason || char(1) || "
@@ -913,9 +921,9 @@ Result<RunItemsPage> SqliteStore::GetRunItemsPage(const std::string& tenant, int
   if (!stmt.ok()) return stmt.error();
   stmt->BindInt(1, run_id);
   if (query.action) stmt->BindText(2, ActionName(*query.action));
-  if (text) {
-    if (store_detail::NeedleFitsStoredText(query.needle)) stmt->BindText(3, query.needle);
-  } else {
+  if (prefilter) {
+    stmt->BindText(3, query.needle);
+  } else if (!text) {
     stmt->BindInt(4, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
     stmt->BindInt(5, static_cast<int64_t>(query.offset));
   }
@@ -1091,6 +1099,70 @@ Result<size_t> SqliteStore::CountUsers(const std::string& tenant) {
   stmt->BindText(1, tenant);
   if (const int rc = stmt->Step(); rc != SQLITE_ROW) return stmt->LastError(rc, "count users");
   return static_cast<size_t>(stmt->ColumnInt(0));
+}
+
+Result<std::vector<std::string>> SqliteStore::ListPendingDeleteKeys(const std::string& tenant,
+                                                                    const std::string& profile) {
+  Result<Statement> stmt = db_.Prepare(
+      "SELECT source_key FROM users WHERE tenant = ?1 AND profile = ?2 "
+      "AND state = 'pending_delete' AND source_key <> ''");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  std::vector<std::string> keys;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) keys.emplace_back(stmt->ColumnText(0));
+  if (rc != SQLITE_DONE) return stmt->LastError(rc, "list pending deletes");
+  return keys;
+}
+
+Result<std::vector<std::string>> SqliteStore::ListWaitingKeys(const std::string& tenant,
+                                                              const std::string& profile) {
+  Result<Statement> stmt =
+      db_.Prepare("SELECT source_key FROM plan_waiting WHERE tenant = ?1 AND profile = ?2");
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  stmt->BindText(2, profile);
+  std::vector<std::string> keys;
+  int rc;
+  while ((rc = stmt->Step()) == SQLITE_ROW) keys.emplace_back(stmt->ColumnText(0));
+  if (rc != SQLITE_DONE) return stmt->LastError(rc, "list waiting users");
+  return keys;
+}
+
+Status SqliteStore::SetWaitingKeys(const std::string& tenant, const std::string& profile,
+                                   const std::vector<std::string>& keys,
+                                   const std::unordered_set<std::string>* scope) {
+  Result<Transaction> tx = Transaction::Begin(db_);
+  if (!tx.ok()) return tx.error();
+  auto run = [&](const char* sql, const std::string* key, const char* what) -> Status {
+    Result<Statement> stmt = db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.error();
+    stmt->BindText(1, tenant);
+    stmt->BindText(2, profile);
+    if (key != nullptr) stmt->BindText(3, *key);
+    if (const int rc = stmt->Step(); rc != SQLITE_DONE) return stmt->LastError(rc, what);
+    return Ok();
+  };
+  if (scope == nullptr) {
+    Status s = run("DELETE FROM plan_waiting WHERE tenant = ?1 AND profile = ?2", nullptr,
+                   "clear waiting users");
+    if (!s.ok()) return s;
+  } else {
+    for (const std::string& key : *scope) {
+      Status s =
+          run("DELETE FROM plan_waiting WHERE tenant = ?1 AND profile = ?2 AND source_key = ?3",
+              &key, "clear waiting users");
+      if (!s.ok()) return s;
+    }
+  }
+  for (const std::string& key : keys) {
+    Status s =
+        run("INSERT OR IGNORE INTO plan_waiting (tenant, profile, source_key) VALUES (?1, ?2, ?3)",
+            &key, "record waiting users");
+    if (!s.ok()) return s;
+  }
+  return tx->Commit();
 }
 
 Status SqliteStore::UnlinkUser(const std::string& tenant, int64_t user_id) {

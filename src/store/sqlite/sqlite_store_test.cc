@@ -476,9 +476,10 @@ TEST(SqliteStoreTest, MigrationSixCanonicalisesGuidSourceKeys) {
             }))
             .ok());
   }
-  // As version 5 left it: the tables and columns of migrations 7 to 12 are not there yet.
+  // As version 5 left it: the tables and columns of migrations 7 to 14 are not there yet.
   RawExec(path,
-          "DROP INDEX runs_kept; DROP INDEX runs_purging; ALTER TABLE runs DROP COLUMN "
+          "DROP INDEX users_pending; DROP TABLE plan_waiting; DROP INDEX runs_kept; DROP INDEX "
+          "runs_purging; ALTER TABLE runs DROP COLUMN "
           "purged_at; ALTER TABLE runs DROP COLUMN purge_pending; "
           "DROP TABLE profile_pauses; ALTER TABLE runs DROP COLUMN reverted_run; "
           "ALTER TABLE run_items DROP COLUMN removed_user; "
@@ -521,8 +522,10 @@ TEST(SqliteStoreTest, MigrationThirteenKeepsTargetObjectsAndSipPasswords) {
   }
   ASSERT_NE(alice, 0);
   ASSERT_NE(bob, 0);
-  // As version 12 left them: rowid tables, the trigger of step 10, the outbox index.
+  // As version 12 left them: rowid tables, the trigger of step 10, the outbox index (and
+  // nothing of step 14).
   RawExec(path,
+          "DROP INDEX users_pending; DROP TABLE plan_waiting; "
           "DROP TRIGGER users_delete_sip_credentials; DROP TABLE target_objects; "
           "DROP TABLE sip_credentials; "
           "CREATE TABLE target_objects (tenant TEXT NOT NULL, target TEXT NOT NULL, type TEXT "
