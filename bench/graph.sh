@@ -15,12 +15,7 @@ TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47
 CLIENT=11111111-2222-3333-4444-555555555555
 export GRAPH_SECRET=bench-secret-value
 
-measure() {  # measure OUT cmd...: "wall_s rss_mb" of a command
-  local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out.stdout" 2>"$out.stderr" || echo $? >"$out.code"
-  read -r wall rss < <(tail -n 1 "$out.time")
-  echo "$wall $((rss / 1024))"
-}
+source bench/lib.sh  # measure, wait_port
 
 for n in $SIZES; do
   echo "bench graph $n" >&2
@@ -31,8 +26,7 @@ for n in $SIZES; do
     --config "{\"tenant\":\"$TENANT\",\"client_id\":\"$CLIENT\",\"secret\":\"$GRAPH_SECRET\"}" \
     >"$d/emulator.out" 2>"$d/emulator.err" &
   emu=$!
-  for _ in $(seq 600); do grep -q '^PORT' "$d/emulator.out" 2>/dev/null && break; sleep 0.5; done
-  port=$(awk '/^PORT/{print $2}' "$d/emulator.out")
+  port=$(wait_port "$d/emulator.out" '^PORT [0-9]*' 300)
   url="http://127.0.0.1:$port"
   cat >"$d/telsync.yaml" <<YAML
 store: telsync.db

@@ -17,12 +17,7 @@ d="$tmp/kamailio"
 rm -rf "$d"
 mkdir -p "$d"
 
-measure() {  # measure OUT cmd...: "wall_s rss_mb" of a command
-  local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out.stdout" 2>"$out.stderr" || echo $? >"$out.code"
-  read -r wall rss < <(tail -n 1 "$out.time")
-  echo "$wall $((rss / 1024))"
-}
+source bench/lib.sh  # measure
 
 make_db() { cat "$schema"/{standard,auth_db,alias_db}-create.sql | sqlite3 "$1"; }
 

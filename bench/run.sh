@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench [BENCH=plan|phone|sync|...|web]: runs the benches, writes bench/results/latest.json and the
+# make bench [BENCH=plan|phone|sync|graph|delta|ldap|...|web]: runs the benches, writes bench/results/latest.json and the
 # README table. Each row: the work, its size, wall time, peak RSS, and the baseline (the
 # same work done by the simplest real thing) measured in the same run (DESIGN §7).
 set -euo pipefail
@@ -12,12 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 rows="$tmp/rows.jsonl"
 : >"$rows"
 
-measure() {  # measure OUT -- cmd...: wall seconds and peak RSS (MB) of a command
-  local out=$1; shift; shift
-  /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out.stdout" 2>"$out.stderr" || echo $? >"$out.code"
-  read -r wall rss < <(tail -n 1 "$out.time")
-  echo "$wall $((rss / 1024))"
-}
+source bench/lib.sh  # measure, wait_port, json_row
 
 if [ -z "$only" ] || [ "$only" = plan ]; then
   for n in $SIZES; do
@@ -113,7 +108,7 @@ fi
 
 # Source and server benches live in their own scripts: bench/NAME.sh ROWS_FILE TMP_DIR,
 # run with R (the release build dir) and SIZES set; each appends JSON rows to ROWS_FILE.
-for suite in graph ldap scim workers webhook kamailio; do
+for suite in graph delta ldap scim workers webhook kamailio; do
   if { [ -z "$only" ] || [ "$only" = "$suite" ]; } && [ -f "bench/$suite.sh" ]; then
     echo "bench $suite" >&2
     mkdir -p "$tmp/$suite"

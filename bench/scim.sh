@@ -12,6 +12,7 @@
 # per request ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh  # wait_port
 rows=$1
 tmp=$2
 R=${R:-build/release}
@@ -32,15 +33,6 @@ tenants:
         policy: {max_deletes: -1, max_delete_percent: -1}
 YAML
 token=$("$R/telsync" -c "$d/telsync.yaml" scim token create bench 2>/dev/null)
-
-wait_port() {  # wait_port FILE PATTERN: the port printed on a line of FILE
-  for _ in $(seq 100); do
-    p=$(grep -o "$2" "$1" 2>/dev/null | grep -o '[0-9]*$' | head -1 || true)
-    [ -n "$p" ] && { echo "$p"; return; }
-    sleep 0.1
-  done
-  echo "no port in $1" >&2; exit 1
-}
 
 # seed BASE: creates $SEED users, writes their ids and names as Lua tables.
 seed() {

@@ -17,12 +17,7 @@ rm -rf "$d"
 mkdir -p "$d"
 export HOOK_SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
 
-measure() {  # measure OUT cmd...: "wall_s rss_mb" of a command
-  local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$out.time" "$@" >"$out.stdout" 2>"$out.stderr" || echo $? >"$out.code"
-  read -r wall rss < <(tail -n 1 "$out.time")
-  echo "$wall $((rss / 1024))"
-}
+source bench/lib.sh  # measure
 
 "$R/gen" --users "$n" --seed 7 --format json -o "$d/directory.json"
 /usr/bin/python3 tests/fixtures/webhook/receiver.py --port-file "$d/port" \

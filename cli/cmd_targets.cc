@@ -126,9 +126,9 @@ void PublishAfterSync(Context& ctx, const std::string& tenant,
     TenantPublishOptions options;
     options.now = ctx.Now();
     if (on_progress) {
-      on_progress({"publish", 0, targets.size()});
-      options.on_progress = [&on_progress](size_t done, size_t total, int64_t) {
-        on_progress({"publish", done, total});
+      // Counted in events as the targets take each batch, of the events that waited.
+      options.on_events = [&on_progress](int64_t done, int64_t total) {
+        on_progress({"publish", static_cast<size_t>(done), static_cast<size_t>(total)});
       };
     }
     const TenantPublishReport published =

@@ -1070,14 +1070,17 @@ Result<RunOutcome> Execute(const Profile& profile, const std::string& source_nam
                     ": nothing applied (telsync runs resume lifts the pause)";
     } else if (options.kind == RunKind::kSync) {
       items_saved.emplace(store.StartSaveRunItems(run.id, plan));
-      // Store::Apply is one call (its batches are the store's): the phase reports its
-      // start and its end.
+      // The phase reports its start, each batch the store commits, and its end.
       const size_t writes = static_cast<size_t>(
           std::count_if(plan.items.begin(), plan.items.end(),
                         [](const PlanItem& item) { return IsWrite(item.action); }));
       if (options.on_progress) options.on_progress({"apply", 0, writes});
       applied_plan = true;
-      auto applied = store.Apply(plan);
+      ApplyProgress batch_done;
+      if (options.on_progress) {
+        batch_done = [&](size_t done) { options.on_progress({"apply", done, writes}); };
+      }
+      auto applied = store.Apply(plan, batch_done);
       if (!applied.ok()) {
         run.status = RunStatus::kFailed;
         run.message = "applying the plan failed: " + applied.error().message;

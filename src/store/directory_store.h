@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -29,6 +30,9 @@ struct ApplyReport {
   size_t departments_written = 0;
   size_t statements = 0;  // for P3/P4 checks: a no-op plan executes none
 };
+
+// Apply's progress: the plan's user writes done so far (its items whose action IsWrite).
+using ApplyProgress = std::function<void(size_t done)>;
 
 class DirectoryStore {
  public:
@@ -49,7 +53,12 @@ class DirectoryStore {
   // Created users' ids are not reported back: callers reload the snapshot.
   // kConflict (the failing batch rolled back, the message naming the user) when a write
   // would break a unique key.
-  virtual Result<ApplyReport> Apply(const Plan& plan) = 0;
+  // `on_progress`, when set, is told the user writes done after each batch commits (at
+  // most once a batch, never per row), non-decreasing; the last call, when Apply succeeds,
+  // gives every write of the plan (no call for a plan without user writes). It runs on
+  // the caller's thread inside Apply (the store may hold its lock): it must not call the
+  // store.
+  virtual Result<ApplyReport> Apply(const Plan& plan, const ApplyProgress& on_progress = {}) = 0;
 
   // Users (F18, F23). FindUser matches username or e-mail, case-insensitively;
   // std::nullopt when none matches.

@@ -24,10 +24,12 @@
 #include <vector>
 
 #include "store/detail/columns.h"
+#include "store/detail/locked_store.h"
 #include "store/detail/test_backends.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 #ifndef TELSYNC_SOURCE_DIR
@@ -1993,6 +1995,74 @@ TEST(PostgresStoreTest, ApplyCommitsInBatchesAndKeepsEveryAction) {
   size_t in_lund = 0;
   for (const PbxUser& u : snap->users) in_lund += u.fields.Get(Field::kCity) == "Lund" ? 1 : 0;
   EXPECT_EQ(in_lund, 10u);
+}
+
+// Apply's progress (issue 20), through the locked wrapper OpenStore puts around a backend
+// that commits batches of 7 rows: a call after each batch, never per row, ending at every
+// user write of the plan; none for a plan that writes nothing.
+void ExpectApplyProgressPerBatch(Store& store) {
+  std::vector<size_t> seen;
+  const ApplyProgress record = [&](size_t done) { seen.push_back(done); };
+  std::vector<PlanItem> creates;
+  for (int i = 0; i < 25; ++i) {
+    creates.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u" + std::to_string(i))));
+  }
+  auto r = store.Apply(MakePlan(creates), record);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(seen, (std::vector<size_t>{7, 14, 21, 25}));
+
+  auto snap = store.LoadSnapshot("acme", "hr");
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->users.size(), 25u);
+  std::vector<PlanItem> mixed;  // 10 updates, 5 deletes, 8 creates: 23 writes; 2 are none
+  for (size_t i = 0; i < 10; ++i) {
+    PbxUser u = snap->users[i];
+    u.fields.Set(Field::kCity, "Lund");
+    mixed.push_back(Item(Action::kUpdate, u, u.id));
+  }
+  for (size_t i = 10; i < 15; ++i) {
+    mixed.push_back(Item(Action::kDelete, snap->users[i], snap->users[i].id));
+  }
+  mixed.push_back(Item(Action::kUnchanged, snap->users[15], snap->users[15].id));
+  mixed.push_back(Item(Action::kSkip, snap->users[16], snap->users[16].id));
+  for (int i = 25; i < 33; ++i) {
+    mixed.push_back(
+        Item(Action::kCreate, MakeUser("k" + std::to_string(i), "u" + std::to_string(i))));
+  }
+  seen.clear();
+  r = store.Apply(MakePlan(mixed), record);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(seen, (std::vector<size_t>{7, 14, 21, 23}));
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+
+  seen.clear();
+  std::vector<PlanItem> none = {Item(Action::kUnchanged, snap->users[15], snap->users[15].id)};
+  r = store.Apply(MakePlan(none), record);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_TRUE(seen.empty());
+}
+
+TEST(SqliteStoreTest, ApplyReportsProgressOncePerBatch) {
+  const std::string dir = MakeTempDir("telsync-progress");
+  ASSERT_FALSE(dir.empty());
+  SqliteStoreOptions options;
+  options.batch_size = 7;
+  auto opened = OpenSqliteStore(dir + "/store.db", options);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  std::unique_ptr<Store> store = store_detail::MakeThreadSafe(std::move(*opened));
+  ExpectApplyProgressPerBatch(*store);
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PostgresStoreTest, ApplyReportsProgressOncePerBatch) {
+  PgDatabase db;
+  ASSERT_TRUE(db.ok()) << "PostgreSQL is needed: " << PgServer::Get().error();
+  auto opened = OpenPostgresStore(db.Url(), PostgresStoreOptions{7});
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  std::unique_ptr<Store> store = store_detail::MakeThreadSafe(std::move(*opened));
+  ExpectApplyProgressPerBatch(*store);
 }
 
 TEST(PostgresStoreTest, SnapshotsAndScansPageThroughLargeTables) {

@@ -166,6 +166,7 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
       RecordSuccess(cursor, now);
       cursor.last_error = refused;
       if (Status s = store.PutTargetCursor(cursor); !s.ok()) return s.error();
+      if (options.on_batch) options.on_batch(report.delivered + report.dead);
       continue;
     }
     report.error = failure;

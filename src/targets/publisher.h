@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct PublishOptions {
   bool full = false;            // reconcile with the PBX directory first
   bool dry_run = false;         // with full: only plan the reconcile; deliver nothing
   bool ignore_backoff = false;  // try now even while backing off (`targets publish`)
+  // For a progress display (optional): after each batch of events the target took (the
+  // cursor moved past it), the events handled so far by this call, delivered or dead.
+  std::function<void(int64_t handled)> on_batch;
 };
 
 struct PublishReport {

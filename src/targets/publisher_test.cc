@@ -142,6 +142,31 @@ TEST_F(PublisherTest, DeliversEveryEventOnceInOrderAcrossBatches) {
   EXPECT_EQ(target_.received.size(), 4u);
 }
 
+TEST_F(PublisherTest, ReportsTheEventsHandledAfterEachBatch) {
+  StartCursor();
+  FourEvents();
+  target_.refuse.insert(UserId("bob"));  // dead at once: handled all the same
+  std::vector<int64_t> seen;
+  PublishOptions options;
+  options.now = 1000;
+  options.on_batch = [&](int64_t handled) { seen.push_back(handled); };
+  auto r = PublishTarget(*store_, target_, "acme", options);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->delivered, 3);
+  EXPECT_EQ(r->dead, 1);
+  EXPECT_EQ(seen, (std::vector<int64_t>{2, 4}));  // batches of 2, never per event
+
+  // A target that is down takes no batch: nothing to report.
+  Apply({Item(Action::kCreate, User("k4", "dave"))});
+  target_.down = true;
+  seen.clear();
+  options.now = 2000;
+  r = PublishTarget(*store_, target_, "acme", options);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->pending, 1);
+  EXPECT_TRUE(seen.empty());
+}
+
 TEST_F(PublisherTest, ANewTargetStartsWithAFullReconcileThenTakesLaterEvents) {
   FourEvents();
   const PublishReport first = Publish(1000);

@@ -39,6 +39,12 @@ struct TenantPublishOptions {
   // For a progress display (optional): after each target, the targets done of the
   // tenant's and the events delivered by them so far.
   std::function<void(size_t targets_done, size_t targets, int64_t delivered)> on_progress;
+  // For a progress display that counts events (optional): first (0, total), then after
+  // each batch a target took and once at the end, the events the targets handled so far
+  // (delivered or dead) and the total: the events that waited for the targets about to be tried
+  // when the call began (their outbox lag; a target's first publish reconciles instead and adds
+  // none, a target backing off is not tried), raised to the events handled if more came in.
+  std::function<void(int64_t events_done, int64_t events_total)> on_events;
 };
 
 struct TargetPublishOutcome {

@@ -1,12 +1,20 @@
 // PublishTenantTargets (targets/tenant_publish.h) on a real SQLite file store with a
 // Kamailio target whose database is missing (a target that is down): the periodic pass
-// honours the back-off, and a target whose lock another publisher holds is skipped.
+// honours the back-off, and a target whose lock another publisher holds is skipped; with a
+// webhook target to a local HTTP server, the progress counts the events as they go.
 #include "targets/tenant_publish.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "model/fields.h"
 
 namespace telsync {
 namespace {
@@ -91,6 +99,80 @@ TEST_F(TenantPublishTest, ATargetAnotherPublisherHoldsIsSkipped) {
   auto profile_lock = (*other)->LockProfileRuns("acme", "sip", false, 12);
   ASSERT_TRUE(profile_lock.ok());
   EXPECT_FALSE(Publish(BackoffSeconds(1) + 20, true).targets[0].busy);
+}
+
+TEST_F(TenantPublishTest, ProgressCountsTheEventsOfEachBatchOfTheWaitingTotal) {
+  // A webhook receiver that acknowledges every POST.
+  httplib::Server server;
+  std::atomic<int> posts{0};
+  server.Post("/hook", [&](const httplib::Request&, httplib::Response& res) {
+    ++posts;
+    res.status = 204;
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  struct Stop {
+    httplib::Server& server;
+    std::thread& thread;
+    ~Stop() {
+      server.stop();
+      thread.join();
+    }
+  } stop{server, serving};
+
+  TargetConfig hook;
+  hook.name = "hook";
+  hook.type = "webhook";
+  hook.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  hook.secret = Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  hook.batch_size = 2;
+  targets_.push_back(hook);  // after "sip", which is down and never published: adds nothing
+  // The webhook target published before (its cursor is open), so 5 creates wait for it.
+  TargetCursor cursor;
+  cursor.tenant = "acme";
+  cursor.target = "hook";
+  cursor.last_success_at = 1;
+  ASSERT_TRUE(store_->PutTargetCursor(cursor).ok());
+  Plan plan;
+  plan.tenant = "acme";
+  plan.profile = "hr";
+  plan.complete = true;
+  for (int i = 0; i < 5; ++i) {
+    PbxUser u;
+    u.source_key = "k" + std::to_string(i);
+    u.profile = "hr";
+    u.fields.Set(Field::kUsername, "user" + std::to_string(i));
+    PlanItem item;
+    item.action = Action::kCreate;
+    item.key = u.source_key;
+    item.username = std::string(u.fields.Get(Field::kUsername));
+    item.target = u;
+    plan.items.push_back(std::move(item));
+  }
+  ASSERT_TRUE(store_->Apply(plan).ok());
+
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  TenantPublishOptions options;
+  options.now = 1000;
+  options.on_events = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
+  TenantPublishReport report = PublishTenantTargets(*store_, "acme", targets_, key_, options);
+  ASSERT_EQ(report.targets.size(), 2u);
+  ASSERT_TRUE(report.targets[1].report.has_value()) << report.targets[1].error;
+  EXPECT_EQ(report.targets[1].report->error, "");
+  EXPECT_EQ(report.targets[1].report->delivered, 5);
+  EXPECT_EQ(posts.load(), 5);
+  // First the total, then one report a batch of 2, then the end.
+  const std::vector<std::pair<int64_t, int64_t>> want = {{0, 5}, {2, 5}, {4, 5}, {5, 5}, {5, 5}};
+  EXPECT_EQ(seen, want);
+
+  // Nothing waits now: the total is 0, and so is the count.
+  seen.clear();
+  options.now = 1001;
+  PublishTenantTargets(*store_, "acme", targets_, key_, options);
+  EXPECT_EQ(seen.front(), (std::pair<int64_t, int64_t>{0, 0}));
+  EXPECT_EQ(seen.back(), (std::pair<int64_t, int64_t>{0, 0}));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -269,3 +270,23 @@ def test_webhook_config_errors(ws):
     r = ws.run("targets", "publish", env={"HOOK_SECRET": "whsec_!!notbase64"})
     assert r.code == 2, r
     assert "whsec_" in r.err + r.out and "!!notbase64" not in r.err + r.out, r
+
+
+def test_the_publish_phase_after_a_sync_counts_the_events_it_delivers(ws, receiver):
+    receiver.start()
+    setup_tenant(ws, receiver.url, [graph_user(1), graph_user(2), graph_user(3)],
+                 extra=", retry: {batch: 2}")
+    r = run(ws, "sync")  # the target's first publish: a snapshot of every user
+    assert r.code == 0, r
+    before = len(receiver.delivered())
+    ws.now += 60
+    ws.users_json([graph_user(1, jobTitle="Boss"), graph_user(2, jobTitle="Boss"),
+                   graph_user(3, jobTitle="Boss"), graph_user(4), graph_user(5)])
+    r = run(ws, "sync", "--progress", "plain")
+    assert r.code == 0, r
+    sent = len(receiver.delivered()) - before
+    assert sent >= 5, receiver.requests()
+    # The phase counts the events delivered, of those that waited (the outbox lag).
+    m = re.search(r"^publish +100%  ([\d,]+)/([\d,]+)$", r.err, re.M)
+    assert m, r.err
+    assert int(m.group(1).replace(",", "")) == int(m.group(2).replace(",", "")) == sent, r.err

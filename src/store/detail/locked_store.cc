@@ -81,9 +81,9 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->LoadSnapshot(tenant, profile);
   }
-  Result<ApplyReport> Apply(const Plan& plan) override {
+  Result<ApplyReport> Apply(const Plan& plan, const ApplyProgress& on_progress) override {
     Lock lock = Hold();
-    return backend_->Apply(plan);
+    return backend_->Apply(plan, on_progress);
   }
   Result<std::optional<PbxUser>> FindUser(const std::string& tenant,
                                           const std::string& name) override {

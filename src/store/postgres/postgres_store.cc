@@ -171,7 +171,7 @@ class PostgresStore final : public Store {
 
   Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
                                      const std::string& profile) override;
-  Result<ApplyReport> Apply(const Plan& plan) override;
+  Result<ApplyReport> Apply(const Plan& plan, const ApplyProgress& on_progress) override;
   Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
                                                    const std::string& profile, bool wait,
                                                    int64_t now) override {
@@ -530,7 +530,7 @@ Result<StoreSnapshot> PostgresStore::LoadSnapshot(const std::string& tenant,
   return snapshot;
 }
 
-Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
+Result<ApplyReport> PostgresStore::Apply(const Plan& plan, const ApplyProgress& on_progress) {
   ApplyReport report;
   if (plan.IsNoop()) return report;  // P3: nothing sent, no transaction, no write
 
@@ -553,8 +553,10 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
   for (const PlanItem& item : plan.items) {
     if (item.action == Action::kDelete) order.push_back(&item);
   }
+  size_t writes = 0;  // what Apply's progress ends at
   for (size_t i = 0; i < plan.items.size(); ++i) {
     const PlanItem& item = plan.items[i];
+    if (IsWrite(item.action)) ++writes;
     if (!IsWrite(item.action) || item.action == Action::kDelete) continue;
     if (item.action == Action::kCreate && !item.target->source_key.empty() &&
         last_create.at({item.target->profile, item.target->source_key}) != i) {
@@ -572,6 +574,8 @@ Result<ApplyReport> PostgresStore::Apply(const Plan& plan) {
     if (Status s = ApplyBatch(plan, batch, now, direct_creates, report); !s.ok()) {
       return s.error();
     }
+    // The last batch ends every write of the plan, the creates a later one replaced too.
+    if (on_progress) on_progress(end == order.size() ? writes : end);
   }
 
   // Departments: a handful per profile, one prepared statement each, one transaction.

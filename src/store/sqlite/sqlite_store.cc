@@ -204,7 +204,7 @@ class SqliteStore final : public Store {
 
   Result<StoreSnapshot> LoadSnapshot(const std::string& tenant,
                                      const std::string& profile) override;
-  Result<ApplyReport> Apply(const Plan& plan) override;
+  Result<ApplyReport> Apply(const Plan& plan, const ApplyProgress& on_progress) override;
   Result<std::unique_ptr<RunLock>> LockProfileRuns(const std::string& tenant,
                                                    const std::string& profile, bool wait,
                                                    int64_t now) override {
@@ -541,7 +541,7 @@ Result<StoreSnapshot> SqliteStore::LoadSnapshot(const std::string& tenant,
   return snapshot;
 }
 
-Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
+Result<ApplyReport> SqliteStore::Apply(const Plan& plan, const ApplyProgress& on_progress) {
   ApplyReport report;
   if (plan.IsNoop()) return report;  // P3: nothing prepared, no transaction, no write
 
@@ -585,12 +585,21 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     events = *has_cursor;
     return Ok();
   };
+  // The user writes done and the count last reported: progress goes out after a commit.
+  size_t users_done = 0;
+  size_t reported = 0;
+  auto report_progress = [&] {
+    if (!on_progress || users_done == reported) return;
+    reported = users_done;
+    on_progress(users_done);
+  };
   auto after_write = [&]() -> Status {
     ++report.statements;
     if (++in_batch < options_.batch_size) return Ok();
     in_batch = 0;
     Status s = tx->Commit();
     tx.reset();
+    if (s.ok()) report_progress();
     return s;
   };
   auto with_context = [](Error error, std::string context) {
@@ -646,6 +655,7 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
                     : outbox->UserWritten(plan.tenant, item, created_id, now);
     }
     if (!written.ok()) return with_context(written.error(), UserContext(item));
+    ++users_done;
     if (Status s = after_write(); !s.ok()) return s.error();
   }
 
@@ -698,6 +708,7 @@ Result<ApplyReport> SqliteStore::Apply(const Plan& plan) {
     tx.reset();
     if (!s.ok()) return s.error();
   }
+  report_progress();
   return report;
 }
 
