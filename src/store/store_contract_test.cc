@@ -2515,6 +2515,51 @@ TEST_P(StoreContractTest, SipCredentialsAndTargetObjectsGoInBatches) {
   EXPECT_EQ(store_->ListTargetObjects("acme", "other")->size(), 1u);  // another target: kept
 }
 
+// A target's full reconcile reads only the fields it names, every user of the tenant, by id.
+TEST_P(StoreContractTest, ListUsersFieldsReadsOnlyTheNamedFields) {
+  PbxUser alice = MakeUser("k1", "alice");
+  alice.fields.Set(Field::kExtension, "1001");
+  alice.fields.Set(Field::kLandline, "+41441234567");
+  alice.fields.Set(Field::kCity, "Zurich");
+  PbxUser bob = MakeUser("k2", "bob");
+  bob.searchable = false;
+  bob.state = UserState::kPendingDelete;
+  bob.pending_since = 1700000000;
+  bob.fields.Set(Field::kCity, "Bern");
+  ASSERT_TRUE(
+      store_->Apply(MakePlan({Item(Action::kCreate, alice), Item(Action::kCreate, bob)})).ok());
+  ASSERT_TRUE(
+      store_->Apply(MakePlan({Item(Action::kCreate, MakeUser("k1", "other"))}, "beta")).ok());
+  const std::vector<PbxUser> full = Users();
+  ASSERT_EQ(full.size(), 2u);
+
+  auto lean = store_->ListUsersFields("acme", {Field::kUsername, Field::kExtension, Field::kCity});
+  ASSERT_TRUE(lean.ok()) << lean.error().ToString();
+  ASSERT_EQ(lean->size(), 2u);
+  const PbxUser& a = (*lean)[0];
+  const PbxUser& b = (*lean)[1];
+  EXPECT_LT(a.id, b.id);
+  EXPECT_EQ(a.id, full[0].id);
+  EXPECT_EQ(a.fields.Get(Field::kUsername), "alice");
+  EXPECT_EQ(a.fields.Get(Field::kExtension), "1001");
+  EXPECT_EQ(a.fields.Get(Field::kCity), "Zurich");
+  EXPECT_EQ(a.fields.Get(Field::kLandline), "");  // not asked for
+  EXPECT_EQ(a.fields.Get(Field::kEmail), "");
+  EXPECT_TRUE(a.searchable);
+  EXPECT_EQ(a.state, UserState::kActive);
+  EXPECT_EQ(b.fields.Get(Field::kUsername), "bob");
+  EXPECT_EQ(b.fields.Get(Field::kCity), "Bern");
+  EXPECT_FALSE(b.searchable);
+  EXPECT_EQ(b.state, UserState::kPendingDelete);
+
+  auto none = store_->ListUsersFields("acme", {});
+  ASSERT_TRUE(none.ok()) << none.error().ToString();
+  ASSERT_EQ(none->size(), 2u);
+  EXPECT_EQ((*none)[1].fields.Get(Field::kUsername), "");
+  EXPECT_EQ(store_->ListUsersFields("beta", {Field::kUsername})->size(), 1u);
+  EXPECT_TRUE(store_->ListUsersFields("gamma", {Field::kUsername})->empty());
+}
+
 TEST_P(StoreContractTest, TargetCursorsDeadEventsObjectsAndSipCredentialsRoundTrip) {
   EXPECT_FALSE(store_->GetTargetCursor("acme", "sip")->has_value());
   TargetCursor cursor;

@@ -103,7 +103,9 @@ Result<PublishReport> PublishTarget(Store& store, Target& target, const std::str
     // The newest event before the users are read: every later change is delivered after.
     Result<int64_t> last = store.LastOutboxSeq(tenant);
     if (!last.ok()) return last.error();
-    Result<std::vector<PbxUser>> users = AllUsers(store, tenant);
+    const std::optional<std::vector<Field>> fields = target.reconcile_fields();
+    Result<std::vector<PbxUser>> users =
+        fields ? store.ListUsersFields(tenant, *fields) : AllUsers(store, tenant);
     if (!users.ok()) return users.error();
     Result<ReconcileReport> reconciled = target.Reconcile(*users, options.dry_run, now);
     if (!reconciled.ok()) {

@@ -21,9 +21,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "model/fields.h"
 #include "model/pbx.h"
 #include "store/outbox.h"
 #include "targets/target_config.h"
@@ -54,7 +56,12 @@ class Target {
   // Seconds the target asked telsync to wait after its last failure (an HTTP Retry-After);
   // 0 = none. The publisher backs off at least this long.
   virtual int64_t retry_after_seconds() const { return 0; }
-  // `users`: every user of the tenant (Store::ListUsers), ids set.
+  // The user fields Reconcile reads; std::nullopt: every part of every user. A target that
+  // names them gets users with only these fields (and id, searchable, state) set
+  // (TargetStateStore::ListUsersFields): a full read of 100,000 users cost more than a
+  // Kamailio publish's own writes.
+  virtual std::optional<std::vector<Field>> reconcile_fields() const { return std::nullopt; }
+  // `users`: every user of the tenant (Store::ListUsers, or ListUsersFields), ids set.
   virtual Result<ReconcileReport> Reconcile(const std::vector<PbxUser>& users, bool dry_run,
                                             int64_t now) = 0;
 };

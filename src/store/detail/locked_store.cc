@@ -490,6 +490,11 @@ class LockedStore final : public Store {
     Lock lock = Hold();
     return backend_->SaveTargetObjects(tenant, target, put, removed);
   }
+  Result<std::vector<PbxUser>> ListUsersFields(const std::string& tenant,
+                                               const std::vector<Field>& fields) override {
+    Lock lock = Hold();
+    return backend_->ListUsersFields(tenant, fields);
+  }
 
   int SchemaVersion() override {
     Lock lock = Hold();

@@ -391,6 +391,10 @@ class PostgresStore final : public Store {
       const std::vector<std::pair<std::string, std::string>>& removed) override {
     return pg_detail::SavePostgresTargetObjects(*conn_, tenant, target, put, removed);
   }
+  Result<std::vector<PbxUser>> ListUsersFields(const std::string& tenant,
+                                               const std::vector<Field>& fields) override {
+    return pg_detail::ListPostgresUsersFields(*conn_, tenant, fields);
+  }
   Result<int64_t> AddNotification(const NotificationRecord& record) override {
     return pg_detail::AddPostgresNotification(*conn_, record);
   }

@@ -162,4 +162,28 @@ Status SavePostgresTargetObjects(Conn& conn, const std::string& tenant, const st
   return tx->Commit();
 }
 
+Result<std::vector<PbxUser>> ListPostgresUsersFields(Conn& conn, const std::string& tenant,
+                                                     const std::vector<Field>& fields) {
+  // The field names are the users table's column names.
+  std::string sql = "SELECT id, searchable, state";
+  for (const Field f : fields) sql += ", " + std::string(FieldName(f));
+  sql += " FROM users WHERE tenant = $1 ORDER BY id";
+  Params p;
+  p.Add(tenant);
+  auto r = conn.Exec(sql, p, "read users");
+  if (!r.ok()) return r.error();
+  std::vector<PbxUser> out;
+  out.reserve(static_cast<size_t>(r->rows()));
+  for (int i = 0; i < r->rows(); ++i) {
+    PbxUser& user = out.emplace_back();
+    user.id = r->Int(i, 0);
+    user.searchable = r->Int(i, 1) != 0;
+    user.state = r->Text(i, 2) == "pending_delete" ? UserState::kPendingDelete : UserState::kActive;
+    for (size_t f = 0; f < fields.size(); ++f) {
+      user.fields.Set(fields[f], r->Text(i, static_cast<int>(f) + 3));
+    }
+  }
+  return out;
+}
+
 }  // namespace telsync::pg_detail

@@ -31,5 +31,7 @@ Status PutPostgresSipCredentials(Conn& conn, const std::string& tenant,
 Status SavePostgresTargetObjects(Conn& conn, const std::string& tenant, const std::string& target,
                                  const std::vector<TargetObject>& put,
                                  const std::vector<std::pair<std::string, std::string>>& removed);
+Result<std::vector<PbxUser>> ListPostgresUsersFields(Conn& conn, const std::string& tenant,
+                                                     const std::vector<Field>& fields);
 
 }  // namespace telsync::pg_detail

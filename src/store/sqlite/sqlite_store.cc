@@ -439,6 +439,10 @@ class SqliteStore final : public Store {
       const std::vector<std::pair<std::string, std::string>>& removed) override {
     return sqlite_detail::SaveSqliteTargetObjects(db_, tenant, target, put, removed);
   }
+  Result<std::vector<PbxUser>> ListUsersFields(const std::string& tenant,
+                                               const std::vector<Field>& fields) override {
+    return sqlite_detail::ListSqliteUsersFields(db_, tenant, fields);
+  }
   Status UpdateNotification(const NotificationRecord& record) override;
   Result<std::vector<NotificationRecord>> ListNotifications(const std::string& tenant,
                                                             int64_t run_id,

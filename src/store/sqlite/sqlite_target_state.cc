@@ -140,4 +140,50 @@ Status SaveSqliteTargetObjects(Db& db, const std::string& tenant, const std::str
   return tx->Commit();
 }
 
+Result<std::vector<PbxUser>> ListSqliteUsersFields(Db& db, const std::string& tenant,
+                                                   const std::vector<Field>& fields) {
+  // The field names are the users table's column names.
+  std::string sql = "SELECT id, searchable, state";
+  for (const Field f : fields) sql += ", " + std::string(FieldName(f));
+  // One read transaction: a consistent state even when another process writes meanwhile.
+  Result<Transaction> tx = Transaction::BeginRead(db);
+  if (!tx.ok()) return tx.error();
+  auto single = [&](const char* text, bool bind) -> Result<int64_t> {
+    Result<Statement> count = db.Prepare(text);
+    if (!count.ok()) return count.error();
+    if (bind) count->BindText(1, tenant);
+    const int rc = count->Step();
+    if (rc != SQLITE_ROW) return count->LastError(rc, "count users");
+    return count->ColumnInt(0);
+  };
+  Result<int64_t> count = single("SELECT count(*) FROM users WHERE tenant = ?1", true);
+  if (!count.ok()) return count.error();
+  Result<int64_t> rows = single("SELECT coalesce(max(rowid), 0) FROM users", false);
+  if (!rows.ok()) return rows.error();
+  // As the store's snapshot read: a tenant holding much of the table is read by one scan in
+  // row order ("+tenant": not through a tenant index, which visits the rows at random and
+  // then sorts them), a small one among many through the index.
+  sql += *count * 4 >= *rows ? " FROM users WHERE +tenant = ?1 ORDER BY id"
+                             : " FROM users WHERE tenant = ?1 ORDER BY id";
+  Result<Statement> stmt = db.Prepare(sql);
+  if (!stmt.ok()) return stmt.error();
+  stmt->BindText(1, tenant);
+  std::vector<PbxUser> out;
+  out.reserve(static_cast<size_t>(*count));
+  Status read = ForEachRow(*stmt, "read users", [&](const Statement& row) {
+    PbxUser& user = out.emplace_back();
+    user.id = row.ColumnInt(0);
+    user.searchable = row.ColumnInt(1) != 0;
+    user.state =
+        row.ColumnText(2) == "pending_delete" ? UserState::kPendingDelete : UserState::kActive;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      user.fields.Set(fields[i], row.ColumnText(static_cast<int>(i) + 3));
+    }
+  });
+  if (!read.ok()) return read.error();
+  stmt->Reset();
+  if (Status s = tx->Commit(); !s.ok()) return s.error();
+  return out;
+}
+
 }  // namespace telsync::sqlite_detail

@@ -29,5 +29,7 @@ Status PutSqliteSipCredentials(Db& db, const std::string& tenant,
 Status SaveSqliteTargetObjects(Db& db, const std::string& tenant, const std::string& target,
                                const std::vector<TargetObject>& put,
                                const std::vector<std::pair<std::string, std::string>>& removed);
+Result<std::vector<PbxUser>> ListSqliteUsersFields(Db& db, const std::string& tenant,
+                                                   const std::vector<Field>& fields);
 
 }  // namespace telsync::sqlite_detail

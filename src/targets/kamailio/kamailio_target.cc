@@ -88,6 +88,19 @@ UserView FromUser(const PbxUser& user) {
   return view;
 }
 
+// Compares as SQLite's lower(a) and lower(b) do (ASCII letters folded).
+int CompareFolded(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]);
+    unsigned char y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y - 'A' + 'a');
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
 class KamailioTarget final : public Target {
  public:
   KamailioTarget(TargetConfig config, std::string tenant, TargetStateStore& store,
@@ -95,6 +108,17 @@ class KamailioTarget final : public Target {
       : config_(std::move(config)), tenant_(std::move(tenant)), store_(store), key_(key) {}
 
   const TargetConfig& config() const override { return config_; }
+
+  // What Sync and SipAccessOf read of a stored user: its name, extension and landline, and
+  // the field of the target's rule.
+  std::optional<std::vector<Field>> reconcile_fields() const override {
+    std::vector<Field> fields = {Field::kUsername, Field::kExtension, Field::kLandline};
+    if (std::optional<Field> f = FieldFromName(config_.rule.field)) {
+      if (std::find(fields.begin(), fields.end(), *f) == fields.end()) fields.push_back(*f);
+    }
+    std::sort(fields.begin(), fields.end());  // FieldSet::Set appends in field order
+    return fields;
+  }
 
   Result<std::vector<Status>> Publish(const std::vector<OutboxEvent>& events,
                                       int64_t now) override {
@@ -151,9 +175,20 @@ class KamailioTarget final : public Target {
       if (!outcome.ok()) return outcome.error();
       return Ok();  // a conflict is a step of the report, not a failure of the reconcile
     };
-    for (const PbxUser& user : users) {
-      seen.insert(user.id);
-      if (Status s = run(FromUser(user)); !s.ok()) return fail(s.error());
+    // In username order (ASCII case folded, then id: the order of Store::ListUsers, which
+    // the report keeps), whatever order the store read them in: Kamailio's subscriber key
+    // (username, domain) is then written front to back. Visited in id order, a first
+    // publish of 100,000 users wrote it at random and took about 12% more CPU time.
+    std::vector<const PbxUser*> order;
+    order.reserve(users.size());
+    for (const PbxUser& user : users) order.push_back(&user);
+    std::sort(order.begin(), order.end(), [](const PbxUser* a, const PbxUser* b) {
+      const int c = CompareFolded(a->fields.Get(Field::kUsername), b->fields.Get(Field::kUsername));
+      return c != 0 ? c < 0 : a->id < b->id;
+    });
+    for (const PbxUser* user : order) {
+      seen.insert(user->id);
+      if (Status s = run(FromUser(*user)); !s.ok()) return fail(s.error());
     }
     std::vector<int64_t> gone;
     for (const auto& [user_id, objects] : by_user_) {
@@ -297,12 +332,12 @@ class KamailioTarget final : public Target {
     // An object changed twice is in dirty_ twice: its current owner is written once.
     std::sort(dirty_.begin(), dirty_.end(), ObjectIdLess);
     dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
-    for (const ObjectId& id : dirty_) {
+    for (ObjectId& id : dirty_) {  // cleared below: the keys are moved out
       auto it = owner_.find(id);
       if (it == owner_.end()) {
-        removed.emplace_back(id.type, id.key);
+        removed.emplace_back(id.type, std::move(id.key));
       } else {
-        put.push_back({tenant_, config_.name, id.type, id.key, it->second});
+        put.push_back({tenant_, config_.name, id.type, std::move(id.key), it->second});
       }
     }
     // In key order (dirty_ is sorted): the store's primary key index is written front to
